@@ -1,0 +1,66 @@
+//! `quired start`: run the ABCI application for CometBFT.
+
+use crate::cli::init::NodeConfig;
+use crate::cli::HomeArg;
+use crate::node::Node;
+use anyhow::Context;
+use quire_store::Store;
+use std::sync::Arc;
+
+/// Arguments of `quired start`.
+#[derive(Debug, clap::Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    home: HomeArg,
+    /// Listen address for CometBFT's ABCI connections; overrides the config file.
+    #[arg(long)]
+    abci_addr: Option<String>,
+}
+
+impl StartArgs {
+    /// Opens the store and serves ABCI until SIGINT or SIGTERM.
+    pub fn run(self) -> anyhow::Result<()> {
+        let home = &self.home.home;
+        let config = NodeConfig::load(home)?;
+        crate::logging::init(&config.log_filter)?;
+        let abci_addr = self.abci_addr.unwrap_or(config.abci_addr.clone());
+        let db_path = config.resolve_db_path(home);
+        if let Some(parent) = db_path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create data directory {}", parent.display()))?;
+        }
+        let store = Store::open(&db_path).with_context(|| {
+            format!("cannot open database {} (is another quired using this home?)", db_path.display())
+        })?;
+        let node = Arc::new(Node::new(store).context("cannot load the last commit")?);
+        let last = node.info()?;
+        tracing::info!(
+            home = %home.display(),
+            db = %db_path.display(),
+            abci = %abci_addr,
+            last_height = last.map(|l| l.height).unwrap_or(0),
+            "starting quired"
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        runtime.block_on(async move {
+            let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("cannot install the SIGTERM handler")?;
+            tokio::select! {
+                served = crate::server::serve(node, &abci_addr) => {
+                    served.map_err(|e| anyhow::anyhow!("ABCI server on {abci_addr} stopped: {e}"))
+                }
+                _ = tokio::signal::ctrl_c() => {
+                    tracing::info!("interrupted; every committed block is on disk");
+                    Ok(())
+                }
+                _ = terminate.recv() => {
+                    tracing::info!("terminated; every committed block is on disk");
+                    Ok(())
+                }
+            }
+        })
+    }
+}

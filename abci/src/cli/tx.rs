@@ -1,0 +1,175 @@
+//! `quired tx`: sign and broadcast transactions.
+
+use crate::cli::{HomeArg, NodeArg, Output};
+use anyhow::{bail, Context};
+use quire_client::keyring::Keyring;
+use quire_client::{Address, NodeClient, OutgoingMsg, Submitter};
+use quire_app::Namespace;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `quired tx ...`
+#[derive(Debug, clap::Subcommand)]
+pub enum TxCommand {
+    /// Submit one or more blobs in one transaction (included atomically).
+    SubmitBlob(SubmitBlobArgs),
+    /// Send uquire to another account.
+    Send(SendArgs),
+}
+
+/// Flags every transaction command shares.
+#[derive(Debug, clap::Args)]
+pub struct TxCommon {
+    #[command(flatten)]
+    home: HomeArg,
+    #[command(flatten)]
+    node: NodeArg,
+    /// Name of the signing key in the keyring (<home>/keyring).
+    #[arg(long)]
+    from: String,
+    /// Fee in the fee denom; default: the minimum the chain requires.
+    #[arg(long)]
+    fee: Option<u128>,
+    /// Wait until the transaction is committed and print its height.
+    #[arg(long)]
+    wait: bool,
+    /// How long --wait waits, in seconds.
+    #[arg(long, default_value_t = 60)]
+    wait_secs: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    output: Output,
+}
+
+/// `quired tx submit-blob`
+#[derive(Debug, clap::Args)]
+pub struct SubmitBlobArgs {
+    #[command(flatten)]
+    common: TxCommon,
+    /// Namespace as 64 hex digits.
+    #[arg(long, conflicts_with = "rollup")]
+    namespace: Option<Namespace>,
+    /// Rollup name; its namespace is sha256(name).
+    #[arg(long)]
+    rollup: Option<String>,
+    /// Blob contents as text.
+    #[arg(long, conflicts_with = "data_file")]
+    data: Option<String>,
+    /// Read the blob from this file.
+    #[arg(long)]
+    data_file: Option<PathBuf>,
+    /// Further blobs of the same tx, as ROLLUP=TEXT (repeatable): all blobs of a
+    /// transaction are included together or not at all.
+    #[arg(long = "also", value_name = "ROLLUP=TEXT")]
+    also: Vec<String>,
+}
+
+/// `quired tx send`
+#[derive(Debug, clap::Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    common: TxCommon,
+    /// Recipient address (quire1...).
+    #[arg(long)]
+    to: Address,
+    /// Amount in the fee denom.
+    #[arg(long)]
+    amount: u128,
+}
+
+impl TxCommand {
+    /// Runs the command.
+    pub fn run(self) -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        runtime.block_on(async move {
+            match self {
+                TxCommand::SubmitBlob(args) => {
+                    let messages = args.messages()?;
+                    broadcast(args.common, messages).await
+                }
+                TxCommand::Send(args) => {
+                    let messages = vec![OutgoingMsg::Send { to: args.to, amount: args.amount }];
+                    broadcast(args.common, messages).await
+                }
+            }
+        })
+    }
+}
+
+impl SubmitBlobArgs {
+    fn messages(&self) -> anyhow::Result<Vec<OutgoingMsg>> {
+        let namespace = match (&self.namespace, &self.rollup) {
+            (Some(ns), None) => *ns,
+            (None, Some(name)) => Namespace::from_rollup_name(name),
+            _ => bail!("give the blob's namespace with --namespace <64 hex digits> or --rollup <name>"),
+        };
+        let data = match (&self.data, &self.data_file) {
+            (Some(text), None) => text.as_bytes().to_vec(),
+            (None, Some(path)) => {
+                std::fs::read(path).with_context(|| format!("--data-file: cannot read {}", path.display()))?
+            }
+            _ => bail!("give the blob with --data <text> or --data-file <path>"),
+        };
+        let mut messages = vec![OutgoingMsg::Blob { namespace, data }];
+        for extra in &self.also {
+            let Some((rollup, text)) = extra.split_once('=') else {
+                bail!("--also {extra:?}: expected ROLLUP=TEXT");
+            };
+            if rollup.is_empty() || text.is_empty() {
+                bail!("--also {extra:?}: rollup name and text must not be empty");
+            }
+            messages.push(OutgoingMsg::Blob {
+                namespace: Namespace::from_rollup_name(rollup),
+                data: text.as_bytes().to_vec(),
+            });
+        }
+        Ok(messages)
+    }
+}
+
+async fn broadcast(common: TxCommon, messages: Vec<OutgoingMsg>) -> anyhow::Result<()> {
+    let keyring = Keyring::open(&common.home.home.join("keyring"))?;
+    let key = keyring.signing_key(&common.from)?;
+    let client = NodeClient::new(&common.node.node)?;
+    let mut submitter = Submitter::connect(client.clone(), key).await?;
+    let sequence = submitter.next_sequence();
+    let result = submitter.submit(&messages, common.fee).await?;
+    if !result.accepted() {
+        bail!(
+            "transaction {} refused by CheckTx: code {} ({}): {}",
+            result.hash,
+            result.code,
+            result.codespace,
+            result.log
+        );
+    }
+    let committed = if common.wait {
+        Some(client.wait_for_tx(&result.hash, Duration::from_secs(common.wait_secs)).await?)
+    } else {
+        None
+    };
+    if let Some(tx) = &committed {
+        if tx.code != 0 {
+            bail!("transaction {} failed in block {}: code {}: {}", result.hash, tx.height, tx.code, tx.log);
+        }
+    }
+    match common.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({
+                "hash": result.hash,
+                "signer": submitter.address().to_bech32(),
+                "sequence": sequence,
+                "height": committed.as_ref().map(|t| t.height),
+            })
+        ),
+        Output::Text => {
+            println!("txhash: {}", result.hash);
+            println!("signer: {} (sequence {sequence})", submitter.address());
+            if let Some(tx) = committed {
+                println!("committed at height {}", tx.height);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! `quired`: the Quire validator application and its command line.
+//!
+//! `quired start` serves CometBFT v0.38's ABCI 2.0 over tower-abci; the other
+//! commands set up homes, keys and genesis files, send transactions and query.
+
+mod cli;
+mod logging;
+mod node;
+mod query;
+mod server;
+
+use clap::{Parser, Subcommand};
+
+/// Quire: a lazy shared sequencer for rollups.
+#[derive(Debug, Parser)]
+#[command(name = "quired", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a node home: config and data directory.
+    Init(cli::init::InitArgs),
+    /// Manage the keyring of signing keys.
+    #[command(subcommand)]
+    Keys(cli::keys::KeysCommand),
+    /// Create or validate a genesis file.
+    #[command(subcommand)]
+    Genesis(cli::genesis::GenesisCommand),
+    /// Run the ABCI application for CometBFT.
+    Start(cli::start::StartArgs),
+    /// Sign and broadcast transactions.
+    #[command(subcommand)]
+    Tx(cli::tx::TxCommand),
+    /// Query a node.
+    #[command(subcommand)]
+    Query(cli::query::QueryCommand),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init(args) => args.run(),
+        Command::Keys(command) => command.run(),
+        Command::Genesis(command) => command.run(),
+        Command::Start(args) => args.run(),
+        Command::Tx(command) => command.run(),
+        Command::Query(command) => command.run(),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

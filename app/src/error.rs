@@ -1,0 +1,123 @@
+//! Why a transaction is refused, with the stable code CometBFT reports for it.
+
+use thiserror::Error;
+
+/// The ABCI codespace of every error quired returns.
+pub const CODESPACE: &str = "quire";
+
+/// Storage could not be read. Not the transaction's fault: it is surfaced to the
+/// node operator rather than charged to the submitter.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("storage error: {0}")]
+pub struct StorageError(pub String);
+
+/// A transaction was refused. Each variant has a distinct, stable ABCI code (see
+/// [`TxError::code`]); the `Display` text is the readable log.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum TxError {
+    /// The bytes are not a Cosmos SDK `TxRaw` with decodable body and auth info.
+    #[error("tx decode failed: {0}")]
+    Decode(String),
+    /// The encoded transaction is larger than the chain allows.
+    #[error("tx is {size} bytes, larger than the maximum of {max} bytes")]
+    TooLarge { size: usize, max: u64 },
+    /// The transaction decodes but its content breaks a rule (no messages,
+    /// several signers, unknown message type, malformed address or namespace...).
+    #[error("invalid tx: {0}")]
+    Invalid(String),
+    /// The transaction names a chain id other than this chain's.
+    #[error("wrong chain id: tx is for {got:?}, this chain is {expected:?}")]
+    WrongChainId { expected: String, got: String },
+    /// The signature does not verify over the signed bytes.
+    #[error("signature verification failed: check the chain id ({chain_id}) and account number ({account_number}) the tx was signed for")]
+    BadSignature { chain_id: String, account_number: u64 },
+    /// The signer has no account on this chain.
+    #[error("account {0} does not exist: fund it first")]
+    UnknownAccount(String),
+    /// The sequence was already used by an earlier transaction of this account.
+    #[error("sequence {got} of account {account} was already used; expected {expected}")]
+    SequenceReused { account: String, expected: u64, got: u64 },
+    /// The sequence skips ahead of the account's next sequence.
+    #[error("sequence {got} of account {account} is ahead of the expected {expected}; send the missing sequences first")]
+    SequenceGap { account: String, expected: u64, got: u64 },
+    /// The offered fee is lower than base + per-byte x blob bytes.
+    #[error("insufficient fee: offered {offered}{denom}, required {required}{denom}")]
+    InsufficientFee { offered: u128, required: u128, denom: String },
+    /// The fee is not paid in the chain's fee denom.
+    #[error("fee must be paid in {expected}, got {got:?}")]
+    WrongFeeDenom { expected: String, got: String },
+    /// The signer cannot pay the fee plus what it sends.
+    #[error("insufficient funds: account {account} has {balance}, needs {needed}")]
+    InsufficientFunds { account: String, balance: u128, needed: u128 },
+    /// One blob is larger than the chain allows.
+    #[error("blob {index} is {size} bytes, larger than the maximum of {max} bytes")]
+    BlobTooLarge { index: usize, size: usize, max: u64 },
+    /// The transaction's blobs would not fit in the block's blob-byte budget.
+    #[error("block blob budget exceeded: tx carries {tx_bytes} blob bytes, {remaining} of {max} remain in this block")]
+    BlockBlobBudget { tx_bytes: u64, remaining: u64, max: u64 },
+    /// The transaction's timeout height has passed.
+    #[error("tx timed out: timeout height {timeout_height} < block height {height}")]
+    TimedOut { timeout_height: u64, height: u64 },
+    /// The transaction appears twice in one block.
+    #[error("duplicate tx in block")]
+    Duplicate,
+    /// State could not be read; the node operator must look at the node.
+    #[error("internal error: {0}")]
+    Storage(#[from] StorageError),
+}
+
+impl TxError {
+    /// The ABCI code, stable across versions, unique per variant, never 0.
+    pub fn code(&self) -> u32 {
+        match self {
+            TxError::Decode(_) => 2,
+            TxError::TooLarge { .. } => 3,
+            TxError::Invalid(_) => 4,
+            TxError::WrongChainId { .. } => 5,
+            TxError::BadSignature { .. } => 6,
+            TxError::UnknownAccount(_) => 7,
+            TxError::SequenceReused { .. } => 8,
+            TxError::SequenceGap { .. } => 9,
+            TxError::InsufficientFee { .. } => 10,
+            TxError::WrongFeeDenom { .. } => 11,
+            TxError::InsufficientFunds { .. } => 12,
+            TxError::BlobTooLarge { .. } => 13,
+            TxError::BlockBlobBudget { .. } => 14,
+            TxError::TimedOut { .. } => 15,
+            TxError::Duplicate => 16,
+            TxError::Storage(_) => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_non_zero() {
+        let errors = [
+            TxError::Decode(String::new()),
+            TxError::TooLarge { size: 0, max: 0 },
+            TxError::Invalid(String::new()),
+            TxError::WrongChainId { expected: String::new(), got: String::new() },
+            TxError::BadSignature { chain_id: String::new(), account_number: 0 },
+            TxError::UnknownAccount(String::new()),
+            TxError::SequenceReused { account: String::new(), expected: 0, got: 0 },
+            TxError::SequenceGap { account: String::new(), expected: 0, got: 0 },
+            TxError::InsufficientFee { offered: 0, required: 0, denom: String::new() },
+            TxError::WrongFeeDenom { expected: String::new(), got: String::new() },
+            TxError::InsufficientFunds { account: String::new(), balance: 0, needed: 0 },
+            TxError::BlobTooLarge { index: 0, size: 0, max: 0 },
+            TxError::BlockBlobBudget { tx_bytes: 0, remaining: 0, max: 0 },
+            TxError::TimedOut { timeout_height: 0, height: 0 },
+            TxError::Duplicate,
+            TxError::Storage(StorageError(String::new())),
+        ];
+        let mut codes: Vec<u32> = errors.iter().map(TxError::code).collect();
+        assert!(codes.iter().all(|c| *c != 0));
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), errors.len());
+    }
+}

@@ -1,0 +1,103 @@
+//! The app's part of genesis: params and funded accounts, and the state they
+//! produce at InitChain.
+
+use crate::address::Address;
+use crate::params::{u128_string, Params, ParamsError};
+use crate::state::{app_hash, Account, ChangeSet, EmptyState, StateDelta};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use thiserror::Error;
+
+/// The `app_state` of a Quire genesis file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisState {
+    /// Chain parameters.
+    pub params: Params,
+    /// Accounts that exist at genesis, numbered in this order from 0.
+    pub accounts: Vec<GenesisAccount>,
+}
+
+/// A funded account at genesis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisAccount {
+    /// Bech32 address (`quire1...`).
+    pub address: String,
+    /// Balance in the fee denom, as a decimal string.
+    #[serde(with = "u128_string")]
+    pub balance: u128,
+}
+
+/// Why a genesis state is unusable.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum GenesisError {
+    /// Bad params.
+    #[error("app_state.params: {0}")]
+    Params(#[from] ParamsError),
+    /// An account entry is wrong.
+    #[error("app_state.accounts[{index}]: {reason}")]
+    Account {
+        /// Position in the list.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The chain id is unusable.
+    #[error("chain_id: {0}")]
+    ChainId(String),
+    /// The sum of balances overflows.
+    #[error("app_state.accounts: total supply overflows u128")]
+    SupplyOverflow,
+}
+
+/// Checks a chain id: 1-50 characters of `[a-zA-Z0-9._-]` (CometBFT allows 50).
+pub fn validate_chain_id(chain_id: &str) -> Result<(), GenesisError> {
+    if chain_id.is_empty() || chain_id.len() > 50 {
+        return Err(GenesisError::ChainId(format!("must be 1-50 characters, got {}", chain_id.len())));
+    }
+    if !chain_id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+        return Err(GenesisError::ChainId(format!("{chain_id:?} may only contain letters, digits, '.', '_' and '-'")));
+    }
+    Ok(())
+}
+
+impl GenesisState {
+    /// Checks params, addresses (valid, unique) and the total supply.
+    pub fn validate(&self) -> Result<Vec<(Address, u128)>, GenesisError> {
+        self.params.validate()?;
+        let mut seen = BTreeSet::new();
+        let mut supply: u128 = 0;
+        let mut accounts = Vec::with_capacity(self.accounts.len());
+        for (index, entry) in self.accounts.iter().enumerate() {
+            let address: Address = entry
+                .address
+                .parse()
+                .map_err(|e| GenesisError::Account { index, reason: format!("address: {e}") })?;
+            if !seen.insert(address) {
+                return Err(GenesisError::Account { index, reason: format!("duplicate address {}", entry.address) });
+            }
+            supply = supply.checked_add(entry.balance).ok_or(GenesisError::SupplyOverflow)?;
+            accounts.push((address, entry.balance));
+        }
+        Ok(accounts)
+    }
+
+    /// The genesis state writes and the genesis app hash, for `chain_id`. The
+    /// app hash chains from 32 zero bytes at height `initial_height - 1`.
+    pub fn init(&self, chain_id: &str, initial_height: u64) -> Result<(ChangeSet, [u8; 32]), GenesisError> {
+        validate_chain_id(chain_id)?;
+        let accounts = self.validate()?;
+        let mut delta = StateDelta::new(&EmptyState);
+        delta.put_chain_id(chain_id);
+        delta.put_params(&self.params);
+        for (number, (address, balance)) in accounts.iter().enumerate() {
+            delta.put_account(address, &Account { balance: *balance, account_number: number as u64, sequence: 0 });
+        }
+        delta.put_next_account_number(accounts.len() as u64);
+        delta.put_fees_collected(0);
+        let changes = delta.into_changes();
+        let hash = app_hash(&[0; 32], initial_height.saturating_sub(1), &changes, &crate::block::blob_index_digest(&[]));
+        Ok((changes, hash))
+    }
+}

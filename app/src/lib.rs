@@ -1,0 +1,29 @@
+//! Quire's deterministic state machine.
+//!
+//! Everything a validator must compute identically lives here: transaction
+//! decoding and signature checks, fees and sequences, block building and
+//! checking, block execution and the app hash. It does no I/O, reads no clock,
+//! uses no randomness and knows nothing of ABCI: the `quired` crate adapts it to
+//! CometBFT, and `quire-store` persists what it produces.
+
+pub mod address;
+pub mod block;
+pub mod builder;
+pub mod error;
+pub mod exec;
+pub mod genesis;
+pub mod mempool;
+pub mod namespace;
+pub mod params;
+pub mod state;
+pub mod tx;
+
+pub use address::Address;
+pub use block::{finalize_block, prepare_proposal, process_proposal, BlobRecord, FinalizedBlock, ProposalError};
+pub use error::{StorageError, TxError, CODESPACE};
+pub use genesis::{GenesisAccount, GenesisState};
+pub use mempool::CheckState;
+pub use namespace::Namespace;
+pub use params::Params;
+pub use state::{ChangeSet, StateReader};
+pub use tx::{DecodedTx, Msg};

@@ -1,0 +1,252 @@
+//! Decoding and signature checking of Cosmos SDK transactions (TxRaw,
+//! SIGN_MODE_DIRECT, one secp256k1 signer).
+//!
+//! The signature is checked over a SignDoc built from the *raw* `body_bytes`
+//! and `auth_info_bytes` the submitter sent, never over a re-encoding.
+
+use crate::address::Address;
+use crate::error::TxError;
+use crate::namespace::Namespace;
+use cosmrs::proto::cosmos::bank::v1beta1::MsgSend;
+use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
+use cosmrs::proto::cosmos::tx::signing::v1beta1::SignMode;
+use cosmrs::proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, SignDoc, TxBody, TxRaw};
+use k256::ecdsa::signature::Verifier;
+use k256::ecdsa::{Signature, VerifyingKey};
+use prost::Message;
+use quire_proto::blob::v1::{ChainIdExtension, MsgSubmitBlob, CHAIN_ID_EXTENSION_TYPE_URL, MSG_SUBMIT_BLOB_TYPE_URL};
+use sha2::{Digest, Sha256};
+
+/// `Any` type URL of the Cosmos SDK bank send message.
+pub const MSG_SEND_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSend";
+/// `Any` type URL of a secp256k1 public key.
+pub const SECP256K1_PUBKEY_TYPE_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
+/// Most messages one transaction may carry.
+pub const MAX_MESSAGES_PER_TX: usize = 256;
+
+/// One message of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    /// Order `data` under `namespace`.
+    SubmitBlob {
+        /// The rollup's namespace.
+        namespace: Namespace,
+        /// The blob.
+        data: Vec<u8>,
+    },
+    /// Move `amount` of `denom` from the signer to `to`.
+    Send {
+        /// Recipient.
+        to: Address,
+        /// Denom; must be the fee denom (checked at execution).
+        denom: String,
+        /// Amount.
+        amount: u128,
+    },
+}
+
+/// A transaction that decoded and is well-formed. Its signature is not yet
+/// checked: that needs the signer's account number (see [`DecodedTx::verify_signature`]).
+#[derive(Debug, Clone)]
+pub struct DecodedTx {
+    /// SHA-256 of the transaction bytes: CometBFT's tx hash.
+    pub hash: [u8; 32],
+    /// Encoded size in bytes.
+    pub size: usize,
+    /// The single signer, derived from its public key.
+    pub signer: Address,
+    /// The signer's sequence this transaction uses.
+    pub sequence: u64,
+    /// The fee offered: `(denom, amount)`, `None` when no fee coin is given.
+    pub fee: Option<(String, u128)>,
+    /// Block height after which the tx is void; 0 for none.
+    pub timeout_height: u64,
+    /// The chain id named in the body's [`ChainIdExtension`], if any.
+    pub chain_id: Option<String>,
+    /// The messages, in order.
+    pub messages: Vec<Msg>,
+    /// Total blob bytes over all messages.
+    pub blob_bytes: u64,
+    public_key: VerifyingKey,
+    signature: Signature,
+    body_bytes: Vec<u8>,
+    auth_info_bytes: Vec<u8>,
+}
+
+fn invalid(reason: impl Into<String>) -> TxError {
+    TxError::Invalid(reason.into())
+}
+
+impl DecodedTx {
+    /// Decodes and checks the form of a transaction. `max_tx_bytes` is checked
+    /// before anything is decoded.
+    pub fn decode(bytes: &[u8], max_tx_bytes: u64) -> Result<Self, TxError> {
+        if bytes.len() as u64 > max_tx_bytes {
+            return Err(TxError::TooLarge { size: bytes.len(), max: max_tx_bytes });
+        }
+        let raw = TxRaw::decode(bytes).map_err(|e| TxError::Decode(format!("not a cosmos TxRaw: {e}")))?;
+        let body = TxBody::decode(raw.body_bytes.as_slice())
+            .map_err(|e| TxError::Decode(format!("body_bytes is not a TxBody: {e}")))?;
+        let auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice())
+            .map_err(|e| TxError::Decode(format!("auth_info_bytes is not an AuthInfo: {e}")))?;
+
+        let [signature] = raw.signatures.as_slice() else {
+            return Err(invalid(format!("expected exactly 1 signature, got {}", raw.signatures.len())));
+        };
+        let signature = Signature::from_slice(signature)
+            .map_err(|_| invalid(format!("signature must be 64 bytes (r ‖ s), got {}", signature.len())))?;
+
+        let [signer_info] = auth_info.signer_infos.as_slice() else {
+            return Err(invalid(format!("expected exactly 1 signer, got {}", auth_info.signer_infos.len())));
+        };
+        let public_key = signer_info
+            .public_key
+            .as_ref()
+            .ok_or_else(|| invalid("signer_info has no public key"))?;
+        if public_key.type_url != SECP256K1_PUBKEY_TYPE_URL {
+            return Err(invalid(format!("unsupported public key type {:?}: only secp256k1", public_key.type_url)));
+        }
+        let key_bytes = PubKey::decode(public_key.value.as_slice())
+            .map_err(|e| TxError::Decode(format!("bad secp256k1 public key: {e}")))?
+            .key;
+        if key_bytes.len() != 33 {
+            return Err(invalid(format!("public key must be 33 bytes (compressed), got {}", key_bytes.len())));
+        }
+        let verifying_key =
+            VerifyingKey::from_sec1_bytes(&key_bytes).map_err(|_| invalid("public key is not a secp256k1 point"))?;
+        match signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
+            Some(mode_info::Sum::Single(single)) if single.mode == SignMode::Direct as i32 => {}
+            _ => return Err(invalid("only SIGN_MODE_DIRECT with a single signer is supported")),
+        }
+        let signer = Address::from_secp256k1(&key_bytes);
+
+        let fee = auth_info.fee.as_ref().ok_or_else(|| invalid("auth_info has no fee"))?;
+        if !fee.payer.is_empty() || !fee.granter.is_empty() {
+            return Err(invalid("fee payer and fee granter are not supported"));
+        }
+        let fee = match fee.amount.as_slice() {
+            [] => None,
+            [coin] => Some((coin.denom.clone(), parse_amount(&coin.amount, "fee")?)),
+            coins => return Err(invalid(format!("fee must be one coin, got {}", coins.len()))),
+        };
+
+        if let Some(option) = body.extension_options.first() {
+            return Err(invalid(format!("unsupported critical extension option {:?}", option.type_url)));
+        }
+        let mut chain_id = None;
+        for option in &body.non_critical_extension_options {
+            if option.type_url == CHAIN_ID_EXTENSION_TYPE_URL {
+                let ext = ChainIdExtension::decode(option.value.as_slice())
+                    .map_err(|e| TxError::Decode(format!("bad ChainIdExtension: {e}")))?;
+                chain_id = Some(ext.chain_id);
+            }
+        }
+
+        if body.messages.is_empty() {
+            return Err(invalid("tx has no messages"));
+        }
+        if body.messages.len() > MAX_MESSAGES_PER_TX {
+            return Err(invalid(format!("tx has {} messages, at most {MAX_MESSAGES_PER_TX} allowed", body.messages.len())));
+        }
+        let mut messages = Vec::with_capacity(body.messages.len());
+        let mut blob_bytes: u64 = 0;
+        for (index, any) in body.messages.iter().enumerate() {
+            let msg = decode_msg(index, &any.type_url, &any.value, &signer)?;
+            if let Msg::SubmitBlob { data, .. } = &msg {
+                blob_bytes += data.len() as u64;
+            }
+            messages.push(msg);
+        }
+
+        Ok(DecodedTx {
+            hash: Sha256::digest(bytes).into(),
+            size: bytes.len(),
+            signer,
+            sequence: signer_info.sequence,
+            fee,
+            timeout_height: body.timeout_height,
+            chain_id,
+            messages,
+            blob_bytes,
+            public_key: verifying_key,
+            signature,
+            body_bytes: raw.body_bytes,
+            auth_info_bytes: raw.auth_info_bytes,
+        })
+    }
+
+    /// Checks the chain id (when the body names one) and the signature over the
+    /// SIGN_MODE_DIRECT sign doc for `chain_id` and `account_number`.
+    pub fn verify_signature(&self, chain_id: &str, account_number: u64) -> Result<(), TxError> {
+        if let Some(named) = &self.chain_id {
+            if named != chain_id {
+                return Err(TxError::WrongChainId { expected: chain_id.to_string(), got: named.clone() });
+            }
+        }
+        let sign_doc = SignDoc {
+            body_bytes: self.body_bytes.clone(),
+            auth_info_bytes: self.auth_info_bytes.clone(),
+            chain_id: chain_id.to_string(),
+            account_number,
+        }
+        .encode_to_vec();
+        self.public_key
+            .verify(&sign_doc, &self.signature)
+            .map_err(|_| TxError::BadSignature { chain_id: chain_id.to_string(), account_number })
+    }
+
+    /// The blobs of this transaction with their message index, in order.
+    pub fn blobs(&self) -> impl Iterator<Item = (u32, &Namespace, &[u8])> {
+        self.messages.iter().enumerate().filter_map(|(i, m)| match m {
+            Msg::SubmitBlob { namespace, data } => Some((i as u32, namespace, data.as_slice())),
+            Msg::Send { .. } => None,
+        })
+    }
+}
+
+fn parse_amount(text: &str, what: &str) -> Result<u128, TxError> {
+    text.parse::<u128>()
+        .map_err(|_| invalid(format!("{what} amount {text:?} is not a non-negative integer")))
+}
+
+fn decode_msg(index: usize, type_url: &str, value: &[u8], signer: &Address) -> Result<Msg, TxError> {
+    let check_signer = |claimed: &str| -> Result<(), TxError> {
+        let claimed_addr: Address = claimed
+            .parse()
+            .map_err(|e| invalid(format!("message {index}: signer: {e}")))?;
+        if &claimed_addr != signer {
+            return Err(invalid(format!(
+                "message {index}: signer {claimed} is not the tx signer {signer}"
+            )));
+        }
+        Ok(())
+    };
+    match type_url {
+        MSG_SUBMIT_BLOB_TYPE_URL => {
+            let msg = MsgSubmitBlob::decode(value)
+                .map_err(|e| TxError::Decode(format!("message {index}: bad MsgSubmitBlob: {e}")))?;
+            check_signer(&msg.signer)?;
+            let namespace = Namespace::from_slice(&msg.namespace)
+                .map_err(|e| invalid(format!("message {index}: {e}")))?;
+            if msg.data.is_empty() {
+                return Err(invalid(format!("message {index}: blob data is empty")));
+            }
+            Ok(Msg::SubmitBlob { namespace, data: msg.data })
+        }
+        MSG_SEND_TYPE_URL => {
+            let msg = MsgSend::decode(value)
+                .map_err(|e| TxError::Decode(format!("message {index}: bad MsgSend: {e}")))?;
+            check_signer(&msg.from_address)?;
+            let to: Address = msg
+                .to_address
+                .parse()
+                .map_err(|e| invalid(format!("message {index}: to_address: {e}")))?;
+            let [coin] = msg.amount.as_slice() else {
+                return Err(invalid(format!("message {index}: MsgSend must move exactly one coin")));
+            };
+            let amount = parse_amount(&coin.amount, "send")?;
+            Ok(Msg::Send { to, denom: coin.denom.clone(), amount })
+        }
+        other => Err(invalid(format!("message {index}: unsupported message type {other:?}"))),
+    }
+}

@@ -1,0 +1,360 @@
+//! The state machine end to end, without CometBFT: genesis, CheckTx,
+//! PrepareProposal, ProcessProposal and FinalizeBlock over in-memory state.
+
+use cosmrs::crypto::secp256k1::SigningKey;
+use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
+use quire_app::state::{ChangeSet, StateDelta, StateReadExt, StateReader};
+use quire_app::{
+    finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState, Namespace, Params,
+    StorageError, TxError,
+};
+
+const CHAIN: &str = "quire-test";
+
+/// Committed state in memory: what the node's store does, minus the disk.
+#[derive(Default, Clone)]
+struct MemState {
+    data: std::collections::BTreeMap<Vec<u8>, Vec<u8>>,
+    app_hash: [u8; 32],
+    height: u64,
+}
+
+impl StateReader for MemState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.data.get(key).cloned())
+    }
+}
+
+impl MemState {
+    fn apply(&mut self, changes: &ChangeSet) {
+        for (k, v) in changes {
+            match v {
+                Some(v) => self.data.insert(k.clone(), v.clone()),
+                None => self.data.remove(k),
+            };
+        }
+    }
+
+    fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> Self {
+        let genesis = GenesisState {
+            params,
+            accounts: keys
+                .iter()
+                .map(|k| GenesisAccount { address: address_of(k).to_bech32(), balance })
+                .collect(),
+        };
+        let (changes, app_hash) = genesis.init(CHAIN, 1).unwrap();
+        let mut state = MemState { app_hash, ..Default::default() };
+        state.apply(&changes);
+        state
+    }
+
+    /// Finalizes and commits one block; returns the per-tx codes.
+    fn commit_block(&mut self, txs: &[Vec<u8>]) -> Vec<u32> {
+        let height = self.height + 1;
+        let block = finalize_block(self, &self.app_hash.clone(), height, txs).unwrap();
+        self.apply(&block.changes);
+        self.app_hash = block.app_hash;
+        self.height = height;
+        block
+            .txs
+            .iter()
+            .map(|t| t.result.as_ref().map(|_| 0).unwrap_or_else(|e| e.code()))
+            .collect()
+    }
+
+    fn balance(&self, key: &SigningKey) -> u128 {
+        self.account(&address_of(key)).unwrap().unwrap().balance
+    }
+}
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+fn params() -> Params {
+    Params { base_fee: 100, fee_per_blob_byte: 2, max_blob_bytes: 1000, max_block_blob_bytes: 3000, max_tx_bytes: 4000, ..Params::default() }
+}
+
+fn tx(key: &SigningKey, account_number: u64, sequence: u64, fee: u128, msgs: &[OutgoingMsg]) -> Vec<u8> {
+    tx_for(CHAIN, key, account_number, sequence, fee, msgs)
+}
+
+fn tx_for(chain: &str, key: &SigningKey, account_number: u64, sequence: u64, fee: u128, msgs: &[OutgoingMsg]) -> Vec<u8> {
+    let params = TxParams {
+        chain_id: chain.into(),
+        account_number,
+        sequence,
+        fee_denom: "uquire".into(),
+        fee,
+        timeout_height: 0,
+        memo: String::new(),
+    };
+    sign_tx(key, &params, msgs).unwrap()
+}
+
+fn blob(rollup: &str, data: &[u8]) -> OutgoingMsg {
+    OutgoingMsg::Blob { namespace: Namespace::from_rollup_name(rollup), data: data.to_vec() }
+}
+
+fn check(state: &MemState, check: &mut CheckState, tx: &[u8]) -> Result<(), TxError> {
+    check.check_tx(state, state.height + 1, tx).map(|_| ())
+}
+
+#[test]
+fn fee_is_charged_and_sequence_advances() {
+    let alice = key(1);
+    let mut state = MemState::genesis(params(), &[&alice], 10_000);
+    let fee = 100 + 2 * 5;
+    let codes = state.commit_block(&[tx(&alice, 0, 0, fee, &[blob("a", b"hello")])]);
+    assert_eq!(codes, vec![0]);
+    assert_eq!(state.balance(&alice), 10_000 - fee);
+    assert_eq!(state.account(&address_of(&alice)).unwrap().unwrap().sequence, 1);
+    assert_eq!(state.fees_collected().unwrap(), fee);
+}
+
+#[test]
+fn overpaying_is_allowed_and_charged_underpaying_is_refused() {
+    let alice = key(1);
+    let state = MemState::genesis(params(), &[&alice], 10_000);
+    let mut cs = CheckState::new();
+    let err = check(&state, &mut cs, &tx(&alice, 0, 0, 109, &[blob("a", b"hello")])).unwrap_err();
+    assert!(matches!(err, TxError::InsufficientFee { offered: 109, required: 110, .. }), "{err}");
+    let err = check(&state, &mut cs, &tx(&alice, 0, 0, 0, &[blob("a", b"hello")])).unwrap_err();
+    assert!(matches!(err, TxError::InsufficientFee { offered: 0, .. }), "{err}");
+    check(&state, &mut cs, &tx(&alice, 0, 0, 500, &[blob("a", b"hello")])).unwrap();
+}
+
+#[test]
+fn check_tx_pipelines_sequences_and_refuses_reuse_and_gaps() {
+    let alice = key(1);
+    let mut state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let mut cs = CheckState::new();
+    let txs: Vec<Vec<u8>> = (0..200).map(|s| tx(&alice, 0, s, 200, &[blob("a", &s.to_be_bytes())])).collect();
+    for t in &txs {
+        check(&state, &mut cs, t).unwrap();
+    }
+    assert!(matches!(check(&state, &mut cs, &txs[5]), Err(TxError::SequenceReused { expected: 200, got: 5, .. })));
+    let gap = tx(&alice, 0, 201, 200, &[blob("a", b"x")]);
+    assert!(matches!(check(&state, &mut cs, &gap), Err(TxError::SequenceGap { expected: 200, got: 201, .. })));
+
+    // A block takes the first 50; recheck of the rest rebuilds the pending state.
+    assert_eq!(state.commit_block(&txs[..50]), vec![0; 50]);
+    cs.reset(state.height + 1);
+    for t in &txs[50..] {
+        check(&state, &mut cs, t).unwrap();
+    }
+    assert!(matches!(check(&state, &mut cs, &txs[10]), Err(TxError::SequenceReused { .. })));
+}
+
+#[test]
+fn check_tx_counts_pending_fees_against_the_balance() {
+    let alice = key(1);
+    let state = MemState::genesis(params(), &[&alice], 250);
+    let mut cs = CheckState::new();
+    check(&state, &mut cs, &tx(&alice, 0, 0, 200, &[blob("a", b"x")])).unwrap();
+    let err = check(&state, &mut cs, &tx(&alice, 0, 1, 200, &[blob("a", b"y")])).unwrap_err();
+    assert!(matches!(err, TxError::InsufficientFunds { balance: 50, needed: 200, .. }), "{err}");
+}
+
+#[test]
+fn bad_transactions_get_distinct_errors() {
+    let alice = key(1);
+    let stranger = key(9);
+    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let mut cs = CheckState::new();
+    let ok_msgs = [blob("a", b"data")];
+
+    let wrong_chain = tx_for("other-chain", &alice, 0, 0, 500, &ok_msgs);
+    assert!(matches!(check(&state, &mut cs, &wrong_chain), Err(TxError::WrongChainId { .. })));
+
+    let wrong_account_number = tx(&alice, 7, 0, 500, &ok_msgs);
+    assert!(matches!(check(&state, &mut cs, &wrong_account_number), Err(TxError::BadSignature { .. })));
+
+    let mut tampered = tx(&alice, 0, 0, 500, &ok_msgs);
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1; // flip a bit of the signature
+    assert!(matches!(check(&state, &mut cs, &tampered), Err(TxError::BadSignature { .. })));
+
+    assert!(matches!(check(&state, &mut cs, b"\xff\xffgarbage"), Err(TxError::Decode(_))));
+    assert!(matches!(
+        check(&state, &mut cs, &tx(&stranger, 0, 0, 500, &ok_msgs)),
+        Err(TxError::UnknownAccount(_))
+    ));
+    let big = tx(&alice, 0, 0, 100_000, &[blob("a", &[7u8; 1001])]);
+    assert!(matches!(check(&state, &mut cs, &big), Err(TxError::BlobTooLarge { size: 1001, max: 1000, .. })));
+    let huge = tx(&alice, 0, 0, 100_000, &[blob("a", &[7u8; 4000])]);
+    assert!(matches!(check(&state, &mut cs, &huge), Err(TxError::TooLarge { .. })));
+    let empty = tx(&alice, 0, 0, 500, &[blob("a", b"")]);
+    assert!(matches!(check(&state, &mut cs, &empty), Err(TxError::Invalid(_))));
+    let params_ = TxParams {
+        chain_id: CHAIN.into(),
+        account_number: 0,
+        sequence: 0,
+        fee_denom: "uatom".into(),
+        fee: 500,
+        timeout_height: 0,
+        memo: String::new(),
+    };
+    let other_denom = sign_tx(&alice, &params_, &ok_msgs).unwrap();
+    assert!(matches!(check(&state, &mut cs, &other_denom), Err(TxError::WrongFeeDenom { .. })));
+    // Nothing above changed the pending state: sequence 0 is still free.
+    check(&state, &mut cs, &tx(&alice, 0, 0, 500, &ok_msgs)).unwrap();
+}
+
+#[test]
+fn a_bundle_is_all_or_nothing() {
+    let alice = key(1);
+    let bob = key(2);
+    let mut state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+    // Second blob too large: the whole tx fails, the first blob is not included.
+    let bundle = tx(&alice, 0, 0, 100_000, &[blob("a", b"first"), blob("b", &[1u8; 1001])]);
+    let block = finalize_block(&state, &state.app_hash, 1, &[bundle]).unwrap();
+    assert!(block.blobs.is_empty());
+    assert!(matches!(block.txs[0].result, Err(TxError::BlobTooLarge { index: 1, .. })));
+    assert_eq!(state.commit_block(&[]), Vec::<u32>::new());
+
+    // A bundle for two namespaces plus a send: all applied.
+    let fee = 100 + 2 * 11; // "first" + "second"
+    let ok = tx(
+        &alice,
+        0,
+        0,
+        fee,
+        &[blob("a", b"first"), blob("b", b"second"), OutgoingMsg::Send { to: address_of(&bob), amount: 7 }],
+    );
+    let block = finalize_block(&state, &state.app_hash, 2, std::slice::from_ref(&ok)).unwrap();
+    assert_eq!(block.blobs.len(), 2);
+    assert_eq!(block.blobs[0].namespace, Namespace::from_rollup_name("a"));
+    assert_eq!(block.blobs[1].namespace, Namespace::from_rollup_name("b"));
+    assert_eq!(state.commit_block(&[ok]), vec![0]);
+    assert_eq!(state.balance(&alice), 1_000_000 - fee - 7);
+    assert_eq!(state.balance(&bob), 1_000_007);
+
+    // Sending more than the balance fails the whole tx.
+    let too_much = tx(&bob, 1, 0, 100, &[blob("c", b""), OutgoingMsg::Send { to: address_of(&alice), amount: 10_000_000 }]);
+    let block = finalize_block(&state, &state.app_hash, 3, &[too_much]).unwrap();
+    assert!(block.txs[0].result.is_err());
+    assert!(block.changes.is_empty());
+}
+
+#[test]
+fn send_creates_accounts_with_new_numbers() {
+    let alice = key(1);
+    let newcomer = key(3);
+    let mut state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let send = tx(&alice, 0, 0, 100, &[OutgoingMsg::Send { to: address_of(&newcomer), amount: 5_000 }]);
+    assert_eq!(state.commit_block(&[send]), vec![0]);
+    let account = state.account(&address_of(&newcomer)).unwrap().unwrap();
+    assert_eq!((account.balance, account.account_number, account.sequence), (5_000, 1, 0));
+    // The newcomer can now submit, signing with account number 1.
+    assert_eq!(state.commit_block(&[tx(&newcomer, 1, 0, 102, &[blob("n", b"x")])]), vec![0]);
+}
+
+#[test]
+fn block_blob_budget_is_enforced() {
+    let alice = key(1);
+    let bob = key(2);
+    let state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+    // Budget 3000 bytes; three 1000-byte blobs fit, a fourth does not.
+    let txs: Vec<Vec<u8>> = (0..4)
+        .map(|s| tx(&alice, 0, s, 100_000, &[blob("a", &[s as u8; 1000])]))
+        .collect();
+    let chosen = prepare_proposal(&state, 1, &txs, 1 << 20).unwrap();
+    assert_eq!(chosen, vec![0, 1, 2]);
+    let err = process_proposal(&state, 1, &txs).unwrap_err();
+    assert_eq!(err.index, 3);
+    assert!(matches!(err.error, TxError::BlockBlobBudget { .. }));
+}
+
+#[test]
+fn prepare_orders_by_sequence_takes_turns_and_drops_bad_txs() {
+    let alice = key(1);
+    let bob = key(2);
+    let state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+    let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
+    let a1 = tx(&alice, 0, 1, 200, &[blob("a", b"a1")]);
+    let a2 = tx(&alice, 0, 2, 200, &[blob("a", b"a2")]);
+    let b0 = tx(&bob, 1, 0, 200, &[blob("b", b"b0")]);
+    let b_unpaid = tx(&bob, 1, 1, 1, &[blob("b", b"b1")]);
+    let garbage = b"not a tx".to_vec();
+    // Out of order, with junk mixed in.
+    let candidates = vec![a2.clone(), garbage, a1.clone(), b0.clone(), a0.clone(), b_unpaid, a0.clone()];
+    let chosen = prepare_proposal(&state, 1, &candidates, 1 << 20).unwrap();
+    let picked: Vec<&Vec<u8>> = chosen.iter().map(|&i| &candidates[i]).collect();
+    assert_eq!(picked, vec![&a0, &b0, &a1, &a2]);
+    process_proposal(&state, 1, &picked).unwrap();
+}
+
+#[test]
+fn prepare_respects_max_tx_bytes_and_what_it_builds_is_accepted() {
+    let alice = key(1);
+    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let txs: Vec<Vec<u8>> = (0..10).map(|s| tx(&alice, 0, s, 1_000, &[blob("a", &[1u8; 100])])).collect();
+    let limit = (txs[0].len() * 3 + 10) as u64;
+    let chosen = prepare_proposal(&state, 1, &txs, limit).unwrap();
+    assert_eq!(chosen, vec![0, 1, 2]);
+    let picked: Vec<&Vec<u8>> = chosen.iter().map(|&i| &txs[i]).collect();
+    process_proposal(&state, 1, &picked).unwrap();
+}
+
+#[test]
+fn process_rejects_duplicates_and_out_of_sequence() {
+    let alice = key(1);
+    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
+    let a1 = tx(&alice, 0, 1, 200, &[blob("a", b"a1")]);
+    assert!(matches!(process_proposal(&state, 1, &[&a0, &a0]).unwrap_err().error, TxError::Duplicate));
+    assert!(matches!(process_proposal(&state, 1, &[&a1, &a0]).unwrap_err().error, TxError::SequenceGap { .. }));
+}
+
+#[test]
+fn same_blocks_on_two_fresh_states_give_the_same_app_hashes() {
+    let alice = key(1);
+    let bob = key(2);
+    let blocks: Vec<Vec<Vec<u8>>> = vec![
+        vec![tx(&alice, 0, 0, 300, &[blob("a", b"one")]), tx(&bob, 1, 0, 300, &[blob("b", b"two")])],
+        vec![],
+        vec![tx(&alice, 0, 1, 300, &[blob("a", b"three"), blob("c", b"four")])],
+    ];
+    let run = || {
+        let mut state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+        let mut hashes = vec![state.app_hash];
+        for block in &blocks {
+            state.commit_block(block);
+            hashes.push(state.app_hash);
+        }
+        hashes
+    };
+    let first = run();
+    assert_eq!(first, run());
+    // Every block changes the hash, even an empty one (the height is chained).
+    let unique: std::collections::BTreeSet<_> = first.iter().collect();
+    assert_eq!(unique.len(), first.len());
+    // A different tx order is a different history.
+    let mut state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+    let mut swapped = blocks[0].clone();
+    swapped.reverse();
+    state.commit_block(&swapped);
+    assert_ne!(state.app_hash, first[1]);
+}
+
+#[test]
+fn genesis_is_validated() {
+    let alice = key(1);
+    let addr = address_of(&alice).to_bech32();
+    let dup = GenesisState {
+        params: params(),
+        accounts: vec![
+            GenesisAccount { address: addr.clone(), balance: 1 },
+            GenesisAccount { address: addr, balance: 2 },
+        ],
+    };
+    assert!(dup.init(CHAIN, 1).unwrap_err().to_string().contains("accounts[1]"));
+    let bad = GenesisState { params: params(), accounts: vec![GenesisAccount { address: "cosmos1xyz".into(), balance: 1 }] };
+    assert!(bad.init(CHAIN, 1).unwrap_err().to_string().contains("accounts[0]"));
+    let ok = GenesisState { params: params(), accounts: vec![] };
+    assert!(ok.init("bad chain id!", 1).unwrap_err().to_string().contains("chain_id"));
+    let delta = StateDelta::new(&quire_app::state::EmptyState);
+    assert!(delta.chain_id().is_err());
+}

@@ -1,0 +1,119 @@
+//! A submitter: one account that signs and sends transactions, keeping its own
+//! sequence so that many transactions can be in flight without waiting for
+//! blocks (a rollup batcher's pipeline).
+
+use crate::rpc::{BroadcastResult, ClientError, NodeClient};
+use cosmrs::crypto::secp256k1::SigningKey;
+use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
+use quire_app::{Address, Params};
+use thiserror::Error;
+
+/// A submitter failure.
+#[derive(Debug, Error)]
+pub enum SubmitError {
+    /// Talking to the node failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The account does not exist on chain.
+    #[error("account {0} does not exist on chain: fund it first")]
+    NoAccount(Address),
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] quire_app::builder::SignError),
+    /// The node's answer is unusable.
+    #[error("malformed account data: {0}")]
+    Malformed(String),
+}
+
+/// Signs and broadcasts transactions for one account.
+pub struct Submitter {
+    client: NodeClient,
+    key: SigningKey,
+    address: Address,
+    chain_id: String,
+    account_number: u64,
+    next_sequence: u64,
+    params: Params,
+}
+
+impl Submitter {
+    /// Loads the account's number and sequence, the chain id and the params.
+    pub async fn connect(client: NodeClient, key: SigningKey) -> Result<Self, SubmitError> {
+        let address = address_of(&key);
+        let (chain_id, _) = client.status().await?;
+        let params = client.params().await?;
+        let account = client.account(&address).await?.ok_or(SubmitError::NoAccount(address))?;
+        Ok(Submitter {
+            client,
+            key,
+            address,
+            chain_id,
+            account_number: account.account_number,
+            next_sequence: account.sequence,
+            params,
+        })
+    }
+
+    /// The account's address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The chain parameters read at connect time.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The sequence the next transaction will use.
+    pub fn next_sequence(&self) -> u64 {
+        self.next_sequence
+    }
+
+    /// The minimum fee for `messages`.
+    pub fn required_fee(&self, messages: &[OutgoingMsg]) -> u128 {
+        let blob_bytes: u64 = messages
+            .iter()
+            .map(|m| match m {
+                OutgoingMsg::Blob { data, .. } => data.len() as u64,
+                OutgoingMsg::Send { .. } => 0,
+            })
+            .sum();
+        self.params.fee_for(blob_bytes).unwrap_or(u128::MAX)
+    }
+
+    /// Signs `messages` with the next sequence and the minimum fee (or `fee`).
+    pub fn sign(&self, messages: &[OutgoingMsg], fee: Option<u128>) -> Result<Vec<u8>, SubmitError> {
+        let params = TxParams {
+            chain_id: self.chain_id.clone(),
+            account_number: self.account_number,
+            sequence: self.next_sequence,
+            fee_denom: self.params.fee_denom.clone(),
+            fee: fee.unwrap_or_else(|| self.required_fee(messages)),
+            timeout_height: 0,
+            memo: String::new(),
+        };
+        Ok(sign_tx(&self.key, &params, messages)?)
+    }
+
+    /// Signs and broadcasts; on acceptance the next transaction uses the next
+    /// sequence (no need to wait for a block).
+    pub async fn submit(&mut self, messages: &[OutgoingMsg], fee: Option<u128>) -> Result<BroadcastResult, SubmitError> {
+        let tx = self.sign(messages, fee)?;
+        let result = self.client.broadcast(tx).await?;
+        if result.accepted() {
+            self.next_sequence += 1;
+        }
+        Ok(result)
+    }
+
+    /// Re-reads the sequence from the chain (after a refusal left a gap).
+    pub async fn resync(&mut self) -> Result<(), SubmitError> {
+        let account = self
+            .client
+            .account(&self.address)
+            .await?
+            .ok_or(SubmitError::NoAccount(self.address))?;
+        self.next_sequence = account.sequence;
+        Ok(())
+    }
+}

@@ -1,0 +1,19 @@
+//! Quire's protobuf types, generated at build time from `proto/proto/**.proto`.
+//!
+//! The sources are compiled with protox, so no system `protoc` is needed.
+
+#![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
+
+/// `quire.blob.v1`: blob messages and query responses.
+pub mod blob {
+    /// Version 1 of the blob module's types.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/quire.blob.v1.rs"));
+
+        /// The `Any` type URL of [`MsgSubmitBlob`].
+        pub const MSG_SUBMIT_BLOB_TYPE_URL: &str = "/quire.blob.v1.MsgSubmitBlob";
+
+        /// The `Any` type URL of [`ChainIdExtension`].
+        pub const CHAIN_ID_EXTENSION_TYPE_URL: &str = "/quire.blob.v1.ChainIdExtension";
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Quire in one command: builds quired and CometBFT (from source), starts a local
+# 4-validator network on 127.0.0.1, submits a blob for the rollup "my-rollup"
+# and reads it back by namespace. The network keeps running afterwards; stop it
+# with `./localnet/localnet.sh down`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+./localnet/localnet.sh up "$@"
+# shellcheck disable=SC1091
+source .localnet/localnet.env
+quired=./target/debug/quired
+[ -n "${QUIRED_BIN:-}" ] && quired="$QUIRED_BIN"
+
+echo
+echo "== submitting a blob for rollup 'my-rollup' from alice"
+out="$("$quired" tx submit-blob --home "$QUIRE_KEYRING_HOME" --node "$QUIRE_RPC_0" \
+  --from alice --rollup my-rollup --data "hello from my-rollup" --wait --output json)"
+echo "$out"
+height="$(echo "$out" | sed -n 's/.*"height":\([0-9]*\).*/\1/p')"
+
+echo
+echo "== reading namespace sha256('my-rollup') at height $height back from another validator"
+"$quired" query blobs --node "$QUIRE_RPC_1" --rollup my-rollup --height "$height"
+
+echo
+echo "Quire is running. Try:  $quired query blobs --node $QUIRE_RPC_0 --rollup my-rollup --height $height --json"
+echo "Status: ./localnet/localnet.sh status    Stop: ./localnet/localnet.sh down"
