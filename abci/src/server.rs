@@ -261,7 +261,7 @@ impl Service<SnapshotRequest> for Abci {
             }
             SnapshotRequest::LoadSnapshotChunk(_) => SnapshotResponse::LoadSnapshotChunk(Default::default()),
             SnapshotRequest::ApplySnapshotChunk(_) => SnapshotResponse::ApplySnapshotChunk(response::ApplySnapshotChunk {
-                result: response::ApplySnapshotChunkResult::Abort,
+                result: tendermint::abci::response::ApplySnapshotChunkResult::Abort,
                 refetch_chunks: Vec::new(),
                 reject_senders: Vec::new(),
             }),

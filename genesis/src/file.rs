@@ -52,18 +52,18 @@ impl GenesisDoc {
             Ok(doc) => return Ok(doc),
             Err(error) => error,
         };
-        let (line, column) = (error.line(), error.column());
         let value = match serde_json::from_slice::<serde_json::Value>(bytes) {
             Ok(value) => value,
-            Err(_) => {
+            Err(syntax) => {
                 return Err(GenesisFileError::Syntax {
                     path,
-                    line,
-                    column,
-                    message: error.to_string(),
+                    line: syntax.line(),
+                    column: syntax.column(),
+                    message: syntax.to_string(),
                 })
             }
         };
+        let (line, column) = (error.line(), error.column());
         let (field, message) = locate(&value, &GENESIS, "").unwrap_or_else(|| {
             // The shape description fits but serde refused: report serde's words.
             ("(document)".to_string(), error.to_string())

@@ -505,6 +505,17 @@ fn syntax_errors_report_line_and_column() {
 }
 
 #[test]
+fn truncated_json_is_a_syntax_error_even_with_unknown_fields() {
+    // serde's typed pass meets the unknown field first; the truncation is what matters.
+    match GenesisDoc::from_json(b"{\"a\":", "g.json") {
+        Err(GenesisFileError::Syntax { message, .. }) => {
+            assert!(message.contains("EOF"), "{message}")
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
 fn load_names_the_file_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("genesis.json");

@@ -74,25 +74,40 @@ impl NodeConfig {
             .and_then(|file| file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text))
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         if text.len() as u64 > MAX_CONFIG_BYTES {
-            bail!("config file {} is larger than {MAX_CONFIG_BYTES} bytes", path.display());
+            bail!(
+                "config file {} is larger than {MAX_CONFIG_BYTES} bytes",
+                path.display()
+            );
         }
-        let config: NodeConfig =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {}", path.display(), e.to_string().trim_end()))?;
-        config.validate().map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
+        let config: NodeConfig = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "config file {}: {}",
+                path.display(),
+                e.to_string().trim_end()
+            )
+        })?;
+        config
+            .validate()
+            .map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
         Ok(config)
     }
 
     /// Checks every field, naming the first bad one.
     pub fn validate(&self) -> anyhow::Result<()> {
-        validate_abci_addr(&self.abci_addr).map_err(|reason| anyhow::anyhow!("field abci_addr: {reason}"))?;
+        validate_abci_addr(&self.abci_addr)
+            .map_err(|reason| anyhow::anyhow!("field abci_addr: {reason}"))?;
         if self.db_path.as_os_str().is_empty() {
             bail!("field db_path: must not be empty");
         }
         if self.db_path.to_str().is_none() {
             bail!("field db_path: must be valid UTF-8");
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log_filter)
-            .map_err(|e| anyhow::anyhow!("field log_filter: {:?} is not a valid filter directive: {e}", self.log_filter))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log_filter).map_err(|e| {
+            anyhow::anyhow!(
+                "field log_filter: {:?} is not a valid filter directive: {e}",
+                self.log_filter
+            )
+        })?;
         Ok(())
     }
 
@@ -109,10 +124,15 @@ impl NodeConfig {
     /// given, is recorded in a comment (CometBFT's genesis file is what sets it).
     pub fn to_toml(&self, chain_id: Option<&str>) -> anyhow::Result<String> {
         let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
-        let db_path = self.db_path.to_str().context("field db_path: must be valid UTF-8")?;
+        let db_path = self
+            .db_path
+            .to_str()
+            .context("field db_path: must be valid UTF-8")?;
         let mut text = String::from("# quired configuration\n");
         if let Some(chain_id) = chain_id {
-            text.push_str(&format!("# chain id: {chain_id} (informational: CometBFT's genesis.json sets it)\n"));
+            text.push_str(&format!(
+                "# chain id: {chain_id} (informational: CometBFT's genesis.json sets it)\n"
+            ));
         }
         text.push_str(&format!(
             "abci_addr = {}   # where quired listens for CometBFT (tcp://host:port or unix:///path)\n\
@@ -145,7 +165,9 @@ pub fn validate_abci_addr(addr: &str) -> Result<(), String> {
     }
     match port.parse::<u16>() {
         Ok(p) if p > 0 => Ok(()),
-        _ => Err(format!("{addr:?} has port {port:?}: expected a number from 1 to 65535")),
+        _ => Err(format!(
+            "{addr:?} has port {port:?}: expected a number from 1 to 65535"
+        )),
     }
 }
 
@@ -184,20 +206,31 @@ impl InitArgs {
         let home = &self.home.home;
         let path = NodeConfig::path(home);
         if path.exists() && !self.force {
-            bail!("config file {} already exists: pass --force to overwrite it", path.display());
+            bail!(
+                "config file {} already exists: pass --force to overwrite it",
+                path.display()
+            );
         }
-        let config = NodeConfig { abci_addr: self.abci_addr, ..NodeConfig::default() };
+        let config = NodeConfig {
+            abci_addr: self.abci_addr,
+            ..NodeConfig::default()
+        };
         config.validate()?;
         let text = config.to_toml(self.chain_id.as_deref())?;
         let config_dir = home.join("config");
         let data_dir = home.join("data");
         for dir in [&config_dir, &data_dir] {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create directory {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create directory {}", dir.display()))?;
         }
         write_atomically(&path, text.as_bytes())?;
         writeln!(out, "initialised quired home {}", home.display())?;
         writeln!(out, "  config:    {}", path.display())?;
-        writeln!(out, "  database:  {}", config.resolve_db_path(home).display())?;
+        writeln!(
+            out,
+            "  database:  {}",
+            config.resolve_db_path(home).display()
+        )?;
         writeln!(out, "  abci_addr: {}", config.abci_addr)?;
         if let Some(chain_id) = &self.chain_id {
             writeln!(out, "  chain id:  {chain_id}")?;
@@ -242,11 +275,22 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().join("node0");
         let home_arg = home.to_str().unwrap();
-        let out = init(&["--home", home_arg, "--chain-id", "quire-1", "--abci-addr", "tcp://127.0.0.1:26612"]).unwrap();
+        let out = init(&[
+            "--home",
+            home_arg,
+            "--chain-id",
+            "quire-1",
+            "--abci-addr",
+            "tcp://127.0.0.1:26612",
+        ])
+        .unwrap();
         assert!(out.contains("abci_addr: tcp://127.0.0.1:26612"), "{out}");
         assert!(home.join("data").is_dir());
         let text = std::fs::read_to_string(home.join(CONFIG_FILE)).unwrap();
-        assert!(text.starts_with("# quired configuration\n# chain id: quire-1"), "{text}");
+        assert!(
+            text.starts_with("# quired configuration\n# chain id: quire-1"),
+            "{text}"
+        );
         let config = NodeConfig::load(&home).unwrap();
         assert_eq!(config.abci_addr, "tcp://127.0.0.1:26612");
         assert_eq!(config.db_path, PathBuf::from(DEFAULT_DB_PATH));
@@ -259,21 +303,46 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().to_str().unwrap();
         init(&["--home", home]).unwrap();
-        let err = init(&["--home", home, "--abci-addr", "tcp://127.0.0.1:1"]).unwrap_err().to_string();
-        assert!(err.contains("already exists") && err.contains("--force"), "{err}");
+        let err = init(&["--home", home, "--abci-addr", "tcp://127.0.0.1:1"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("already exists") && err.contains("--force"),
+            "{err}"
+        );
         assert_eq!(NodeConfig::load(home).unwrap().abci_addr, DEFAULT_ABCI_ADDR);
-        init(&["--home", home, "--abci-addr", "unix:///tmp/q.sock", "--force"]).unwrap();
-        assert_eq!(NodeConfig::load(home).unwrap().abci_addr, "unix:///tmp/q.sock");
+        init(&[
+            "--home",
+            home,
+            "--abci-addr",
+            "unix:///tmp/q.sock",
+            "--force",
+        ])
+        .unwrap();
+        assert_eq!(
+            NodeConfig::load(home).unwrap().abci_addr,
+            "unix:///tmp/q.sock"
+        );
     }
 
     #[test]
     fn bad_flags_name_the_flag() {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().to_str().unwrap();
-        let err = init(&["--home", home, "--abci-addr", "127.0.0.1:26658"]).unwrap_err().to_string();
-        assert!(err.contains("--abci-addr") && err.contains("must start with tcp://"), "{err}");
-        let err = init(&["--home", home, "--chain-id", "bad id"]).unwrap_err().to_string();
-        assert!(err.contains("--chain-id") && err.contains("may only contain"), "{err}");
+        let err = init(&["--home", home, "--abci-addr", "127.0.0.1:26658"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--abci-addr") && err.contains("must start with tcp://"),
+            "{err}"
+        );
+        let err = init(&["--home", home, "--chain-id", "bad id"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--chain-id") && err.contains("may only contain"),
+            "{err}"
+        );
         assert!(!tmp.path().join(CONFIG_FILE).exists());
     }
 
@@ -289,7 +358,10 @@ mod tests {
         );
         assert_eq!(err, expected);
         let err = NodeConfig::load(tmp.path()).unwrap_err().to_string();
-        assert!(err.contains("config file") && err.contains("quired init"), "{err}");
+        assert!(
+            err.contains("config file") && err.contains("quired init"),
+            "{err}"
+        );
     }
 
     fn load_text(text: &str) -> anyhow::Result<NodeConfig> {
@@ -313,7 +385,10 @@ mod tests {
         ];
         for (text, expected) in cases {
             let err = load_text(text).unwrap_err().to_string();
-            assert!(err.contains("config/quired.toml") && err.contains(expected), "{text:?}: {err}");
+            assert!(
+                err.contains("config/quired.toml") && err.contains(expected),
+                "{text:?}: {err}"
+            );
         }
     }
 
@@ -321,7 +396,10 @@ mod tests {
     fn missing_keys_take_defaults_and_absolute_db_paths_stay() {
         let config = load_text("db_path = \"/var/lib/quired.redb\"\n").unwrap();
         assert_eq!(config.abci_addr, DEFAULT_ABCI_ADDR);
-        assert_eq!(config.resolve_db_path("/home/x"), PathBuf::from("/var/lib/quired.redb"));
+        assert_eq!(
+            config.resolve_db_path("/home/x"),
+            PathBuf::from("/var/lib/quired.redb")
+        );
     }
 
     #[test]
@@ -334,6 +412,9 @@ mod tests {
              db_path = \"data/quired.redb\"          # relative to home\n\
              log_filter = \"info\"                  # tracing EnvFilter directive\n"
         );
-        assert_eq!(toml::from_str::<NodeConfig>(&text).unwrap(), NodeConfig::default());
+        assert_eq!(
+            toml::from_str::<NodeConfig>(&text).unwrap(),
+            NodeConfig::default()
+        );
     }
 }
