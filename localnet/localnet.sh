@@ -40,7 +40,7 @@ note() {
 }
 
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_uint() {
@@ -140,12 +140,12 @@ start_process() { # start_process I quired|cometbft
 wait_for_abci() { # wait_for_abci I
   local i="$1" deadline=$((SECONDS + 30))
   while ! (exec 3<>"/dev/tcp/127.0.0.1/$(abci_port "$i")") 2>/dev/null; do
+    sleep 0.2
     if ! live_pid "$i" quired >/dev/null; then
-      show_logs "$i" quired 30 >&2
+      note "node$i quired exited"
       return 1
     fi
     [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
   done
 }
 
@@ -222,8 +222,8 @@ show_logs() { # show_logs I quired|cometbft|both LINES
 # max(2, first height seen + 1): a fresh network has committed blocks, a
 # resumed one is producing new ones. Fails after WAIT_SECS.
 wait_for_blocks() { # wait_for_blocks I...
-  local i h deadline=$((SECONDS + WAIT_SECS)) pending
-  declare -A target=()
+  local i h kind deadline=$((SECONDS + WAIT_SECS)) pending
+  local -A target=()
   note "waiting up to ${WAIT_SECS}s for blocks on node(s) $*"
   while :; do
     pending=0
@@ -480,8 +480,12 @@ cmd_up() {
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
   done
-  is_uint "$NODES" && [ "$NODES" -ge 1 ] && [ "$NODES" -le 50 ] || die "--nodes $NODES: expected a number from 1 to 50"
-  is_uint "$BASE_PORT" && [ "$BASE_PORT" -ge 1024 ] || die "--base-port $BASE_PORT: expected a number from 1024"
+  if ! { is_uint "$NODES" && [ "$NODES" -ge 1 ] && [ "$NODES" -le 50 ]; }; then
+    die "--nodes $NODES: expected a number from 1 to 50"
+  fi
+  if ! { is_uint "$BASE_PORT" && [ "$BASE_PORT" -ge 1024 ]; }; then
+    die "--base-port $BASE_PORT: expected a number from 1024 up"
+  fi
   [ $((BASE_PORT + 10 * (NODES - 1) + 3)) -le 65535 ] || die "--base-port $BASE_PORT: node$((NODES - 1))'s ports would exceed 65535"
   is_uint "$WAIT_SECS" || die "LOCALNET_WAIT_SECS=$WAIT_SECS: expected a number of seconds"
   DIR="$(abspath "$DIR")"
@@ -542,16 +546,18 @@ cmd_up() {
     genesis_args+=(--account "${ADDRESSES[$name]}:$ACCOUNT_BALANCE")
   done
   for ((i = 0; i < NODES; i++)); do
-    v="$("$COMETBFT" show-validator --home "$(node_home "$i" cometbft)" | json_field value)"
+    v="$("$COMETBFT" show-validator --home "$(node_home "$i" cometbft)" | json_field value || true)"
     [ -n "$v" ] || die "cannot read node$i's validator key with cometbft show-validator"
     genesis_args+=(--validator "$v:10:node$i")
   done
   "$QUIRED" genesis create "${genesis_args[@]}" >>"$setup_log" 2>&1 ||
     die "quired genesis create failed: $(tail -n 3 "$setup_log")"
 
-  local ids=()
+  local ids=() id
   for ((i = 0; i < NODES; i++)); do
-    ids+=("$("$COMETBFT" show-node-id --home "$(node_home "$i" cometbft)")")
+    id="$("$COMETBFT" show-node-id --home "$(node_home "$i" cometbft)")" ||
+      die "cannot read node$i's node id with cometbft show-node-id"
+    ids+=("$id")
   done
   for ((i = 0; i < NODES; i++)); do
     cp "$DIR/genesis.json" "$(node_home "$i" cometbft)/config/genesis.json"
@@ -607,7 +613,7 @@ cmd_start() {
 cmd_status() {
   parse_common "$@"
   load_env
-  local i kind state hash abci info abci_hash abci_height
+  local i kind pid state hash abci info abci_hash abci_height
   echo "localnet $DIR: chain id $CHAIN_ID, $NODES nodes"
   for ((i = 0; i < NODES; i++)); do
     state=""
@@ -622,10 +628,12 @@ cmd_status() {
       hash="$(printf '%s' "$info" | json_field latest_app_hash)"
       abci="$(rpc_get "$i" abci_info 2>/dev/null || true)"
       abci_height="$(printf '%s' "$abci" | json_field last_block_height)"
-      abci_hash="$(printf '%s' "$abci" | json_field last_block_app_hash | base64 -d 2>/dev/null | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"
-      echo "node$i  $state height $(printf '%s' "$info" | json_field latest_block_height) app_hash ${hash:-?}  abci_info height ${abci_height:-?} app_hash ${abci_hash:-?}"
+      abci_hash="$(printf '%s' "$abci" | json_field last_block_app_hash | base64 -d 2>/dev/null | od -An -tx1 | tr -d ' \n' | tr a-f A-F || true)"
+      # /status shows the latest header, whose app hash is the state after the
+      # block before it; /abci_info shows the app's state after the latest block.
+      echo "node$i  ${state}height $(printf '%s' "$info" | json_field latest_block_height) header_app_hash ${hash:-?}  app_height ${abci_height:-?} app_hash ${abci_hash:-?}"
     else
-      echo "node$i  $state rpc http://127.0.0.1:$(rpc_port "$i") unreachable"
+      echo "node$i  ${state}rpc http://127.0.0.1:$(rpc_port "$i") unreachable"
     fi
   done
 }

@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 
 const PROTO_ROOT: &str = "proto";
-const FILES: &[&str] = &[
-    "quire/blob/v1/tx.proto",
-    "quire/blob/v1/query.proto",
-];
+const FILES: &[&str] = &["quire/blob/v1/tx.proto", "quire/blob/v1/query.proto"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files: Vec<PathBuf> = FILES.iter().map(|f| PathBuf::from(PROTO_ROOT).join(f)).collect();
+    let files: Vec<PathBuf> = FILES
+        .iter()
+        .map(|f| PathBuf::from(PROTO_ROOT).join(f))
+        .collect();
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
     }

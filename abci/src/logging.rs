@@ -7,8 +7,13 @@ use tracing_subscriber::EnvFilter;
 /// capped at info unless named explicitly.
 pub fn init(default_filter: &str) -> anyhow::Result<()> {
     let directive = std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter.to_string());
-    let directive = if directive.contains("tower_abci") { directive } else { format!("{directive},tower_abci=info") };
-    let filter = EnvFilter::try_new(&directive).map_err(|e| anyhow::anyhow!("bad log filter {directive:?}: {e}"))?;
+    let directive = if directive.contains("tower_abci") {
+        directive
+    } else {
+        format!("{directive},tower_abci=info")
+    };
+    let filter = EnvFilter::try_new(&directive)
+        .map_err(|e| anyhow::anyhow!("bad log filter {directive:?}: {e}"))?;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -9,7 +9,9 @@
 
 use crate::query::{self, QueryError};
 use quire_app::state::StateReader;
-use quire_app::{block, CheckState, ChangeSet, FinalizedBlock, GenesisState, StorageError, TxError};
+use quire_app::{
+    block, ChangeSet, CheckState, FinalizedBlock, GenesisState, StorageError, TxError,
+};
 use quire_store::{CommitBatch, LastCommit, Store, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -79,7 +81,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock would have aborted the process (panic =
     // abort is not set, but no code path panics while holding it); recover the
     // guard rather than poisoning every later call.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Node {
@@ -108,7 +112,12 @@ impl Node {
 
     /// InitChain: validates the genesis app state and computes the genesis
     /// app hash. Nothing is persisted until the first Commit.
-    pub fn init_chain(&self, chain_id: &str, initial_height: u64, app_state: &[u8]) -> Result<[u8; 32], NodeError> {
+    pub fn init_chain(
+        &self,
+        chain_id: &str,
+        initial_height: u64,
+        app_state: &[u8],
+    ) -> Result<[u8; 32], NodeError> {
         if let Some(last) = self.store.last_commit()? {
             return Err(NodeError::Protocol(format!(
                 "InitChain called but the store already holds height {}",
@@ -127,38 +136,66 @@ impl Node {
         consensus.last_app_hash = app_hash;
         consensus.last_height = initial_height - 1;
         consensus.pending = None;
-        self.committed_height.store(initial_height - 1, Ordering::SeqCst);
+        self.committed_height
+            .store(initial_height - 1, Ordering::SeqCst);
         *self.genesis.write().unwrap_or_else(|p| p.into_inner()) = Some(changes);
         Ok(app_hash)
     }
 
-    fn with_state<R>(&self, genesis: Option<&ChangeSet>, f: impl FnOnce(&dyn StateReader) -> R) -> Result<R, NodeError> {
+    fn with_state<R>(
+        &self,
+        genesis: Option<&ChangeSet>,
+        f: impl FnOnce(&dyn StateReader) -> R,
+    ) -> Result<R, NodeError> {
         let snapshot = self.store.state()?;
-        let layered = Layered { changes: genesis, base: &snapshot };
+        let layered = Layered {
+            changes: genesis,
+            base: &snapshot,
+        };
         Ok(f(&layered))
     }
 
     /// PrepareProposal: the indexes of the candidates to propose, in order.
-    pub fn prepare_proposal(&self, height: u64, txs: &[impl AsRef<[u8]>], max_tx_bytes: u64) -> Result<Vec<usize>, NodeError> {
+    pub fn prepare_proposal(
+        &self,
+        height: u64,
+        txs: &[impl AsRef<[u8]>],
+        max_tx_bytes: u64,
+    ) -> Result<Vec<usize>, NodeError> {
         let consensus = lock(&self.consensus);
         let genesis = consensus.genesis.clone();
         drop(consensus);
-        Ok(self.with_state(genesis.as_deref(), |state| block::prepare_proposal(state, height, txs, max_tx_bytes))??)
+        Ok(self.with_state(genesis.as_deref(), |state| {
+            block::prepare_proposal(state, height, txs, max_tx_bytes)
+        })??)
     }
 
     /// ProcessProposal: `Ok(())` to accept, or why the proposal is rejected.
-    pub fn process_proposal(&self, height: u64, txs: &[impl AsRef<[u8]>]) -> Result<Result<(), quire_app::ProposalError>, NodeError> {
+    pub fn process_proposal(
+        &self,
+        height: u64,
+        txs: &[impl AsRef<[u8]>],
+    ) -> Result<Result<(), quire_app::ProposalError>, NodeError> {
         let genesis = lock(&self.consensus).genesis.clone();
-        let outcome = self.with_state(genesis.as_deref(), |state| block::process_proposal(state, height, txs))?;
+        let outcome = self.with_state(genesis.as_deref(), |state| {
+            block::process_proposal(state, height, txs)
+        })?;
         match outcome {
-            Err(quire_app::ProposalError { error: TxError::Storage(e), .. }) => Err(e.into()),
+            Err(quire_app::ProposalError {
+                error: TxError::Storage(e),
+                ..
+            }) => Err(e.into()),
             other => Ok(other),
         }
     }
 
     /// FinalizeBlock: executes the decided block and keeps the result for
     /// Commit. Persists nothing.
-    pub fn finalize_block(&self, height: u64, txs: &[impl AsRef<[u8]>]) -> Result<FinalizeOutcome, NodeError> {
+    pub fn finalize_block(
+        &self,
+        height: u64,
+        txs: &[impl AsRef<[u8]>],
+    ) -> Result<FinalizeOutcome, NodeError> {
         let mut consensus = lock(&self.consensus);
         if height != consensus.last_height + 1 {
             return Err(NodeError::Protocol(format!(
@@ -168,7 +205,9 @@ impl Node {
         }
         let genesis = consensus.genesis.clone();
         let prev = consensus.last_app_hash;
-        let block = self.with_state(genesis.as_deref(), |state| block::finalize_block(state, &prev, height, txs))??;
+        let block = self.with_state(genesis.as_deref(), |state| {
+            block::finalize_block(state, &prev, height, txs)
+        })??;
         consensus.pending = Some(block.clone());
         Ok(block)
     }
@@ -207,11 +246,20 @@ impl Node {
 
     /// CheckTx (new and recheck alike): checks the tx against committed state
     /// plus the effects of the mempool txs accepted before it.
-    pub fn check_tx(&self, tx: &[u8]) -> Result<Result<quire_app::exec::TxReceipt, TxError>, NodeError> {
-        let genesis = self.genesis.read().unwrap_or_else(|p| p.into_inner()).clone();
+    pub fn check_tx(
+        &self,
+        tx: &[u8],
+    ) -> Result<Result<quire_app::exec::TxReceipt, TxError>, NodeError> {
+        let genesis = self
+            .genesis
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let next_height = self.committed_height.load(Ordering::SeqCst) + 1;
         let mut check = lock(&self.check);
-        let result = self.with_state(genesis.as_deref(), |state| check.check_tx(state, next_height, tx))?;
+        let result = self.with_state(genesis.as_deref(), |state| {
+            check.check_tx(state, next_height, tx)
+        })?;
         match result {
             Err(TxError::Storage(e)) => Err(e.into()),
             other => Ok(other.map(|(_, receipt)| receipt)),
@@ -221,9 +269,19 @@ impl Node {
     /// Answers an ABCI query (see [`query`] for the paths).
     pub fn query(&self, path: &str) -> Result<(u64, Vec<u8>), QueryError> {
         let height = self.committed_height.load(Ordering::SeqCst);
-        let genesis = self.genesis.read().unwrap_or_else(|p| p.into_inner()).clone();
-        let snapshot = self.store.state().map_err(|e| QueryError::Internal(e.to_string()))?;
-        let state = Layered { changes: genesis.as_deref(), base: &snapshot };
+        let genesis = self
+            .genesis
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let snapshot = self
+            .store
+            .state()
+            .map_err(|e| QueryError::Internal(e.to_string()))?;
+        let state = Layered {
+            changes: genesis.as_deref(),
+            base: &snapshot,
+        };
         let value = query::answer(path, height, &state, &self.store)?;
         Ok((height, value))
     }
@@ -242,7 +300,10 @@ mod tests {
     fn app_state() -> Vec<u8> {
         let genesis = GenesisState {
             params: Params::default(),
-            accounts: vec![GenesisAccount { address: address_of(&key()).to_bech32(), balance: 10_000_000 }],
+            accounts: vec![GenesisAccount {
+                address: address_of(&key()).to_bech32(),
+                balance: 10_000_000,
+            }],
         };
         serde_json::to_vec(&genesis).unwrap()
     }
@@ -257,7 +318,15 @@ mod tests {
             timeout_height: 0,
             memo: String::new(),
         };
-        sign_tx(&key(), &params, &[OutgoingMsg::Blob { namespace: Namespace::from_rollup_name("r"), data: vec![sequence as u8; 10] }]).unwrap()
+        sign_tx(
+            &key(),
+            &params,
+            &[OutgoingMsg::Blob {
+                namespace: Namespace::from_rollup_name("r"),
+                data: vec![sequence as u8; 10],
+            }],
+        )
+        .unwrap()
     }
 
     fn open(path: &std::path::Path) -> Node {
@@ -278,12 +347,23 @@ mod tests {
         drop(node);
 
         let node = open(&path);
-        assert_eq!(node.info().unwrap(), Some(LastCommit { height: 1, app_hash: block.app_hash }));
-        let (height, bytes) = node.query(&format!("/blobs/1/{}", Namespace::from_rollup_name("r"))).unwrap();
+        assert_eq!(
+            node.info().unwrap(),
+            Some(LastCommit {
+                height: 1,
+                app_hash: block.app_hash
+            })
+        );
+        let (height, bytes) = node
+            .query(&format!("/blobs/1/{}", Namespace::from_rollup_name("r")))
+            .unwrap();
         assert_eq!(height, 1);
         assert!(!bytes.is_empty());
         // Sequence 0 is used; the next block continues from the stored state.
-        assert!(matches!(node.check_tx(&blob_tx(0)).unwrap(), Err(TxError::SequenceReused { .. })));
+        assert!(matches!(
+            node.check_tx(&blob_tx(0)).unwrap(),
+            Err(TxError::SequenceReused { .. })
+        ));
         node.finalize_block(2, &[blob_tx(1)]).unwrap();
         node.commit().unwrap();
     }
@@ -300,7 +380,11 @@ mod tests {
         drop(node); // "crash": FinalizeBlock ran, Commit did not.
 
         let node = open(&path);
-        assert_eq!(node.info().unwrap().unwrap().height, 1, "FinalizeBlock must not persist");
+        assert_eq!(
+            node.info().unwrap().unwrap().height,
+            1,
+            "FinalizeBlock must not persist"
+        );
         let replayed = node.finalize_block(2, &[blob_tx(1)]).unwrap();
         assert_eq!(replayed.app_hash, first.app_hash);
         node.commit().unwrap();
@@ -317,7 +401,10 @@ mod tests {
         drop(node);
         let node = open(&path);
         assert_eq!(node.info().unwrap(), None);
-        assert_eq!(node.init_chain("node-test", 1, &app_state()).unwrap(), genesis_hash);
+        assert_eq!(
+            node.init_chain("node-test", 1, &app_state()).unwrap(),
+            genesis_hash
+        );
     }
 
     #[test]
@@ -326,8 +413,14 @@ mod tests {
         let node = open(&dir.path().join("db.redb"));
         node.init_chain("node-test", 1, &app_state()).unwrap();
         assert!(matches!(node.commit(), Err(NodeError::Protocol(_))));
-        assert!(matches!(node.finalize_block(5, &[blob_tx(0)]), Err(NodeError::Protocol(_))));
-        assert!(matches!(node.init_chain("node-test", 1, b"{not json"), Err(NodeError::Genesis(_))));
+        assert!(matches!(
+            node.finalize_block(5, &[blob_tx(0)]),
+            Err(NodeError::Protocol(_))
+        ));
+        assert!(matches!(
+            node.init_chain("node-test", 1, b"{not json"),
+            Err(NodeError::Genesis(_))
+        ));
     }
 
     #[test]
@@ -338,7 +431,9 @@ mod tests {
         node.finalize_block(1, &[] as &[Vec<u8>]).unwrap();
         node.commit().unwrap();
         assert!(node.query("/params").is_ok());
-        assert!(node.query(&format!("/account/{}", address_of(&key()))).is_ok());
+        assert!(node
+            .query(&format!("/account/{}", address_of(&key())))
+            .is_ok());
         let codes: Vec<u32> = [
             "/nope".to_string(),
             "/blobs/x/00".to_string(),

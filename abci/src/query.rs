@@ -13,7 +13,9 @@
 use prost::Message;
 use quire_app::state::{params_to_proto, StateReadExt, StateReader};
 use quire_app::{Address, Namespace};
-use quire_proto::blob::v1::{IndexedBlob, QueryAccountResponse, QueryBlobsResponse, QueryParamsResponse};
+use quire_proto::blob::v1::{
+    IndexedBlob, QueryAccountResponse, QueryBlobsResponse, QueryParamsResponse,
+};
 use quire_store::Store;
 use thiserror::Error;
 
@@ -56,12 +58,19 @@ impl QueryError {
 }
 
 /// Answers `path` against committed `state` (at `height`) and the blob index.
-pub fn answer(path: &str, height: u64, state: &dyn StateReader, store: &Store) -> Result<Vec<u8>, QueryError> {
+pub fn answer(
+    path: &str,
+    height: u64,
+    state: &dyn StateReader,
+    store: &Store,
+) -> Result<Vec<u8>, QueryError> {
     let internal = |e: &dyn std::fmt::Display| QueryError::Internal(e.to_string());
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
         ["account", address] => {
-            let address: Address = address.parse().map_err(|e| QueryError::BadArgument(format!("{e}")))?;
+            let address: Address = address
+                .parse()
+                .map_err(|e| QueryError::BadArgument(format!("{e}")))?;
             let account = state
                 .account(&address)
                 .map_err(|e| internal(&e))?
@@ -76,17 +85,23 @@ pub fn answer(path: &str, height: u64, state: &dyn StateReader, store: &Store) -
         }
         ["params"] => {
             let params = state.params().map_err(|e| internal(&e))?;
-            Ok(QueryParamsResponse { params: Some(params_to_proto(&params)) }.encode_to_vec())
+            Ok(QueryParamsResponse {
+                params: Some(params_to_proto(&params)),
+            }
+            .encode_to_vec())
         }
         ["blobs", at, namespace] => {
-            let at: u64 = at
-                .parse()
-                .map_err(|_| QueryError::BadArgument(format!("height {at:?} is not a non-negative integer")))?;
+            let at: u64 = at.parse().map_err(|_| {
+                QueryError::BadArgument(format!("height {at:?} is not a non-negative integer"))
+            })?;
             let namespace: Namespace = namespace
                 .parse()
                 .map_err(|e| QueryError::BadArgument(format!("{e}")))?;
             if at > height {
-                return Err(QueryError::HeightNotCommitted { requested: at, last: height });
+                return Err(QueryError::HeightNotCommitted {
+                    requested: at,
+                    last: height,
+                });
             }
             let blobs = store.blobs(at, &namespace).map_err(|e| internal(&e))?;
             Ok(QueryBlobsResponse {

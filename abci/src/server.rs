@@ -14,7 +14,9 @@ use quire_app::exec::TxReceipt;
 use quire_app::{FinalizedBlock, TxError, CODESPACE};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tendermint::abci::{response::ProcessProposal, types::ExecTxResult, Code, Event, EventAttributeIndexExt};
+use tendermint::abci::{
+    response::ProcessProposal, types::ExecTxResult, Code, Event, EventAttributeIndexExt,
+};
 use tendermint::v0_38::abci::{
     response, ConsensusRequest, ConsensusResponse, InfoRequest, InfoResponse, MempoolRequest,
     MempoolResponse, SnapshotRequest, SnapshotResponse,
@@ -41,7 +43,11 @@ impl Abci {
         let node = &self.node;
         Ok(match request {
             ConsensusRequest::InitChain(req) => {
-                let app_hash = node.init_chain(&req.chain_id, req.initial_height.value(), &req.app_state_bytes)?;
+                let app_hash = node.init_chain(
+                    &req.chain_id,
+                    req.initial_height.value(),
+                    &req.app_state_bytes,
+                )?;
                 tracing::info!(chain_id = %req.chain_id, app_hash = %hex::encode(app_hash), "init chain");
                 ConsensusResponse::InitChain(response::InitChain {
                     consensus_params: None,
@@ -53,8 +59,16 @@ impl Abci {
                 let height = req.height.value();
                 let max = u64::try_from(req.max_tx_bytes).unwrap_or(0);
                 let chosen = node.prepare_proposal(height, &req.txs, max)?;
-                tracing::info!(height, candidates = req.txs.len(), chosen = chosen.len(), "prepared proposal");
-                let txs = chosen.into_iter().filter_map(|i| req.txs.get(i).cloned()).collect();
+                tracing::info!(
+                    height,
+                    candidates = req.txs.len(),
+                    chosen = chosen.len(),
+                    "prepared proposal"
+                );
+                let txs = chosen
+                    .into_iter()
+                    .filter_map(|i| req.txs.get(i).cloned())
+                    .collect();
                 ConsensusResponse::PrepareProposal(response::PrepareProposal { txs })
             }
             ConsensusRequest::ProcessProposal(req) => {
@@ -68,7 +82,9 @@ impl Abci {
                 }
             }
             ConsensusRequest::ExtendVote(_) => {
-                ConsensusResponse::ExtendVote(response::ExtendVote { vote_extension: Bytes::new() })
+                ConsensusResponse::ExtendVote(response::ExtendVote {
+                    vote_extension: Bytes::new(),
+                })
             }
             ConsensusRequest::VerifyVoteExtension(req) => {
                 // Quire uses no vote extensions: only an empty one is valid.
@@ -93,7 +109,10 @@ impl Abci {
             ConsensusRequest::Commit => {
                 let height = node.commit()?;
                 tracing::debug!(height, "committed");
-                ConsensusResponse::Commit(response::Commit { data: Bytes::new(), retain_height: 0u32.into() })
+                ConsensusResponse::Commit(response::Commit {
+                    data: Bytes::new(),
+                    retain_height: 0u32.into(),
+                })
             }
         })
     }
@@ -127,7 +146,11 @@ impl Abci {
                     data: "quired".to_string(),
                     version: env!("CARGO_PKG_VERSION").to_string(),
                     app_version: APP_VERSION,
-                    last_block_height: last.map(|l| l.height).unwrap_or(0).try_into().unwrap_or_default(),
+                    last_block_height: last
+                        .map(|l| l.height)
+                        .unwrap_or(0)
+                        .try_into()
+                        .unwrap_or_default(),
                     last_block_app_hash: last
                         .map(|l| l.app_hash.to_vec())
                         .unwrap_or_default()
@@ -149,7 +172,9 @@ impl Abci {
                     ..Default::default()
                 },
             }),
-            InfoRequest::Echo(req) => InfoResponse::Echo(response::Echo { message: req.message }),
+            InfoRequest::Echo(req) => InfoResponse::Echo(response::Echo {
+                message: req.message,
+            }),
         })
     }
 }
@@ -205,7 +230,11 @@ fn ok_result(receipt: &TxReceipt, blobs: &[&quire_app::BlobRecord]) -> ExecTxRes
             ],
         )
     }));
-    ExecTxResult { code: Code::Ok, events, ..Default::default() }
+    ExecTxResult {
+        code: Code::Ok,
+        events,
+        ..Default::default()
+    }
 }
 
 fn error_result(error: &TxError) -> ExecTxResult {
@@ -259,12 +288,16 @@ impl Service<SnapshotRequest> for Abci {
             SnapshotRequest::OfferSnapshot(_) => {
                 SnapshotResponse::OfferSnapshot(response::OfferSnapshot::Reject)
             }
-            SnapshotRequest::LoadSnapshotChunk(_) => SnapshotResponse::LoadSnapshotChunk(Default::default()),
-            SnapshotRequest::ApplySnapshotChunk(_) => SnapshotResponse::ApplySnapshotChunk(response::ApplySnapshotChunk {
-                result: tendermint::abci::response::ApplySnapshotChunkResult::Abort,
-                refetch_chunks: Vec::new(),
-                reject_senders: Vec::new(),
-            }),
+            SnapshotRequest::LoadSnapshotChunk(_) => {
+                SnapshotResponse::LoadSnapshotChunk(Default::default())
+            }
+            SnapshotRequest::ApplySnapshotChunk(_) => {
+                SnapshotResponse::ApplySnapshotChunk(response::ApplySnapshotChunk {
+                    result: tendermint::abci::response::ApplySnapshotChunkResult::Abort,
+                    refetch_chunks: Vec::new(),
+                    reject_senders: Vec::new(),
+                })
+            }
         }))
     }
 }

@@ -70,9 +70,13 @@ impl FromStr for Address {
     type Err = AddressError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let id = AccountId::from_str(s).map_err(|e| AddressError::Bech32(s.to_string(), e.to_string()))?;
+        let id = AccountId::from_str(s)
+            .map_err(|e| AddressError::Bech32(s.to_string(), e.to_string()))?;
         if id.prefix() != ADDRESS_PREFIX {
-            return Err(AddressError::WrongPrefix(s.to_string(), id.prefix().to_string()));
+            return Err(AddressError::WrongPrefix(
+                s.to_string(),
+                id.prefix().to_string(),
+            ));
         }
         let bytes = id.to_bytes();
         let array: [u8; ADDRESS_LEN] = bytes
@@ -109,11 +113,24 @@ mod tests {
 
     #[test]
     fn rejects_other_prefix_and_garbage() {
-        let cosmos = AccountId::new("cosmos", &[7u8; ADDRESS_LEN]).unwrap().to_string();
-        assert!(matches!(cosmos.parse::<Address>(), Err(AddressError::WrongPrefix(..))));
-        assert!(matches!("quire1notbech32".parse::<Address>(), Err(AddressError::Bech32(..))));
-        let short = AccountId::new(ADDRESS_PREFIX, &[7u8; 8]).unwrap().to_string();
-        assert!(matches!(short.parse::<Address>(), Err(AddressError::WrongLength(..))));
+        let cosmos = AccountId::new("cosmos", &[7u8; ADDRESS_LEN])
+            .unwrap()
+            .to_string();
+        assert!(matches!(
+            cosmos.parse::<Address>(),
+            Err(AddressError::WrongPrefix(..))
+        ));
+        assert!(matches!(
+            "quire1notbech32".parse::<Address>(),
+            Err(AddressError::Bech32(..))
+        ));
+        let short = AccountId::new(ADDRESS_PREFIX, &[7u8; 8])
+            .unwrap()
+            .to_string();
+        assert!(matches!(
+            short.parse::<Address>(),
+            Err(AddressError::WrongLength(..))
+        ));
     }
 
     #[test]
@@ -121,6 +138,9 @@ mod tests {
         let key = cosmrs::crypto::secp256k1::SigningKey::from_slice(&[1u8; 32]).unwrap();
         let public = key.public_key();
         let expected = public.account_id(ADDRESS_PREFIX).unwrap().to_string();
-        assert_eq!(Address::from_secp256k1(&public.to_bytes()).to_bech32(), expected);
+        assert_eq!(
+            Address::from_secp256k1(&public.to_bytes()).to_bech32(),
+            expected
+        );
     }
 }

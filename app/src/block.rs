@@ -40,8 +40,17 @@ pub struct BlockExecutor<'a> {
 impl<'a> BlockExecutor<'a> {
     /// Starts a block at `height` over committed state `base`.
     pub fn new(base: &'a dyn StateReader, height: u64) -> Result<Self, StorageError> {
-        let ctx = ExecContext { chain_id: base.chain_id()?, params: base.params()?, height };
-        Ok(BlockExecutor { state: StateDelta::new(base), ctx, blob_bytes: 0, seen: BTreeSet::new() })
+        let ctx = ExecContext {
+            chain_id: base.chain_id()?,
+            params: base.params()?,
+            height,
+        };
+        Ok(BlockExecutor {
+            state: StateDelta::new(base),
+            ctx,
+            blob_bytes: 0,
+            seen: BTreeSet::new(),
+        })
     }
 
     /// The context the block's transactions are checked against.
@@ -58,7 +67,11 @@ impl<'a> BlockExecutor<'a> {
         let max = self.ctx.params.max_block_blob_bytes;
         let remaining = max - self.blob_bytes;
         if tx.blob_bytes > remaining {
-            return Err(TxError::BlockBlobBudget { tx_bytes: tx.blob_bytes, remaining, max });
+            return Err(TxError::BlockBlobBudget {
+                tx_bytes: tx.blob_bytes,
+                remaining,
+                max,
+            });
         }
         let receipt = execute_tx(&mut self.state, &self.ctx, tx)?;
         self.blob_bytes += tx.blob_bytes;
@@ -93,7 +106,9 @@ pub fn prepare_proposal(
     let mut order: Vec<Address> = Vec::new();
     let mut queues: BTreeMap<Address, Vec<Candidate>> = BTreeMap::new();
     for (index, bytes) in candidates.iter().enumerate() {
-        let Ok(tx) = DecodedTx::decode(bytes.as_ref(), max_tx_size) else { continue };
+        let Ok(tx) = DecodedTx::decode(bytes.as_ref(), max_tx_size) else {
+            continue;
+        };
         let queue = queues.entry(tx.signer).or_insert_with(|| {
             order.push(tx.signer);
             Vec::new()
@@ -112,7 +127,9 @@ pub fn prepare_proposal(
     let mut chosen = Vec::new();
     let mut total_bytes: u64 = 0;
     while let Some((signer, mut queue)) = turns.pop_front() {
-        let Some((_, index, tx)) = queue.pop_front() else { continue };
+        let Some((_, index, tx)) = queue.pop_front() else {
+            continue;
+        };
         if total_bytes + tx.size as u64 > max_tx_bytes {
             // Doesn't fit; this account's later txs would then leave a gap.
             continue;
@@ -124,7 +141,9 @@ pub fn prepare_proposal(
                 turns.push_back((signer, queue));
             }
             // A replayed or already-included tx: skip it, the next may be valid.
-            Err(TxError::SequenceReused { .. }) | Err(TxError::Duplicate) => turns.push_front((signer, queue)),
+            Err(TxError::SequenceReused { .. }) | Err(TxError::Duplicate) => {
+                turns.push_front((signer, queue))
+            }
             Err(TxError::Storage(e)) => return Err(e),
             // Anything else invalidates this account's remaining txs for this block.
             Err(_) => {}
@@ -145,13 +164,23 @@ pub struct ProposalError {
 
 /// Checks a proposal: every transaction must decode, verify, pay and fit, in the
 /// order given. Returns the first offending transaction.
-pub fn process_proposal(base: &dyn StateReader, height: u64, txs: &[impl AsRef<[u8]>]) -> Result<(), ProposalError> {
-    let storage = |error: StorageError| ProposalError { index: 0, error: TxError::Storage(error) };
+pub fn process_proposal(
+    base: &dyn StateReader,
+    height: u64,
+    txs: &[impl AsRef<[u8]>],
+) -> Result<(), ProposalError> {
+    let storage = |error: StorageError| ProposalError {
+        index: 0,
+        error: TxError::Storage(error),
+    };
     let mut executor = BlockExecutor::new(base, height).map_err(storage)?;
     let max_tx_size = executor.context().params.max_tx_bytes;
     for (index, bytes) in txs.iter().enumerate() {
-        let tx = DecodedTx::decode(bytes.as_ref(), max_tx_size).map_err(|error| ProposalError { index, error })?;
-        executor.apply(&tx).map_err(|error| ProposalError { index, error })?;
+        let tx = DecodedTx::decode(bytes.as_ref(), max_tx_size)
+            .map_err(|error| ProposalError { index, error })?;
+        executor
+            .apply(&tx)
+            .map_err(|error| ProposalError { index, error })?;
     }
     Ok(())
 }
@@ -222,7 +251,13 @@ pub fn finalize_block(
     }
     let changes = executor.into_changes();
     let app_hash = app_hash(prev_app_hash, height, &changes, &blob_index_digest(&blobs));
-    Ok(FinalizedBlock { height, txs: outcomes, changes, blobs, app_hash })
+    Ok(FinalizedBlock {
+        height,
+        txs: outcomes,
+        changes,
+        blobs,
+        app_hash,
+    })
 }
 
 /// Digest of a block's blob index entries (namespace, signer, tx hash,

@@ -9,10 +9,14 @@ use cosmrs::proto::cosmos::bank::v1beta1::MsgSend;
 use cosmrs::proto::cosmos::base::v1beta1::Coin;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::signing::v1beta1::SignMode;
-use cosmrs::proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, Fee, ModeInfo, SignDoc, SignerInfo, TxBody, TxRaw};
+use cosmrs::proto::cosmos::tx::v1beta1::{
+    mode_info, AuthInfo, Fee, ModeInfo, SignDoc, SignerInfo, TxBody, TxRaw,
+};
 use cosmrs::Any;
 use prost::Message;
-use quire_proto::blob::v1::{ChainIdExtension, MsgSubmitBlob, CHAIN_ID_EXTENSION_TYPE_URL, MSG_SUBMIT_BLOB_TYPE_URL};
+use quire_proto::blob::v1::{
+    ChainIdExtension, MsgSubmitBlob, CHAIN_ID_EXTENSION_TYPE_URL, MSG_SUBMIT_BLOB_TYPE_URL,
+};
 use thiserror::Error;
 
 use crate::tx::{MSG_SEND_TYPE_URL, SECP256K1_PUBKEY_TYPE_URL};
@@ -66,26 +70,40 @@ pub fn address_of(key: &SigningKey) -> Address {
 }
 
 fn to_any(type_url: &str, value: Vec<u8>) -> Any {
-    Any { type_url: type_url.to_string(), value }
+    Any {
+        type_url: type_url.to_string(),
+        value,
+    }
 }
 
 /// Builds and signs a transaction; returns the `TxRaw` bytes to broadcast.
-pub fn sign_tx(key: &SigningKey, params: &TxParams, messages: &[OutgoingMsg]) -> Result<Vec<u8>, SignError> {
+pub fn sign_tx(
+    key: &SigningKey,
+    params: &TxParams,
+    messages: &[OutgoingMsg],
+) -> Result<Vec<u8>, SignError> {
     let signer = address_of(key).to_bech32();
     let messages = messages
         .iter()
         .map(|msg| match msg {
             OutgoingMsg::Blob { namespace, data } => to_any(
                 MSG_SUBMIT_BLOB_TYPE_URL,
-                MsgSubmitBlob { signer: signer.clone(), namespace: namespace.as_bytes().to_vec(), data: data.clone() }
-                    .encode_to_vec(),
+                MsgSubmitBlob {
+                    signer: signer.clone(),
+                    namespace: namespace.as_bytes().to_vec(),
+                    data: data.clone(),
+                }
+                .encode_to_vec(),
             ),
             OutgoingMsg::Send { to, amount } => to_any(
                 MSG_SEND_TYPE_URL,
                 MsgSend {
                     from_address: signer.clone(),
                     to_address: to.to_bech32(),
-                    amount: vec![Coin { denom: params.fee_denom.clone(), amount: amount.to_string() }],
+                    amount: vec![Coin {
+                        denom: params.fee_denom.clone(),
+                        amount: amount.to_string(),
+                    }],
                 }
                 .encode_to_vec(),
             ),
@@ -98,16 +116,26 @@ pub fn sign_tx(key: &SigningKey, params: &TxParams, messages: &[OutgoingMsg]) ->
         extension_options: Vec::new(),
         non_critical_extension_options: vec![to_any(
             CHAIN_ID_EXTENSION_TYPE_URL,
-            ChainIdExtension { chain_id: params.chain_id.clone() }.encode_to_vec(),
+            ChainIdExtension {
+                chain_id: params.chain_id.clone(),
+            }
+            .encode_to_vec(),
         )],
     };
-    let public_key = PubKey { key: key.public_key().to_bytes() };
+    let public_key = PubKey {
+        key: key.public_key().to_bytes(),
+    };
     #[allow(deprecated)]
     let auth_info = AuthInfo {
         signer_infos: vec![SignerInfo {
-            public_key: Some(to_any(SECP256K1_PUBKEY_TYPE_URL, public_key.encode_to_vec())),
+            public_key: Some(to_any(
+                SECP256K1_PUBKEY_TYPE_URL,
+                public_key.encode_to_vec(),
+            )),
             mode_info: Some(ModeInfo {
-                sum: Some(mode_info::Sum::Single(mode_info::Single { mode: SignMode::Direct as i32 })),
+                sum: Some(mode_info::Sum::Single(mode_info::Single {
+                    mode: SignMode::Direct as i32,
+                })),
             }),
             sequence: params.sequence,
         }],
@@ -115,7 +143,10 @@ pub fn sign_tx(key: &SigningKey, params: &TxParams, messages: &[OutgoingMsg]) ->
             amount: if params.fee == 0 {
                 Vec::new()
             } else {
-                vec![Coin { denom: params.fee_denom.clone(), amount: params.fee.to_string() }]
+                vec![Coin {
+                    denom: params.fee_denom.clone(),
+                    amount: params.fee.to_string(),
+                }]
             },
             gas_limit: 0,
             payer: String::new(),
@@ -133,5 +164,10 @@ pub fn sign_tx(key: &SigningKey, params: &TxParams, messages: &[OutgoingMsg]) ->
     }
     .encode_to_vec();
     let signature = key.sign(&sign_doc).map_err(|e| SignError(e.to_string()))?;
-    Ok(TxRaw { body_bytes, auth_info_bytes, signatures: vec![signature.to_vec()] }.encode_to_vec())
+    Ok(TxRaw {
+        body_bytes,
+        auth_info_bytes,
+        signatures: vec![signature.to_vec()],
+    }
+    .encode_to_vec())
 }

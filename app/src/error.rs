@@ -30,31 +30,54 @@ pub enum TxError {
     WrongChainId { expected: String, got: String },
     /// The signature does not verify over the signed bytes.
     #[error("signature verification failed: check the chain id ({chain_id}) and account number ({account_number}) the tx was signed for")]
-    BadSignature { chain_id: String, account_number: u64 },
+    BadSignature {
+        chain_id: String,
+        account_number: u64,
+    },
     /// The signer has no account on this chain.
     #[error("account {0} does not exist: fund it first")]
     UnknownAccount(String),
     /// The sequence was already used by an earlier transaction of this account.
     #[error("sequence {got} of account {account} was already used; expected {expected}")]
-    SequenceReused { account: String, expected: u64, got: u64 },
+    SequenceReused {
+        account: String,
+        expected: u64,
+        got: u64,
+    },
     /// The sequence skips ahead of the account's next sequence.
     #[error("sequence {got} of account {account} is ahead of the expected {expected}; send the missing sequences first")]
-    SequenceGap { account: String, expected: u64, got: u64 },
+    SequenceGap {
+        account: String,
+        expected: u64,
+        got: u64,
+    },
     /// The offered fee is lower than base + per-byte x blob bytes.
     #[error("insufficient fee: offered {offered}{denom}, required {required}{denom}")]
-    InsufficientFee { offered: u128, required: u128, denom: String },
+    InsufficientFee {
+        offered: u128,
+        required: u128,
+        denom: String,
+    },
     /// The fee is not paid in the chain's fee denom.
     #[error("fee must be paid in {expected}, got {got:?}")]
     WrongFeeDenom { expected: String, got: String },
     /// The signer cannot pay the fee plus what it sends.
     #[error("insufficient funds: account {account} has {balance}, needs {needed}")]
-    InsufficientFunds { account: String, balance: u128, needed: u128 },
+    InsufficientFunds {
+        account: String,
+        balance: u128,
+        needed: u128,
+    },
     /// One blob is larger than the chain allows.
     #[error("blob {index} is {size} bytes, larger than the maximum of {max} bytes")]
     BlobTooLarge { index: usize, size: usize, max: u64 },
     /// The transaction's blobs would not fit in the block's blob-byte budget.
     #[error("block blob budget exceeded: tx carries {tx_bytes} blob bytes, {remaining} of {max} remain in this block")]
-    BlockBlobBudget { tx_bytes: u64, remaining: u64, max: u64 },
+    BlockBlobBudget {
+        tx_bytes: u64,
+        remaining: u64,
+        max: u64,
+    },
     /// The transaction's timeout height has passed.
     #[error("tx timed out: timeout height {timeout_height} < block height {height}")]
     TimedOut { timeout_height: u64, height: u64 },
@@ -100,17 +123,53 @@ mod tests {
             TxError::Decode(String::new()),
             TxError::TooLarge { size: 0, max: 0 },
             TxError::Invalid(String::new()),
-            TxError::WrongChainId { expected: String::new(), got: String::new() },
-            TxError::BadSignature { chain_id: String::new(), account_number: 0 },
+            TxError::WrongChainId {
+                expected: String::new(),
+                got: String::new(),
+            },
+            TxError::BadSignature {
+                chain_id: String::new(),
+                account_number: 0,
+            },
             TxError::UnknownAccount(String::new()),
-            TxError::SequenceReused { account: String::new(), expected: 0, got: 0 },
-            TxError::SequenceGap { account: String::new(), expected: 0, got: 0 },
-            TxError::InsufficientFee { offered: 0, required: 0, denom: String::new() },
-            TxError::WrongFeeDenom { expected: String::new(), got: String::new() },
-            TxError::InsufficientFunds { account: String::new(), balance: 0, needed: 0 },
-            TxError::BlobTooLarge { index: 0, size: 0, max: 0 },
-            TxError::BlockBlobBudget { tx_bytes: 0, remaining: 0, max: 0 },
-            TxError::TimedOut { timeout_height: 0, height: 0 },
+            TxError::SequenceReused {
+                account: String::new(),
+                expected: 0,
+                got: 0,
+            },
+            TxError::SequenceGap {
+                account: String::new(),
+                expected: 0,
+                got: 0,
+            },
+            TxError::InsufficientFee {
+                offered: 0,
+                required: 0,
+                denom: String::new(),
+            },
+            TxError::WrongFeeDenom {
+                expected: String::new(),
+                got: String::new(),
+            },
+            TxError::InsufficientFunds {
+                account: String::new(),
+                balance: 0,
+                needed: 0,
+            },
+            TxError::BlobTooLarge {
+                index: 0,
+                size: 0,
+                max: 0,
+            },
+            TxError::BlockBlobBudget {
+                tx_bytes: 0,
+                remaining: 0,
+                max: 0,
+            },
+            TxError::TimedOut {
+                timeout_height: 0,
+                height: 0,
+            },
             TxError::Duplicate,
             TxError::Storage(StorageError(String::new())),
         ];

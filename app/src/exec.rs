@@ -37,12 +37,20 @@ pub struct TxReceipt {
 /// pays the fee and its sends, its sequence advances, recipients are credited.
 /// On error nothing is written, so a transaction applies all of its messages or
 /// none (atomic bundles).
-pub fn execute_tx(state: &mut StateDelta<'_>, ctx: &ExecContext, tx: &DecodedTx) -> Result<TxReceipt, TxError> {
+pub fn execute_tx(
+    state: &mut StateDelta<'_>,
+    ctx: &ExecContext,
+    tx: &DecodedTx,
+) -> Result<TxReceipt, TxError> {
     let params = &ctx.params;
     for (index, msg) in tx.messages.iter().enumerate() {
         if let Msg::SubmitBlob { data, .. } = msg {
             if data.len() as u64 > params.max_blob_bytes {
-                return Err(TxError::BlobTooLarge { index, size: data.len(), max: params.max_blob_bytes });
+                return Err(TxError::BlobTooLarge {
+                    index,
+                    size: data.len(),
+                    max: params.max_blob_bytes,
+                });
             }
         }
     }
@@ -54,10 +62,16 @@ pub fn execute_tx(state: &mut StateDelta<'_>, ctx: &ExecContext, tx: &DecodedTx)
         });
     }
     if tx.size as u64 > params.max_tx_bytes {
-        return Err(TxError::TooLarge { size: tx.size, max: params.max_tx_bytes });
+        return Err(TxError::TooLarge {
+            size: tx.size,
+            max: params.max_tx_bytes,
+        });
     }
     if tx.timeout_height != 0 && ctx.height > tx.timeout_height {
-        return Err(TxError::TimedOut { timeout_height: tx.timeout_height, height: ctx.height });
+        return Err(TxError::TimedOut {
+            timeout_height: tx.timeout_height,
+            height: ctx.height,
+        });
     }
 
     let signer = tx.signer;
@@ -66,10 +80,18 @@ pub fn execute_tx(state: &mut StateDelta<'_>, ctx: &ExecContext, tx: &DecodedTx)
         .ok_or_else(|| TxError::UnknownAccount(signer.to_bech32()))?;
     tx.verify_signature(&ctx.chain_id, account.account_number)?;
     if tx.sequence < account.sequence {
-        return Err(TxError::SequenceReused { account: signer.to_bech32(), expected: account.sequence, got: tx.sequence });
+        return Err(TxError::SequenceReused {
+            account: signer.to_bech32(),
+            expected: account.sequence,
+            got: tx.sequence,
+        });
     }
     if tx.sequence > account.sequence {
-        return Err(TxError::SequenceGap { account: signer.to_bech32(), expected: account.sequence, got: tx.sequence });
+        return Err(TxError::SequenceGap {
+            account: signer.to_bech32(),
+            expected: account.sequence,
+            got: tx.sequence,
+        });
     }
 
     let required = params
@@ -78,12 +100,19 @@ pub fn execute_tx(state: &mut StateDelta<'_>, ctx: &ExecContext, tx: &DecodedTx)
     let fee = match &tx.fee {
         None => 0,
         Some((denom, _)) if denom != &params.fee_denom => {
-            return Err(TxError::WrongFeeDenom { expected: params.fee_denom.clone(), got: denom.clone() })
+            return Err(TxError::WrongFeeDenom {
+                expected: params.fee_denom.clone(),
+                got: denom.clone(),
+            })
         }
         Some((_, amount)) => *amount,
     };
     if fee < required {
-        return Err(TxError::InsufficientFee { offered: fee, required, denom: params.fee_denom.clone() });
+        return Err(TxError::InsufficientFee {
+            offered: fee,
+            required,
+            denom: params.fee_denom.clone(),
+        });
     }
 
     let mut needed = fee;
@@ -101,7 +130,11 @@ pub fn execute_tx(state: &mut StateDelta<'_>, ctx: &ExecContext, tx: &DecodedTx)
         }
     }
     if account.balance < needed {
-        return Err(TxError::InsufficientFunds { account: signer.to_bech32(), balance: account.balance, needed });
+        return Err(TxError::InsufficientFunds {
+            account: signer.to_bech32(),
+            balance: account.balance,
+            needed,
+        });
     }
 
     // Stage every account change, then write them all: nothing is written if
@@ -119,7 +152,11 @@ pub fn execute_tx(state: &mut StateDelta<'_>, ctx: &ExecContext, tx: &DecodedTx)
                 None => match state.account(to)? {
                     Some(existing) => existing,
                     None => {
-                        let created = Account { balance: 0, account_number: next_number, sequence: 0 };
+                        let created = Account {
+                            balance: 0,
+                            account_number: next_number,
+                            sequence: 0,
+                        };
                         next_number += 1;
                         created
                     }
@@ -129,7 +166,13 @@ pub fn execute_tx(state: &mut StateDelta<'_>, ctx: &ExecContext, tx: &DecodedTx)
                 .balance
                 .checked_add(*amount)
                 .ok_or_else(|| TxError::Invalid(format!("balance of {to} would overflow")))?;
-            staged.insert(*to, Account { balance, ..recipient });
+            staged.insert(
+                *to,
+                Account {
+                    balance,
+                    ..recipient
+                },
+            );
         }
     }
     let fees_total = state
@@ -144,5 +187,10 @@ pub fn execute_tx(state: &mut StateDelta<'_>, ctx: &ExecContext, tx: &DecodedTx)
         state.put_next_account_number(next_number);
     }
     state.put_fees_collected(fees_total);
-    Ok(TxReceipt { signer, sequence: tx.sequence, fee, blob_bytes: tx.blob_bytes })
+    Ok(TxReceipt {
+        signer,
+        sequence: tx.sequence,
+        fee,
+        blob_bytes: tx.blob_bytes,
+    })
 }

@@ -54,10 +54,18 @@ pub enum GenesisError {
 /// Checks a chain id: 1-50 characters of `[a-zA-Z0-9._-]` (CometBFT allows 50).
 pub fn validate_chain_id(chain_id: &str) -> Result<(), GenesisError> {
     if chain_id.is_empty() || chain_id.len() > 50 {
-        return Err(GenesisError::ChainId(format!("must be 1-50 characters, got {}", chain_id.len())));
+        return Err(GenesisError::ChainId(format!(
+            "must be 1-50 characters, got {}",
+            chain_id.len()
+        )));
     }
-    if !chain_id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
-        return Err(GenesisError::ChainId(format!("{chain_id:?} may only contain letters, digits, '.', '_' and '-'")));
+    if !chain_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        return Err(GenesisError::ChainId(format!(
+            "{chain_id:?} may only contain letters, digits, '.', '_' and '-'"
+        )));
     }
     Ok(())
 }
@@ -70,14 +78,19 @@ impl GenesisState {
         let mut supply: u128 = 0;
         let mut accounts = Vec::with_capacity(self.accounts.len());
         for (index, entry) in self.accounts.iter().enumerate() {
-            let address: Address = entry
-                .address
-                .parse()
-                .map_err(|e| GenesisError::Account { index, reason: format!("address: {e}") })?;
+            let address: Address = entry.address.parse().map_err(|e| GenesisError::Account {
+                index,
+                reason: format!("address: {e}"),
+            })?;
             if !seen.insert(address) {
-                return Err(GenesisError::Account { index, reason: format!("duplicate address {}", entry.address) });
+                return Err(GenesisError::Account {
+                    index,
+                    reason: format!("duplicate address {}", entry.address),
+                });
             }
-            supply = supply.checked_add(entry.balance).ok_or(GenesisError::SupplyOverflow)?;
+            supply = supply
+                .checked_add(entry.balance)
+                .ok_or(GenesisError::SupplyOverflow)?;
             accounts.push((address, entry.balance));
         }
         Ok(accounts)
@@ -85,19 +98,35 @@ impl GenesisState {
 
     /// The genesis state writes and the genesis app hash, for `chain_id`. The
     /// app hash chains from 32 zero bytes at height `initial_height - 1`.
-    pub fn init(&self, chain_id: &str, initial_height: u64) -> Result<(ChangeSet, [u8; 32]), GenesisError> {
+    pub fn init(
+        &self,
+        chain_id: &str,
+        initial_height: u64,
+    ) -> Result<(ChangeSet, [u8; 32]), GenesisError> {
         validate_chain_id(chain_id)?;
         let accounts = self.validate()?;
         let mut delta = StateDelta::new(&EmptyState);
         delta.put_chain_id(chain_id);
         delta.put_params(&self.params);
         for (number, (address, balance)) in accounts.iter().enumerate() {
-            delta.put_account(address, &Account { balance: *balance, account_number: number as u64, sequence: 0 });
+            delta.put_account(
+                address,
+                &Account {
+                    balance: *balance,
+                    account_number: number as u64,
+                    sequence: 0,
+                },
+            );
         }
         delta.put_next_account_number(accounts.len() as u64);
         delta.put_fees_collected(0);
         let changes = delta.into_changes();
-        let hash = app_hash(&[0; 32], initial_height.saturating_sub(1), &changes, &crate::block::blob_index_digest(&[]));
+        let hash = app_hash(
+            &[0; 32],
+            initial_height.saturating_sub(1),
+            &changes,
+            &crate::block::blob_index_digest(&[]),
+        );
         Ok((changes, hash))
     }
 }

@@ -19,7 +19,9 @@ pub mod state;
 pub mod tx;
 
 pub use address::Address;
-pub use block::{finalize_block, prepare_proposal, process_proposal, BlobRecord, FinalizedBlock, ProposalError};
+pub use block::{
+    finalize_block, prepare_proposal, process_proposal, BlobRecord, FinalizedBlock, ProposalError,
+};
 pub use error::{StorageError, TxError, CODESPACE};
 pub use genesis::{GenesisAccount, GenesisState};
 pub use mempool::CheckState;

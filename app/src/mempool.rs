@@ -34,7 +34,12 @@ impl CheckState {
     /// Checks a transaction against committed state plus the pending effects of
     /// the transactions accepted before it, and records its effects if it is
     /// accepted. `next_height` is the height of the next block.
-    pub fn check_tx(&mut self, committed: &dyn StateReader, next_height: u64, bytes: &[u8]) -> Result<(DecodedTx, TxReceipt), TxError> {
+    pub fn check_tx(
+        &mut self,
+        committed: &dyn StateReader,
+        next_height: u64,
+        bytes: &[u8],
+    ) -> Result<(DecodedTx, TxReceipt), TxError> {
         let ctx = match &mut self.ctx {
             Some(ctx) => {
                 ctx.height = next_height;

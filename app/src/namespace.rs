@@ -99,8 +99,17 @@ mod tests {
         let ns = Namespace::from_rollup_name("rollup-a");
         assert_eq!(ns.to_hex().parse::<Namespace>().unwrap(), ns);
         assert_eq!(format!("0x{ns}").parse::<Namespace>().unwrap(), ns);
-        assert!(matches!("abcd".parse::<Namespace>(), Err(NamespaceError::BadHex(_))));
-        assert!(matches!("zz".repeat(32).parse::<Namespace>(), Err(NamespaceError::BadHex(_))));
-        assert_eq!(Namespace::from_slice(&[0u8; 31]), Err(NamespaceError::WrongLength(31)));
+        assert!(matches!(
+            "abcd".parse::<Namespace>(),
+            Err(NamespaceError::BadHex(_))
+        ));
+        assert!(matches!(
+            "zz".repeat(32).parse::<Namespace>(),
+            Err(NamespaceError::BadHex(_))
+        ));
+        assert_eq!(
+            Namespace::from_slice(&[0u8; 31]),
+            Err(NamespaceError::WrongLength(31))
+        );
     }
 }

@@ -68,9 +68,17 @@ impl Params {
 
     /// Checks that the parameters are usable, naming the first bad field.
     pub fn validate(&self) -> Result<(), ParamsError> {
-        let err = |field, reason: &str| Err(ParamsError { field, reason: reason.to_string() });
+        let err = |field, reason: &str| {
+            Err(ParamsError {
+                field,
+                reason: reason.to_string(),
+            })
+        };
         if !is_valid_denom(&self.fee_denom) {
-            return err("fee_denom", "must be 3-128 characters of [a-zA-Z0-9/:._-], starting with a letter");
+            return err(
+                "fee_denom",
+                "must be 3-128 characters of [a-zA-Z0-9/:._-], starting with a letter",
+            );
         }
         for (field, value) in [
             ("max_blob_bytes", self.max_blob_bytes),
@@ -83,7 +91,9 @@ impl Params {
             if value > MAX_SIZE_PARAM {
                 return Err(ParamsError {
                     field,
-                    reason: format!("must be at most {MAX_SIZE_PARAM} (CometBFT's block size limit)"),
+                    reason: format!(
+                        "must be at most {MAX_SIZE_PARAM} (CometBFT's block size limit)"
+                    ),
                 });
             }
         }
@@ -91,7 +101,10 @@ impl Params {
             return err("max_blob_bytes", "must not exceed max_block_blob_bytes");
         }
         if self.max_blob_bytes >= self.max_tx_bytes {
-            return err("max_blob_bytes", "must be smaller than max_tx_bytes (a tx carries its blob plus signature and fee)");
+            return err(
+                "max_blob_bytes",
+                "must be smaller than max_tx_bytes (a tx carries its blob plus signature and fee)",
+            );
         }
         Ok(())
     }
@@ -119,8 +132,11 @@ pub mod u128_string {
     /// Reads a decimal string.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
         let text = String::deserialize(deserializer)?;
-        text.parse::<u128>()
-            .map_err(|e| D::Error::custom(format!("expected a decimal amount as a string, got {text:?}: {e}")))
+        text.parse::<u128>().map_err(|e| {
+            D::Error::custom(format!(
+                "expected a decimal amount as a string, got {text:?}: {e}"
+            ))
+        })
     }
 }
 
@@ -135,22 +151,42 @@ mod tests {
 
     #[test]
     fn fee_is_base_plus_per_byte() {
-        let p = Params { base_fee: 10, fee_per_blob_byte: 3, ..Params::default() };
+        let p = Params {
+            base_fee: 10,
+            fee_per_blob_byte: 3,
+            ..Params::default()
+        };
         assert_eq!(p.fee_for(0), Some(10));
         assert_eq!(p.fee_for(100), Some(310));
-        let huge = Params { fee_per_blob_byte: u128::MAX, ..p };
+        let huge = Params {
+            fee_per_blob_byte: u128::MAX,
+            ..p
+        };
         assert_eq!(huge.fee_for(2), None);
     }
 
     #[test]
     fn validation_names_the_field() {
-        let p = Params { max_blob_bytes: 0, ..Params::default() };
+        let p = Params {
+            max_blob_bytes: 0,
+            ..Params::default()
+        };
         assert_eq!(p.validate().unwrap_err().field, "max_blob_bytes");
-        let p = Params { fee_denom: "1x".into(), ..Params::default() };
+        let p = Params {
+            fee_denom: "1x".into(),
+            ..Params::default()
+        };
         assert_eq!(p.validate().unwrap_err().field, "fee_denom");
-        let p = Params { max_blob_bytes: 10, max_block_blob_bytes: 5, ..Params::default() };
+        let p = Params {
+            max_blob_bytes: 10,
+            max_block_blob_bytes: 5,
+            ..Params::default()
+        };
         assert_eq!(p.validate().unwrap_err().field, "max_blob_bytes");
-        let p = Params { max_tx_bytes: MAX_SIZE_PARAM + 1, ..Params::default() };
+        let p = Params {
+            max_tx_bytes: MAX_SIZE_PARAM + 1,
+            ..Params::default()
+        };
         assert_eq!(p.validate().unwrap_err().field, "max_tx_bytes");
     }
 

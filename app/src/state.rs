@@ -118,9 +118,9 @@ impl Account {
 
     /// Inverse of [`Account::encode`].
     pub fn decode(bytes: &[u8]) -> Result<Self, StorageError> {
-        let bytes: &[u8; ACCOUNT_LEN] = bytes
-            .try_into()
-            .map_err(|_| StorageError(format!("corrupt account record of {} bytes", bytes.len())))?;
+        let bytes: &[u8; ACCOUNT_LEN] = bytes.try_into().map_err(|_| {
+            StorageError(format!("corrupt account record of {} bytes", bytes.len()))
+        })?;
         let (balance, rest) = bytes.split_at(16);
         let (number, sequence) = rest.split_at(8);
         Ok(Account {
@@ -132,12 +132,16 @@ impl Account {
 }
 
 fn decode_u64(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
-    let array: [u8; 8] = bytes.try_into().map_err(|_| StorageError(format!("corrupt {what}")))?;
+    let array: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| StorageError(format!("corrupt {what}")))?;
     Ok(u64::from_be_bytes(array))
 }
 
 fn decode_u128(bytes: &[u8], what: &str) -> Result<u128, StorageError> {
-    let array: [u8; 16] = bytes.try_into().map_err(|_| StorageError(format!("corrupt {what}")))?;
+    let array: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| StorageError(format!("corrupt {what}")))?;
     Ok(u128::from_be_bytes(array))
 }
 
@@ -145,18 +149,24 @@ fn decode_u128(bytes: &[u8], what: &str) -> Result<u128, StorageError> {
 pub trait StateReadExt: StateReader {
     /// The account at `address`, if it exists.
     fn account(&self, address: &Address) -> Result<Option<Account>, StorageError> {
-        self.get(&keys::account(address))?.map(|b| Account::decode(&b)).transpose()
+        self.get(&keys::account(address))?
+            .map(|b| Account::decode(&b))
+            .transpose()
     }
 
     /// The chain id set at genesis.
     fn chain_id(&self) -> Result<String, StorageError> {
-        let bytes = self.get(keys::CHAIN_ID)?.ok_or_else(|| StorageError("chain id not set: no genesis".into()))?;
+        let bytes = self
+            .get(keys::CHAIN_ID)?
+            .ok_or_else(|| StorageError("chain id not set: no genesis".into()))?;
         String::from_utf8(bytes).map_err(|_| StorageError("corrupt chain id".into()))
     }
 
     /// The chain parameters set at genesis.
     fn params(&self) -> Result<Params, StorageError> {
-        let bytes = self.get(keys::PARAMS)?.ok_or_else(|| StorageError("params not set: no genesis".into()))?;
+        let bytes = self
+            .get(keys::PARAMS)?
+            .ok_or_else(|| StorageError("params not set: no genesis".into()))?;
         params_from_proto(&bytes)
     }
 
@@ -192,12 +202,18 @@ impl StateDelta<'_> {
 
     /// Writes the params.
     pub fn put_params(&mut self, params: &Params) {
-        self.put(keys::PARAMS.to_vec(), params_to_proto(params).encode_to_vec());
+        self.put(
+            keys::PARAMS.to_vec(),
+            params_to_proto(params).encode_to_vec(),
+        );
     }
 
     /// Writes the next account number.
     pub fn put_next_account_number(&mut self, next: u64) {
-        self.put(keys::NEXT_ACCOUNT_NUMBER.to_vec(), next.to_be_bytes().to_vec());
+        self.put(
+            keys::NEXT_ACCOUNT_NUMBER.to_vec(),
+            next.to_be_bytes().to_vec(),
+        );
     }
 
     /// Writes the fees collected.
@@ -224,7 +240,10 @@ fn params_from_proto(bytes: &[u8]) -> Result<Params, StorageError> {
     Ok(Params {
         fee_denom: p.fee_denom,
         base_fee: p.base_fee.parse().map_err(|_| corrupt("base_fee"))?,
-        fee_per_blob_byte: p.fee_per_blob_byte.parse().map_err(|_| corrupt("fee_per_blob_byte"))?,
+        fee_per_blob_byte: p
+            .fee_per_blob_byte
+            .parse()
+            .map_err(|_| corrupt("fee_per_blob_byte"))?,
         max_blob_bytes: p.max_blob_bytes,
         max_block_blob_bytes: p.max_block_blob_bytes,
         max_tx_bytes: p.max_tx_bytes,
@@ -243,7 +262,12 @@ const APP_HASH_TAG: &[u8] = b"quire/app-hash/v1";
 /// lengths u32 big-endian):
 /// `sha256(tag ‖ prev ‖ height u64 BE ‖ n_writes u64 BE ‖ writes… ‖ blob_digest)`,
 /// each write `len(key) ‖ key ‖ 0x00` (delete) or `len(key) ‖ key ‖ 0x01 ‖ len(value) ‖ value`.
-pub fn app_hash(prev: &[u8; 32], height: u64, changes: &ChangeSet, blob_digest: &[u8; 32]) -> [u8; 32] {
+pub fn app_hash(
+    prev: &[u8; 32],
+    height: u64,
+    changes: &ChangeSet,
+    blob_digest: &[u8; 32],
+) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(APP_HASH_TAG);
     hasher.update(prev);
@@ -271,7 +295,11 @@ mod tests {
 
     #[test]
     fn account_encoding_round_trips_and_rejects_garbage() {
-        let a = Account { balance: u128::MAX - 5, account_number: 7, sequence: 9 };
+        let a = Account {
+            balance: u128::MAX - 5,
+            account_number: 7,
+            sequence: 9,
+        };
         assert_eq!(Account::decode(&a.encode()).unwrap(), a);
         assert!(Account::decode(&[1, 2, 3]).is_err());
     }
@@ -280,12 +308,26 @@ mod tests {
     fn delta_reads_its_own_writes_over_the_base() {
         let mut base = StateDelta::new(&EmptyState);
         let addr = Address::new([1; 20]);
-        base.put_account(&addr, &Account { balance: 5, account_number: 0, sequence: 0 });
+        base.put_account(
+            &addr,
+            &Account {
+                balance: 5,
+                account_number: 0,
+                sequence: 0,
+            },
+        );
         let base_changes = base.into_changes();
         let committed = StateDelta::with_changes(&EmptyState, base_changes);
         let mut delta = StateDelta::new(&committed);
         assert_eq!(delta.account(&addr).unwrap().unwrap().balance, 5);
-        delta.put_account(&addr, &Account { balance: 6, account_number: 0, sequence: 1 });
+        delta.put_account(
+            &addr,
+            &Account {
+                balance: 6,
+                account_number: 0,
+                sequence: 1,
+            },
+        );
         assert_eq!(delta.account(&addr).unwrap().unwrap().balance, 6);
         assert_eq!(committed.account(&addr).unwrap().unwrap().balance, 5);
     }
@@ -293,7 +335,10 @@ mod tests {
     #[test]
     fn params_round_trip_through_state() {
         let mut delta = StateDelta::new(&EmptyState);
-        let params = Params { base_fee: 42, ..Params::default() };
+        let params = Params {
+            base_fee: 42,
+            ..Params::default()
+        };
         delta.put_params(&params);
         assert_eq!(delta.params().unwrap(), params);
     }
@@ -314,6 +359,9 @@ mod tests {
         x.insert(b"ab".to_vec(), Some(Vec::new()));
         let mut y = ChangeSet::new();
         y.insert(b"a".to_vec(), Some(b"b".to_vec()));
-        assert_ne!(app_hash(&[0; 32], 1, &x, &[0; 32]), app_hash(&[0; 32], 1, &y, &[0; 32]));
+        assert_ne!(
+            app_hash(&[0; 32], 1, &x, &[0; 32]),
+            app_hash(&[0; 32], 1, &y, &[0; 32])
+        );
     }
 }

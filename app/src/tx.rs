@@ -14,7 +14,9 @@ use cosmrs::proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, SignDoc, TxBody, T
 use k256::ecdsa::signature::Verifier;
 use k256::ecdsa::{Signature, VerifyingKey};
 use prost::Message;
-use quire_proto::blob::v1::{ChainIdExtension, MsgSubmitBlob, CHAIN_ID_EXTENSION_TYPE_URL, MSG_SUBMIT_BLOB_TYPE_URL};
+use quire_proto::blob::v1::{
+    ChainIdExtension, MsgSubmitBlob, CHAIN_ID_EXTENSION_TYPE_URL, MSG_SUBMIT_BLOB_TYPE_URL,
+};
 use sha2::{Digest, Sha256};
 
 /// `Any` type URL of the Cosmos SDK bank send message.
@@ -82,56 +84,91 @@ impl DecodedTx {
     /// before anything is decoded.
     pub fn decode(bytes: &[u8], max_tx_bytes: u64) -> Result<Self, TxError> {
         if bytes.len() as u64 > max_tx_bytes {
-            return Err(TxError::TooLarge { size: bytes.len(), max: max_tx_bytes });
+            return Err(TxError::TooLarge {
+                size: bytes.len(),
+                max: max_tx_bytes,
+            });
         }
-        let raw = TxRaw::decode(bytes).map_err(|e| TxError::Decode(format!("not a cosmos TxRaw: {e}")))?;
+        let raw = TxRaw::decode(bytes)
+            .map_err(|e| TxError::Decode(format!("not a cosmos TxRaw: {e}")))?;
         let body = TxBody::decode(raw.body_bytes.as_slice())
             .map_err(|e| TxError::Decode(format!("body_bytes is not a TxBody: {e}")))?;
         let auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice())
             .map_err(|e| TxError::Decode(format!("auth_info_bytes is not an AuthInfo: {e}")))?;
 
         let [signature] = raw.signatures.as_slice() else {
-            return Err(invalid(format!("expected exactly 1 signature, got {}", raw.signatures.len())));
+            return Err(invalid(format!(
+                "expected exactly 1 signature, got {}",
+                raw.signatures.len()
+            )));
         };
-        let signature = Signature::from_slice(signature)
-            .map_err(|_| invalid(format!("signature must be 64 bytes (r ‖ s), got {}", signature.len())))?;
+        let signature = Signature::from_slice(signature).map_err(|_| {
+            invalid(format!(
+                "signature must be 64 bytes (r ‖ s), got {}",
+                signature.len()
+            ))
+        })?;
 
         let [signer_info] = auth_info.signer_infos.as_slice() else {
-            return Err(invalid(format!("expected exactly 1 signer, got {}", auth_info.signer_infos.len())));
+            return Err(invalid(format!(
+                "expected exactly 1 signer, got {}",
+                auth_info.signer_infos.len()
+            )));
         };
         let public_key = signer_info
             .public_key
             .as_ref()
             .ok_or_else(|| invalid("signer_info has no public key"))?;
         if public_key.type_url != SECP256K1_PUBKEY_TYPE_URL {
-            return Err(invalid(format!("unsupported public key type {:?}: only secp256k1", public_key.type_url)));
+            return Err(invalid(format!(
+                "unsupported public key type {:?}: only secp256k1",
+                public_key.type_url
+            )));
         }
         let key_bytes = PubKey::decode(public_key.value.as_slice())
             .map_err(|e| TxError::Decode(format!("bad secp256k1 public key: {e}")))?
             .key;
         if key_bytes.len() != 33 {
-            return Err(invalid(format!("public key must be 33 bytes (compressed), got {}", key_bytes.len())));
+            return Err(invalid(format!(
+                "public key must be 33 bytes (compressed), got {}",
+                key_bytes.len()
+            )));
         }
-        let verifying_key =
-            VerifyingKey::from_sec1_bytes(&key_bytes).map_err(|_| invalid("public key is not a secp256k1 point"))?;
+        let verifying_key = VerifyingKey::from_sec1_bytes(&key_bytes)
+            .map_err(|_| invalid("public key is not a secp256k1 point"))?;
         match signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
             Some(mode_info::Sum::Single(single)) if single.mode == SignMode::Direct as i32 => {}
-            _ => return Err(invalid("only SIGN_MODE_DIRECT with a single signer is supported")),
+            _ => {
+                return Err(invalid(
+                    "only SIGN_MODE_DIRECT with a single signer is supported",
+                ))
+            }
         }
         let signer = Address::from_secp256k1(&key_bytes);
 
-        let fee = auth_info.fee.as_ref().ok_or_else(|| invalid("auth_info has no fee"))?;
+        let fee = auth_info
+            .fee
+            .as_ref()
+            .ok_or_else(|| invalid("auth_info has no fee"))?;
         if !fee.payer.is_empty() || !fee.granter.is_empty() {
             return Err(invalid("fee payer and fee granter are not supported"));
         }
         let fee = match fee.amount.as_slice() {
             [] => None,
             [coin] => Some((coin.denom.clone(), parse_amount(&coin.amount, "fee")?)),
-            coins => return Err(invalid(format!("fee must be one coin, got {}", coins.len()))),
+            coins => {
+                return Err(invalid(format!(
+                    "fee must be one coin, got {}",
+                    coins.len()
+                )))
+            }
         };
 
         if let Some(option) = body.extension_options.first() {
-            return Err(invalid(format!("unsupported critical extension option {:?}", option.type_url)));
+            return Err(invalid(format!(
+                "unsupported critical extension option {:?}",
+                option.type_url
+            )));
         }
         let mut chain_id = None;
         for option in &body.non_critical_extension_options {
@@ -146,7 +183,10 @@ impl DecodedTx {
             return Err(invalid("tx has no messages"));
         }
         if body.messages.len() > MAX_MESSAGES_PER_TX {
-            return Err(invalid(format!("tx has {} messages, at most {MAX_MESSAGES_PER_TX} allowed", body.messages.len())));
+            return Err(invalid(format!(
+                "tx has {} messages, at most {MAX_MESSAGES_PER_TX} allowed",
+                body.messages.len()
+            )));
         }
         let mut messages = Vec::with_capacity(body.messages.len());
         let mut blob_bytes: u64 = 0;
@@ -180,7 +220,10 @@ impl DecodedTx {
     pub fn verify_signature(&self, chain_id: &str, account_number: u64) -> Result<(), TxError> {
         if let Some(named) = &self.chain_id {
             if named != chain_id {
-                return Err(TxError::WrongChainId { expected: chain_id.to_string(), got: named.clone() });
+                return Err(TxError::WrongChainId {
+                    expected: chain_id.to_string(),
+                    got: named.clone(),
+                });
             }
         }
         let sign_doc = SignDoc {
@@ -192,24 +235,38 @@ impl DecodedTx {
         .encode_to_vec();
         self.public_key
             .verify(&sign_doc, &self.signature)
-            .map_err(|_| TxError::BadSignature { chain_id: chain_id.to_string(), account_number })
+            .map_err(|_| TxError::BadSignature {
+                chain_id: chain_id.to_string(),
+                account_number,
+            })
     }
 
     /// The blobs of this transaction with their message index, in order.
     pub fn blobs(&self) -> impl Iterator<Item = (u32, &Namespace, &[u8])> {
-        self.messages.iter().enumerate().filter_map(|(i, m)| match m {
-            Msg::SubmitBlob { namespace, data } => Some((i as u32, namespace, data.as_slice())),
-            Msg::Send { .. } => None,
-        })
+        self.messages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| match m {
+                Msg::SubmitBlob { namespace, data } => Some((i as u32, namespace, data.as_slice())),
+                Msg::Send { .. } => None,
+            })
     }
 }
 
 fn parse_amount(text: &str, what: &str) -> Result<u128, TxError> {
-    text.parse::<u128>()
-        .map_err(|_| invalid(format!("{what} amount {text:?} is not a non-negative integer")))
+    text.parse::<u128>().map_err(|_| {
+        invalid(format!(
+            "{what} amount {text:?} is not a non-negative integer"
+        ))
+    })
 }
 
-fn decode_msg(index: usize, type_url: &str, value: &[u8], signer: &Address) -> Result<Msg, TxError> {
+fn decode_msg(
+    index: usize,
+    type_url: &str,
+    value: &[u8],
+    signer: &Address,
+) -> Result<Msg, TxError> {
     let check_signer = |claimed: &str| -> Result<(), TxError> {
         let claimed_addr: Address = claimed
             .parse()
@@ -231,7 +288,10 @@ fn decode_msg(index: usize, type_url: &str, value: &[u8], signer: &Address) -> R
             if msg.data.is_empty() {
                 return Err(invalid(format!("message {index}: blob data is empty")));
             }
-            Ok(Msg::SubmitBlob { namespace, data: msg.data })
+            Ok(Msg::SubmitBlob {
+                namespace,
+                data: msg.data,
+            })
         }
         MSG_SEND_TYPE_URL => {
             let msg = MsgSend::decode(value)
@@ -242,11 +302,19 @@ fn decode_msg(index: usize, type_url: &str, value: &[u8], signer: &Address) -> R
                 .parse()
                 .map_err(|e| invalid(format!("message {index}: to_address: {e}")))?;
             let [coin] = msg.amount.as_slice() else {
-                return Err(invalid(format!("message {index}: MsgSend must move exactly one coin")));
+                return Err(invalid(format!(
+                    "message {index}: MsgSend must move exactly one coin"
+                )));
             };
             let amount = parse_amount(&coin.amount, "send")?;
-            Ok(Msg::Send { to, denom: coin.denom.clone(), amount })
+            Ok(Msg::Send {
+                to,
+                denom: coin.denom.clone(),
+                amount,
+            })
         }
-        other => Err(invalid(format!("message {index}: unsupported message type {other:?}"))),
+        other => Err(invalid(format!(
+            "message {index}: unsupported message type {other:?}"
+        ))),
     }
 }

@@ -5,8 +5,8 @@ use cosmrs::crypto::secp256k1::SigningKey;
 use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
 use quire_app::state::{ChangeSet, StateDelta, StateReadExt, StateReader};
 use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState, Namespace, Params,
-    StorageError, TxError,
+    finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState,
+    Namespace, Params, StorageError, TxError,
 };
 
 const CHAIN: &str = "quire-test";
@@ -40,11 +40,17 @@ impl MemState {
             params,
             accounts: keys
                 .iter()
-                .map(|k| GenesisAccount { address: address_of(k).to_bech32(), balance })
+                .map(|k| GenesisAccount {
+                    address: address_of(k).to_bech32(),
+                    balance,
+                })
                 .collect(),
         };
         let (changes, app_hash) = genesis.init(CHAIN, 1).unwrap();
-        let mut state = MemState { app_hash, ..Default::default() };
+        let mut state = MemState {
+            app_hash,
+            ..Default::default()
+        };
         state.apply(&changes);
         state
     }
@@ -73,14 +79,34 @@ fn key(seed: u8) -> SigningKey {
 }
 
 fn params() -> Params {
-    Params { base_fee: 100, fee_per_blob_byte: 2, max_blob_bytes: 1000, max_block_blob_bytes: 3000, max_tx_bytes: 4000, ..Params::default() }
+    Params {
+        base_fee: 100,
+        fee_per_blob_byte: 2,
+        max_blob_bytes: 1000,
+        max_block_blob_bytes: 3000,
+        max_tx_bytes: 4000,
+        ..Params::default()
+    }
 }
 
-fn tx(key: &SigningKey, account_number: u64, sequence: u64, fee: u128, msgs: &[OutgoingMsg]) -> Vec<u8> {
+fn tx(
+    key: &SigningKey,
+    account_number: u64,
+    sequence: u64,
+    fee: u128,
+    msgs: &[OutgoingMsg],
+) -> Vec<u8> {
     tx_for(CHAIN, key, account_number, sequence, fee, msgs)
 }
 
-fn tx_for(chain: &str, key: &SigningKey, account_number: u64, sequence: u64, fee: u128, msgs: &[OutgoingMsg]) -> Vec<u8> {
+fn tx_for(
+    chain: &str,
+    key: &SigningKey,
+    account_number: u64,
+    sequence: u64,
+    fee: u128,
+    msgs: &[OutgoingMsg],
+) -> Vec<u8> {
     let params = TxParams {
         chain_id: chain.into(),
         account_number,
@@ -94,7 +120,10 @@ fn tx_for(chain: &str, key: &SigningKey, account_number: u64, sequence: u64, fee
 }
 
 fn blob(rollup: &str, data: &[u8]) -> OutgoingMsg {
-    OutgoingMsg::Blob { namespace: Namespace::from_rollup_name(rollup), data: data.to_vec() }
+    OutgoingMsg::Blob {
+        namespace: Namespace::from_rollup_name(rollup),
+        data: data.to_vec(),
+    }
 }
 
 fn check(state: &MemState, check: &mut CheckState, tx: &[u8]) -> Result<(), TxError> {
@@ -109,7 +138,14 @@ fn fee_is_charged_and_sequence_advances() {
     let codes = state.commit_block(&[tx(&alice, 0, 0, fee, &[blob("a", b"hello")])]);
     assert_eq!(codes, vec![0]);
     assert_eq!(state.balance(&alice), 10_000 - fee);
-    assert_eq!(state.account(&address_of(&alice)).unwrap().unwrap().sequence, 1);
+    assert_eq!(
+        state
+            .account(&address_of(&alice))
+            .unwrap()
+            .unwrap()
+            .sequence,
+        1
+    );
     assert_eq!(state.fees_collected().unwrap(), fee);
 }
 
@@ -118,11 +154,39 @@ fn overpaying_is_allowed_and_charged_underpaying_is_refused() {
     let alice = key(1);
     let state = MemState::genesis(params(), &[&alice], 10_000);
     let mut cs = CheckState::new();
-    let err = check(&state, &mut cs, &tx(&alice, 0, 0, 109, &[blob("a", b"hello")])).unwrap_err();
-    assert!(matches!(err, TxError::InsufficientFee { offered: 109, required: 110, .. }), "{err}");
-    let err = check(&state, &mut cs, &tx(&alice, 0, 0, 0, &[blob("a", b"hello")])).unwrap_err();
-    assert!(matches!(err, TxError::InsufficientFee { offered: 0, .. }), "{err}");
-    check(&state, &mut cs, &tx(&alice, 0, 0, 500, &[blob("a", b"hello")])).unwrap();
+    let err = check(
+        &state,
+        &mut cs,
+        &tx(&alice, 0, 0, 109, &[blob("a", b"hello")]),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TxError::InsufficientFee {
+                offered: 109,
+                required: 110,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = check(
+        &state,
+        &mut cs,
+        &tx(&alice, 0, 0, 0, &[blob("a", b"hello")]),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, TxError::InsufficientFee { offered: 0, .. }),
+        "{err}"
+    );
+    check(
+        &state,
+        &mut cs,
+        &tx(&alice, 0, 0, 500, &[blob("a", b"hello")]),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -130,13 +194,29 @@ fn check_tx_pipelines_sequences_and_refuses_reuse_and_gaps() {
     let alice = key(1);
     let mut state = MemState::genesis(params(), &[&alice], 1_000_000);
     let mut cs = CheckState::new();
-    let txs: Vec<Vec<u8>> = (0..200).map(|s| tx(&alice, 0, s, 200, &[blob("a", &s.to_be_bytes())])).collect();
+    let txs: Vec<Vec<u8>> = (0..200)
+        .map(|s| tx(&alice, 0, s, 200, &[blob("a", &s.to_be_bytes())]))
+        .collect();
     for t in &txs {
         check(&state, &mut cs, t).unwrap();
     }
-    assert!(matches!(check(&state, &mut cs, &txs[5]), Err(TxError::SequenceReused { expected: 200, got: 5, .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &txs[5]),
+        Err(TxError::SequenceReused {
+            expected: 200,
+            got: 5,
+            ..
+        })
+    ));
     let gap = tx(&alice, 0, 201, 200, &[blob("a", b"x")]);
-    assert!(matches!(check(&state, &mut cs, &gap), Err(TxError::SequenceGap { expected: 200, got: 201, .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &gap),
+        Err(TxError::SequenceGap {
+            expected: 200,
+            got: 201,
+            ..
+        })
+    ));
 
     // A block takes the first 50; recheck of the rest rebuilds the pending state.
     assert_eq!(state.commit_block(&txs[..50]), vec![0; 50]);
@@ -144,7 +224,10 @@ fn check_tx_pipelines_sequences_and_refuses_reuse_and_gaps() {
     for t in &txs[50..] {
         check(&state, &mut cs, t).unwrap();
     }
-    assert!(matches!(check(&state, &mut cs, &txs[10]), Err(TxError::SequenceReused { .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &txs[10]),
+        Err(TxError::SequenceReused { .. })
+    ));
 }
 
 #[test]
@@ -154,7 +237,17 @@ fn check_tx_counts_pending_fees_against_the_balance() {
     let mut cs = CheckState::new();
     check(&state, &mut cs, &tx(&alice, 0, 0, 200, &[blob("a", b"x")])).unwrap();
     let err = check(&state, &mut cs, &tx(&alice, 0, 1, 200, &[blob("a", b"y")])).unwrap_err();
-    assert!(matches!(err, TxError::InsufficientFunds { balance: 50, needed: 200, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            TxError::InsufficientFunds {
+                balance: 50,
+                needed: 200,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -166,27 +259,52 @@ fn bad_transactions_get_distinct_errors() {
     let ok_msgs = [blob("a", b"data")];
 
     let wrong_chain = tx_for("other-chain", &alice, 0, 0, 500, &ok_msgs);
-    assert!(matches!(check(&state, &mut cs, &wrong_chain), Err(TxError::WrongChainId { .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &wrong_chain),
+        Err(TxError::WrongChainId { .. })
+    ));
 
     let wrong_account_number = tx(&alice, 7, 0, 500, &ok_msgs);
-    assert!(matches!(check(&state, &mut cs, &wrong_account_number), Err(TxError::BadSignature { .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &wrong_account_number),
+        Err(TxError::BadSignature { .. })
+    ));
 
     let mut tampered = tx(&alice, 0, 0, 500, &ok_msgs);
     let last = tampered.len() - 1;
     tampered[last] ^= 1; // flip a bit of the signature
-    assert!(matches!(check(&state, &mut cs, &tampered), Err(TxError::BadSignature { .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &tampered),
+        Err(TxError::BadSignature { .. })
+    ));
 
-    assert!(matches!(check(&state, &mut cs, b"\xff\xffgarbage"), Err(TxError::Decode(_))));
+    assert!(matches!(
+        check(&state, &mut cs, b"\xff\xffgarbage"),
+        Err(TxError::Decode(_))
+    ));
     assert!(matches!(
         check(&state, &mut cs, &tx(&stranger, 0, 0, 500, &ok_msgs)),
         Err(TxError::UnknownAccount(_))
     ));
     let big = tx(&alice, 0, 0, 100_000, &[blob("a", &[7u8; 1001])]);
-    assert!(matches!(check(&state, &mut cs, &big), Err(TxError::BlobTooLarge { size: 1001, max: 1000, .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &big),
+        Err(TxError::BlobTooLarge {
+            size: 1001,
+            max: 1000,
+            ..
+        })
+    ));
     let huge = tx(&alice, 0, 0, 100_000, &[blob("a", &[7u8; 4000])]);
-    assert!(matches!(check(&state, &mut cs, &huge), Err(TxError::TooLarge { .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &huge),
+        Err(TxError::TooLarge { .. })
+    ));
     let empty = tx(&alice, 0, 0, 500, &[blob("a", b"")]);
-    assert!(matches!(check(&state, &mut cs, &empty), Err(TxError::Invalid(_))));
+    assert!(matches!(
+        check(&state, &mut cs, &empty),
+        Err(TxError::Invalid(_))
+    ));
     let params_ = TxParams {
         chain_id: CHAIN.into(),
         account_number: 0,
@@ -197,7 +315,10 @@ fn bad_transactions_get_distinct_errors() {
         memo: String::new(),
     };
     let other_denom = sign_tx(&alice, &params_, &ok_msgs).unwrap();
-    assert!(matches!(check(&state, &mut cs, &other_denom), Err(TxError::WrongFeeDenom { .. })));
+    assert!(matches!(
+        check(&state, &mut cs, &other_denom),
+        Err(TxError::WrongFeeDenom { .. })
+    ));
     // Nothing above changed the pending state: sequence 0 is still free.
     check(&state, &mut cs, &tx(&alice, 0, 0, 500, &ok_msgs)).unwrap();
 }
@@ -208,10 +329,19 @@ fn a_bundle_is_all_or_nothing() {
     let bob = key(2);
     let mut state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
     // Second blob too large: the whole tx fails, the first blob is not included.
-    let bundle = tx(&alice, 0, 0, 100_000, &[blob("a", b"first"), blob("b", &[1u8; 1001])]);
+    let bundle = tx(
+        &alice,
+        0,
+        0,
+        100_000,
+        &[blob("a", b"first"), blob("b", &[1u8; 1001])],
+    );
     let block = finalize_block(&state, &state.app_hash, 1, &[bundle]).unwrap();
     assert!(block.blobs.is_empty());
-    assert!(matches!(block.txs[0].result, Err(TxError::BlobTooLarge { index: 1, .. })));
+    assert!(matches!(
+        block.txs[0].result,
+        Err(TxError::BlobTooLarge { index: 1, .. })
+    ));
     assert_eq!(state.commit_block(&[]), Vec::<u32>::new());
 
     // A bundle for two namespaces plus a send: all applied.
@@ -221,7 +351,14 @@ fn a_bundle_is_all_or_nothing() {
         0,
         0,
         fee,
-        &[blob("a", b"first"), blob("b", b"second"), OutgoingMsg::Send { to: address_of(&bob), amount: 7 }],
+        &[
+            blob("a", b"first"),
+            blob("b", b"second"),
+            OutgoingMsg::Send {
+                to: address_of(&bob),
+                amount: 7,
+            },
+        ],
     );
     let block = finalize_block(&state, &state.app_hash, 2, std::slice::from_ref(&ok)).unwrap();
     assert_eq!(block.blobs.len(), 2);
@@ -232,7 +369,19 @@ fn a_bundle_is_all_or_nothing() {
     assert_eq!(state.balance(&bob), 1_000_007);
 
     // Sending more than the balance fails the whole tx.
-    let too_much = tx(&bob, 1, 0, 100, &[blob("c", b""), OutgoingMsg::Send { to: address_of(&alice), amount: 10_000_000 }]);
+    let too_much = tx(
+        &bob,
+        1,
+        0,
+        100,
+        &[
+            blob("c", b""),
+            OutgoingMsg::Send {
+                to: address_of(&alice),
+                amount: 10_000_000,
+            },
+        ],
+    );
     let block = finalize_block(&state, &state.app_hash, 3, &[too_much]).unwrap();
     assert!(block.txs[0].result.is_err());
     assert!(block.changes.is_empty());
@@ -243,12 +392,27 @@ fn send_creates_accounts_with_new_numbers() {
     let alice = key(1);
     let newcomer = key(3);
     let mut state = MemState::genesis(params(), &[&alice], 1_000_000);
-    let send = tx(&alice, 0, 0, 100, &[OutgoingMsg::Send { to: address_of(&newcomer), amount: 5_000 }]);
+    let send = tx(
+        &alice,
+        0,
+        0,
+        100,
+        &[OutgoingMsg::Send {
+            to: address_of(&newcomer),
+            amount: 5_000,
+        }],
+    );
     assert_eq!(state.commit_block(&[send]), vec![0]);
     let account = state.account(&address_of(&newcomer)).unwrap().unwrap();
-    assert_eq!((account.balance, account.account_number, account.sequence), (5_000, 1, 0));
+    assert_eq!(
+        (account.balance, account.account_number, account.sequence),
+        (5_000, 1, 0)
+    );
     // The newcomer can now submit, signing with account number 1.
-    assert_eq!(state.commit_block(&[tx(&newcomer, 1, 0, 102, &[blob("n", b"x")])]), vec![0]);
+    assert_eq!(
+        state.commit_block(&[tx(&newcomer, 1, 0, 102, &[blob("n", b"x")])]),
+        vec![0]
+    );
 }
 
 #[test]
@@ -279,7 +443,15 @@ fn prepare_orders_by_sequence_takes_turns_and_drops_bad_txs() {
     let b_unpaid = tx(&bob, 1, 1, 1, &[blob("b", b"b1")]);
     let garbage = b"not a tx".to_vec();
     // Out of order, with junk mixed in.
-    let candidates = vec![a2.clone(), garbage, a1.clone(), b0.clone(), a0.clone(), b_unpaid, a0.clone()];
+    let candidates = vec![
+        a2.clone(),
+        garbage,
+        a1.clone(),
+        b0.clone(),
+        a0.clone(),
+        b_unpaid,
+        a0.clone(),
+    ];
     let chosen = prepare_proposal(&state, 1, &candidates, 1 << 20).unwrap();
     let picked: Vec<&Vec<u8>> = chosen.iter().map(|&i| &candidates[i]).collect();
     assert_eq!(picked, vec![&a0, &b0, &a1, &a2]);
@@ -290,7 +462,9 @@ fn prepare_orders_by_sequence_takes_turns_and_drops_bad_txs() {
 fn prepare_respects_max_tx_bytes_and_what_it_builds_is_accepted() {
     let alice = key(1);
     let state = MemState::genesis(params(), &[&alice], 1_000_000);
-    let txs: Vec<Vec<u8>> = (0..10).map(|s| tx(&alice, 0, s, 1_000, &[blob("a", &[1u8; 100])])).collect();
+    let txs: Vec<Vec<u8>> = (0..10)
+        .map(|s| tx(&alice, 0, s, 1_000, &[blob("a", &[1u8; 100])]))
+        .collect();
     let limit = (txs[0].len() * 3 + 10) as u64;
     let chosen = prepare_proposal(&state, 1, &txs, limit).unwrap();
     assert_eq!(chosen, vec![0, 1, 2]);
@@ -304,8 +478,14 @@ fn process_rejects_duplicates_and_out_of_sequence() {
     let state = MemState::genesis(params(), &[&alice], 1_000_000);
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 200, &[blob("a", b"a1")]);
-    assert!(matches!(process_proposal(&state, 1, &[&a0, &a0]).unwrap_err().error, TxError::Duplicate));
-    assert!(matches!(process_proposal(&state, 1, &[&a1, &a0]).unwrap_err().error, TxError::SequenceGap { .. }));
+    assert!(matches!(
+        process_proposal(&state, 1, &[&a0, &a0]).unwrap_err().error,
+        TxError::Duplicate
+    ));
+    assert!(matches!(
+        process_proposal(&state, 1, &[&a1, &a0]).unwrap_err().error,
+        TxError::SequenceGap { .. }
+    ));
 }
 
 #[test]
@@ -313,9 +493,18 @@ fn same_blocks_on_two_fresh_states_give_the_same_app_hashes() {
     let alice = key(1);
     let bob = key(2);
     let blocks: Vec<Vec<Vec<u8>>> = vec![
-        vec![tx(&alice, 0, 0, 300, &[blob("a", b"one")]), tx(&bob, 1, 0, 300, &[blob("b", b"two")])],
+        vec![
+            tx(&alice, 0, 0, 300, &[blob("a", b"one")]),
+            tx(&bob, 1, 0, 300, &[blob("b", b"two")]),
+        ],
         vec![],
-        vec![tx(&alice, 0, 1, 300, &[blob("a", b"three"), blob("c", b"four")])],
+        vec![tx(
+            &alice,
+            0,
+            1,
+            300,
+            &[blob("a", b"three"), blob("c", b"four")],
+        )],
     ];
     let run = || {
         let mut state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
@@ -346,15 +535,42 @@ fn genesis_is_validated() {
     let dup = GenesisState {
         params: params(),
         accounts: vec![
-            GenesisAccount { address: addr.clone(), balance: 1 },
-            GenesisAccount { address: addr, balance: 2 },
+            GenesisAccount {
+                address: addr.clone(),
+                balance: 1,
+            },
+            GenesisAccount {
+                address: addr,
+                balance: 2,
+            },
         ],
     };
-    assert!(dup.init(CHAIN, 1).unwrap_err().to_string().contains("accounts[1]"));
-    let bad = GenesisState { params: params(), accounts: vec![GenesisAccount { address: "cosmos1xyz".into(), balance: 1 }] };
-    assert!(bad.init(CHAIN, 1).unwrap_err().to_string().contains("accounts[0]"));
-    let ok = GenesisState { params: params(), accounts: vec![] };
-    assert!(ok.init("bad chain id!", 1).unwrap_err().to_string().contains("chain_id"));
+    assert!(dup
+        .init(CHAIN, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("accounts[1]"));
+    let bad = GenesisState {
+        params: params(),
+        accounts: vec![GenesisAccount {
+            address: "cosmos1xyz".into(),
+            balance: 1,
+        }],
+    };
+    assert!(bad
+        .init(CHAIN, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("accounts[0]"));
+    let ok = GenesisState {
+        params: params(),
+        accounts: vec![],
+    };
+    assert!(ok
+        .init("bad chain id!", 1)
+        .unwrap_err()
+        .to_string()
+        .contains("chain_id"));
     let delta = StateDelta::new(&quire_app::state::EmptyState);
     assert!(delta.chain_id().is_err());
 }

@@ -157,8 +157,8 @@ fn info(name: &str, key: &SigningKey) -> KeyInfo {
 
 impl Keyring {
     /// Opens the keyring in `dir`, creating the directory (mode 0700) if needed.
-    pub fn open(dir: impl AsRef<Path>) -> Result<Keyring, KeyringError> {
-        let dir = dir.as_ref().to_path_buf();
+    pub fn open(dir: &Path) -> Result<Keyring, KeyringError> {
+        let dir = dir.to_path_buf();
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)

@@ -97,13 +97,21 @@ impl NodeClient {
     /// A client for the node at `url` (e.g. `http://127.0.0.1:26657`), with a
     /// 30 s per-request timeout.
     pub fn new(url: &str) -> Result<Self, ClientError> {
-        let bad = |reason: String| ClientError::BadUrl { url: url.to_string(), reason };
-        let parsed: HttpClientUrl = url.parse().map_err(|e: tendermint_rpc::Error| bad(e.to_string()))?;
+        let bad = |reason: String| ClientError::BadUrl {
+            url: url.to_string(),
+            reason,
+        };
+        let parsed: HttpClientUrl = url
+            .parse()
+            .map_err(|e: tendermint_rpc::Error| bad(e.to_string()))?;
         let rpc = HttpClient::builder(parsed)
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| bad(e.to_string()))?;
-        Ok(NodeClient { rpc, url: url.to_string() })
+        Ok(NodeClient {
+            rpc,
+            url: url.to_string(),
+        })
     }
 
     /// The node's URL.
@@ -112,7 +120,11 @@ impl NodeClient {
     }
 
     fn rpc_error(&self, call: &'static str, e: impl std::fmt::Display) -> ClientError {
-        ClientError::Rpc { call, url: self.url.clone(), reason: e.to_string() }
+        ClientError::Rpc {
+            call,
+            url: self.url.clone(),
+            reason: e.to_string(),
+        }
     }
 
     /// The underlying CometBFT RPC client.
@@ -122,8 +134,15 @@ impl NodeClient {
 
     /// The chain id and the latest block height.
     pub async fn status(&self) -> Result<(String, u64), ClientError> {
-        let status = self.rpc.status().await.map_err(|e| self.rpc_error("status", e))?;
-        Ok((status.node_info.network.to_string(), status.sync_info.latest_block_height.value()))
+        let status = self
+            .rpc
+            .status()
+            .await
+            .map_err(|e| self.rpc_error("status", e))?;
+        Ok((
+            status.node_info.network.to_string(),
+            status.sync_info.latest_block_height.value(),
+        ))
     }
 
     async fn query(&self, path: String) -> Result<Option<Vec<u8>>, ClientError> {
@@ -137,13 +156,21 @@ impl NodeClient {
             return Ok(None);
         }
         if code != 0 {
-            return Err(ClientError::Query { path, code, codespace: answer.codespace, log: answer.log });
+            return Err(ClientError::Query {
+                path,
+                code,
+                codespace: answer.codespace,
+                log: answer.log,
+            });
         }
         Ok(Some(answer.value))
     }
 
     /// The account at `address`, or `None` if it does not exist.
-    pub async fn account(&self, address: &Address) -> Result<Option<QueryAccountResponse>, ClientError> {
+    pub async fn account(
+        &self,
+        address: &Address,
+    ) -> Result<Option<QueryAccountResponse>, ClientError> {
         match self.query(format!("/account/{address}")).await? {
             None => Ok(None),
             Some(bytes) => QueryAccountResponse::decode(bytes.as_slice())
@@ -162,7 +189,10 @@ impl NodeClient {
             .map_err(|e| ClientError::Malformed("params query", e.to_string()))?
             .params
             .ok_or_else(|| ClientError::Malformed("params query", "empty".into()))?;
-        let amount = |s: &str, what| s.parse::<u128>().map_err(|e| ClientError::Malformed(what, e.to_string()));
+        let amount = |s: &str, what| {
+            s.parse::<u128>()
+                .map_err(|e| ClientError::Malformed(what, e.to_string()))
+        };
         Ok(Params {
             base_fee: amount(&p.base_fee, "params.base_fee")?,
             fee_per_blob_byte: amount(&p.fee_per_blob_byte, "params.fee_per_blob_byte")?,
@@ -174,12 +204,17 @@ impl NodeClient {
     }
 
     /// The blobs of `namespace` at `height` from the node's blob index.
-    pub async fn blobs(&self, height: u64, namespace: &Namespace) -> Result<QueryBlobsResponse, ClientError> {
+    pub async fn blobs(
+        &self,
+        height: u64,
+        namespace: &Namespace,
+    ) -> Result<QueryBlobsResponse, ClientError> {
         let bytes = self
             .query(format!("/blobs/{height}/{namespace}"))
             .await?
             .unwrap_or_default();
-        QueryBlobsResponse::decode(bytes.as_slice()).map_err(|e| ClientError::Malformed("blobs query", e.to_string()))
+        QueryBlobsResponse::decode(bytes.as_slice())
+            .map_err(|e| ClientError::Malformed("blobs query", e.to_string()))
     }
 
     /// Broadcasts a signed transaction and returns CheckTx's verdict (it does
@@ -217,21 +252,32 @@ impl NodeClient {
     }
 
     /// Polls until the transaction `hash` is committed, or `timeout` passes.
-    pub async fn wait_for_tx(&self, hash: &str, timeout: Duration) -> Result<CommittedTx, ClientError> {
+    pub async fn wait_for_tx(
+        &self,
+        hash: &str,
+        timeout: Duration,
+    ) -> Result<CommittedTx, ClientError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(tx) = self.committed_tx(hash).await? {
                 return Ok(tx);
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(ClientError::Timeout(timeout, format!("tx {hash} to be committed")));
+                return Err(ClientError::Timeout(
+                    timeout,
+                    format!("tx {hash} to be committed"),
+                ));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
     /// Polls until the chain reaches `height`, or `timeout` passes.
-    pub async fn wait_for_height(&self, height: u64, timeout: Duration) -> Result<u64, ClientError> {
+    pub async fn wait_for_height(
+        &self,
+        height: u64,
+        timeout: Duration,
+    ) -> Result<u64, ClientError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Ok((_, latest)) = self.status().await {

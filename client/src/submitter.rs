@@ -42,7 +42,10 @@ impl Submitter {
         let address = address_of(&key);
         let (chain_id, _) = client.status().await?;
         let params = client.params().await?;
-        let account = client.account(&address).await?.ok_or(SubmitError::NoAccount(address))?;
+        let account = client
+            .account(&address)
+            .await?
+            .ok_or(SubmitError::NoAccount(address))?;
         Ok(Submitter {
             client,
             key,
@@ -82,7 +85,11 @@ impl Submitter {
     }
 
     /// Signs `messages` with the next sequence and the minimum fee (or `fee`).
-    pub fn sign(&self, messages: &[OutgoingMsg], fee: Option<u128>) -> Result<Vec<u8>, SubmitError> {
+    pub fn sign(
+        &self,
+        messages: &[OutgoingMsg],
+        fee: Option<u128>,
+    ) -> Result<Vec<u8>, SubmitError> {
         let params = TxParams {
             chain_id: self.chain_id.clone(),
             account_number: self.account_number,
@@ -97,7 +104,11 @@ impl Submitter {
 
     /// Signs and broadcasts; on acceptance the next transaction uses the next
     /// sequence (no need to wait for a block).
-    pub async fn submit(&mut self, messages: &[OutgoingMsg], fee: Option<u128>) -> Result<BroadcastResult, SubmitError> {
+    pub async fn submit(
+        &mut self,
+        messages: &[OutgoingMsg],
+        fee: Option<u128>,
+    ) -> Result<BroadcastResult, SubmitError> {
         let tx = self.sign(messages, fee)?;
         let result = self.client.broadcast(tx).await?;
         if result.accepted() {

@@ -98,14 +98,22 @@ impl Store {
     pub fn last_commit(&self) -> Result<Option<LastCommit>, StoreError> {
         let txn = self.db.begin_read()?;
         let meta = txn.open_table(META)?;
-        let Some(height) = meta.get(LAST_HEIGHT)? else { return Ok(None) };
+        let Some(height) = meta.get(LAST_HEIGHT)? else {
+            return Ok(None);
+        };
         let height = u64::from_be_bytes(
-            height.value().try_into().map_err(|_| StoreError::Corrupt("last_height".into()))?,
+            height
+                .value()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("last_height".into()))?,
         );
         let hash = meta
             .get(LAST_APP_HASH)?
             .ok_or_else(|| StoreError::Corrupt("last_app_hash missing".into()))?;
-        let app_hash = hash.value().try_into().map_err(|_| StoreError::Corrupt("last_app_hash".into()))?;
+        let app_hash = hash
+            .value()
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("last_app_hash".into()))?;
         Ok(Some(LastCommit { height, app_hash }))
     }
 
@@ -115,7 +123,10 @@ impl Store {
     pub fn commit(&self, batch: &CommitBatch<'_>) -> Result<(), StoreError> {
         if let Some(last) = self.last_commit()? {
             if batch.height != last.height + 1 {
-                return Err(StoreError::OutOfOrder { last: last.height, got: batch.height });
+                return Err(StoreError::OutOfOrder {
+                    last: last.height,
+                    got: batch.height,
+                });
             }
         }
         let txn = self.db.begin_write()?;
@@ -150,7 +161,9 @@ impl Store {
     /// A consistent read view of the committed state.
     pub fn state(&self) -> Result<StateSnapshot, StoreError> {
         let txn = self.db.begin_read()?;
-        Ok(StateSnapshot { table: txn.open_table(STATE)? })
+        Ok(StateSnapshot {
+            table: txn.open_table(STATE)?,
+        })
     }
 
     /// The blobs of `namespace` at `height`, in block order (empty if none).
@@ -205,7 +218,10 @@ fn encode_blob(blob: &BlobRecord) -> Vec<u8> {
 
 fn decode_blob(namespace: Namespace, bytes: &[u8]) -> Result<BlobRecord, StoreError> {
     if bytes.len() < 60 {
-        return Err(StoreError::Corrupt(format!("blob record of {} bytes", bytes.len())));
+        return Err(StoreError::Corrupt(format!(
+            "blob record of {} bytes",
+            bytes.len()
+        )));
     }
     let corrupt = |_| StoreError::Corrupt("blob record".into());
     Ok(BlobRecord {
@@ -241,20 +257,46 @@ mod tests {
         let mut changes = ChangeSet::new();
         changes.insert(b"meta/chain_id".to_vec(), Some(b"test-chain".to_vec()));
         changes.insert(b"gone".to_vec(), None);
-        let blobs = vec![blob("a", 0, b"one"), blob("b", 1, b"two"), blob("a", 2, b"three")];
+        let blobs = vec![
+            blob("a", 0, b"one"),
+            blob("b", 1, b"two"),
+            blob("a", 2, b"three"),
+        ];
         {
             let store = Store::open(&path).unwrap();
             assert_eq!(store.last_commit().unwrap(), None);
-            store.commit(&CommitBatch { height: 1, app_hash: [7; 32], changes: &changes, blobs: &blobs }).unwrap();
+            store
+                .commit(&CommitBatch {
+                    height: 1,
+                    app_hash: [7; 32],
+                    changes: &changes,
+                    blobs: &blobs,
+                })
+                .unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.last_commit().unwrap(), Some(LastCommit { height: 1, app_hash: [7; 32] }));
+        assert_eq!(
+            store.last_commit().unwrap(),
+            Some(LastCommit {
+                height: 1,
+                app_hash: [7; 32]
+            })
+        );
         assert_eq!(store.state().unwrap().chain_id().unwrap(), "test-chain");
         let a = store.blobs(1, &Namespace::from_rollup_name("a")).unwrap();
-        assert_eq!(a.iter().map(|b| b.data.as_slice()).collect::<Vec<_>>(), vec![&b"one"[..], &b"three"[..]]);
+        assert_eq!(
+            a.iter().map(|b| b.data.as_slice()).collect::<Vec<_>>(),
+            vec![&b"one"[..], &b"three"[..]]
+        );
         assert_eq!(a[1], blobs[2]);
-        assert!(store.blobs(2, &Namespace::from_rollup_name("a")).unwrap().is_empty());
-        assert!(store.blobs(1, &Namespace::from_rollup_name("c")).unwrap().is_empty());
+        assert!(store
+            .blobs(2, &Namespace::from_rollup_name("a"))
+            .unwrap()
+            .is_empty());
+        assert!(store
+            .blobs(1, &Namespace::from_rollup_name("c"))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -262,10 +304,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("q.redb")).unwrap();
         let changes = ChangeSet::new();
-        store.commit(&CommitBatch { height: 5, app_hash: [1; 32], changes: &changes, blobs: &[] }).unwrap();
-        let err = store.commit(&CommitBatch { height: 7, app_hash: [1; 32], changes: &changes, blobs: &[] });
-        assert!(matches!(err, Err(StoreError::OutOfOrder { last: 5, got: 7 })));
-        store.commit(&CommitBatch { height: 6, app_hash: [2; 32], changes: &changes, blobs: &[] }).unwrap();
+        store
+            .commit(&CommitBatch {
+                height: 5,
+                app_hash: [1; 32],
+                changes: &changes,
+                blobs: &[],
+            })
+            .unwrap();
+        let err = store.commit(&CommitBatch {
+            height: 7,
+            app_hash: [1; 32],
+            changes: &changes,
+            blobs: &[],
+        });
+        assert!(matches!(
+            err,
+            Err(StoreError::OutOfOrder { last: 5, got: 7 })
+        ));
+        store
+            .commit(&CommitBatch {
+                height: 6,
+                app_hash: [2; 32],
+                changes: &changes,
+                blobs: &[],
+            })
+            .unwrap();
         assert_eq!(store.last_commit().unwrap().unwrap().height, 6);
     }
 }

@@ -10,7 +10,10 @@ use std::process::Command;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The quired binary cargo built for this test run.
@@ -18,7 +21,9 @@ pub fn quired_bin() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("QUIRED_BIN") {
         return Ok(PathBuf::from(path));
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
     let bin = target.join("debug").join("quired");
     if !bin.exists() {
         bail!("{} does not exist: build it with `cargo build -p quired` (cargo test --workspace does)", bin.display());
@@ -49,34 +54,55 @@ fn free_port_base(count: u16) -> anyhow::Result<u16> {
 impl Localnet {
     /// Starts `nodes` validators and waits until they produce blocks.
     pub fn start(nodes: usize) -> anyhow::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("quire-localnet-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("quire-localnet-")
+            .tempdir()?;
         let base = free_port_base((nodes as u16) * 10)?;
         let script = repo_root().join("localnet").join("localnet.sh");
-        let mut net = Localnet { dir: Some(dir), env: BTreeMap::new(), nodes };
+        let mut net = Localnet {
+            dir: Some(dir),
+            env: BTreeMap::new(),
+            nodes,
+        };
         let status = Command::new("bash")
             .arg(&script)
-            .args(["up", "--nodes", &nodes.to_string(), "--base-port", &base.to_string(), "--dir"])
+            .args([
+                "up",
+                "--nodes",
+                &nodes.to_string(),
+                "--base-port",
+                &base.to_string(),
+                "--dir",
+            ])
             .arg(net.dir())
             .env("QUIRED_BIN", quired_bin()?)
             .status()
             .with_context(|| format!("cannot run {}", script.display()))?;
         if !status.success() {
             print_log_tails(&net.dir().join("logs"));
-            bail!("localnet up failed ({status}); logs in {}", net.dir().join("logs").display());
+            bail!(
+                "localnet up failed ({status}); logs in {}",
+                net.dir().join("logs").display()
+            );
         }
         let env_file = net.dir().join("localnet.env");
-        let text = std::fs::read_to_string(&env_file).with_context(|| format!("cannot read {}", env_file.display()))?;
+        let text = std::fs::read_to_string(&env_file)
+            .with_context(|| format!("cannot read {}", env_file.display()))?;
         for line in text.lines() {
             let line = line.trim().trim_start_matches("export ");
             if let Some((key, value)) = line.split_once('=') {
-                net.env.insert(key.to_string(), value.trim_matches(['"', '\'']).to_string());
+                net.env
+                    .insert(key.to_string(), value.trim_matches(['"', '\'']).to_string());
             }
         }
         Ok(net)
     }
 
     fn var(&self, name: &str) -> anyhow::Result<&str> {
-        self.env.get(name).map(String::as_str).with_context(|| format!("localnet.env has no {name}"))
+        self.env
+            .get(name)
+            .map(String::as_str)
+            .with_context(|| format!("localnet.env has no {name}"))
     }
 
     /// The chain id.
@@ -87,7 +113,11 @@ impl Localnet {
     /// CometBFT RPC URL of node `i`.
     pub fn rpc(&self, i: usize) -> anyhow::Result<String> {
         let url = self.var(&format!("QUIRE_RPC_{i}"))?;
-        Ok(if url.starts_with("http") { url.to_string() } else { format!("http://{url}") })
+        Ok(if url.starts_with("http") {
+            url.to_string()
+        } else {
+            format!("http://{url}")
+        })
     }
 
     /// The client home whose `keyring/` holds the funded test keys.
@@ -97,13 +127,21 @@ impl Localnet {
 
     /// The run directory (homes, logs, pids).
     pub fn dir(&self) -> &Path {
-        self.dir.as_ref().map(|d| d.path()).unwrap_or_else(|| Path::new("/nonexistent"))
+        self.dir
+            .as_ref()
+            .map(|d| d.path())
+            .unwrap_or_else(|| Path::new("/nonexistent"))
     }
 
     /// Runs a localnet.sh subcommand against this network.
     pub fn script(&self, args: &[&str]) -> anyhow::Result<()> {
         let script = repo_root().join("localnet").join("localnet.sh");
-        let status = Command::new("bash").arg(&script).args(args).arg("--dir").arg(self.dir()).status()?;
+        let status = Command::new("bash")
+            .arg(&script)
+            .args(args)
+            .arg("--dir")
+            .arg(self.dir())
+            .status()?;
         if !status.success() {
             bail!("localnet.sh {args:?} failed: {status}");
         }
@@ -129,11 +167,15 @@ impl Drop for Localnet {
 
 /// Prints the last lines of every log, so a failed CI run shows why.
 fn print_log_tails(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         let lines: Vec<&str> = text.lines().collect();
         eprintln!("----- last lines of {} -----", path.display());
         for line in &lines[lines.len().saturating_sub(25)..] {

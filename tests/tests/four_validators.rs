@@ -4,6 +4,7 @@
 //! every height, and every kind of bad tx refused by CheckTx with its own code
 //! while the chain keeps producing blocks.
 
+use base64::Engine;
 use quire_app::builder::{sign_tx, OutgoingMsg, TxParams};
 use quire_app::{Namespace, TxError};
 use quire_client::keyring::Keyring;
@@ -21,7 +22,10 @@ fn ns(name: &str) -> Namespace {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_validators_order_and_serve_blobs() {
-    let net = tokio::task::spawn_blocking(|| Localnet::start(4)).await.unwrap().expect("localnet starts");
+    let net = tokio::task::spawn_blocking(|| Localnet::start(4))
+        .await
+        .unwrap()
+        .expect("localnet starts");
     tokio::time::timeout(Duration::from_secs(900), scenario(&net))
         .await
         .expect("scenario finishes within 15 minutes")
@@ -29,7 +33,10 @@ async fn four_validators_order_and_serve_blobs() {
 }
 
 async fn scenario(net: &Localnet) -> anyhow::Result<()> {
-    let clients: Vec<NodeClient> = (0..net.nodes).map(|i| NodeClient::new(&net.rpc(i)?)).collect::<Result<_, _>>()?;
+    let mut clients = Vec::new();
+    for i in 0..net.nodes {
+        clients.push(NodeClient::new(&net.rpc(i)?)?);
+    }
     let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
     let mut alice = Submitter::connect(clients[0].clone(), keyring.signing_key("alice")?).await?;
     let mut bob = Submitter::connect(clients[1].clone(), keyring.signing_key("bob")?).await?;
@@ -38,42 +45,85 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     let mut alice_hashes = Vec::new();
     for i in 0..PIPELINED {
         let data = format!("alice blob {i}").into_bytes();
-        let result = alice.submit(&[OutgoingMsg::Blob { namespace: ns("rollup-a"), data }], None).await?;
-        anyhow::ensure!(result.accepted(), "alice tx {i} refused: {} {}", result.code, result.log);
+        let result = alice
+            .submit(
+                &[OutgoingMsg::Blob {
+                    namespace: ns("rollup-a"),
+                    data,
+                }],
+                None,
+            )
+            .await?;
+        anyhow::ensure!(
+            result.accepted(),
+            "alice tx {i} refused: {} {}",
+            result.code,
+            result.log
+        );
         alice_hashes.push(result.hash);
     }
     // Bob: one tx bundling two namespaces, then one more to each of b and a.
     let bundle = [
-        OutgoingMsg::Blob { namespace: ns("rollup-b"), data: b"bob bundle b".to_vec() },
-        OutgoingMsg::Blob { namespace: ns("rollup-c"), data: b"bob bundle c".to_vec() },
+        OutgoingMsg::Blob {
+            namespace: ns("rollup-b"),
+            data: b"bob bundle b".to_vec(),
+        },
+        OutgoingMsg::Blob {
+            namespace: ns("rollup-c"),
+            data: b"bob bundle c".to_vec(),
+        },
     ];
     let mut bob_hashes = Vec::new();
     for msgs in [
         bundle.to_vec(),
-        vec![OutgoingMsg::Blob { namespace: ns("rollup-b"), data: b"bob second b".to_vec() }],
-        vec![OutgoingMsg::Blob { namespace: ns("rollup-a"), data: b"bob in a".to_vec() }],
+        vec![OutgoingMsg::Blob {
+            namespace: ns("rollup-b"),
+            data: b"bob second b".to_vec(),
+        }],
+        vec![OutgoingMsg::Blob {
+            namespace: ns("rollup-a"),
+            data: b"bob in a".to_vec(),
+        }],
     ] {
         let result = bob.submit(&msgs, None).await?;
-        anyhow::ensure!(result.accepted(), "bob tx refused: {} {}", result.code, result.log);
+        anyhow::ensure!(
+            result.accepted(),
+            "bob tx refused: {} {}",
+            result.code,
+            result.log
+        );
         bob_hashes.push(result.hash);
     }
 
     // Every tx is committed successfully.
     let mut committed = BTreeMap::new();
     for hash in alice_hashes.iter().chain(&bob_hashes) {
-        let tx = clients[0].wait_for_tx(hash, Duration::from_secs(240)).await?;
-        anyhow::ensure!(tx.code == 0, "tx {hash} failed in block {}: {}", tx.height, tx.log);
+        let tx = clients[0]
+            .wait_for_tx(hash, Duration::from_secs(240))
+            .await?;
+        anyhow::ensure!(
+            tx.code == 0,
+            "tx {hash} failed in block {}: {}",
+            tx.height,
+            tx.log
+        );
         committed.insert(hash.clone(), tx);
     }
     let last_height = committed.values().map(|t| t.height).max().unwrap_or(1);
     let first_height = committed.values().map(|t| t.height).min().unwrap_or(1);
+    eprintln!(
+        "{} txs committed in heights {first_height}..={last_height}",
+        committed.len()
+    );
 
     // The bundle's two blobs are in the same block, in the same tx.
     let bundle_tx = &committed[&bob_hashes[0]];
     for (rollup, text) in [("rollup-b", "bob bundle b"), ("rollup-c", "bob bundle c")] {
         let blobs = clients[2].blobs(bundle_tx.height, &ns(rollup)).await?.blobs;
         anyhow::ensure!(
-            blobs.iter().any(|b| b.data == text.as_bytes() && b.tx_index == bundle_tx.index),
+            blobs
+                .iter()
+                .any(|b| b.data == text.as_bytes() && b.tx_index == bundle_tx.index),
             "bundle blob {text:?} missing at height {}",
             bundle_tx.height
         );
@@ -87,7 +137,11 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
             let reference = clients[0].blobs(height, &ns(rollup)).await?;
             for client in &clients[1..] {
                 let other = client.blobs(height, &ns(rollup)).await?;
-                anyhow::ensure!(other == reference, "node {} differs for {rollup} at height {height}", client.url());
+                anyhow::ensure!(
+                    other == reference,
+                    "node {} differs for {rollup} at height {height}",
+                    client.url()
+                );
             }
             if rollup == "rollup-a" {
                 alice_seen.extend(
@@ -99,19 +153,33 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
                 );
             }
             if rollup == "rollup-unused" {
-                anyhow::ensure!(reference.blobs.is_empty(), "unused namespace has blobs at {height}");
+                anyhow::ensure!(
+                    reference.blobs.is_empty(),
+                    "unused namespace has blobs at {height}"
+                );
             }
         }
     }
     let expected: Vec<String> = (0..PIPELINED).map(|i| format!("alice blob {i}")).collect();
-    anyhow::ensure!(alice_seen == expected, "alice's blobs came back incomplete or out of order");
+    anyhow::ensure!(
+        alice_seen == expected,
+        "alice's blobs came back incomplete or out of order"
+    );
 
     // Bad txs: each refused by CheckTx with its own code and a readable log.
     let chain_id = net.chain_id()?.to_string();
-    let account = clients[0].account(&alice.address()).await?.expect("alice exists");
+    let account = clients[0]
+        .account(&alice.address())
+        .await?
+        .expect("alice exists");
     let alice_key = keyring.signing_key("alice")?;
     let params = clients[0].params().await?;
-    let blob = |data: Vec<u8>| vec![OutgoingMsg::Blob { namespace: ns("rollup-a"), data }];
+    let blob = |data: Vec<u8>| {
+        vec![OutgoingMsg::Blob {
+            namespace: ns("rollup-a"),
+            data,
+        }]
+    };
     let base = TxParams {
         chain_id: chain_id.clone(),
         account_number: account.account_number,
@@ -124,12 +192,36 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     let mut bad_signature = sign_tx(&alice_key, &base, &blob(b"x".to_vec()))?;
     let end = bad_signature.len() - 1;
     bad_signature[end] ^= 0x01;
-    let wrong_chain = sign_tx(&alice_key, &TxParams { chain_id: "other-chain".into(), ..base.clone() }, &blob(b"x".to_vec()))?;
-    let reused = sign_tx(&alice_key, &TxParams { sequence: 0, ..base.clone() }, &blob(b"x".to_vec()))?;
-    let unpaid = sign_tx(&alice_key, &TxParams { fee: 0, ..base.clone() }, &blob(b"x".to_vec()))?;
+    let wrong_chain = sign_tx(
+        &alice_key,
+        &TxParams {
+            chain_id: "other-chain".into(),
+            ..base.clone()
+        },
+        &blob(b"x".to_vec()),
+    )?;
+    let reused = sign_tx(
+        &alice_key,
+        &TxParams {
+            sequence: 0,
+            ..base.clone()
+        },
+        &blob(b"x".to_vec()),
+    )?;
+    let unpaid = sign_tx(
+        &alice_key,
+        &TxParams {
+            fee: 0,
+            ..base.clone()
+        },
+        &blob(b"x".to_vec()),
+    )?;
     let over_cap = sign_tx(
         &alice_key,
-        &TxParams { fee: u128::from(u64::MAX), ..base.clone() },
+        &TxParams {
+            fee: u128::from(u64::MAX),
+            ..base.clone()
+        },
         &blob(vec![0u8; params.max_blob_bytes as usize + 1]),
     )?;
     let garbage = b"\x0a\xff\xffthis is not a transaction".to_vec();
@@ -145,8 +237,17 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     for (what, tx, expected_code) in cases {
         let result = clients[3].broadcast(tx).await?;
         anyhow::ensure!(!result.accepted(), "{what} was accepted");
-        anyhow::ensure!(result.code == expected_code, "{what}: code {} ({}), expected {expected_code}", result.code, result.log);
-        anyhow::ensure!(result.codespace == quire_app::CODESPACE, "{what}: codespace {:?}", result.codespace);
+        anyhow::ensure!(
+            result.code == expected_code,
+            "{what}: code {} ({}), expected {expected_code}",
+            result.code,
+            result.log
+        );
+        anyhow::ensure!(
+            result.codespace == quire_app::CODESPACE,
+            "{what}: codespace {:?}",
+            result.codespace
+        );
         anyhow::ensure!(!result.log.is_empty(), "{what}: empty log");
         eprintln!("{what}: code {} — {}", result.code, result.log);
         codes.push(result.code);
@@ -154,12 +255,17 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     codes.sort_unstable();
     codes.dedup();
     anyhow::ensure!(codes.len() == 6, "codes are not distinct");
-    let sample = TxError::BadSignature { chain_id: String::new(), account_number: 0 };
+    let sample = TxError::BadSignature {
+        chain_id: String::new(),
+        account_number: 0,
+    };
     anyhow::ensure!(sample.code() == 6, "code table changed");
 
     // The chain keeps producing blocks after the garbage.
     let (_, now) = clients[0].status().await?;
-    clients[0].wait_for_height(now + 3, Duration::from_secs(60)).await?;
+    clients[0]
+        .wait_for_height(now + 3, Duration::from_secs(60))
+        .await?;
 
     // Same app hash on every node at every height (header H+1 carries the app
     // hash after H), and the same block hash.
@@ -167,22 +273,46 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     for height in 2..=tip {
         let mut seen = None;
         for client in &clients {
-            let block = client.rpc().block(tendermint::block::Height::try_from(height)?).await?;
+            let block = client
+                .rpc()
+                .block(tendermint::block::Height::try_from(height)?)
+                .await?;
             let pair = (block.block.header.app_hash.clone(), block.block_id.hash);
             match &seen {
                 None => seen = Some(pair),
-                Some(first) => anyhow::ensure!(first == &pair, "node {} diverges at height {height}", client.url()),
+                Some(first) => anyhow::ensure!(
+                    first == &pair,
+                    "node {} diverges at height {height}",
+                    client.url()
+                ),
             }
         }
     }
-    // And quired's own Info agrees with CometBFT's latest header on each node.
+    // And quired's own Info agrees with the next header on each node.
     for client in &clients {
         let info = client.rpc().abci_info().await?;
         let h = info.last_block_height.value();
-        let next = client.rpc().block(tendermint::block::Height::try_from(h + 1).unwrap_or_default()).await;
-        if let Ok(next) = next {
-            anyhow::ensure!(next.block.header.app_hash == info.last_block_app_hash, "Info app hash disagrees with the header");
-        }
+        client
+            .wait_for_height(h + 1, Duration::from_secs(30))
+            .await?;
+        let next = client
+            .rpc()
+            .block(tendermint::block::Height::try_from(h + 1)?)
+            .await?;
+        // tendermint-rpc 0.40 hands back /abci_info's base64 app hash undecoded.
+        let header_hash = next.block.header.app_hash.as_bytes().to_vec();
+        let info_hash = info.last_block_app_hash.as_bytes().to_vec();
+        let info_decoded = base64::engine::general_purpose::STANDARD
+            .decode(&info_hash)
+            .unwrap_or(info_hash.clone());
+        anyhow::ensure!(
+            header_hash == info_hash || header_hash == info_decoded,
+            "node {}: Info app hash at {h} ({:?}) disagrees with header {} ({:?})",
+            client.url(),
+            info.last_block_app_hash,
+            h + 1,
+            next.block.header.app_hash
+        );
     }
     Ok(())
 }

@@ -63,7 +63,7 @@ pub fn keyring_dir(home: &HomeArg) -> PathBuf {
 }
 
 fn open(home: &HomeArg) -> anyhow::Result<Keyring> {
-    Ok(Keyring::open(keyring_dir(home))?)
+    Ok(Keyring::open(&keyring_dir(home))?)
 }
 
 fn json(value: &impl serde::Serialize) -> anyhow::Result<String> {

@@ -19,7 +19,10 @@ pub struct HomeArg {
 
 /// `$HOME/.quired`, or `./.quired` when HOME is unset.
 pub fn default_home() -> PathBuf {
-    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".quired")
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".quired")
 }
 
 /// `--node`: a node's CometBFT RPC endpoint.

@@ -54,7 +54,11 @@ impl QueryCommand {
 
     async fn run_async(self) -> anyhow::Result<()> {
         match self {
-            QueryCommand::Account { address, node, output } => {
+            QueryCommand::Account {
+                address,
+                node,
+                output,
+            } => {
                 let client = NodeClient::new(&node.node)?;
                 let Some(account) = client.account(&address).await? else {
                     bail!("account {address} not found");
@@ -81,13 +85,24 @@ impl QueryCommand {
                 let params = NodeClient::new(&node.node)?.params().await?;
                 println!("{}", serde_json::to_string_pretty(&params)?);
             }
-            QueryCommand::Blobs { height, namespace, rollup, node, output, json } => {
+            QueryCommand::Blobs {
+                height,
+                namespace,
+                rollup,
+                node,
+                output,
+                json,
+            } => {
                 let namespace = match (namespace, rollup) {
                     (Some(ns), None) => ns,
                     (None, Some(name)) => Namespace::from_rollup_name(&name),
-                    _ => bail!("give the namespace with --namespace <64 hex digits> or --rollup <name>"),
+                    _ => bail!(
+                        "give the namespace with --namespace <64 hex digits> or --rollup <name>"
+                    ),
                 };
-                let answer = NodeClient::new(&node.node)?.blobs(height, &namespace).await?;
+                let answer = NodeClient::new(&node.node)?
+                    .blobs(height, &namespace)
+                    .await?;
                 if json || output == Output::Json {
                     let blobs: Vec<_> = answer
                         .blobs
@@ -108,7 +123,10 @@ impl QueryCommand {
                         serde_json::json!({ "height": height, "namespace": namespace.to_hex(), "blobs": blobs })
                     );
                 } else {
-                    println!("height {height}, namespace {namespace}: {} blob(s)", answer.blobs.len());
+                    println!(
+                        "height {height}, namespace {namespace}: {} blob(s)",
+                        answer.blobs.len()
+                    );
                     for (i, b) in answer.blobs.iter().enumerate() {
                         let shown = match std::str::from_utf8(&b.data) {
                             Ok(text) => text.to_string(),
@@ -129,4 +147,3 @@ impl QueryCommand {
         Ok(())
     }
 }
-

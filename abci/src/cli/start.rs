@@ -30,7 +30,10 @@ impl StartArgs {
                 .with_context(|| format!("cannot create data directory {}", parent.display()))?;
         }
         let store = Store::open(&db_path).with_context(|| {
-            format!("cannot open database {} (is another quired using this home?)", db_path.display())
+            format!(
+                "cannot open database {} (is another quired using this home?)",
+                db_path.display()
+            )
         })?;
         let node = Arc::new(Node::new(store).context("cannot load the last commit")?);
         let last = node.info()?;
@@ -46,8 +49,9 @@ impl StartArgs {
             .build()
             .context("cannot start the async runtime")?;
         runtime.block_on(async move {
-            let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .context("cannot install the SIGTERM handler")?;
+            let mut terminate =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .context("cannot install the SIGTERM handler")?;
             tokio::select! {
                 served = crate::server::serve(node, &abci_addr) => {
                     served.map_err(|e| anyhow::anyhow!("ABCI server on {abci_addr} stopped: {e}"))

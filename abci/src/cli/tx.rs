@@ -2,9 +2,9 @@
 
 use crate::cli::{HomeArg, NodeArg, Output};
 use anyhow::{bail, Context};
+use quire_app::Namespace;
 use quire_client::keyring::Keyring;
 use quire_client::{Address, NodeClient, OutgoingMsg, Submitter};
-use quire_app::Namespace;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -88,7 +88,10 @@ impl TxCommand {
                     broadcast(args.common, messages).await
                 }
                 TxCommand::Send(args) => {
-                    let messages = vec![OutgoingMsg::Send { to: args.to, amount: args.amount }];
+                    let messages = vec![OutgoingMsg::Send {
+                        to: args.to,
+                        amount: args.amount,
+                    }];
                     broadcast(args.common, messages).await
                 }
             }
@@ -101,13 +104,14 @@ impl SubmitBlobArgs {
         let namespace = match (&self.namespace, &self.rollup) {
             (Some(ns), None) => *ns,
             (None, Some(name)) => Namespace::from_rollup_name(name),
-            _ => bail!("give the blob's namespace with --namespace <64 hex digits> or --rollup <name>"),
+            _ => bail!(
+                "give the blob's namespace with --namespace <64 hex digits> or --rollup <name>"
+            ),
         };
         let data = match (&self.data, &self.data_file) {
             (Some(text), None) => text.as_bytes().to_vec(),
-            (None, Some(path)) => {
-                std::fs::read(path).with_context(|| format!("--data-file: cannot read {}", path.display()))?
-            }
+            (None, Some(path)) => std::fs::read(path)
+                .with_context(|| format!("--data-file: cannot read {}", path.display()))?,
             _ => bail!("give the blob with --data <text> or --data-file <path>"),
         };
         let mut messages = vec![OutgoingMsg::Blob { namespace, data }];
@@ -144,13 +148,23 @@ async fn broadcast(common: TxCommon, messages: Vec<OutgoingMsg>) -> anyhow::Resu
         );
     }
     let committed = if common.wait {
-        Some(client.wait_for_tx(&result.hash, Duration::from_secs(common.wait_secs)).await?)
+        Some(
+            client
+                .wait_for_tx(&result.hash, Duration::from_secs(common.wait_secs))
+                .await?,
+        )
     } else {
         None
     };
     if let Some(tx) = &committed {
         if tx.code != 0 {
-            bail!("transaction {} failed in block {}: code {}: {}", result.hash, tx.height, tx.code, tx.log);
+            bail!(
+                "transaction {} failed in block {}: code {}: {}",
+                result.hash,
+                tx.height,
+                tx.code,
+                tx.log
+            );
         }
     }
     match common.output {

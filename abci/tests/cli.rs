@@ -1,0 +1,142 @@
+//! The `quired` binary as an operator uses it: exit codes and messages for bad
+//! flags, a missing home and a malformed genesis, and the init → keys →
+//! genesis path that the localnet scripts drive.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn quired(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quired"))
+        .args(args)
+        .env_remove("QUIRED_HOME")
+        .output()
+        .expect("quired runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+#[test]
+fn unknown_flags_and_bad_values_fail_with_a_reason() {
+    let out = quired(&["start", "--no-such-flag"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--no-such-flag"), "{}", stderr(&out));
+
+    let out = quired(&["query", "blobs", "--height", "ten", "--rollup", "r"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--height"), "{}", stderr(&out));
+
+    let out = quired(&["query", "blobs", "--height", "1", "--namespace", "abcd"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("64 hex digits"), "{}", stderr(&out));
+
+    let out = quired(&["query", "account", "cosmos1notours"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("address"), "{}", stderr(&out));
+}
+
+#[test]
+fn start_with_a_missing_home_says_how_to_create_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("nowhere");
+    let out = quired(&["start", "--home", path(&home)]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("does not exist") && err.contains("quired init"),
+        "{err}"
+    );
+}
+
+#[test]
+fn init_keys_genesis_validate_and_a_malformed_genesis() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("node");
+    let client = dir.path().join("client");
+    assert!(
+        quired(&["init", "--home", path(&home), "--chain-id", "cli-test"])
+            .status
+            .success()
+    );
+    // A second init refuses to overwrite.
+    assert!(!quired(&["init", "--home", path(&home)]).status.success());
+
+    let out = quired(&[
+        "keys",
+        "add",
+        "alice",
+        "--home",
+        path(&client),
+        "--output",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let key: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let address = key["address"].as_str().unwrap().to_string();
+    assert!(address.starts_with("quire1"));
+    let shown = quired(&[
+        "keys",
+        "show",
+        "alice",
+        "--address",
+        "--home",
+        path(&client),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&shown.stdout).trim(), address);
+    assert!(!quired(&["keys", "show", "bob", "--home", path(&client)])
+        .status
+        .success());
+
+    let genesis = dir.path().join("genesis.json");
+    let validator = "vRAjehrCv4K+rDcc+CslKpsea9DZtwkKQP2Heiv4UmM=:10:n0";
+    let account = format!("{address}:1000");
+    let out = quired(&[
+        "genesis",
+        "create",
+        "--chain-id",
+        "cli-test",
+        "--validator",
+        validator,
+        "--account",
+        &account,
+        "--out",
+        path(&genesis),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(quired(&["genesis", "validate", path(&genesis)])
+        .status
+        .success());
+
+    // Break one field: the error names it.
+    let text = std::fs::read_to_string(&genesis).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["app_state"]["params"]["max_blob_bytes"] = serde_json::json!(0);
+    std::fs::write(&genesis, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = quired(&["genesis", "validate", path(&genesis)]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("max_blob_bytes"), "{}", stderr(&out));
+
+    std::fs::write(&genesis, b"{ \"chain_id\": ").unwrap();
+    let out = quired(&["genesis", "validate", path(&genesis)]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("genesis.json"), "{}", stderr(&out));
+
+    let out = quired(&[
+        "genesis",
+        "create",
+        "--chain-id",
+        "x",
+        "--validator",
+        "not-base64",
+        "--out",
+        path(&genesis),
+        "--force",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--validator"), "{}", stderr(&out));
+}
