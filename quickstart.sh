@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
+# A network left by an earlier run is stopped first (its data is replaced).
+./localnet/localnet.sh down --dir .localnet >/dev/null 2>&1 || true
 ./localnet/localnet.sh up "$@"
 # shellcheck disable=SC1091
 source .localnet/localnet.env
