@@ -45,7 +45,7 @@ struct Consensus {
     /// Height of the last committed block (initial_height - 1 before the first).
     last_height: u64,
     /// The finalized, not yet committed block.
-    pending: Option<FinalizedBlock>,
+    pending: Option<Arc<FinalizedBlock>>,
 }
 
 /// State reads through the genesis writes (if not yet persisted) into the store.
@@ -73,9 +73,6 @@ pub struct Node {
     /// Last committed height, for CheckTx and queries.
     committed_height: AtomicU64,
 }
-
-/// The outcome of FinalizeBlock, in app terms.
-pub type FinalizeOutcome = FinalizedBlock;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock would have aborted the process (panic =
@@ -195,7 +192,7 @@ impl Node {
         &self,
         height: u64,
         txs: &[impl AsRef<[u8]>],
-    ) -> Result<FinalizeOutcome, NodeError> {
+    ) -> Result<Arc<FinalizedBlock>, NodeError> {
         let mut consensus = lock(&self.consensus);
         if height != consensus.last_height + 1 {
             return Err(NodeError::Protocol(format!(
@@ -205,9 +202,9 @@ impl Node {
         }
         let genesis = consensus.genesis.clone();
         let prev = consensus.last_app_hash;
-        let block = self.with_state(genesis.as_deref(), |state| {
+        let block = Arc::new(self.with_state(genesis.as_deref(), |state| {
             block::finalize_block(state, &prev, height, txs)
-        })??;
+        })??);
         consensus.pending = Some(block.clone());
         Ok(block)
     }
@@ -221,18 +218,21 @@ impl Node {
             .pending
             .take()
             .ok_or_else(|| NodeError::Protocol("Commit without a finalized block".into()))?;
+        // On the first block, the genesis writes go to disk with it.
+        let merged;
         let changes = match consensus.genesis.as_deref() {
             Some(genesis) => {
-                let mut merged = genesis.clone();
-                merged.extend(block.changes.iter().map(|(k, v)| (k.clone(), v.clone())));
-                merged
+                let mut all = genesis.clone();
+                all.extend(block.changes.iter().map(|(k, v)| (k.clone(), v.clone())));
+                merged = all;
+                &merged
             }
-            None => block.changes.clone(),
+            None => &block.changes,
         };
         self.store.commit(&CommitBatch {
             height: block.height,
             app_hash: block.app_hash,
-            changes: &changes,
+            changes,
             blobs: &block.blobs,
         })?;
         consensus.genesis = None;

@@ -7,7 +7,7 @@ use crate::error::{StorageError, TxError};
 use crate::exec::{execute_tx, ExecContext, TxReceipt};
 use crate::namespace::Namespace;
 use crate::state::{app_hash, ChangeSet, StateDelta, StateReadExt, StateReader};
-use crate::tx::DecodedTx;
+use crate::tx::{DecodedTx, Msg};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -232,15 +232,18 @@ pub fn finalize_block(
         };
         let result = decoded.and_then(|tx| {
             let receipt = executor.apply(&tx)?;
-            for (msg_index, namespace, data) in tx.blobs() {
-                blobs.push(BlobRecord {
-                    namespace: *namespace,
-                    signer: tx.signer,
-                    tx_hash: tx.hash,
-                    tx_index: tx_index as u32,
-                    msg_index,
-                    data: data.to_vec(),
-                });
+            // The tx is done with: move its blobs into the index, no copy.
+            for (msg_index, msg) in tx.messages.into_iter().enumerate() {
+                if let Msg::SubmitBlob { namespace, data } = msg {
+                    blobs.push(BlobRecord {
+                        namespace,
+                        signer: tx.signer,
+                        tx_hash: tx.hash,
+                        tx_index: tx_index as u32,
+                        msg_index: msg_index as u32,
+                        data,
+                    });
+                }
             }
             Ok(receipt)
         });

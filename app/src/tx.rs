@@ -10,8 +10,8 @@ use crate::namespace::Namespace;
 use cosmrs::proto::cosmos::bank::v1beta1::MsgSend;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::signing::v1beta1::SignMode;
-use cosmrs::proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, SignDoc, TxBody, TxRaw};
-use k256::ecdsa::signature::Verifier;
+use cosmrs::proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, TxBody, TxRaw};
+use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{Signature, VerifyingKey};
 use prost::Message;
 use quire_proto::blob::v1::{
@@ -226,31 +226,42 @@ impl DecodedTx {
                 });
             }
         }
-        let sign_doc = SignDoc {
-            body_bytes: self.body_bytes.clone(),
-            auth_info_bytes: self.auth_info_bytes.clone(),
-            chain_id: chain_id.to_string(),
-            account_number,
-        }
-        .encode_to_vec();
+        let digest =
+            sign_doc_digest(&self.body_bytes, &self.auth_info_bytes, chain_id, account_number);
         self.public_key
-            .verify(&sign_doc, &self.signature)
+            .verify_prehash(&digest, &self.signature)
             .map_err(|_| TxError::BadSignature {
                 chain_id: chain_id.to_string(),
                 account_number,
             })
     }
+}
 
-    /// The blobs of this transaction with their message index, in order.
-    pub fn blobs(&self) -> impl Iterator<Item = (u32, &Namespace, &[u8])> {
-        self.messages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, m)| match m {
-                Msg::SubmitBlob { namespace, data } => Some((i as u32, namespace, data.as_slice())),
-                Msg::Send { .. } => None,
-            })
+/// SHA-256 of the protobuf encoding of `SignDoc{body_bytes, auth_info_bytes,
+/// chain_id, account_number}`, streamed from the raw parts without building the
+/// (up to megabytes large) sign doc in memory. Proto3 rules: empty or zero
+/// fields are omitted; fields in tag order.
+fn sign_doc_digest(body: &[u8], auth_info: &[u8], chain_id: &str, account_number: u64) -> [u8; 32] {
+    use prost::encoding::{encode_key, encode_varint, WireType};
+    let mut hasher = Sha256::new();
+    let mut header = Vec::with_capacity(16);
+    for (tag, field) in [(1u32, body), (2, auth_info), (3, chain_id.as_bytes())] {
+        if field.is_empty() {
+            continue;
+        }
+        header.clear();
+        encode_key(tag, WireType::LengthDelimited, &mut header);
+        encode_varint(field.len() as u64, &mut header);
+        hasher.update(&header);
+        hasher.update(field);
     }
+    if account_number != 0 {
+        header.clear();
+        encode_key(4, WireType::Varint, &mut header);
+        encode_varint(account_number, &mut header);
+        hasher.update(&header);
+    }
+    hasher.finalize().into()
 }
 
 fn parse_amount(text: &str, what: &str) -> Result<u128, TxError> {
@@ -316,5 +327,32 @@ fn decode_msg(
         other => Err(invalid(format!(
             "message {index}: unsupported message type {other:?}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmrs::proto::cosmos::tx::v1beta1::SignDoc;
+
+    #[test]
+    fn streamed_sign_doc_digest_matches_the_encoded_sign_doc() {
+        let cases: [(&[u8], &[u8], &str, u64); 4] = [
+            (b"body", b"auth", "quire-1", 7),
+            (b"", b"auth", "quire-1", 0),
+            (&[9u8; 300], b"", "", u64::MAX),
+            (b"b", b"a", "c", 1),
+        ];
+        for (body, auth, chain_id, number) in cases {
+            let encoded = SignDoc {
+                body_bytes: body.to_vec(),
+                auth_info_bytes: auth.to_vec(),
+                chain_id: chain_id.to_string(),
+                account_number: number,
+            }
+            .encode_to_vec();
+            let expected: [u8; 32] = Sha256::digest(&encoded).into();
+            assert_eq!(sign_doc_digest(body, auth, chain_id, number), expected);
+        }
     }
 }
