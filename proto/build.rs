@@ -1,10 +1,15 @@
 //! Compiles the .proto sources with protox (pure Rust, no system `protoc`) and
-//! generates prost messages plus tonic services from the descriptor set.
+//! generates prost messages, tonic services, and (for the read API) serde
+//! impls in the proto3 JSON mapping with pbjson.
 
 use std::path::PathBuf;
 
 const PROTO_ROOT: &str = "proto";
-const FILES: &[&str] = &["quire/blob/v1/tx.proto", "quire/blob/v1/query.proto"];
+const FILES: &[&str] = &[
+    "quire/blob/v1/tx.proto",
+    "quire/blob/v1/query.proto",
+    "quire/sequencer/v1/sequencer.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<PathBuf> = FILES
@@ -15,6 +20,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", file.display());
     }
     let descriptors = protox::compile(&files, [PROTO_ROOT])?;
+    pbjson_build::Builder::new()
+        .register_descriptors(&prost::Message::encode_to_vec(&descriptors))?
+        .build(&[".quire.sequencer.v1"])?;
     tonic_build::configure()
         .build_server(true)
         .build_client(true)

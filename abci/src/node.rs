@@ -10,9 +10,9 @@
 use crate::query::{self, QueryError};
 use quire_app::state::StateReader;
 use quire_app::{
-    block, ChangeSet, CheckState, FinalizedBlock, GenesisState, StorageError, TxError,
+    block, ChangeSet, CheckState, FinalizedBlock, GenesisState, Proposal, StorageError, TxError,
 };
-use quire_store::{CommitBatch, LastCommit, Store, StoreError};
+use quire_store::{CommitBatch, CommitmentRecord, LastCommit, Store, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use thiserror::Error;
@@ -152,13 +152,13 @@ impl Node {
         Ok(f(&layered))
     }
 
-    /// PrepareProposal: the indexes of the candidates to propose, in order.
+    /// PrepareProposal: the commitment and the candidates to propose, in order.
     pub fn prepare_proposal(
         &self,
         height: u64,
         txs: &[impl AsRef<[u8]>],
         max_tx_bytes: u64,
-    ) -> Result<Vec<usize>, NodeError> {
+    ) -> Result<Proposal, NodeError> {
         let consensus = lock(&self.consensus);
         let genesis = consensus.genesis.clone();
         drop(consensus);
@@ -178,10 +178,7 @@ impl Node {
             block::process_proposal(state, height, txs)
         })?;
         match outcome {
-            Err(quire_app::ProposalError {
-                error: TxError::Storage(e),
-                ..
-            }) => Err(e.into()),
+            Err(quire_app::ProposalError::Storage(e)) => Err(e.into()),
             other => Ok(other),
         }
     }
@@ -229,11 +226,17 @@ impl Node {
             }
             None => &block.changes,
         };
+        let commitment = block.commitment.as_ref().map(|c| CommitmentRecord {
+            tx: &c.tx,
+            tx_proof: &c.tx_proof,
+            leaves: &c.leaves,
+        });
         self.store.commit(&CommitBatch {
             height: block.height,
             app_hash: block.app_hash,
             changes,
             blobs: &block.blobs,
+            commitment,
         })?;
         consensus.genesis = None;
         consensus.last_height = block.height;

@@ -11,7 +11,7 @@ use crate::node::{Node, NodeError};
 use bytes::Bytes;
 use futures::future::{ready, Ready};
 use quire_app::exec::TxReceipt;
-use quire_app::{FinalizedBlock, TxError, CODESPACE};
+use quire_app::{FinalizedBlock, FinalizedCommitment, TxError, CODESPACE};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tendermint::abci::{
@@ -58,17 +58,21 @@ impl Abci {
             ConsensusRequest::PrepareProposal(req) => {
                 let height = req.height.value();
                 let max = u64::try_from(req.max_tx_bytes).unwrap_or(0);
-                let chosen = node.prepare_proposal(height, &req.txs, max)?;
+                let proposal = node.prepare_proposal(height, &req.txs, max)?;
                 tracing::info!(
                     height,
                     candidates = req.txs.len(),
-                    chosen = chosen.len(),
+                    chosen = proposal.chosen.len(),
                     "prepared proposal"
                 );
-                let txs = chosen
-                    .into_iter()
-                    .filter_map(|i| req.txs.get(i).cloned())
-                    .collect();
+                let mut txs = Vec::with_capacity(proposal.chosen.len() + 1);
+                txs.push(Bytes::from(proposal.commitment_tx));
+                txs.extend(
+                    proposal
+                        .chosen
+                        .into_iter()
+                        .filter_map(|i| req.txs.get(i).cloned()),
+                );
                 ConsensusResponse::PrepareProposal(response::PrepareProposal { txs })
             }
             ConsensusRequest::ProcessProposal(req) => {
@@ -97,6 +101,15 @@ impl Abci {
             ConsensusRequest::FinalizeBlock(req) => {
                 let height = req.height.value();
                 let block = node.finalize_block(height, &req.txs)?;
+                match &block.commitment {
+                    Some(c) if !c.matches_blobs => tracing::error!(
+                        height,
+                        "decided block's commitment does not match its blobs: more than 1/3 of \
+                         the voting power accepted an invalid proposal"
+                    ),
+                    None => tracing::error!(height, "decided block has no namespace commitment"),
+                    Some(_) => {}
+                }
                 tracing::info!(
                     height,
                     txs = req.txs.len(),
@@ -185,27 +198,43 @@ impl Abci {
 /// `tx {signer, sequence, fee}` and one `blob {namespace, signer, size, msg_index}`
 /// per blob.
 fn finalize_response(block: &FinalizedBlock) -> response::FinalizeBlock {
+    // Blob tx indexes count the commitment (tx 0) when the block has one.
+    let offset = usize::from(block.commitment.is_some());
     let mut blobs_by_tx: Vec<Vec<&quire_app::BlobRecord>> = vec![Vec::new(); block.txs.len()];
     for blob in &block.blobs {
-        if let Some(list) = blobs_by_tx.get_mut(blob.tx_index as usize) {
+        let position = (blob.tx_index as usize).checked_sub(offset);
+        if let Some(list) = position.and_then(|p| blobs_by_tx.get_mut(p)) {
             list.push(blob);
         }
     }
-    let tx_results = block
-        .txs
-        .iter()
-        .zip(blobs_by_tx)
-        .map(|(outcome, blobs)| match &outcome.result {
+    let mut tx_results = Vec::with_capacity(block.txs.len() + offset);
+    if let Some(commitment) = &block.commitment {
+        tx_results.push(commitment_result(commitment));
+    }
+    tx_results.extend(block.txs.iter().zip(blobs_by_tx).map(
+        |(outcome, blobs)| match &outcome.result {
             Ok(receipt) => ok_result(receipt, &blobs),
             Err(error) => error_result(error),
-        })
-        .collect();
+        },
+    ));
     response::FinalizeBlock {
         events: Vec::new(),
         tx_results,
         validator_updates: Vec::new(),
         consensus_param_updates: None,
         app_hash: block.app_hash.to_vec().try_into().unwrap_or_default(),
+    }
+}
+
+/// The commitment tx's result: event `commitment {namespaces}`.
+fn commitment_result(commitment: &FinalizedCommitment) -> ExecTxResult {
+    ExecTxResult {
+        code: Code::Ok,
+        events: vec![Event::new(
+            "commitment",
+            [("namespaces", commitment.leaves.len().to_string()).no_index()],
+        )],
+        ..Default::default()
     }
 }
 

@@ -1,10 +1,18 @@
 //! Blocks: building a proposal, checking one, and finalizing one. All three run
 //! the same [`BlockExecutor`], so what an honest proposer builds is exactly what
 //! every honest validator accepts.
+//!
+//! Every proposal starts with the block's namespace commitment
+//! ([`crate::commitment`]) as transaction 0; user transactions follow
+//! unwrapped, so their hashes are the ones their submitters computed.
 
 use crate::address::Address;
+use crate::commitment::{
+    is_commitment_tx, BlockCommitment, NamespaceLeaf, NamespaceTree, COMMITMENT_TX_LEN,
+};
 use crate::error::{StorageError, TxError};
 use crate::exec::{execute_tx, ExecContext, TxReceipt};
+use crate::merkle::{self, InclusionProof};
 use crate::namespace::Namespace;
 use crate::state::{app_hash, ChangeSet, StateDelta, StateReadExt, StateReader};
 use crate::tx::{DecodedTx, Msg};
@@ -20,7 +28,7 @@ pub struct BlobRecord {
     pub signer: Address,
     /// Hash of the carrying transaction.
     pub tx_hash: [u8; 32],
-    /// Index of the transaction in the block.
+    /// Index of the transaction in the block (the commitment is tx 0).
     pub tx_index: u32,
     /// Index of the message in the transaction.
     pub msg_index: u32,
@@ -29,12 +37,14 @@ pub struct BlobRecord {
 }
 
 /// Runs transactions one after another on a block's state, tracking the
-/// block's blob-byte budget and refusing a transaction seen twice.
+/// block's blob-byte budget, refusing a transaction seen twice, and collecting
+/// the block's blobs in order.
 pub struct BlockExecutor<'a> {
     state: StateDelta<'a>,
     ctx: ExecContext,
     blob_bytes: u64,
     seen: BTreeSet<[u8; 32]>,
+    blobs: Vec<BlobRecord>,
 }
 
 impl<'a> BlockExecutor<'a> {
@@ -50,6 +60,7 @@ impl<'a> BlockExecutor<'a> {
             ctx,
             blob_bytes: 0,
             seen: BTreeSet::new(),
+            blobs: Vec::new(),
         })
     }
 
@@ -58,14 +69,15 @@ impl<'a> BlockExecutor<'a> {
         &self.ctx
     }
 
-    /// Applies `tx` if it is valid at this point of the block and fits in the
-    /// block's blob budget; otherwise changes nothing.
-    pub fn apply(&mut self, tx: &DecodedTx) -> Result<TxReceipt, TxError> {
+    /// Applies `tx`, the block's transaction number `tx_index`, if it is valid
+    /// at this point of the block and fits in the block's blob budget;
+    /// otherwise changes nothing. Its blobs join the block's blob list.
+    pub fn apply(&mut self, tx: DecodedTx, tx_index: u32) -> Result<TxReceipt, TxError> {
         if self.seen.contains(&tx.hash) {
             return Err(TxError::Duplicate);
         }
         let max = self.ctx.params.max_block_blob_bytes;
-        let remaining = max - self.blob_bytes;
+        let remaining = max.saturating_sub(self.blob_bytes);
         if tx.blob_bytes > remaining {
             return Err(TxError::BlockBlobBudget {
                 tx_bytes: tx.blob_bytes,
@@ -73,32 +85,60 @@ impl<'a> BlockExecutor<'a> {
                 max,
             });
         }
-        let receipt = execute_tx(&mut self.state, &self.ctx, tx)?;
+        let receipt = execute_tx(&mut self.state, &self.ctx, &tx)?;
         self.blob_bytes += tx.blob_bytes;
         self.seen.insert(tx.hash);
+        // The tx is done with: move its blobs into the block's list, no copy.
+        for (msg_index, msg) in tx.messages.into_iter().enumerate() {
+            if let Msg::SubmitBlob { namespace, data } = msg {
+                self.blobs.push(BlobRecord {
+                    namespace,
+                    signer: tx.signer,
+                    tx_hash: tx.hash,
+                    tx_index,
+                    msg_index: msg_index as u32,
+                    data,
+                });
+            }
+        }
         Ok(receipt)
     }
 
-    /// The block's state writes.
-    pub fn into_changes(self) -> ChangeSet {
-        self.state.into_changes()
+    /// The block's blobs so far, in block order.
+    pub fn blobs(&self) -> &[BlobRecord] {
+        &self.blobs
+    }
+
+    /// The block's state writes and blobs.
+    pub fn finish(self) -> (ChangeSet, Vec<BlobRecord>) {
+        (self.state.into_changes(), self.blobs)
     }
 }
 
 /// A proposal candidate: (sequence, index among the candidates, decoded tx).
 type Candidate = (u64, usize, DecodedTx);
 
+/// A block proposal: the commitment transaction, then the chosen candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    /// The namespace commitment, to be the block's first transaction.
+    pub commitment_tx: Vec<u8>,
+    /// Indexes of the chosen candidates, in block order.
+    pub chosen: Vec<usize>,
+}
+
 /// Builds a proposal from the mempool's candidates: only transactions that
 /// decode, verify and pay are kept; each account's transactions go in sequence
 /// order; accounts take turns (one transaction each per round) so a busy
-/// submitter cannot crowd out the others; the total stays within
-/// `max_tx_bytes` and the block's blob budget. Deterministic for given inputs.
+/// submitter cannot crowd out the others; the total, commitment included,
+/// stays within `max_tx_bytes`, and the blobs within the block's blob budget.
+/// Deterministic for given inputs.
 pub fn prepare_proposal(
     base: &dyn StateReader,
     height: u64,
     candidates: &[impl AsRef<[u8]>],
     max_tx_bytes: u64,
-) -> Result<Vec<usize>, StorageError> {
+) -> Result<Proposal, StorageError> {
     let mut executor = BlockExecutor::new(base, height)?;
     let max_tx_size = executor.context().params.max_tx_bytes;
 
@@ -125,18 +165,20 @@ pub fn prepare_proposal(
         .collect();
 
     let mut chosen = Vec::new();
-    let mut total_bytes: u64 = 0;
+    let mut total_bytes = COMMITMENT_TX_LEN as u64;
     while let Some((signer, mut queue)) = turns.pop_front() {
         let Some((_, index, tx)) = queue.pop_front() else {
             continue;
         };
-        if total_bytes + tx.size as u64 > max_tx_bytes {
+        let size = tx.size as u64;
+        if total_bytes + size > max_tx_bytes {
             // Doesn't fit; this account's later txs would then leave a gap.
             continue;
         }
-        match executor.apply(&tx) {
+        let tx_index = chosen.len() as u32 + 1;
+        match executor.apply(tx, tx_index) {
             Ok(_) => {
-                total_bytes += tx.size as u64;
+                total_bytes += size;
                 chosen.push(index);
                 turns.push_back((signer, queue));
             }
@@ -149,43 +191,82 @@ pub fn prepare_proposal(
             Err(_) => {}
         }
     }
-    Ok(chosen)
+    let commitment_tx = NamespaceTree::build(height, executor.blobs())
+        .commitment()
+        .encode();
+    Ok(Proposal {
+        commitment_tx,
+        chosen,
+    })
 }
 
 /// Why a proposal was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("tx {index} of the proposal is invalid: {error}")]
-pub struct ProposalError {
-    /// Index of the offending transaction.
-    pub index: usize,
-    /// What is wrong with it.
-    pub error: TxError,
+pub enum ProposalError {
+    /// Transaction 0 is not a namespace commitment.
+    #[error("the proposal does not start with a namespace commitment")]
+    MissingCommitment,
+    /// The commitment does not decode.
+    #[error("the proposal's commitment is malformed: {0}")]
+    MalformedCommitment(String),
+    /// The commitment is not the one the block's blobs give.
+    #[error("the proposal's commitment {got:?} does not match its blobs ({expected:?})")]
+    CommitmentMismatch {
+        /// What the blobs give.
+        expected: BlockCommitment,
+        /// What the proposal carries.
+        got: BlockCommitment,
+    },
+    /// A user transaction breaks a rule.
+    #[error("tx {index} of the proposal is invalid: {error}")]
+    Tx {
+        /// Index of the offending transaction in the block.
+        index: usize,
+        /// What is wrong with it.
+        error: TxError,
+    },
+    /// State could not be read (the node's problem, not the proposal's).
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
-/// Checks a proposal: every transaction must decode, verify, pay and fit, in the
-/// order given. Returns the first offending transaction.
+/// Checks a proposal: transaction 0 must be the namespace commitment of the
+/// block's blobs, and every other transaction must decode, verify, pay and
+/// fit, in the order given. Returns the first problem found.
 pub fn process_proposal(
     base: &dyn StateReader,
     height: u64,
     txs: &[impl AsRef<[u8]>],
 ) -> Result<(), ProposalError> {
-    let storage = |error: StorageError| ProposalError {
-        index: 0,
-        error: TxError::Storage(error),
+    let Some((first, user_txs)) = txs.split_first() else {
+        return Err(ProposalError::MissingCommitment);
     };
-    let mut executor = BlockExecutor::new(base, height).map_err(storage)?;
+    if !is_commitment_tx(first.as_ref()) {
+        return Err(ProposalError::MissingCommitment);
+    }
+    let got = BlockCommitment::decode(first.as_ref())
+        .map_err(|e| ProposalError::MalformedCommitment(e.to_string()))?;
+    let mut executor = BlockExecutor::new(base, height)?;
     let max_tx_size = executor.context().params.max_tx_bytes;
-    for (index, bytes) in txs.iter().enumerate() {
+    for (offset, bytes) in user_txs.iter().enumerate() {
+        let index = offset + 1;
         let tx = DecodedTx::decode(bytes.as_ref(), max_tx_size)
-            .map_err(|error| ProposalError { index, error })?;
+            .map_err(|error| ProposalError::Tx { index, error })?;
         executor
-            .apply(&tx)
-            .map_err(|error| ProposalError { index, error })?;
+            .apply(tx, index as u32)
+            .map_err(|error| match error {
+                TxError::Storage(e) => ProposalError::Storage(e),
+                error => ProposalError::Tx { index, error },
+            })?;
+    }
+    let expected = NamespaceTree::build(height, executor.blobs()).commitment();
+    if expected != got {
+        return Err(ProposalError::CommitmentMismatch { expected, got });
     }
     Ok(())
 }
 
-/// The outcome of one transaction in a finalized block.
+/// The outcome of one user transaction in a finalized block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxOutcome {
     /// Hash of the transaction.
@@ -194,12 +275,29 @@ pub struct TxOutcome {
     pub result: Result<TxReceipt, TxError>,
 }
 
+/// The block's namespace commitment as finalized, with what the read API needs
+/// to prove namespaces against it.
+#[derive(Debug, Clone)]
+pub struct FinalizedCommitment {
+    /// The commitment transaction as it is in the block (tx 0).
+    pub tx: Vec<u8>,
+    /// Proof of `sha256(tx)` under the header's data hash.
+    pub tx_proof: InclusionProof,
+    /// The namespace tree's leaves, sorted by namespace.
+    pub leaves: Vec<NamespaceLeaf>,
+    /// Whether the block's commitment equals the one its blobs give (always,
+    /// unless more than a third of the voting power is byzantine).
+    pub matches_blobs: bool,
+}
+
 /// Everything FinalizeBlock computes; nothing of it is persisted until Commit.
 #[derive(Debug, Clone)]
 pub struct FinalizedBlock {
     /// Height of the block.
     pub height: u64,
-    /// One outcome per transaction, in block order.
+    /// The block's commitment, if tx 0 is one.
+    pub commitment: Option<FinalizedCommitment>,
+    /// One outcome per user transaction, in block order (after the commitment).
     pub txs: Vec<TxOutcome>,
     /// The block's state writes.
     pub changes: ChangeSet,
@@ -221,41 +319,45 @@ pub fn finalize_block(
 ) -> Result<FinalizedBlock, StorageError> {
     let mut executor = BlockExecutor::new(base, height)?;
     let max_tx_size = executor.context().params.max_tx_bytes;
+    let has_commitment = txs.first().is_some_and(|tx| is_commitment_tx(tx.as_ref()));
+    let first_user_tx = usize::from(has_commitment);
     let mut outcomes = Vec::with_capacity(txs.len());
-    let mut blobs = Vec::new();
-    for (tx_index, bytes) in txs.iter().enumerate() {
+    for (tx_index, bytes) in txs.iter().enumerate().skip(first_user_tx) {
         let bytes = bytes.as_ref();
         let decoded = DecodedTx::decode(bytes, max_tx_size);
         let hash = match &decoded {
             Ok(tx) => tx.hash,
             Err(_) => Sha256::digest(bytes).into(),
         };
-        let result = decoded.and_then(|tx| {
-            let receipt = executor.apply(&tx)?;
-            // The tx is done with: move its blobs into the index, no copy.
-            for (msg_index, msg) in tx.messages.into_iter().enumerate() {
-                if let Msg::SubmitBlob { namespace, data } = msg {
-                    blobs.push(BlobRecord {
-                        namespace,
-                        signer: tx.signer,
-                        tx_hash: tx.hash,
-                        tx_index: tx_index as u32,
-                        msg_index: msg_index as u32,
-                        data,
-                    });
-                }
-            }
-            Ok(receipt)
-        });
+        let result = decoded.and_then(|tx| executor.apply(tx, tx_index as u32));
         if let Err(TxError::Storage(e)) = result {
             return Err(e);
         }
         outcomes.push(TxOutcome { hash, result });
     }
-    let changes = executor.into_changes();
+    let (changes, blobs) = executor.finish();
+    let commitment = match txs.first() {
+        Some(first) if has_commitment => {
+            let tree = NamespaceTree::build(height, &blobs);
+            let tx_hashes: Vec<[u8; 32]> = txs
+                .iter()
+                .map(|tx| merkle::leaf_hash(&Sha256::digest(tx.as_ref())))
+                .collect();
+            let matches_blobs =
+                BlockCommitment::decode(first.as_ref()).ok() == Some(tree.commitment());
+            merkle::prove(&tx_hashes, 0).map(|tx_proof| FinalizedCommitment {
+                tx: first.as_ref().to_vec(),
+                tx_proof,
+                leaves: tree.leaves().to_vec(),
+                matches_blobs,
+            })
+        }
+        _ => None,
+    };
     let app_hash = app_hash(prev_app_hash, height, &changes, &blob_index_digest(&blobs));
     Ok(FinalizedBlock {
         height,
+        commitment,
         txs: outcomes,
         changes,
         blobs,

@@ -9,10 +9,12 @@
 pub mod address;
 pub mod block;
 pub mod builder;
+pub mod commitment;
 pub mod error;
 pub mod exec;
 pub mod genesis;
 pub mod mempool;
+pub mod merkle;
 pub mod namespace;
 pub mod params;
 pub mod state;
@@ -20,7 +22,8 @@ pub mod tx;
 
 pub use address::Address;
 pub use block::{
-    finalize_block, prepare_proposal, process_proposal, BlobRecord, FinalizedBlock, ProposalError,
+    finalize_block, prepare_proposal, process_proposal, BlobRecord, FinalizedBlock,
+    FinalizedCommitment, Proposal, ProposalError,
 };
 pub use error::{StorageError, TxError, CODESPACE};
 pub use genesis::{GenesisAccount, GenesisState};

@@ -89,6 +89,11 @@ impl DecodedTx {
                 max: max_tx_bytes,
             });
         }
+        if crate::commitment::is_commitment_tx(bytes) {
+            return Err(invalid(
+                "a block commitment is put in blocks by proposers, not submitted",
+            ));
+        }
         let raw = TxRaw::decode(bytes)
             .map_err(|e| TxError::Decode(format!("not a cosmos TxRaw: {e}")))?;
         let body = TxBody::decode(raw.body_bytes.as_slice())
@@ -226,8 +231,12 @@ impl DecodedTx {
                 });
             }
         }
-        let digest =
-            sign_doc_digest(&self.body_bytes, &self.auth_info_bytes, chain_id, account_number);
+        let digest = sign_doc_digest(
+            &self.body_bytes,
+            &self.auth_info_bytes,
+            chain_id,
+            account_number,
+        );
         self.public_key
             .verify_prehash(&digest, &self.signature)
             .map_err(|_| TxError::BadSignature {

@@ -3,11 +3,13 @@
 
 use cosmrs::crypto::secp256k1::SigningKey;
 use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
+use quire_app::commitment::COMMITMENT_TX_LEN;
 use quire_app::state::{ChangeSet, StateDelta, StateReadExt, StateReader};
 use quire_app::{
     finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState,
-    Namespace, Params, StorageError, TxError,
+    Namespace, Params, ProposalError, StorageError, TxError,
 };
+use sha2::{Digest, Sha256};
 
 const CHAIN: &str = "quire-test";
 
@@ -415,6 +417,21 @@ fn send_creates_accounts_with_new_numbers() {
     );
 }
 
+/// The block a proposer would build from exactly `txs`: their commitment first.
+fn proposal(state: &MemState, height: u64, txs: &[&Vec<u8>]) -> Vec<Vec<u8>> {
+    let prepared = prepare_proposal(state, height, txs, 1 << 30).unwrap();
+    let mut block = vec![prepared.commitment_tx];
+    block.extend(txs.iter().map(|t| t.to_vec()));
+    block
+}
+
+fn tx_error(result: Result<(), ProposalError>) -> (usize, TxError) {
+    match result {
+        Err(ProposalError::Tx { index, error }) => (index, error),
+        other => panic!("expected a tx error, got {other:?}"),
+    }
+}
+
 #[test]
 fn block_blob_budget_is_enforced() {
     let alice = key(1);
@@ -424,11 +441,12 @@ fn block_blob_budget_is_enforced() {
     let txs: Vec<Vec<u8>> = (0..4)
         .map(|s| tx(&alice, 0, s, 100_000, &[blob("a", &[s as u8; 1000])]))
         .collect();
-    let chosen = prepare_proposal(&state, 1, &txs, 1 << 20).unwrap();
-    assert_eq!(chosen, vec![0, 1, 2]);
-    let err = process_proposal(&state, 1, &txs).unwrap_err();
-    assert_eq!(err.index, 3);
-    assert!(matches!(err.error, TxError::BlockBlobBudget { .. }));
+    let prepared = prepare_proposal(&state, 1, &txs, 1 << 20).unwrap();
+    assert_eq!(prepared.chosen, vec![0, 1, 2]);
+    let all: Vec<&Vec<u8>> = txs.iter().collect();
+    let (index, error) = tx_error(process_proposal(&state, 1, &proposal(&state, 1, &all)));
+    assert_eq!(index, 4, "tx 0 is the commitment");
+    assert!(matches!(error, TxError::BlockBlobBudget { .. }));
 }
 
 #[test]
@@ -452,10 +470,12 @@ fn prepare_orders_by_sequence_takes_turns_and_drops_bad_txs() {
         b_unpaid,
         a0.clone(),
     ];
-    let chosen = prepare_proposal(&state, 1, &candidates, 1 << 20).unwrap();
-    let picked: Vec<&Vec<u8>> = chosen.iter().map(|&i| &candidates[i]).collect();
+    let prepared = prepare_proposal(&state, 1, &candidates, 1 << 20).unwrap();
+    let picked: Vec<&Vec<u8>> = prepared.chosen.iter().map(|&i| &candidates[i]).collect();
     assert_eq!(picked, vec![&a0, &b0, &a1, &a2]);
-    process_proposal(&state, 1, &picked).unwrap();
+    let mut block = vec![prepared.commitment_tx.clone()];
+    block.extend(picked.iter().map(|t| t.to_vec()));
+    process_proposal(&state, 1, &block).unwrap();
 }
 
 #[test]
@@ -465,11 +485,15 @@ fn prepare_respects_max_tx_bytes_and_what_it_builds_is_accepted() {
     let txs: Vec<Vec<u8>> = (0..10)
         .map(|s| tx(&alice, 0, s, 1_000, &[blob("a", &[1u8; 100])]))
         .collect();
-    let limit = (txs[0].len() * 3 + 10) as u64;
-    let chosen = prepare_proposal(&state, 1, &txs, limit).unwrap();
-    assert_eq!(chosen, vec![0, 1, 2]);
-    let picked: Vec<&Vec<u8>> = chosen.iter().map(|&i| &txs[i]).collect();
-    process_proposal(&state, 1, &picked).unwrap();
+    // Room for the commitment and three txs, not four.
+    let limit = (COMMITMENT_TX_LEN + txs[0].len() * 3 + 10) as u64;
+    let prepared = prepare_proposal(&state, 1, &txs, limit).unwrap();
+    assert_eq!(prepared.chosen, vec![0, 1, 2]);
+    let mut block = vec![prepared.commitment_tx.clone()];
+    block.extend(prepared.chosen.iter().map(|&i| txs[i].clone()));
+    let total: usize = block.iter().map(Vec::len).sum();
+    assert!(total as u64 <= limit);
+    process_proposal(&state, 1, &block).unwrap();
 }
 
 #[test]
@@ -478,14 +502,102 @@ fn process_rejects_duplicates_and_out_of_sequence() {
     let state = MemState::genesis(params(), &[&alice], 1_000_000);
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 200, &[blob("a", b"a1")]);
-    assert!(matches!(
-        process_proposal(&state, 1, &[&a0, &a0]).unwrap_err().error,
-        TxError::Duplicate
+    let (index, error) = tx_error(process_proposal(
+        &state,
+        1,
+        &proposal(&state, 1, &[&a0, &a0]),
     ));
-    assert!(matches!(
-        process_proposal(&state, 1, &[&a1, &a0]).unwrap_err().error,
-        TxError::SequenceGap { .. }
+    assert_eq!((index, error), (2, TxError::Duplicate));
+    let (index, error) = tx_error(process_proposal(
+        &state,
+        1,
+        &proposal(&state, 1, &[&a1, &a0]),
     ));
+    assert_eq!(index, 1);
+    assert!(matches!(error, TxError::SequenceGap { .. }));
+}
+
+#[test]
+fn process_requires_the_right_commitment_first() {
+    let alice = key(1);
+    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
+    let a1 = tx(&alice, 0, 1, 200, &[blob("b", b"a1")]);
+    let good = proposal(&state, 1, &[&a0, &a1]);
+    process_proposal(&state, 1, &good).unwrap();
+
+    // No commitment at all, or not first.
+    let no_commitment = vec![a0.clone(), a1.clone()];
+    assert_eq!(
+        process_proposal(&state, 1, &no_commitment),
+        Err(ProposalError::MissingCommitment)
+    );
+    assert_eq!(
+        process_proposal(&state, 1, &Vec::<Vec<u8>>::new()),
+        Err(ProposalError::MissingCommitment)
+    );
+    let late = vec![a0.clone(), good[0].clone(), a1.clone()];
+    assert_eq!(
+        process_proposal(&state, 1, &late),
+        Err(ProposalError::MissingCommitment)
+    );
+
+    // The commitment of other blobs, of another height, or a truncated one.
+    let other = proposal(&state, 1, &[&a0]);
+    let mut wrong = vec![other[0].clone()];
+    wrong.extend([a0.clone(), a1.clone()]);
+    assert!(matches!(
+        process_proposal(&state, 1, &wrong),
+        Err(ProposalError::CommitmentMismatch { .. })
+    ));
+    let mut other_height = proposal(&state, 2, &[&a0, &a1]);
+    other_height.truncate(3);
+    assert!(matches!(
+        process_proposal(&state, 1, &other_height),
+        Err(ProposalError::CommitmentMismatch { .. })
+    ));
+    let mut truncated = good.clone();
+    truncated[0].pop();
+    assert!(matches!(
+        process_proposal(&state, 1, &truncated),
+        Err(ProposalError::MalformedCommitment(_))
+    ));
+
+    // A commitment can never come in as a user tx.
+    let mut cs = CheckState::new();
+    assert!(matches!(
+        check(&state, &mut cs, &good[0]),
+        Err(TxError::Invalid(_))
+    ));
+}
+
+#[test]
+fn finalize_indexes_blobs_after_the_commitment_and_proves_it_in_the_data_hash() {
+    let alice = key(1);
+    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
+    let a1 = tx(&alice, 0, 1, 300, &[blob("b", b"b1"), blob("a", b"a1")]);
+    let block = proposal(&state, 1, &[&a0, &a1]);
+    let finalized = finalize_block(&state, &state.app_hash, 1, &block).unwrap();
+    assert_eq!(finalized.txs.len(), 2);
+    assert!(finalized.txs.iter().all(|t| t.result.is_ok()));
+    let positions: Vec<(u32, u32)> = finalized
+        .blobs
+        .iter()
+        .map(|b| (b.tx_index, b.msg_index))
+        .collect();
+    assert_eq!(positions, vec![(1, 0), (2, 0), (2, 1)]);
+    let commitment = finalized.commitment.expect("block has a commitment");
+    assert!(commitment.matches_blobs);
+    assert_eq!(commitment.tx, block[0]);
+    assert_eq!(commitment.leaves.len(), 2);
+    // The proof verifies against CometBFT's data hash of the block.
+    let tx_hashes: Vec<Vec<u8>> = block.iter().map(|t| Sha256::digest(t).to_vec()).collect();
+    let data_hash = tendermint::merkle::simple_hash_from_byte_vectors::<
+        tendermint::crypto::default::Sha256,
+    >(&tx_hashes);
+    let leaf = quire_app::merkle::leaf_hash(&Sha256::digest(&block[0]));
+    commitment.tx_proof.verify(&data_hash, &leaf).unwrap();
 }
 
 #[test]

@@ -17,3 +17,13 @@ pub mod blob {
         pub const CHAIN_ID_EXTENSION_TYPE_URL: &str = "/quire.blob.v1.ChainIdExtension";
     }
 }
+
+/// `quire.sequencer.v1`: the read API (gRPC service and messages, with serde
+/// impls in the proto3 JSON mapping for the HTTP API).
+pub mod sequencer {
+    /// Version 1 of the read API.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/quire.sequencer.v1.rs"));
+        include!(concat!(env!("OUT_DIR"), "/quire.sequencer.v1.serde.rs"));
+    }
+}

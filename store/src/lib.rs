@@ -7,7 +7,15 @@
 //! leaves the last committed block intact (sled 0.34, the original choice, is
 //! an unmaintained beta with corruption reports after unclean shutdowns).
 
-use quire_app::{Address, BlobRecord, ChangeSet, Namespace, StateReader, StorageError};
+mod codec;
+
+use codec::{
+    blob_key, decode_blob, decode_commitment, decode_leaf, encode_blob, encode_commitment,
+    encode_leaf, leaf_key,
+};
+use quire_app::commitment::NamespaceLeaf;
+use quire_app::merkle::InclusionProof;
+use quire_app::{BlobRecord, ChangeSet, Namespace, StateReader, StorageError};
 use redb::{Database, ReadOnlyTable, TableDefinition};
 use std::path::Path;
 use thiserror::Error;
@@ -15,6 +23,8 @@ use thiserror::Error;
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
 const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blobs");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const NAMESPACES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("namespaces");
+const COMMITMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("commitments");
 const LAST_HEIGHT: &str = "last_height";
 const LAST_APP_HASH: &str = "last_app_hash";
 
@@ -75,6 +85,20 @@ pub struct CommitBatch<'a> {
     pub changes: &'a ChangeSet,
     /// The block's blobs in block order.
     pub blobs: &'a [BlobRecord],
+    /// The block's namespace commitment, if it has one.
+    pub commitment: Option<CommitmentRecord<'a>>,
+}
+
+/// What the read API needs to prove a block's namespaces: the commitment tx,
+/// its proof under the header's data hash, and the namespace tree's leaves.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitmentRecord<'a> {
+    /// The commitment transaction (the block's first tx).
+    pub tx: &'a [u8],
+    /// Proof of `sha256(tx)` under the block header's data hash.
+    pub tx_proof: &'a InclusionProof,
+    /// The namespace tree's leaves, sorted by namespace.
+    pub leaves: &'a [NamespaceLeaf],
 }
 
 /// The node's database.
@@ -90,6 +114,8 @@ impl Store {
         txn.open_table(STATE)?;
         txn.open_table(BLOBS)?;
         txn.open_table(META)?;
+        txn.open_table(NAMESPACES)?;
+        txn.open_table(COMMITMENTS)?;
         txn.commit()?;
         Ok(Store { db })
     }
@@ -150,6 +176,16 @@ impl Store {
                 *position += 1;
                 blobs.insert(key.as_slice(), encode_blob(blob).as_slice())?;
             }
+            if let Some(commitment) = &batch.commitment {
+                let mut leaves = txn.open_table(NAMESPACES)?;
+                for leaf in commitment.leaves {
+                    let key = leaf_key(batch.height, &leaf.namespace);
+                    leaves.insert(key.as_slice(), encode_leaf(leaf).as_slice())?;
+                }
+                let mut commitments = txn.open_table(COMMITMENTS)?;
+                let record = encode_commitment(commitment.tx, commitment.tx_proof);
+                commitments.insert(batch.height, record.as_slice())?;
+            }
             let mut meta = txn.open_table(META)?;
             meta.insert(LAST_HEIGHT, batch.height.to_be_bytes().as_slice())?;
             meta.insert(LAST_APP_HASH, batch.app_hash.as_slice())?;
@@ -181,6 +217,49 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every blob of the block at `height`, sorted by namespace, then block order.
+    pub fn block_blobs(&self, height: u64) -> Result<Vec<BlobRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOBS)?;
+        let start = blob_key(height, &Namespace::new([0; 32]), 0);
+        let end = blob_key(height, &Namespace::new([0xff; 32]), u32::MAX);
+        let mut out = Vec::new();
+        for entry in table.range(start.as_slice()..=end.as_slice())? {
+            let (key, value) = entry?;
+            let namespace = Namespace::from_slice(key.value().get(8..40).unwrap_or_default())
+                .map_err(|_| StoreError::Corrupt("blob key".into()))?;
+            out.push(decode_blob(namespace, value.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The namespace tree leaves of the block at `height`, sorted by namespace.
+    pub fn namespace_leaves(&self, height: u64) -> Result<Vec<NamespaceLeaf>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(NAMESPACES)?;
+        let start = leaf_key(height, &Namespace::new([0; 32]));
+        let end = leaf_key(height, &Namespace::new([0xff; 32]));
+        let mut out = Vec::new();
+        for entry in table.range(start.as_slice()..=end.as_slice())? {
+            let (key, value) = entry?;
+            out.push(decode_leaf(key.value(), value.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The commitment tx of the block at `height` and its proof under the
+    /// header's data hash, if the block has one.
+    pub fn commitment(&self, height: u64) -> Result<Option<(Vec<u8>, InclusionProof)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(COMMITMENTS)?;
+        let Some(value) = table.get(height)? else {
+            return Ok(None);
+        };
+        decode_commitment(value.value()).map(Some)
+    }
+}
+
 /// A read-only view of committed state at the moment it was taken.
 pub struct StateSnapshot {
     table: ReadOnlyTable<&'static [u8], &'static [u8]>,
@@ -195,49 +274,11 @@ impl StateReader for StateSnapshot {
     }
 }
 
-/// Blob index key: height u64 BE ‖ namespace (32) ‖ position within the
-/// namespace at that height u32 BE. Sorted by height, then namespace, then order.
-fn blob_key(height: u64, namespace: &Namespace, position: u32) -> [u8; 44] {
-    let mut key = [0u8; 44];
-    key[..8].copy_from_slice(&height.to_be_bytes());
-    key[8..40].copy_from_slice(namespace.as_bytes());
-    key[40..].copy_from_slice(&position.to_be_bytes());
-    key
-}
-
-/// Blob index value: signer (20) ‖ tx hash (32) ‖ tx index u32 BE ‖ msg index u32 BE ‖ data.
-fn encode_blob(blob: &BlobRecord) -> Vec<u8> {
-    let mut out = Vec::with_capacity(60 + blob.data.len());
-    out.extend_from_slice(blob.signer.as_bytes());
-    out.extend_from_slice(&blob.tx_hash);
-    out.extend_from_slice(&blob.tx_index.to_be_bytes());
-    out.extend_from_slice(&blob.msg_index.to_be_bytes());
-    out.extend_from_slice(&blob.data);
-    out
-}
-
-fn decode_blob(namespace: Namespace, bytes: &[u8]) -> Result<BlobRecord, StoreError> {
-    if bytes.len() < 60 {
-        return Err(StoreError::Corrupt(format!(
-            "blob record of {} bytes",
-            bytes.len()
-        )));
-    }
-    let corrupt = |_| StoreError::Corrupt("blob record".into());
-    Ok(BlobRecord {
-        namespace,
-        signer: Address::new(bytes[..20].try_into().map_err(corrupt)?),
-        tx_hash: bytes[20..52].try_into().map_err(corrupt)?,
-        tx_index: u32::from_be_bytes(bytes[52..56].try_into().map_err(corrupt)?),
-        msg_index: u32::from_be_bytes(bytes[56..60].try_into().map_err(corrupt)?),
-        data: bytes[60..].to_vec(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use quire_app::state::StateReadExt;
+    use quire_app::Address;
 
     fn blob(ns: &str, tx_index: u32, data: &[u8]) -> BlobRecord {
         BlobRecord {
@@ -271,6 +312,7 @@ mod tests {
                     app_hash: [7; 32],
                     changes: &changes,
                     blobs: &blobs,
+                    commitment: None,
                 })
                 .unwrap();
         }
@@ -300,6 +342,54 @@ mod tests {
     }
 
     #[test]
+    fn commitment_records_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.redb")).unwrap();
+        let blobs = vec![
+            blob("a", 1, b"one"),
+            blob("b", 2, b"two"),
+            blob("a", 3, b"three"),
+        ];
+        let leaves: Vec<NamespaceLeaf> = [("a", 2u32), ("b", 1)]
+            .iter()
+            .map(|(ns, count)| NamespaceLeaf {
+                namespace: Namespace::from_rollup_name(ns),
+                blob_count: *count,
+                blobs_root: [*count as u8; 32],
+            })
+            .collect();
+        let proof = InclusionProof {
+            index: 0,
+            total: 4,
+            aunts: vec![[1; 32], [2; 32]],
+        };
+        let tx = b"commitment tx bytes".to_vec();
+        let changes = ChangeSet::new();
+        store
+            .commit(&CommitBatch {
+                height: 1,
+                app_hash: [0; 32],
+                changes: &changes,
+                blobs: &blobs,
+                commitment: Some(CommitmentRecord {
+                    tx: &tx,
+                    tx_proof: &proof,
+                    leaves: &leaves,
+                }),
+            })
+            .unwrap();
+        let mut sorted_leaves = leaves.clone();
+        sorted_leaves.sort_by_key(|l| l.namespace);
+        assert_eq!(store.namespace_leaves(1).unwrap(), sorted_leaves);
+        assert!(store.namespace_leaves(2).unwrap().is_empty());
+        assert_eq!(store.commitment(1).unwrap(), Some((tx, proof)));
+        assert_eq!(store.commitment(2).unwrap(), None);
+        let all = store.block_blobs(1).unwrap();
+        assert_eq!(all.len(), 3);
+        assert!(all.windows(2).all(|w| w[0].namespace <= w[1].namespace));
+    }
+
+    #[test]
     fn refuses_a_commit_out_of_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("q.redb")).unwrap();
@@ -310,6 +400,7 @@ mod tests {
                 app_hash: [1; 32],
                 changes: &changes,
                 blobs: &[],
+                commitment: None,
             })
             .unwrap();
         let err = store.commit(&CommitBatch {
@@ -317,6 +408,7 @@ mod tests {
             app_hash: [1; 32],
             changes: &changes,
             blobs: &[],
+            commitment: None,
         });
         assert!(matches!(
             err,
@@ -328,6 +420,7 @@ mod tests {
                 app_hash: [2; 32],
                 changes: &changes,
                 blobs: &[],
+                commitment: None,
             })
             .unwrap();
         assert_eq!(store.last_commit().unwrap().unwrap().height, 6);
