@@ -11,7 +11,8 @@
 #   localnet.sh logs    I [quired|cometbft] [--dir DIR] [--lines N] [--follow]
 #
 # Ports of node i (P = --base-port): P+10i P2P, P+10i+1 RPC, P+10i+2 ABCI,
-# P+10i+3 Prometheus. Everything binds 127.0.0.1.
+# P+10i+3 Prometheus, P+10i+4 gRPC read API, P+10i+5 HTTP read API.
+# Everything binds 127.0.0.1.
 #
 # Environment: QUIRED_BIN (use this quired binary, skip the build),
 # LOCALNET_WAIT_SECS (how long up/start/restart wait for blocks, default 120),
@@ -40,7 +41,7 @@ note() {
 }
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_uint() {
@@ -58,6 +59,8 @@ p2p_port() { echo $((BASE_PORT + 10 * $1)); }
 rpc_port() { echo $((BASE_PORT + 10 * $1 + 1)); }
 abci_port() { echo $((BASE_PORT + 10 * $1 + 2)); }
 prom_port() { echo $((BASE_PORT + 10 * $1 + 3)); }
+grpc_port() { echo $((BASE_PORT + 10 * $1 + 4)); }
+http_port() { echo $((BASE_PORT + 10 * $1 + 5)); }
 
 node_home() { echo "$DIR/node$1/$2"; } # node_home I quired|cometbft
 pid_file() { echo "$DIR/pids/node$1-$2.pid"; }
@@ -417,6 +420,12 @@ write_env() {
     for ((i = 0; i < NODES; i++)); do
       printf 'QUIRE_RPC_%d=%q\n' "$i" "http://127.0.0.1:$(rpc_port "$i")"
     done
+    for ((i = 0; i < NODES; i++)); do
+      printf 'QUIRE_GRPC_%d=%q\n' "$i" "http://127.0.0.1:$(grpc_port "$i")"
+    done
+    for ((i = 0; i < NODES; i++)); do
+      printf 'QUIRE_API_%d=%q\n' "$i" "http://127.0.0.1:$(http_port "$i")"
+    done
     printf 'QUIRE_KEYRING_HOME=%q\n' "$DIR/client"
     for name in "${ACCOUNTS[@]}"; do
       printf 'QUIRE_ACCOUNT_%s=%q\n' "${name^^}" "${ADDRESSES[$name]}"
@@ -434,6 +443,7 @@ print_summary() {
   echo "Quire localnet is up: chain id $CHAIN_ID, $NODES validators"
   for ((i = 0; i < NODES; i++)); do
     echo "  node$i  rpc http://127.0.0.1:$(rpc_port "$i")  p2p 127.0.0.1:$(p2p_port "$i")  abci tcp://127.0.0.1:$(abci_port "$i")  metrics http://127.0.0.1:$(prom_port "$i")/metrics"
+    echo "         read API: grpc http://127.0.0.1:$(grpc_port "$i")  http http://127.0.0.1:$(http_port "$i")"
     echo "         homes $(node_home "$i" cometbft)  $(node_home "$i" quired)"
   done
   echo "  keyring: quired ... --home $DIR/client   (keys in $DIR/client/keyring, unencrypted)"
@@ -486,7 +496,7 @@ cmd_up() {
   if ! { is_uint "$BASE_PORT" && [ "$BASE_PORT" -ge 1024 ]; }; then
     die "--base-port $BASE_PORT: expected a number from 1024 up"
   fi
-  [ $((BASE_PORT + 10 * (NODES - 1) + 3)) -le 65535 ] || die "--base-port $BASE_PORT: node$((NODES - 1))'s ports would exceed 65535"
+  [ $((BASE_PORT + 10 * (NODES - 1) + 5)) -le 65535 ] || die "--base-port $BASE_PORT: node$((NODES - 1))'s ports would exceed 65535"
   is_uint "$WAIT_SECS" || die "LOCALNET_WAIT_SECS=$WAIT_SECS: expected a number of seconds"
   DIR="$(abspath "$DIR")"
 
@@ -534,7 +544,10 @@ cmd_up() {
     "$COMETBFT" init --home "$(node_home "$i" cometbft)" >>"$setup_log" 2>&1 ||
       die "cometbft init for node$i failed: see $setup_log"
     "$QUIRED" init --home "$(node_home "$i" quired)" --chain-id "$CHAIN_ID" \
-      --abci-addr "tcp://127.0.0.1:$(abci_port "$i")" >>"$setup_log" 2>&1 ||
+      --abci-addr "tcp://127.0.0.1:$(abci_port "$i")" \
+      --cometbft-rpc "http://127.0.0.1:$(rpc_port "$i")" \
+      --grpc-addr "127.0.0.1:$(grpc_port "$i")" \
+      --http-addr "127.0.0.1:$(http_port "$i")" >>"$setup_log" 2>&1 ||
       die "quired init for node$i failed: see $setup_log"
   done
 

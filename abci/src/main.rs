@@ -3,6 +3,7 @@
 //! `quired start` serves CometBFT v0.38's ABCI 2.0 over tower-abci; the other
 //! commands set up homes, keys and genesis files, send transactions and query.
 
+mod api;
 mod cli;
 mod logging;
 mod node;

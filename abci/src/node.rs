@@ -65,13 +65,15 @@ impl StateReader for Layered<'_> {
 
 /// One quired node.
 pub struct Node {
-    store: Store,
+    store: Arc<Store>,
     consensus: Mutex<Consensus>,
     check: Mutex<CheckState>,
     /// Genesis writes, visible to CheckTx and queries before the first commit.
     genesis: RwLock<Option<Arc<ChangeSet>>>,
     /// Last committed height, for CheckTx and queries.
     committed_height: AtomicU64,
+    /// Announces each committed height (to the read API's streams).
+    commits: tokio::sync::watch::Sender<u64>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -92,13 +94,25 @@ impl Node {
             last_height: last.map(|l| l.height).unwrap_or(0),
             ..Consensus::default()
         };
+        let (commits, _) = tokio::sync::watch::channel(consensus.last_height);
         Ok(Node {
             committed_height: AtomicU64::new(consensus.last_height),
-            store,
+            commits,
+            store: Arc::new(store),
             consensus: Mutex::new(consensus),
             check: Mutex::new(CheckState::new()),
             genesis: RwLock::new(None),
         })
+    }
+
+    /// The store, shared with the read API.
+    pub fn store(&self) -> Arc<Store> {
+        self.store.clone()
+    }
+
+    /// Follows the last committed height.
+    pub fn subscribe_commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// The last committed block, as ABCI Info must report it: height 0 and an
@@ -244,6 +258,7 @@ impl Node {
         *self.genesis.write().unwrap_or_else(|p| p.into_inner()) = None;
         self.committed_height.store(block.height, Ordering::SeqCst);
         lock(&self.check).reset(block.height + 1);
+        self.commits.send_replace(block.height);
         Ok(block.height)
     }
 

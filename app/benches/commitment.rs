@@ -72,6 +72,7 @@ fn bench_prove(c: &mut Criterion) {
     for (label, namespaces, per) in SHAPES {
         let tree = NamespaceTree::build(7, &block(namespaces, per));
         let middle = namespace(namespaces / 2);
+        group.throughput(Throughput::Elements(1));
         group.bench_function(BenchmarkId::new("one_inclusion", label), |b| {
             b.iter(|| tree.prove(black_box(&middle)))
         });
@@ -84,7 +85,6 @@ fn bench_prove(c: &mut Criterion) {
                     .collect::<Vec<_>>()
             })
         });
-        group.throughput(Throughput::Elements(1));
     }
     group.finish();
 }

@@ -275,6 +275,22 @@ impl NamespaceTree {
         }
     }
 
+    /// Rebuilds the tree of the block at `height` from its stored leaves
+    /// (e.g. from [`NamespaceTree::leaves`] of an earlier build). Leaves are
+    /// sorted by namespace and duplicates dropped, so the result is always a
+    /// well-formed tree.
+    pub fn from_leaves(height: u64, mut leaves: Vec<NamespaceLeaf>) -> NamespaceTree {
+        leaves.sort_by_key(|leaf| leaf.namespace);
+        leaves.dedup_by_key(|leaf| leaf.namespace);
+        let tree =
+            MerkleTree::from_leaf_hashes(leaves.iter().map(NamespaceLeaf::leaf_hash).collect());
+        NamespaceTree {
+            height,
+            leaves,
+            tree,
+        }
+    }
+
     /// The block height this tree belongs to.
     pub fn height(&self) -> u64 {
         self.height

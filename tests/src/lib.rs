@@ -120,6 +120,22 @@ impl Localnet {
         })
     }
 
+    /// gRPC read API URL of node `i`.
+    pub fn grpc(&self, i: usize) -> anyhow::Result<String> {
+        Ok(self.var(&format!("QUIRE_GRPC_{i}"))?.to_string())
+    }
+
+    /// HTTP read API URL of node `i`.
+    pub fn http(&self, i: usize) -> anyhow::Result<String> {
+        Ok(self.var(&format!("QUIRE_API_{i}"))?.to_string())
+    }
+
+    /// The genesis file's text.
+    pub fn genesis_json(&self) -> anyhow::Result<String> {
+        let path = self.dir().join("genesis.json");
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+    }
+
     /// The client home whose `keyring/` holds the funded test keys.
     pub fn client_home(&self) -> anyhow::Result<PathBuf> {
         Ok(PathBuf::from(self.var("QUIRE_KEYRING_HOME")?))
@@ -182,4 +198,51 @@ fn print_log_tails(dir: &Path) {
             eprintln!("{line}");
         }
     }
+}
+
+/// A plain HTTP/1.1 GET on loopback: (status code, body). Enough for testing
+/// the read API's HTTP transport without another client library.
+pub fn http_get(base_url: &str, path: &str) -> anyhow::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let host = base_url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream =
+        std::net::TcpStream::connect(host).with_context(|| format!("cannot connect to {host}"))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("no status line in {text:?}"))?;
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Ok((status, body))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
 }

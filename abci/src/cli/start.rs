@@ -48,7 +48,23 @@ impl StartArgs {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
+        let api_limits = crate::api::ApiLimits {
+            max_range: config.api_max_range,
+            max_response_bytes: config.api_max_response_bytes,
+            request_timeout: std::time::Duration::from_secs(config.api_request_timeout_secs),
+            max_streams: config.api_max_streams,
+        };
         runtime.block_on(async move {
+            let api = Arc::new(
+                crate::api::ReadApi::new(
+                    node.store(),
+                    &config.cometbft_rpc,
+                    node.subscribe_commits(),
+                    api_limits,
+                )
+                .map_err(|e| anyhow::anyhow!("read API: {e}"))?,
+            );
+            crate::api::spawn_servers(api, &config.grpc_addr, &config.http_addr)?;
             let mut terminate =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
                     .context("cannot install the SIGTERM handler")?;

@@ -1,0 +1,119 @@
+//! Attestations: what ties a block's namespace commitment to consensus — the
+//! commitment tx with its data-hash proof (from the store) and the signed
+//! header and validator sets (from this node's CometBFT RPC).
+
+use super::ApiError;
+use quire_app::merkle::InclusionProof;
+use quire_client::wire::merkle_to_proto;
+use quire_proto::sequencer::v1 as pb;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use tendermint::block::Height;
+use tendermint_proto::Protobuf;
+use tendermint_rpc::{Client, HttpClient, HttpClientUrl, Paging};
+
+/// How many heights' consensus data are cached (streams and ranges re-read
+/// recent heights).
+const CACHE_HEIGHTS: usize = 512;
+
+/// Consensus data of one height, protobuf-encoded.
+#[derive(Clone)]
+struct ConsensusData {
+    signed_header: Vec<u8>,
+    validator_set: Vec<u8>,
+    next_validator_set: Vec<u8>,
+}
+
+/// Fetches and caches consensus data from CometBFT.
+pub struct AttestationSource {
+    rpc: HttpClient,
+    url: String,
+    cache: Mutex<BTreeMap<u64, ConsensusData>>,
+}
+
+impl AttestationSource {
+    /// A source reading CometBFT's RPC at `url`.
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, ApiError> {
+        let bad = |e: &dyn std::fmt::Display| {
+            ApiError::InvalidArgument(format!("bad cometbft_rpc URL {url:?}: {e}"))
+        };
+        let parsed: HttpClientUrl = url.parse().map_err(|e: tendermint_rpc::Error| bad(&e))?;
+        let rpc = HttpClient::builder(parsed)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| bad(&e))?;
+        Ok(AttestationSource {
+            rpc,
+            url: url.to_string(),
+            cache: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The attestation of `height` for the commitment `tx` proven by `tx_proof`.
+    pub async fn attestation(
+        &self,
+        height: u64,
+        tx: Vec<u8>,
+        tx_proof: &InclusionProof,
+    ) -> Result<pb::Attestation, ApiError> {
+        let data = self.consensus_data(height).await?;
+        Ok(pb::Attestation {
+            commitment_tx: tx,
+            commitment_tx_proof: Some(merkle_to_proto(tx_proof)),
+            signed_header: data.signed_header,
+            validator_set: data.validator_set,
+            next_validator_set: data.next_validator_set,
+        })
+    }
+
+    async fn consensus_data(&self, height: u64) -> Result<ConsensusData, ApiError> {
+        if let Some(hit) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&height)
+        {
+            return Ok(hit.clone());
+        }
+        let unavailable = |what: &str, e: &dyn std::fmt::Display| {
+            ApiError::Unavailable(format!("{what} of height {height} from {}: {e}", self.url))
+        };
+        let at = Height::try_from(height).map_err(|e| ApiError::InvalidArgument(e.to_string()))?;
+        let next =
+            Height::try_from(height + 1).map_err(|e| ApiError::InvalidArgument(e.to_string()))?;
+        let commit = self
+            .rpc
+            .commit(at)
+            .await
+            .map_err(|e| unavailable("commit", &e))?;
+        let validators = self
+            .rpc
+            .validators(at, Paging::All)
+            .await
+            .map_err(|e| unavailable("validators", &e))?;
+        let next_validators = self
+            .rpc
+            .validators(next, Paging::All)
+            .await
+            .map_err(|e| unavailable("next validators", &e))?;
+        let set = |v: Vec<tendermint::validator::Info>| {
+            Protobuf::<tendermint_proto::v0_38::types::ValidatorSet>::encode_vec(
+                tendermint::validator::Set::without_proposer(v),
+            )
+        };
+        let data = ConsensusData {
+            signed_header: Protobuf::<tendermint_proto::v0_38::types::SignedHeader>::encode_vec(
+                commit.signed_header,
+            ),
+            validator_set: set(validators.validators),
+            next_validator_set: set(next_validators.validators),
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(height, data.clone());
+        while cache.len() > CACHE_HEIGHTS {
+            cache.pop_first();
+        }
+        Ok(data)
+    }
+}

@@ -1,0 +1,140 @@
+//! The read API over HTTP/JSON (axum), with the gRPC messages' shapes in the
+//! proto3 JSON mapping (bytes as base64, 64-bit integers as strings).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /v1/height` | `GetLatestHeightResponse` |
+//! | `GET /v1/namespaces/{namespace}/heights/{height}` | `NamespaceData` |
+//! | `GET /v1/namespaces/{namespace}/range?from=F&to=T` | `GetNamespaceRangeResponse` |
+//! | `GET /v1/namespaces/{namespace}/stream?from=F` | server-sent events, one `NamespaceData` each (`id` = height) |
+//! | `GET /v1/blocks/{height}` | `BlockData` |
+//!
+//! `{namespace}` is 64 hex digits. Errors are `{"code": "...", "message": "..."}`
+//! with 400 (bad request), 404 (unknown or not yet available height), 429 (too
+//! many streams), 503 (CometBFT unavailable), 504 (timeout) or 500.
+
+use super::{ApiError, ReadApi};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use quire_app::Namespace;
+use quire_proto::sequencer::v1 as pb;
+use serde::Deserialize;
+use std::sync::Arc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::StreamExt;
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            ApiError::InvalidArgument(_) => (StatusCode::BAD_REQUEST, "invalid_argument"),
+            ApiError::NotYetAvailable { .. } => (StatusCode::NOT_FOUND, "not_yet_available"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::TooManyStreams(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_streams"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        (
+            status,
+            Json(serde_json::json!({ "code": code, "message": self.to_string() })),
+        )
+            .into_response()
+    }
+}
+
+fn namespace(text: &str) -> Result<Namespace, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::InvalidArgument(format!("namespace: {e}")))
+}
+
+async fn timed<T>(
+    api: &ReadApi,
+    work: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    let limit = api.limits().request_timeout;
+    tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or(Err(ApiError::Timeout(limit)))
+}
+
+async fn height(State(api): State<Arc<ReadApi>>) -> Json<pb::GetLatestHeightResponse> {
+    Json(pb::GetLatestHeightResponse {
+        height: api.latest_height(),
+    })
+}
+
+async fn namespace_at(
+    State(api): State<Arc<ReadApi>>,
+    Path((ns, height)): Path<(String, u64)>,
+) -> Result<Json<pb::NamespaceData>, ApiError> {
+    let ns = namespace(&ns)?;
+    Ok(Json(timed(&api, api.namespace_data(height, ns)).await?))
+}
+
+#[derive(Deserialize)]
+struct RangeQuery {
+    from: u64,
+    to: u64,
+}
+
+async fn namespace_range(
+    State(api): State<Arc<ReadApi>>,
+    Path(ns): Path<String>,
+    Query(range): Query<RangeQuery>,
+) -> Result<Json<pb::GetNamespaceRangeResponse>, ApiError> {
+    let ns = namespace(&ns)?;
+    Ok(Json(
+        timed(&api, api.namespace_range(ns, range.from, range.to)).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct StreamQuery {
+    from: u64,
+}
+
+async fn namespace_stream(
+    State(api): State<Arc<ReadApi>>,
+    Path(ns): Path<String>,
+    Query(query): Query<StreamQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let ns = namespace(&ns)?;
+    let receiver = api.stream(ns, query.from)?;
+    let events = ReceiverStream::new(receiver).map(|item| {
+        Ok::<Event, std::convert::Infallible>(match item {
+            Ok(data) => Event::default()
+                .id(data.height.to_string())
+                .json_data(&data)
+                .unwrap_or_else(|e| Event::default().event("error").data(e.to_string())),
+            // The stream ends after this event; resume from the last id + 1.
+            Err(error) => Event::default().event("error").data(error.to_string()),
+        })
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+async fn block(
+    State(api): State<Arc<ReadApi>>,
+    Path(height): Path<u64>,
+) -> Result<Json<pb::BlockData>, ApiError> {
+    Ok(Json(timed(&api, api.block(height)).await?))
+}
+
+/// The router of the HTTP read API.
+pub fn router(api: Arc<ReadApi>) -> Router {
+    Router::new()
+        .route("/v1/height", get(height))
+        .route(
+            "/v1/namespaces/{namespace}/heights/{height}",
+            get(namespace_at),
+        )
+        .route("/v1/namespaces/{namespace}/range", get(namespace_range))
+        .route("/v1/namespaces/{namespace}/stream", get(namespace_stream))
+        .route("/v1/blocks/{height}", get(block))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(1024))
+        .with_state(api)
+}

@@ -1,0 +1,340 @@
+//! The read API: rollups fetch their namespace at a height, over a range, as a
+//! resumable stream, or a whole block — each with the proofs and the consensus
+//! attestation a client needs to verify it without trusting this node.
+//!
+//! [`ReadApi`] holds the logic; [`grpc`] and [`http`] are two transports with
+//! the same message shapes (`quire.sequencer.v1`).
+//!
+//! A height is served once the *next* block is committed: by then CometBFT has
+//! stored the height's canonical commit and the next height's validator set,
+//! which the attestation carries.
+
+pub mod attestation;
+pub mod grpc;
+pub mod http;
+
+use attestation::AttestationSource;
+use quire_app::commitment::{NamespaceProof, NamespaceTree};
+use quire_app::Namespace;
+use quire_client::wire::{blob_to_proto, proof_to_proto};
+use quire_proto::sequencer::v1 as pb;
+use quire_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use tokio::sync::watch;
+
+/// Limits of the read API (see docs/configuration.md).
+#[derive(Debug, Clone, Copy)]
+pub struct ApiLimits {
+    /// Most heights one range request returns.
+    pub max_range: u64,
+    /// Most bytes of blob data one range or block response carries.
+    pub max_response_bytes: u64,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// Most concurrent streams.
+    pub max_streams: usize,
+}
+
+/// Why a read request failed; each maps to a gRPC status and an HTTP status.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// A malformed request (bad namespace, zero height, inverted range...).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The height is not served yet.
+    #[error("height {requested} is not available yet; the latest served height is {latest}")]
+    NotYetAvailable {
+        /// Asked for.
+        requested: u64,
+        /// Latest served.
+        latest: u64,
+    },
+    /// The height is below the first one this node has.
+    #[error("height {0} is not stored on this node")]
+    NotFound(u64),
+    /// CometBFT's RPC did not answer.
+    #[error("CometBFT RPC unavailable: {0}")]
+    Unavailable(String),
+    /// Too many concurrent streams.
+    #[error("too many concurrent streams (limit {0}); retry later")]
+    TooManyStreams(usize),
+    /// The request took longer than the timeout.
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    /// Local storage failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<quire_store::StoreError> for ApiError {
+    fn from(e: quire_store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// Parses a namespace from request bytes.
+pub fn parse_namespace(bytes: &[u8]) -> Result<Namespace, ApiError> {
+    Namespace::from_slice(bytes).map_err(|e| ApiError::InvalidArgument(e.to_string()))
+}
+
+/// The read API over one node's store and CometBFT.
+pub struct ReadApi {
+    store: Arc<Store>,
+    attestations: AttestationSource,
+    committed: watch::Receiver<u64>,
+    limits: ApiLimits,
+    streams: Arc<tokio::sync::Semaphore>,
+}
+
+impl ReadApi {
+    /// A read API over `store`, following `committed` (the last committed
+    /// height), fetching headers from CometBFT at `cometbft_rpc`.
+    pub fn new(
+        store: Arc<Store>,
+        cometbft_rpc: &str,
+        committed: watch::Receiver<u64>,
+        limits: ApiLimits,
+    ) -> Result<Self, ApiError> {
+        Ok(ReadApi {
+            store,
+            attestations: AttestationSource::new(cometbft_rpc, limits.request_timeout)?,
+            committed,
+            limits,
+            streams: Arc::new(tokio::sync::Semaphore::new(limits.max_streams)),
+        })
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> ApiLimits {
+        self.limits
+    }
+
+    /// The latest height served: one below the last committed height.
+    pub fn latest_height(&self) -> u64 {
+        self.committed.borrow().saturating_sub(1)
+    }
+
+    fn check_height(&self, height: u64) -> Result<(), ApiError> {
+        if height == 0 {
+            return Err(ApiError::InvalidArgument(
+                "height must be at least 1".into(),
+            ));
+        }
+        let latest = self.latest_height();
+        if height > latest {
+            return Err(ApiError::NotYetAvailable {
+                requested: height,
+                latest,
+            });
+        }
+        Ok(())
+    }
+
+    /// The namespace tree of the block at `height`, rebuilt from the stored leaves.
+    fn tree(&self, height: u64) -> Result<NamespaceTree, ApiError> {
+        if self.store.commitment(height)?.is_none() {
+            return Err(ApiError::NotFound(height));
+        }
+        Ok(NamespaceTree::from_leaves(
+            height,
+            self.store.namespace_leaves(height)?,
+        ))
+    }
+
+    /// One namespace at one height, with proof and attestation.
+    pub async fn namespace_data(
+        &self,
+        height: u64,
+        namespace: Namespace,
+    ) -> Result<pb::NamespaceData, ApiError> {
+        self.check_height(height)?;
+        let mut data = self.namespace_data_without_attestation(height, namespace)?;
+        data.attestation = Some(self.attestation(height).await?);
+        Ok(data)
+    }
+
+    fn namespace_data_without_attestation(
+        &self,
+        height: u64,
+        namespace: Namespace,
+    ) -> Result<pb::NamespaceData, ApiError> {
+        let proof = self.tree(height)?.prove(&namespace);
+        let blobs = match proof {
+            NamespaceProof::Inclusion { .. } => self.store.blobs(height, &namespace)?,
+            NamespaceProof::Absence(_) => Vec::new(),
+        };
+        Ok(pb::NamespaceData {
+            height,
+            namespace: namespace.as_bytes().to_vec(),
+            blobs: blobs.into_iter().map(blob_to_proto).collect(),
+            proof: Some(proof_to_proto(&proof)),
+            attestation: None,
+        })
+    }
+
+    async fn attestation(&self, height: u64) -> Result<pb::Attestation, ApiError> {
+        let (tx, tx_proof) = self
+            .store
+            .commitment(height)?
+            .ok_or(ApiError::NotFound(height))?;
+        self.attestations.attestation(height, tx, &tx_proof).await
+    }
+
+    /// One namespace over `from..=to`, at most `max_range` heights and about
+    /// `max_response_bytes` of blobs; `next_height` says where to continue.
+    pub async fn namespace_range(
+        &self,
+        namespace: Namespace,
+        from: u64,
+        to: u64,
+    ) -> Result<pb::GetNamespaceRangeResponse, ApiError> {
+        if from == 0 {
+            return Err(ApiError::InvalidArgument(
+                "from_height must be at least 1".into(),
+            ));
+        }
+        if to < from {
+            return Err(ApiError::InvalidArgument(format!(
+                "to_height {to} is below from_height {from}"
+            )));
+        }
+        self.check_height(from)?;
+        let last = to
+            .min(self.latest_height())
+            .min(from.saturating_add(self.limits.max_range - 1));
+        let mut items = Vec::new();
+        let mut bytes: u64 = 0;
+        let mut height = from;
+        while height <= last {
+            let item = self.namespace_data(height, namespace).await?;
+            bytes += item.blobs.iter().map(|b| b.data.len() as u64).sum::<u64>();
+            items.push(item);
+            height += 1;
+            if bytes >= self.limits.max_response_bytes {
+                break;
+            }
+        }
+        let next_height = if height > to { 0 } else { height };
+        Ok(pb::GetNamespaceRangeResponse { items, next_height })
+    }
+
+    /// A whole block: every namespace with its inclusion proof.
+    pub async fn block(&self, height: u64) -> Result<pb::BlockData, ApiError> {
+        self.check_height(height)?;
+        let tree = self.tree(height)?;
+        let all = self.store.block_blobs(height)?;
+        let total: u64 = all.iter().map(|b| b.data.len() as u64).sum();
+        if total > self.limits.max_response_bytes {
+            return Err(ApiError::InvalidArgument(format!(
+                "block {height} carries {total} bytes of blobs, over this node's response limit of {}; \
+                 read it namespace by namespace",
+                self.limits.max_response_bytes
+            )));
+        }
+        let mut by_namespace: std::collections::BTreeMap<Namespace, Vec<quire_app::BlobRecord>> =
+            Default::default();
+        for blob in all {
+            by_namespace.entry(blob.namespace).or_default().push(blob);
+        }
+        let namespaces = tree
+            .leaves()
+            .iter()
+            .map(|leaf| pb::NamespaceData {
+                height,
+                namespace: leaf.namespace.as_bytes().to_vec(),
+                blobs: by_namespace
+                    .remove(&leaf.namespace)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(blob_to_proto)
+                    .collect(),
+                proof: Some(proof_to_proto(&tree.prove(&leaf.namespace))),
+                attestation: None,
+            })
+            .collect();
+        Ok(pb::BlockData {
+            height,
+            namespaces,
+            attestation: Some(self.attestation(height).await?),
+        })
+    }
+
+    /// Streams `namespace` from `from` on: each height as soon as it is served.
+    /// Items go into a bounded channel, so a slow reader slows the stream
+    /// instead of being dropped. Ends (with the error) only if a height cannot
+    /// be served; the reader resumes from its last height + 1.
+    pub fn stream(
+        self: &Arc<Self>,
+        namespace: Namespace,
+        from: u64,
+    ) -> Result<tokio::sync::mpsc::Receiver<Result<pb::NamespaceData, ApiError>>, ApiError> {
+        if from == 0 {
+            return Err(ApiError::InvalidArgument(
+                "from_height must be at least 1".into(),
+            ));
+        }
+        let permit = self
+            .streams
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::TooManyStreams(self.limits.max_streams))?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(16);
+        let api = self.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let mut committed = api.committed.clone();
+            let mut height = from;
+            loop {
+                while height > api.latest_height() {
+                    tokio::select! {
+                        changed = committed.changed() => if changed.is_err() { return },
+                        _ = sender.closed() => return,
+                    }
+                }
+                let item = api.namespace_data(height, namespace).await;
+                let failed = item.is_err();
+                if sender.send(item).await.is_err() || failed {
+                    return;
+                }
+                height += 1;
+            }
+        });
+        Ok(receiver)
+    }
+}
+
+/// Starts the gRPC and HTTP servers (an empty address disables one). Their
+/// failure to bind is reported at once; a later failure is logged.
+pub fn spawn_servers(api: Arc<ReadApi>, grpc_addr: &str, http_addr: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    if !grpc_addr.is_empty() {
+        let addr: std::net::SocketAddr = grpc_addr
+            .parse()
+            .with_context(|| format!("grpc_addr {grpc_addr:?} is not ip:port"))?;
+        let api = api.clone();
+        tokio::spawn(async move {
+            if let Err(error) = grpc::serve(api, addr).await {
+                tracing::error!(%addr, %error, "gRPC read API stopped");
+            }
+        });
+    }
+    if !http_addr.is_empty() {
+        let addr: std::net::SocketAddr = http_addr
+            .parse()
+            .with_context(|| format!("http_addr {http_addr:?} is not ip:port"))?;
+        // Bind now so that a taken port fails the start, not a background task.
+        let listener = std::net::TcpListener::bind(addr)
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        tokio::spawn(async move {
+            tracing::info!(%addr, "HTTP read API listening");
+            if let Err(error) = axum::serve(listener, http::router(api)).await {
+                tracing::error!(%addr, %error, "HTTP read API stopped");
+            }
+        });
+    }
+    Ok(())
+}

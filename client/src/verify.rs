@@ -1,0 +1,354 @@
+//! Verifying what a read-API server sends, trusting only a validator set.
+//!
+//! For a [`NamespaceData`](pb::NamespaceData) at height H the checks are:
+//! 1. the signed header of H is signed by enough of the validators the client
+//!    trusts (CometBFT light-client rules via
+//!    `tendermint-light-client-verifier`; the trust follows validator-set
+//!    changes from one verified height to the next);
+//! 2. the commitment tx is in the header's `data_hash` at index 0;
+//! 3. the commitment is for height H;
+//! 4. the namespace proof shows the blobs are all of the namespace's blobs at
+//!    H, in order, unaltered — or that it has none.
+//!
+//! A blob's `tx_hash`, `tx_index` and `msg_index` are informational: the
+//! commitment covers each blob's signer and data.
+
+use crate::wire::{blob_signer, merkle_from_proto, proof_from_proto, WireError};
+use quire_app::commitment::{BlockCommitment, ProofError};
+use quire_app::merkle::{self, MerkleError};
+use quire_app::{Address, Namespace};
+use quire_proto::sequencer::v1 as pb;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tendermint::block::signed_header::SignedHeader;
+use tendermint::chain::Id as ChainId;
+use tendermint::validator::Set as ValidatorSet;
+use tendermint::Time;
+use tendermint_light_client_verifier::options::Options;
+use tendermint_light_client_verifier::types::{
+    TrustThreshold, TrustedBlockState, UntrustedBlockState,
+};
+use tendermint_light_client_verifier::{ProdVerifier, Verdict, Verifier as _};
+use tendermint_proto::Protobuf;
+use thiserror::Error;
+
+/// How many verified header hashes are remembered (to re-check old heights).
+const REMEMBERED_HEADERS: usize = 100_000;
+
+/// Why data failed verification.
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    /// The message is malformed.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// The response has no attestation.
+    #[error("no attestation in the response")]
+    NoAttestation,
+    /// The consensus data does not decode.
+    #[error("bad {0}: {1}")]
+    Consensus(&'static str, String),
+    /// The response is about another height or namespace than asked.
+    #[error("response is for {what} {got}, asked for {expected}")]
+    WrongTarget {
+        /// "height" or "namespace".
+        what: &'static str,
+        /// Asked for.
+        expected: String,
+        /// Got.
+        got: String,
+    },
+    /// The header is not from the trusted chain.
+    #[error("header is for chain {got}, trusted chain is {expected}")]
+    WrongChain {
+        /// Trusted chain.
+        expected: String,
+        /// Header's chain.
+        got: String,
+    },
+    /// Not enough trusted voting power signed, or the commit is invalid.
+    #[error("the signed header of height {height} does not verify: {reason}")]
+    Commit {
+        /// Height.
+        height: u64,
+        /// The light-client verdict.
+        reason: String,
+    },
+    /// The height is at or below the trust anchor and was not verified before.
+    #[error("height {height} is not above the trust anchor ({anchor}) and was not verified before; verify from an older trust anchor")]
+    BelowAnchor {
+        /// Asked for.
+        height: u64,
+        /// Anchor height.
+        anchor: u64,
+    },
+    /// The header differs from the one verified earlier at this height.
+    #[error("header of height {0} differs from the one verified before")]
+    ConflictingHeader(u64),
+    /// The commitment tx is not in the header's data hash.
+    #[error("commitment tx is not in the block's data hash: {0}")]
+    DataHash(String),
+    /// The commitment does not decode or is for another height.
+    #[error("bad commitment: {0}")]
+    Commitment(String),
+    /// The namespace proof fails.
+    #[error("namespace proof fails: {0}")]
+    Proof(#[from] ProofError),
+}
+
+/// Verified blobs of one namespace at one height.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedNamespace {
+    /// Height.
+    pub height: u64,
+    /// Namespace.
+    pub namespace: Namespace,
+    /// The block's time.
+    pub time: Time,
+    /// The blobs, complete and in block order (empty when absent).
+    pub blobs: Vec<(Address, Vec<u8>)>,
+}
+
+/// The last verified (or initially trusted) point.
+#[derive(Debug, Clone)]
+struct Anchor {
+    height: u64,
+    time: Time,
+    next_validators: ValidatorSet,
+}
+
+/// Verifies read-API responses of one chain, starting from a trusted
+/// validator set and moving its trust forward with every verified height.
+pub struct Verifier {
+    chain_id: ChainId,
+    anchor: Anchor,
+    verified: BTreeMap<u64, tendermint::Hash>,
+    options: Options,
+}
+
+impl Verifier {
+    /// Trusts the validators of a CometBFT genesis file (JSON text). The chain
+    /// must be younger than the trusting period (14 days by default).
+    pub fn from_genesis_json(json: &str) -> Result<Self, VerifyError> {
+        let genesis: tendermint::Genesis<serde_json::Value> = serde_json::from_str(json)
+            .map_err(|e| VerifyError::Consensus("genesis", e.to_string()))?;
+        let initial = genesis.initial_height.max(1) as u64;
+        // Block `initial` carries the genesis time itself; the light-client
+        // rules want the trusted time strictly earlier.
+        let time = (genesis.genesis_time - Duration::from_nanos(1))
+            .map_err(|e| VerifyError::Consensus("genesis time", e.to_string()))?;
+        Ok(Self::from_trusted(
+            genesis.chain_id,
+            initial - 1,
+            time,
+            ValidatorSet::without_proposer(genesis.validators),
+        ))
+    }
+
+    /// Trusts `next_validators` to sign height `height + 1`, as of a header at
+    /// `height` with time `time` that the caller trusts.
+    pub fn from_trusted(
+        chain_id: ChainId,
+        height: u64,
+        time: Time,
+        next_validators: ValidatorSet,
+    ) -> Self {
+        Verifier {
+            chain_id,
+            anchor: Anchor {
+                height,
+                time,
+                next_validators,
+            },
+            verified: BTreeMap::new(),
+            options: Options {
+                trust_threshold: TrustThreshold::ONE_THIRD,
+                trusting_period: Duration::from_secs(14 * 24 * 3600),
+                clock_drift: Duration::from_secs(10),
+            },
+        }
+    }
+
+    /// Sets how long a trusted validator set stays trusted.
+    pub fn with_trusting_period(mut self, period: Duration) -> Self {
+        self.options.trusting_period = period;
+        self
+    }
+
+    /// The height the verifier trusts up to.
+    pub fn trusted_height(&self) -> u64 {
+        self.anchor.height
+    }
+
+    /// Verifies `data` as the blobs of `namespace` at `height`.
+    pub fn verify(
+        &mut self,
+        data: &pb::NamespaceData,
+        height: u64,
+        namespace: &Namespace,
+    ) -> Result<VerifiedNamespace, VerifyError> {
+        if data.height != height {
+            return Err(VerifyError::WrongTarget {
+                what: "height",
+                expected: height.to_string(),
+                got: data.height.to_string(),
+            });
+        }
+        if data.namespace != namespace.as_bytes() {
+            return Err(VerifyError::WrongTarget {
+                what: "namespace",
+                expected: namespace.to_hex(),
+                got: hex::encode(&data.namespace),
+            });
+        }
+        let attestation = data
+            .attestation
+            .as_ref()
+            .ok_or(VerifyError::NoAttestation)?;
+        let header = self.verify_header(attestation, height)?;
+        let commitment = verify_commitment(attestation, &header, height)?;
+        let proof = proof_from_proto(data.proof.as_ref().ok_or(WireError {
+            field: "proof",
+            reason: "missing".into(),
+        })?)?;
+        let blobs = data
+            .blobs
+            .iter()
+            .map(|b| Ok((blob_signer(b)?, b.data.as_slice())))
+            .collect::<Result<Vec<(Address, &[u8])>, WireError>>()?;
+        proof.verify(&commitment, namespace, &blobs)?;
+        Ok(VerifiedNamespace {
+            height,
+            namespace: *namespace,
+            time: header.header.time,
+            blobs: blobs.into_iter().map(|(s, d)| (s, d.to_vec())).collect(),
+        })
+    }
+
+    /// Checks the signed header of `height` against the trusted validators and
+    /// moves the trust anchor to it.
+    fn verify_header(
+        &mut self,
+        attestation: &pb::Attestation,
+        height: u64,
+    ) -> Result<SignedHeader, VerifyError> {
+        let signed_header = <SignedHeader as Protobuf<
+            tendermint_proto::v0_38::types::SignedHeader,
+        >>::decode_vec(&attestation.signed_header)
+        .map_err(|e| VerifyError::Consensus("signed header", e.to_string()))?;
+        let decode_set = |bytes: &[u8], what| {
+            <ValidatorSet as Protobuf<tendermint_proto::v0_38::types::ValidatorSet>>::decode_vec(
+                bytes,
+            )
+            .map_err(|e| VerifyError::Consensus(what, e.to_string()))
+        };
+        let validators = decode_set(&attestation.validator_set, "validator set")?;
+        let next_validators = decode_set(&attestation.next_validator_set, "next validator set")?;
+        let header = &signed_header.header;
+        if header.height.value() != height {
+            return Err(VerifyError::WrongTarget {
+                what: "header height",
+                expected: height.to_string(),
+                got: header.height.to_string(),
+            });
+        }
+        if header.chain_id != self.chain_id {
+            return Err(VerifyError::WrongChain {
+                expected: self.chain_id.to_string(),
+                got: header.chain_id.to_string(),
+            });
+        }
+        if height <= self.anchor.height {
+            return match self.verified.get(&height) {
+                Some(hash) if *hash == header.hash() => Ok(signed_header),
+                Some(_) => Err(VerifyError::ConflictingHeader(height)),
+                None => Err(VerifyError::BelowAnchor {
+                    height,
+                    anchor: self.anchor.height,
+                }),
+            };
+        }
+        let untrusted = UntrustedBlockState {
+            signed_header: &signed_header,
+            validators: &validators,
+            next_validators: Some(&next_validators),
+        };
+        let trusted = TrustedBlockState {
+            chain_id: &self.chain_id,
+            header_time: self.anchor.time,
+            height: tendermint::block::Height::try_from(self.anchor.height)
+                .map_err(|e| VerifyError::Consensus("anchor height", e.to_string()))?,
+            next_validators: &self.anchor.next_validators,
+            next_validators_hash: self.anchor.next_validators.hash(),
+        };
+        match ProdVerifier::default().verify_update_header(
+            untrusted,
+            trusted,
+            &self.options,
+            Time::now(),
+        ) {
+            Verdict::Success => {}
+            Verdict::NotEnoughTrust(tally) => {
+                return Err(VerifyError::Commit {
+                    height,
+                    reason: format!("not enough trusted voting power: {tally}"),
+                })
+            }
+            Verdict::Invalid(detail) => {
+                return Err(VerifyError::Commit {
+                    height,
+                    reason: detail.to_string(),
+                })
+            }
+        }
+        self.anchor = Anchor {
+            height,
+            time: header.time,
+            next_validators,
+        };
+        self.verified.insert(height, header.hash());
+        while self.verified.len() > REMEMBERED_HEADERS {
+            self.verified.pop_first();
+        }
+        Ok(signed_header)
+    }
+}
+
+/// Header → data_hash → commitment tx → commitment of `height`.
+fn verify_commitment(
+    attestation: &pb::Attestation,
+    signed_header: &SignedHeader,
+    height: u64,
+) -> Result<BlockCommitment, VerifyError> {
+    let proof = merkle_from_proto(attestation.commitment_tx_proof.as_ref().ok_or(WireError {
+        field: "commitment_tx_proof",
+        reason: "missing".into(),
+    })?)?;
+    if proof.index != 0 {
+        return Err(VerifyError::DataHash(format!(
+            "commitment must be tx 0, proof is for tx {}",
+            proof.index
+        )));
+    }
+    let data_hash = signed_header
+        .header
+        .data_hash
+        .ok_or_else(|| VerifyError::DataHash("block has no transactions".into()))?;
+    let root: [u8; 32] = data_hash
+        .as_bytes()
+        .try_into()
+        .map_err(|_| VerifyError::DataHash("data hash is not 32 bytes".into()))?;
+    let leaf = merkle::leaf_hash(&Sha256::digest(&attestation.commitment_tx));
+    proof
+        .verify(&root, &leaf)
+        .map_err(|e: MerkleError| VerifyError::DataHash(e.to_string()))?;
+    let commitment = BlockCommitment::decode(&attestation.commitment_tx)
+        .map_err(|e| VerifyError::Commitment(e.to_string()))?;
+    if commitment.height != height {
+        return Err(VerifyError::Commitment(format!(
+            "commitment is for height {}, not {height}",
+            commitment.height
+        )));
+    }
+    Ok(commitment)
+}

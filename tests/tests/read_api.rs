@@ -1,0 +1,397 @@
+//! A rollup reads its namespace through the read API and verifies it against
+//! the genesis validator set: a verified stream from height 1 over 50+ blocks
+//! while two other namespaces are busy (absence proofs where it has no data),
+//! every kind of tampering caught, and the HTTP transport's shapes and errors.
+
+use prost::Message;
+use quire_app::commitment::{AbsenceProof, NamespaceProof};
+use quire_app::Namespace;
+use quire_client::keyring::Keyring;
+use quire_client::read::{ReadClient, ReadError, VerifiedReader};
+use quire_client::verify::{Verifier, VerifyError};
+use quire_client::wire::{proof_from_proto, proof_to_proto};
+use quire_client::{NodeClient, OutgoingMsg, Submitter};
+use quire_proto::sequencer::v1 as pb;
+use quire_tests::{http_get, Localnet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const STREAMED_HEIGHTS: u64 = 55;
+
+fn ns(name: &str) -> Namespace {
+    Namespace::from_rollup_name(name)
+}
+
+/// Keeps `rollup` busy: one blob per `every` until `stop`.
+fn busy(
+    client: NodeClient,
+    key: cosmrs::crypto::secp256k1::SigningKey,
+    rollup: &'static str,
+    every: Duration,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<anyhow::Result<u64>> {
+    tokio::spawn(async move {
+        let mut submitter = Submitter::connect(client, key).await?;
+        let mut sent = 0u64;
+        while !stop.load(Ordering::SeqCst) {
+            let data = format!("{rollup} #{sent}").into_bytes();
+            let result = submitter
+                .submit(
+                    &[OutgoingMsg::Blob {
+                        namespace: ns(rollup),
+                        data,
+                    }],
+                    None,
+                )
+                .await?;
+            anyhow::ensure!(result.accepted(), "{rollup}: {}", result.log);
+            sent += 1;
+            tokio::time::sleep(every).await;
+        }
+        Ok(sent)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollup_streams_and_verifies_its_namespace() {
+    let net = tokio::task::spawn_blocking(|| Localnet::start(4))
+        .await
+        .unwrap()
+        .expect("localnet starts");
+    tokio::time::timeout(Duration::from_secs(900), scenario(&net))
+        .await
+        .expect("scenario finishes within 15 minutes")
+        .expect("scenario succeeds");
+}
+
+async fn scenario(net: &Localnet) -> anyhow::Result<()> {
+    let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
+    let genesis = net.genesis_json()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let bob = busy(
+        NodeClient::new(&net.rpc(1)?)?,
+        keyring.signing_key("bob")?,
+        "rollup-b",
+        Duration::from_millis(150),
+        stop.clone(),
+    );
+    let carol = busy(
+        NodeClient::new(&net.rpc(2)?)?,
+        keyring.signing_key("carol")?,
+        "rollup-c",
+        Duration::from_millis(150),
+        stop.clone(),
+    );
+
+    // Alice writes to rollup-a only now and then (two blobs in one tx each
+    // time), so many heights prove absence.
+    let alice_stop = stop.clone();
+    let alice_client = NodeClient::new(&net.rpc(0)?)?;
+    let alice_key = keyring.signing_key("alice")?;
+    let alice = tokio::spawn(async move {
+        let mut submitter = Submitter::connect(alice_client, alice_key).await?;
+        let mut sent: Vec<Vec<u8>> = Vec::new();
+        let mut i = 0u64;
+        while !alice_stop.load(Ordering::SeqCst) {
+            let pair = [
+                format!("a{i}-first").into_bytes(),
+                format!("a{i}-second").into_bytes(),
+            ];
+            let msgs: Vec<OutgoingMsg> = pair
+                .iter()
+                .map(|d| OutgoingMsg::Blob {
+                    namespace: ns("rollup-a"),
+                    data: d.clone(),
+                })
+                .collect();
+            let result = submitter.submit(&msgs, None).await?;
+            anyhow::ensure!(result.accepted(), "alice: {}", result.log);
+            sent.extend(pair);
+            i += 1;
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+        }
+        Ok::<_, anyhow::Error>(sent)
+    });
+
+    // The rollup: verified stream of rollup-a from height 1 via node 3.
+    let verifier = Verifier::from_genesis_json(&genesis)?;
+    let reader = VerifiedReader::new(ReadClient::connect(&net.grpc(3)?).await?, verifier);
+    let mut follower = reader.follow(ns("rollup-a"), 1);
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    let (mut present, mut absent) = (0, 0);
+    for height in 1..=STREAMED_HEIGHTS {
+        let verified = follower.next().await?;
+        anyhow::ensure!(
+            verified.height == height,
+            "stream skipped to {} at {height}",
+            verified.height
+        );
+        if verified.blobs.is_empty() {
+            absent += 1;
+        } else {
+            present += 1;
+        }
+        seen.extend(verified.blobs.into_iter().map(|(_, data)| data));
+    }
+    eprintln!("streamed and verified {STREAMED_HEIGHTS} heights of rollup-a: {present} with blobs, {absent} proven absent");
+    anyhow::ensure!(
+        present > 0 && absent > 0,
+        "want both inclusion and absence proofs: {present} / {absent}"
+    );
+    stop.store(true, Ordering::SeqCst);
+    let sent = alice.await??;
+    let (b, c) = (bob.await??, carol.await??);
+    eprintln!("busy namespaces: rollup-b {b} blobs, rollup-c {c} blobs");
+    anyhow::ensure!(b > 20 && c > 20, "other namespaces were not busy");
+    // What the stream returned is exactly a prefix of what alice sent, in order.
+    anyhow::ensure!(
+        !seen.is_empty() && sent.starts_with(&seen),
+        "rollup-a blobs incomplete or out of order"
+    );
+
+    // The same heights through range pagination agree.
+    let mut reader = VerifiedReader::new(
+        ReadClient::connect(&net.grpc(1)?).await?,
+        Verifier::from_genesis_json(&genesis)?,
+    );
+    let ranged = reader.range(&ns("rollup-a"), 1, STREAMED_HEIGHTS).await?;
+    let ranged_blobs: Vec<Vec<u8>> = ranged
+        .into_iter()
+        .flat_map(|v| v.blobs.into_iter().map(|(_, d)| d))
+        .collect();
+    anyhow::ensure!(ranged_blobs == seen, "range and stream disagree");
+
+    tampering_is_caught(net, &genesis).await?;
+    http_transport(net).await?;
+    Ok(())
+}
+
+/// A fresh verifier (trusting genesis) checks `data` for (height, namespace).
+fn check(
+    genesis: &str,
+    data: &pb::NamespaceData,
+    height: u64,
+    namespace: &Namespace,
+) -> Result<(), VerifyError> {
+    Verifier::from_genesis_json(genesis)?
+        .verify(data, height, namespace)
+        .map(|_| ())
+}
+
+async fn tampering_is_caught(net: &Localnet, genesis: &str) -> anyhow::Result<()> {
+    let client = ReadClient::connect(&net.grpc(0)?).await?;
+    let a = ns("rollup-a");
+    // Find a height where rollup-a has two or more blobs, and one where it has none.
+    let latest = client.latest_height().await?;
+    let mut full = None;
+    let mut empty = None;
+    for height in 1..=latest {
+        let data = client.namespace(height, &a).await?;
+        if data.blobs.len() >= 2 && full.is_none() {
+            full = Some(data);
+        } else if data.blobs.is_empty() && empty.is_none() && height > 1 {
+            empty = Some(data);
+        }
+        if full.is_some() && empty.is_some() {
+            break;
+        }
+    }
+    let full = full.ok_or_else(|| anyhow::anyhow!("no height with 2 rollup-a blobs"))?;
+    let empty = empty.ok_or_else(|| anyhow::anyhow!("no height without rollup-a blobs"))?;
+    let h = full.height;
+    check(genesis, &full, h, &a)?;
+    check(genesis, &empty, empty.height, &a)?;
+
+    let mut cases: Vec<(&str, pb::NamespaceData, u64, Namespace)> = Vec::new();
+    let mut changed = full.clone();
+    changed.blobs[0].data.push(b'!');
+    cases.push(("changed blob", changed, h, a));
+    let mut dropped = full.clone();
+    dropped.blobs.pop();
+    cases.push(("dropped blob", dropped, h, a));
+    let mut added = full.clone();
+    added.blobs.push(full.blobs[0].clone());
+    cases.push(("added blob", added, h, a));
+    let mut reordered = full.clone();
+    reordered.blobs.swap(0, 1);
+    cases.push(("reordered blobs", reordered, h, a));
+    let mut resigned = full.clone();
+    resigned.blobs[0].signer[0] ^= 1;
+    cases.push(("changed signer", resigned, h, a));
+    cases.push(("data from another height", full.clone(), empty.height, a));
+    let mut relabelled = full.clone();
+    relabelled.height = empty.height;
+    cases.push(("relabelled height", relabelled, empty.height, a));
+    let mut other_ns = full.clone();
+    other_ns.namespace = ns("rollup-b").as_bytes().to_vec();
+    cases.push(("relabelled namespace", other_ns, h, ns("rollup-b")));
+    cases.push(("data of another namespace", full.clone(), h, ns("rollup-b")));
+    let mut other_attestation = full.clone();
+    other_attestation.attestation = empty.attestation.clone();
+    cases.push(("attestation of another height", other_attestation, h, a));
+
+    // Forged and short commits.
+    let attestation = full.attestation.clone().expect("attestation");
+    let mut header =
+        tendermint_proto::v0_38::types::SignedHeader::decode(attestation.signed_header.as_slice())?;
+    let mut forged = header.clone();
+    if let Some(sig) = forged
+        .commit
+        .as_mut()
+        .and_then(|c| c.signatures.first_mut())
+    {
+        sig.signature[0] ^= 1;
+    }
+    let mut forged_data = full.clone();
+    forged_data
+        .attestation
+        .as_mut()
+        .expect("attestation")
+        .signed_header = forged.encode_to_vec();
+    cases.push(("forged commit signature", forged_data, h, a));
+    if let Some(commit) = header.commit.as_mut() {
+        // Keep one of four signatures: 1/4 of the power, not > 2/3.
+        for sig in commit.signatures.iter_mut().skip(1) {
+            sig.block_id_flag = tendermint_proto::v0_38::types::BlockIdFlag::Absent as i32;
+            sig.validator_address.clear();
+            sig.signature.clear();
+            sig.timestamp = None;
+        }
+    }
+    let mut short = full.clone();
+    short
+        .attestation
+        .as_mut()
+        .expect("attestation")
+        .signed_header = header.encode_to_vec();
+    cases.push(("short commit", short, h, a));
+    let mut moved_tx = full.clone();
+    moved_tx
+        .attestation
+        .as_mut()
+        .expect("attestation")
+        .commitment_tx
+        .push(0);
+    cases.push(("altered commitment tx", moved_tx, h, a));
+
+    // Lying absence claims where rollup-a has blobs.
+    let block = client.block(h).await?;
+    let leaves: Vec<_> = block
+        .namespaces
+        .iter()
+        .map(|n| proof_from_proto(n.proof.as_ref().expect("proof")))
+        .collect::<Result<_, _>>()?;
+    let included: Vec<_> = leaves
+        .into_iter()
+        .filter_map(|p| match p {
+            NamespaceProof::Inclusion { leaf, proof } => {
+                Some(quire_app::commitment::IncludedLeaf { leaf, proof })
+            }
+            NamespaceProof::Absence(_) => None,
+        })
+        .collect();
+    let mut lies = vec![NamespaceProof::Absence(AbsenceProof::EmptyBlock)];
+    if let (Some(first), Some(last)) = (included.first(), included.last()) {
+        lies.push(NamespaceProof::Absence(AbsenceProof::BeforeFirst(
+            first.clone(),
+        )));
+        lies.push(NamespaceProof::Absence(AbsenceProof::AfterLast(
+            last.clone(),
+        )));
+        lies.push(NamespaceProof::Absence(AbsenceProof::Between {
+            left: first.clone(),
+            right: last.clone(),
+        }));
+    }
+    for lie in lies {
+        let mut lying = full.clone();
+        lying.blobs.clear();
+        lying.proof = Some(proof_to_proto(&lie));
+        cases.push(("lying absence claim", lying, h, a));
+    }
+
+    for (what, data, height, namespace) in &cases {
+        match check(genesis, data, *height, namespace) {
+            Ok(()) => anyhow::bail!("tampering not caught: {what}"),
+            Err(e) => eprintln!("caught {what}: {e}"),
+        }
+    }
+    eprintln!("{} tampered responses, all rejected", cases.len());
+
+    // A verifier refuses data below its trust anchor that it has not seen.
+    let mut verifier = Verifier::from_genesis_json(genesis)?;
+    verifier.verify(&full, h, &a)?;
+    let older = client.namespace(h - 1, &a).await?;
+    anyhow::ensure!(matches!(
+        verifier.verify(&older, h - 1, &a),
+        Err(VerifyError::BelowAnchor { .. })
+    ));
+    Ok(())
+}
+
+async fn http_transport(net: &Localnet) -> anyhow::Result<()> {
+    let base = net.http(2)?;
+    let a = ns("rollup-a").to_hex();
+    let (status, body) = tokio::task::spawn_blocking({
+        let base = base.clone();
+        move || http_get(&base, "/v1/height")
+    })
+    .await??;
+    anyhow::ensure!(status == 200, "height: {status} {body}");
+    let latest: pb::GetLatestHeightResponse = serde_json::from_str(&body)?;
+    let get = |path: String| {
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || http_get(&base, &path))
+    };
+    let (status, body) = get(format!("/v1/namespaces/{a}/heights/{}", latest.height)).await??;
+    anyhow::ensure!(status == 200, "namespace: {status} {body}");
+    // Same shapes as gRPC: the JSON decodes into the protobuf message and verifies.
+    let data: pb::NamespaceData = serde_json::from_str(&body)?;
+    Verifier::from_genesis_json(&net.genesis_json()?)?.verify(
+        &data,
+        latest.height,
+        &ns("rollup-a"),
+    )?;
+    let (status, body) = get(format!("/v1/namespaces/{a}/range?from=1&to=1000000")).await??;
+    anyhow::ensure!(status == 200, "range: {status} {body}");
+    let page: pb::GetNamespaceRangeResponse = serde_json::from_str(&body)?;
+    anyhow::ensure!(
+        !page.items.is_empty() && page.items[0].height == 1,
+        "range starts at 1"
+    );
+    for (path, expected) in [
+        (
+            format!("/v1/namespaces/{a}/heights/{}", latest.height + 1000),
+            404,
+        ),
+        ("/v1/namespaces/nothex/heights/1".to_string(), 400),
+        (format!("/v1/namespaces/{a}/heights/0"), 400),
+        (format!("/v1/namespaces/{a}/range?from=5&to=2"), 400),
+        ("/v1/blocks/99999999".to_string(), 404),
+    ] {
+        let (status, body) = get(path.clone()).await??;
+        anyhow::ensure!(
+            status == expected,
+            "{path}: {status}, want {expected}: {body}"
+        );
+        anyhow::ensure!(body.contains("\"message\""), "{path}: error body {body}");
+    }
+    let (status, body) = get(format!("/v1/blocks/{}", latest.height)).await??;
+    anyhow::ensure!(status == 200, "block: {status}");
+    let block: pb::BlockData = serde_json::from_str(&body)?;
+    anyhow::ensure!(!block.namespaces.is_empty(), "block has namespaces");
+    // gRPC errors carry the matching status codes.
+    let client = ReadClient::connect(&net.grpc(2)?).await?;
+    match client
+        .namespace(latest.height + 1000, &ns("rollup-a"))
+        .await
+    {
+        Err(ReadError::Status {
+            code: tonic::Code::OutOfRange,
+            ..
+        }) => {}
+        other => anyhow::bail!("future height over gRPC: {other:?}"),
+    }
+    Ok(())
+}
