@@ -22,9 +22,12 @@ echo "$out"
 height="$(echo "$out" | sed -n 's/.*"height":\([0-9]*\).*/\1/p')"
 
 echo
-echo "== reading namespace sha256('my-rollup') at height $height back from another validator"
-"$quired" query blobs --node "$QUIRE_RPC_1" --rollup my-rollup --height "$height"
+echo "== reading rollup 'my-rollup' at height $height from another validator's read API, verified"
+echo "   against the genesis validator set (signed header -> data hash -> commitment -> namespace proof)"
+"$quired" query blobs --api "$QUIRE_GRPC_1" --genesis .localnet/genesis.json --rollup my-rollup --height "$height"
 
 echo
-echo "Quire is running. Try:  $quired query blobs --node $QUIRE_RPC_0 --rollup my-rollup --height $height --json"
+echo "Quire is running. Try:"
+echo "  $quired query follow --api $QUIRE_GRPC_0 --genesis .localnet/genesis.json --rollup my-rollup --from 1 --count 5"
+echo "  curl $QUIRE_API_0/v1/namespaces/$(printf %s my-rollup | sha256sum | cut -c1-64)/heights/$height"
 echo "Status: ./localnet/localnet.sh status    Stop: ./localnet/localnet.sh down"

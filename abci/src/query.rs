@@ -5,6 +5,7 @@
 //! | `/account/{bech32 address}` | `QueryAccountResponse` |
 //! | `/params` | `QueryParamsResponse` |
 //! | `/blobs/{height}/{namespace: 64 hex digits}` | `QueryBlobsResponse` (empty list if none) |
+//! | `/namespace/{height}/{namespace: 64 hex digits}` | `quire.sequencer.v1.NamespaceData`: blobs, namespace proof, commitment tx and its data-hash proof (the signed header comes from CometBFT's `/commit`) |
 //!
 //! Answers are always from the last committed state; the `height` field of the
 //! request is not supported for state (no historical state is kept) and is
@@ -23,7 +24,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum QueryError {
     /// No such path.
-    #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}")]
+    #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}, /namespace/{{height}}/{{namespace hex}}")]
     UnknownPath(String),
     /// A malformed argument.
     #[error("bad query argument: {0}")]
@@ -91,18 +92,7 @@ pub fn answer(
             .encode_to_vec())
         }
         ["blobs", at, namespace] => {
-            let at: u64 = at.parse().map_err(|_| {
-                QueryError::BadArgument(format!("height {at:?} is not a non-negative integer"))
-            })?;
-            let namespace: Namespace = namespace
-                .parse()
-                .map_err(|e| QueryError::BadArgument(format!("{e}")))?;
-            if at > height {
-                return Err(QueryError::HeightNotCommitted {
-                    requested: at,
-                    last: height,
-                });
-            }
+            let (at, namespace) = height_and_namespace(at, namespace, height)?;
             let blobs = store.blobs(at, &namespace).map_err(|e| internal(&e))?;
             Ok(QueryBlobsResponse {
                 height: at,
@@ -120,6 +110,37 @@ pub fn answer(
             }
             .encode_to_vec())
         }
+        ["namespace", at, namespace] => {
+            let (at, namespace) = height_and_namespace(at, namespace, height)?;
+            let data = crate::api::proven_namespace(store, at, namespace).map_err(|e| match e {
+                crate::api::ApiError::NotFound(h) => QueryError::NotFound(format!(
+                    "height {h} has no namespace commitment on this node"
+                )),
+                other => QueryError::Internal(other.to_string()),
+            })?;
+            Ok(data.encode_to_vec())
+        }
         _ => Err(QueryError::UnknownPath(path.to_string())),
     }
+}
+
+/// Parses `{height}/{namespace}` path parts; the height must be committed.
+fn height_and_namespace(
+    at: &str,
+    namespace: &str,
+    committed: u64,
+) -> Result<(u64, Namespace), QueryError> {
+    let at: u64 = at.parse().map_err(|_| {
+        QueryError::BadArgument(format!("height {at:?} is not a non-negative integer"))
+    })?;
+    let namespace: Namespace = namespace
+        .parse()
+        .map_err(|e| QueryError::BadArgument(format!("{e}")))?;
+    if at > committed {
+        return Err(QueryError::HeightNotCommitted {
+            requested: at,
+            last: committed,
+        });
+    }
+    Ok((at, namespace))
 }

@@ -319,6 +319,31 @@ async fn tampering_is_caught(net: &Localnet, genesis: &str) -> anyhow::Result<()
     }
     eprintln!("{} tampered responses, all rejected", cases.len());
 
+    // CometBFT's own RPC serves the same data and proofs through abci_query.
+    let rpc = NodeClient::new(&net.rpc(0)?)?;
+    let answer = tendermint_rpc::Client::abci_query(
+        rpc.rpc(),
+        Some(format!("/namespace/{h}/{a}")),
+        Vec::new(),
+        None,
+        false,
+    )
+    .await?;
+    anyhow::ensure!(answer.code.is_ok(), "abci_query /namespace: {}", answer.log);
+    let via_abci = pb::NamespaceData::decode(answer.value.as_slice())?;
+    anyhow::ensure!(
+        via_abci.blobs == full.blobs && via_abci.proof == full.proof,
+        "abci_query differs"
+    );
+    let (ours, theirs) = (
+        via_abci.attestation.expect("attestation"),
+        full.attestation.clone().expect("attestation"),
+    );
+    anyhow::ensure!(
+        ours.commitment_tx == theirs.commitment_tx
+            && ours.commitment_tx_proof == theirs.commitment_tx_proof
+    );
+
     // A verifier refuses data below its trust anchor that it has not seen.
     let mut verifier = Verifier::from_genesis_json(genesis)?;
     verifier.verify(&full, h, &a)?;

@@ -79,6 +79,47 @@ pub fn parse_namespace(bytes: &[u8]) -> Result<Namespace, ApiError> {
     Namespace::from_slice(bytes).map_err(|e| ApiError::InvalidArgument(e.to_string()))
 }
 
+/// The namespace tree of the block at `height`, rebuilt from the stored leaves.
+fn stored_tree(store: &Store, height: u64) -> Result<NamespaceTree, ApiError> {
+    if store.commitment(height)?.is_none() {
+        return Err(ApiError::NotFound(height));
+    }
+    Ok(NamespaceTree::from_leaves(
+        height,
+        store.namespace_leaves(height)?,
+    ))
+}
+
+/// One namespace at a committed height from the store alone: blobs, namespace
+/// proof, and the commitment tx with its data-hash proof. The consensus part
+/// of the attestation (signed header, validator sets) is left empty: it comes
+/// from CometBFT. Also served by ABCI Query (`/namespace/{height}/{namespace}`).
+pub fn proven_namespace(
+    store: &Store,
+    height: u64,
+    namespace: Namespace,
+) -> Result<pb::NamespaceData, ApiError> {
+    let proof = stored_tree(store, height)?.prove(&namespace);
+    let blobs = match proof {
+        NamespaceProof::Inclusion { .. } => store.blobs(height, &namespace)?,
+        NamespaceProof::Absence(_) => Vec::new(),
+    };
+    let (commitment_tx, tx_proof) = store
+        .commitment(height)?
+        .ok_or(ApiError::NotFound(height))?;
+    Ok(pb::NamespaceData {
+        height,
+        namespace: namespace.as_bytes().to_vec(),
+        blobs: blobs.into_iter().map(blob_to_proto).collect(),
+        proof: Some(proof_to_proto(&proof)),
+        attestation: Some(pb::Attestation {
+            commitment_tx,
+            commitment_tx_proof: Some(quire_client::wire::merkle_to_proto(&tx_proof)),
+            ..Default::default()
+        }),
+    })
+}
+
 /// The read API over one node's store and CometBFT.
 pub struct ReadApi {
     store: Arc<Store>,
@@ -132,17 +173,6 @@ impl ReadApi {
         Ok(())
     }
 
-    /// The namespace tree of the block at `height`, rebuilt from the stored leaves.
-    fn tree(&self, height: u64) -> Result<NamespaceTree, ApiError> {
-        if self.store.commitment(height)?.is_none() {
-            return Err(ApiError::NotFound(height));
-        }
-        Ok(NamespaceTree::from_leaves(
-            height,
-            self.store.namespace_leaves(height)?,
-        ))
-    }
-
     /// One namespace at one height, with proof and attestation.
     pub async fn namespace_data(
         &self,
@@ -150,28 +180,9 @@ impl ReadApi {
         namespace: Namespace,
     ) -> Result<pb::NamespaceData, ApiError> {
         self.check_height(height)?;
-        let mut data = self.namespace_data_without_attestation(height, namespace)?;
+        let mut data = proven_namespace(&self.store, height, namespace)?;
         data.attestation = Some(self.attestation(height).await?);
         Ok(data)
-    }
-
-    fn namespace_data_without_attestation(
-        &self,
-        height: u64,
-        namespace: Namespace,
-    ) -> Result<pb::NamespaceData, ApiError> {
-        let proof = self.tree(height)?.prove(&namespace);
-        let blobs = match proof {
-            NamespaceProof::Inclusion { .. } => self.store.blobs(height, &namespace)?,
-            NamespaceProof::Absence(_) => Vec::new(),
-        };
-        Ok(pb::NamespaceData {
-            height,
-            namespace: namespace.as_bytes().to_vec(),
-            blobs: blobs.into_iter().map(blob_to_proto).collect(),
-            proof: Some(proof_to_proto(&proof)),
-            attestation: None,
-        })
     }
 
     async fn attestation(&self, height: u64) -> Result<pb::Attestation, ApiError> {
@@ -223,7 +234,7 @@ impl ReadApi {
     /// A whole block: every namespace with its inclusion proof.
     pub async fn block(&self, height: u64) -> Result<pb::BlockData, ApiError> {
         self.check_height(height)?;
-        let tree = self.tree(height)?;
+        let tree = stored_tree(&self.store, height)?;
         let all = self.store.block_blobs(height)?;
         let total: u64 = all.iter().map(|b| b.data.len() as u64).sum();
         if total > self.limits.max_response_bytes {

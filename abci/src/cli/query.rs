@@ -3,7 +3,11 @@
 use crate::cli::{NodeArg, Output};
 use anyhow::{bail, Context};
 use quire_app::{Address, Namespace};
+use quire_client::read::{ReadClient, VerifiedReader};
+use quire_client::verify::{VerifiedNamespace, Verifier};
 use quire_client::NodeClient;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// `quired query ...`
 #[derive(Debug, clap::Subcommand)]
@@ -23,26 +27,107 @@ pub enum QueryCommand {
         #[command(flatten)]
         node: NodeArg,
     },
-    /// The blobs of one namespace at one height, in block order.
+    /// The blobs of one namespace at one height, in block order, verified
+    /// against the chain's validator set (from its genesis file).
     Blobs {
         /// Block height.
         #[arg(long)]
         height: u64,
-        /// Namespace as 64 hex digits.
-        #[arg(long, conflicts_with = "rollup")]
-        namespace: Option<Namespace>,
-        /// Rollup name; its namespace is sha256(name).
-        #[arg(long)]
-        rollup: Option<String>,
         #[command(flatten)]
-        node: NodeArg,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t)]
-        output: Output,
-        /// Shorthand for --output json.
+        target: NamespaceArgs,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// Print one JSON object.
         #[arg(long)]
         json: bool,
     },
+    /// Follow one namespace from a height on, verified: history, then every
+    /// new block, one JSON line per height. Reconnects and resumes by itself.
+    Follow {
+        /// First height.
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        /// Stop after this many heights (default: never).
+        #[arg(long)]
+        count: Option<u64>,
+        #[command(flatten)]
+        target: NamespaceArgs,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+}
+
+/// Which namespace.
+#[derive(Debug, clap::Args)]
+pub struct NamespaceArgs {
+    /// Namespace as 64 hex digits.
+    #[arg(long, conflicts_with = "rollup")]
+    namespace: Option<Namespace>,
+    /// Rollup name; its namespace is sha256(name).
+    #[arg(long)]
+    rollup: Option<String>,
+}
+
+impl NamespaceArgs {
+    fn namespace(&self) -> anyhow::Result<Namespace> {
+        match (&self.namespace, &self.rollup) {
+            (Some(ns), None) => Ok(*ns),
+            (None, Some(name)) => Ok(Namespace::from_rollup_name(name)),
+            _ => bail!("give the namespace with --namespace <64 hex digits> or --rollup <name>"),
+        }
+    }
+}
+
+/// Where to read and what to trust.
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    /// gRPC read API of a node (any node: nothing it says is trusted).
+    #[arg(long, env = "QUIRE_GRPC", default_value = "http://127.0.0.1:9090")]
+    api: String,
+    /// The chain's genesis.json: its validator set is the root of trust.
+    #[arg(long, env = "QUIRE_GENESIS")]
+    genesis: PathBuf,
+    /// How long to wait for a height that is not served yet, in seconds.
+    #[arg(long, default_value_t = 30)]
+    wait_secs: u64,
+}
+
+impl ReadArgs {
+    async fn reader(&self) -> anyhow::Result<VerifiedReader> {
+        let genesis = std::fs::read_to_string(&self.genesis)
+            .with_context(|| format!("--genesis: cannot read {}", self.genesis.display()))?;
+        let verifier = Verifier::from_genesis_json(&genesis).with_context(|| {
+            format!(
+                "--genesis: {} is not a usable genesis file",
+                self.genesis.display()
+            )
+        })?;
+        Ok(VerifiedReader::new(
+            ReadClient::connect(&self.api).await?,
+            verifier,
+        ))
+    }
+}
+
+fn verified_json(v: &VerifiedNamespace) -> serde_json::Value {
+    let blobs: Vec<_> = v
+        .blobs
+        .iter()
+        .map(|(signer, data)| {
+            serde_json::json!({
+                "signer": signer.to_bech32(),
+                "data_hex": hex::encode(data),
+                "data_utf8": std::str::from_utf8(data).ok(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "height": v.height,
+        "namespace": v.namespace.to_hex(),
+        "time": v.time.to_rfc3339(),
+        "verified": true,
+        "blobs": blobs,
+    })
 }
 
 impl QueryCommand {
@@ -87,60 +172,46 @@ impl QueryCommand {
             }
             QueryCommand::Blobs {
                 height,
-                namespace,
-                rollup,
-                node,
-                output,
+                target,
+                read,
                 json,
             } => {
-                let namespace = match (namespace, rollup) {
-                    (Some(ns), None) => ns,
-                    (None, Some(name)) => Namespace::from_rollup_name(&name),
-                    _ => bail!(
-                        "give the namespace with --namespace <64 hex digits> or --rollup <name>"
-                    ),
-                };
-                let answer = NodeClient::new(&node.node)?
-                    .blobs(height, &namespace)
+                let namespace = target.namespace()?;
+                let mut reader = read.reader().await?;
+                let verified = reader
+                    .fetch(height, &namespace, Duration::from_secs(read.wait_secs))
                     .await?;
-                if json || output == Output::Json {
-                    let blobs: Vec<_> = answer
-                        .blobs
-                        .iter()
-                        .map(|b| {
-                            serde_json::json!({
-                                "signer": b.signer,
-                                "tx_hash": hex::encode_upper(&b.tx_hash),
-                                "tx_index": b.tx_index,
-                                "msg_index": b.msg_index,
-                                "data_hex": hex::encode(&b.data),
-                                "data_utf8": String::from_utf8(b.data.clone()).ok(),
-                            })
-                        })
-                        .collect();
-                    println!(
-                        "{}",
-                        serde_json::json!({ "height": height, "namespace": namespace.to_hex(), "blobs": blobs })
-                    );
+                if json {
+                    println!("{}", verified_json(&verified));
                 } else {
                     println!(
-                        "height {height}, namespace {namespace}: {} blob(s)",
-                        answer.blobs.len()
+                        "height {height}, namespace {namespace}: {} blob(s), verified against the \
+                         validator set (block time {})",
+                        verified.blobs.len(),
+                        verified.time.to_rfc3339()
                     );
-                    for (i, b) in answer.blobs.iter().enumerate() {
-                        let shown = match std::str::from_utf8(&b.data) {
+                    for (i, (signer, data)) in verified.blobs.iter().enumerate() {
+                        let shown = match std::str::from_utf8(data) {
                             Ok(text) => text.to_string(),
-                            Err(_) => format!("0x{}", hex::encode(&b.data)),
+                            Err(_) => format!("0x{}", hex::encode(data)),
                         };
-                        println!(
-                            "  [{i}] tx {} (index {}, msg {}) from {}: {}",
-                            hex::encode_upper(&b.tx_hash),
-                            b.tx_index,
-                            b.msg_index,
-                            b.signer,
-                            shown
-                        );
+                        println!("  [{i}] from {signer}: {shown}");
                     }
+                }
+            }
+            QueryCommand::Follow {
+                from,
+                count,
+                target,
+                read,
+            } => {
+                let namespace = target.namespace()?;
+                let mut follower = read.reader().await?.follow(namespace, from);
+                let mut printed = 0;
+                while count.is_none_or(|c| printed < c) {
+                    let verified = follower.next().await?;
+                    println!("{}", verified_json(&verified));
+                    printed += 1;
                 }
             }
         }
