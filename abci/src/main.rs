@@ -5,6 +5,7 @@
 
 mod api;
 mod cli;
+mod fault;
 mod logging;
 mod node;
 mod query;

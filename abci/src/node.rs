@@ -7,6 +7,7 @@
 //! held in memory and persisted with the first block's Commit, so a crash before
 //! that simply makes CometBFT call InitChain again.
 
+use crate::fault::{self, FaultPoint};
 use crate::query::{self, QueryError};
 use quire_app::state::StateReader;
 use quire_app::{
@@ -217,6 +218,7 @@ impl Node {
             block::finalize_block(state, &prev, height, txs)
         })??);
         consensus.pending = Some(block.clone());
+        fault::check(FaultPoint::AfterFinalize, height);
         Ok(block)
     }
 
@@ -245,13 +247,16 @@ impl Node {
             tx_proof: &c.tx_proof,
             leaves: &c.leaves,
         });
-        self.store.commit(&CommitBatch {
+        let batch = CommitBatch {
             height: block.height,
             app_hash: block.app_hash,
             changes,
             blobs: &block.blobs,
             commitment,
-        })?;
+        };
+        self.store
+            .commit_with(&batch, || fault::check(FaultPoint::MidCommit, block.height))?;
+        fault::check(FaultPoint::AfterCommit, block.height);
         consensus.genesis = None;
         consensus.last_height = block.height;
         consensus.last_app_hash = block.app_hash;

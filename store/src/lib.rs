@@ -147,6 +147,17 @@ impl Store {
     /// new last commit, in one fsynced transaction. A crash leaves either all
     /// of it or none of it on disk.
     pub fn commit(&self, batch: &CommitBatch<'_>) -> Result<(), StoreError> {
+        self.commit_with(batch, || {})
+    }
+
+    /// [`Store::commit`], calling `before_durable` once every write is staged
+    /// and before the transaction is made durable (crash-injection tests use
+    /// it to die at that point).
+    pub fn commit_with(
+        &self,
+        batch: &CommitBatch<'_>,
+        before_durable: impl FnOnce(),
+    ) -> Result<(), StoreError> {
         if let Some(last) = self.last_commit()? {
             if batch.height != last.height + 1 {
                 return Err(StoreError::OutOfOrder {
@@ -190,6 +201,7 @@ impl Store {
             meta.insert(LAST_HEIGHT, batch.height.to_be_bytes().as_slice())?;
             meta.insert(LAST_APP_HASH, batch.app_hash.as_slice())?;
         }
+        before_durable();
         txn.commit()?;
         Ok(())
     }

@@ -39,11 +39,13 @@ pub struct Localnet {
     pub nodes: usize,
 }
 
-/// `count` consecutive free loopback ports starting at a multiple of 100.
+/// `count` consecutive free loopback ports starting at a multiple of 100,
+/// between 20000 and 32000: below Linux's ephemeral range (32768+), where
+/// outgoing connections could take a port between our probe and the bind.
 fn free_port_base(count: u16) -> anyhow::Result<u16> {
-    let seed = (std::process::id() % 200) as u16;
-    for attempt in 0..200u16 {
-        let base = 20_000 + ((seed + attempt * 7) % 200) * 100;
+    let seed = (std::process::id() % 120) as u16;
+    for attempt in 0..120u16 {
+        let base = 20_000 + ((seed + attempt * 7) % 120) * 100;
         if (0..count).all(|offset| TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
             return Ok(base);
         }

@@ -402,10 +402,23 @@ async fn http_transport(net: &Localnet) -> anyhow::Result<()> {
         );
         anyhow::ensure!(body.contains("\"message\""), "{path}: error body {body}");
     }
-    let (status, body) = get(format!("/v1/blocks/{}", latest.height)).await??;
+    // A whole block where rollup-a has data: it is among the block's namespaces.
+    let with_data = page
+        .items
+        .iter()
+        .find(|item| !item.blobs.is_empty())
+        .map(|item| item.height)
+        .ok_or_else(|| anyhow::anyhow!("no rollup-a data in the first page"))?;
+    let (status, body) = get(format!("/v1/blocks/{with_data}")).await??;
     anyhow::ensure!(status == 200, "block: {status}");
     let block: pb::BlockData = serde_json::from_str(&body)?;
-    anyhow::ensure!(!block.namespaces.is_empty(), "block has namespaces");
+    anyhow::ensure!(
+        block
+            .namespaces
+            .iter()
+            .any(|n| n.namespace == ns("rollup-a").as_bytes()),
+        "block {with_data} lacks rollup-a"
+    );
     // gRPC errors carry the matching status codes.
     let client = ReadClient::connect(&net.grpc(2)?).await?;
     match client
