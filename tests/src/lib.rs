@@ -248,3 +248,124 @@ fn dechunk(mut body: &str) -> String {
     }
     out
 }
+
+/// A non-validator full node (CometBFT + quired) that joins a running
+/// localnet late and block-syncs; killed on drop.
+pub struct FullNode {
+    children: Vec<std::process::Child>,
+    /// Its CometBFT RPC URL.
+    pub rpc: String,
+    /// Its home directory.
+    pub dir: PathBuf,
+}
+
+impl Drop for FullNode {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Localnet {
+    fn run_quiet(command: &mut Command) -> anyhow::Result<String> {
+        let output = command
+            .output()
+            .with_context(|| format!("cannot run {command:?}"))?;
+        if !output.status.success() {
+            bail!(
+                "{command:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
+
+    /// Starts a full node (not a validator) that connects to every validator
+    /// and catches up from genesis by block sync.
+    pub fn join_full_node(&self) -> anyhow::Result<FullNode> {
+        let cometbft = PathBuf::from(self.var("QUIRE_COMETBFT_BIN")?);
+        let base_port: u16 = self.var("QUIRE_BASE_PORT")?.parse()?;
+        let base = free_port_base(10)?;
+        let dir = self.dir().join("fullnode");
+        let (cmt_home, quired_home) = (dir.join("cometbft"), dir.join("quired"));
+        Self::run_quiet(
+            Command::new(&cometbft)
+                .arg("init")
+                .arg("--home")
+                .arg(&cmt_home),
+        )?;
+        std::fs::copy(
+            self.dir().join("genesis.json"),
+            cmt_home.join("config/genesis.json"),
+        )?;
+        let mut peers = Vec::new();
+        for i in 0..self.nodes {
+            let home = self.dir().join(format!("node{i}/cometbft"));
+            let id = Self::run_quiet(
+                Command::new(&cometbft)
+                    .arg("show-node-id")
+                    .arg("--home")
+                    .arg(home),
+            )?;
+            peers.push(format!("{id}@127.0.0.1:{}", base_port + 10 * i as u16));
+        }
+        // Unlisted keys keep CometBFT's defaults (block sync is on by default);
+        // the p2p packet size must match the validators' (docs/localnet.md).
+        let config = format!(
+            "proxy_app = \"tcp://127.0.0.1:{abci}\"\nmoniker = \"fullnode\"\n\n[rpc]\nladdr = \"tcp://127.0.0.1:{rpc}\"\n\n\
+             [p2p]\nladdr = \"tcp://127.0.0.1:{p2p}\"\npersistent_peers = \"{peers}\"\naddr_book_strict = false\n\
+             allow_duplicate_ip = true\npex = false\n\
+             max_packet_msg_payload_size = 10240\nsend_rate = 52428800\nrecv_rate = 52428800\n\n[mempool]\nmax_tx_bytes = 2621440\n\n[consensus]\n\
+             timeout_commit = \"500ms\"\n\n[tx_index]\nindexer = \"kv\"\n",
+            abci = base + 2,
+            rpc = base + 1,
+            p2p = base,
+            peers = peers.join(","),
+        );
+        std::fs::write(cmt_home.join("config/config.toml"), config)?;
+        let quired = quired_bin()?;
+        Self::run_quiet(
+            Command::new(&quired)
+                .args(["init", "--home"])
+                .arg(&quired_home)
+                .arg("--abci-addr")
+                .arg(format!("tcp://127.0.0.1:{}", base + 2))
+                .arg("--cometbft-rpc")
+                .arg(format!("http://127.0.0.1:{}", base + 1))
+                .arg("--grpc-addr")
+                .arg(format!("127.0.0.1:{}", base + 4))
+                .arg("--http-addr")
+                .arg(format!("127.0.0.1:{}", base + 5)),
+        )?;
+        let log = |name: &str| {
+            std::fs::File::create(self.dir().join("logs").join(format!("fullnode-{name}.log")))
+        };
+        let mut node = FullNode {
+            children: Vec::new(),
+            rpc: format!("http://127.0.0.1:{}", base + 1),
+            dir,
+        };
+        let quired_log = log("quired")?;
+        node.children.push(
+            Command::new(&quired)
+                .args(["start", "--home"])
+                .arg(&quired_home)
+                .stdout(quired_log.try_clone()?)
+                .stderr(quired_log)
+                .spawn()?,
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let cometbft_log = log("cometbft")?;
+        node.children.push(
+            Command::new(&cometbft)
+                .args(["start", "--home"])
+                .arg(&cmt_home)
+                .stdout(cometbft_log.try_clone()?)
+                .stderr(cometbft_log)
+                .spawn()?,
+        );
+        Ok(node)
+    }
+}
