@@ -131,7 +131,7 @@ async fn scenario(net: &Localnet, faults: u64) -> anyhow::Result<()> {
         let down_for = Duration::from_millis(2000 + rng.next() % 4000);
         let node_s = node.to_string();
         match action {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let which = ["quired", "cometbft", "both"][action as usize];
                 eprintln!("fault {round}: kill -9 node{node} {which} for {down_for:?}");
                 net.script(&["kill", &node_s, which, "--signal", "KILL"])?;
