@@ -49,9 +49,11 @@ pub fn parse(spec: &str) -> Result<(FaultPoint, u64), String> {
         "after-finalize" => FaultPoint::AfterFinalize,
         "mid-commit" => FaultPoint::MidCommit,
         "after-commit" => FaultPoint::AfterCommit,
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "{FAULT_ENV}: unknown point {other:?}; use after-finalize, mid-commit or after-commit"
-        )),
+        ))
+        }
     };
     let height = height
         .parse()

@@ -3,8 +3,6 @@
 //! header and validator sets (from this node's CometBFT RPC).
 
 use super::ApiError;
-use quire_app::merkle::InclusionProof;
-use quire_client::wire::merkle_to_proto;
 use quire_proto::sequencer::v1 as pb;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -50,21 +48,18 @@ impl AttestationSource {
         })
     }
 
-    /// The attestation of `height` for the commitment `tx` proven by `tx_proof`.
-    pub async fn attestation(
+    /// Fills the consensus part of `attestation` (signed header, validator
+    /// sets) for `height`.
+    pub async fn fill(
         &self,
         height: u64,
-        tx: Vec<u8>,
-        tx_proof: &InclusionProof,
-    ) -> Result<pb::Attestation, ApiError> {
+        attestation: &mut pb::Attestation,
+    ) -> Result<(), ApiError> {
         let data = self.consensus_data(height).await?;
-        Ok(pb::Attestation {
-            commitment_tx: tx,
-            commitment_tx_proof: Some(merkle_to_proto(tx_proof)),
-            signed_header: data.signed_header,
-            validator_set: data.validator_set,
-            next_validator_set: data.next_validator_set,
-        })
+        attestation.signed_header = data.signed_header;
+        attestation.validator_set = data.validator_set;
+        attestation.next_validator_set = data.next_validator_set;
+        Ok(())
     }
 
     async fn consensus_data(&self, height: u64) -> Result<ConsensusData, ApiError> {

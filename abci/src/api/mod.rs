@@ -80,14 +80,19 @@ pub fn parse_namespace(bytes: &[u8]) -> Result<Namespace, ApiError> {
 }
 
 /// The namespace tree of the block at `height`, rebuilt from the stored leaves.
-fn stored_tree(store: &Store, height: u64) -> Result<NamespaceTree, ApiError> {
-    if store.commitment(height)?.is_none() {
-        return Err(ApiError::NotFound(height));
-    }
-    Ok(NamespaceTree::from_leaves(
-        height,
-        store.namespace_leaves(height)?,
-    ))
+/// Also returns the block's commitment tx as a partial attestation (commitment
+/// tx and its data-hash proof; the consensus fields are filled by the caller).
+fn stored_tree(store: &Store, height: u64) -> Result<(NamespaceTree, pb::Attestation), ApiError> {
+    let (commitment_tx, tx_proof) = store
+        .commitment(height)?
+        .ok_or(ApiError::NotFound(height))?;
+    let tree = NamespaceTree::from_leaves(height, store.namespace_leaves(height)?);
+    let attestation = pb::Attestation {
+        commitment_tx,
+        commitment_tx_proof: Some(quire_client::wire::merkle_to_proto(&tx_proof)),
+        ..Default::default()
+    };
+    Ok((tree, attestation))
 }
 
 /// One namespace at a committed height from the store alone: blobs, namespace
@@ -99,24 +104,18 @@ pub fn proven_namespace(
     height: u64,
     namespace: Namespace,
 ) -> Result<pb::NamespaceData, ApiError> {
-    let proof = stored_tree(store, height)?.prove(&namespace);
+    let (tree, attestation) = stored_tree(store, height)?;
+    let proof = tree.prove(&namespace);
     let blobs = match proof {
         NamespaceProof::Inclusion { .. } => store.blobs(height, &namespace)?,
         NamespaceProof::Absence(_) => Vec::new(),
     };
-    let (commitment_tx, tx_proof) = store
-        .commitment(height)?
-        .ok_or(ApiError::NotFound(height))?;
     Ok(pb::NamespaceData {
         height,
         namespace: namespace.as_bytes().to_vec(),
         blobs: blobs.into_iter().map(blob_to_proto).collect(),
         proof: Some(proof_to_proto(&proof)),
-        attestation: Some(pb::Attestation {
-            commitment_tx,
-            commitment_tx_proof: Some(quire_client::wire::merkle_to_proto(&tx_proof)),
-            ..Default::default()
-        }),
+        attestation: Some(attestation),
     })
 }
 
@@ -181,16 +180,10 @@ impl ReadApi {
     ) -> Result<pb::NamespaceData, ApiError> {
         self.check_height(height)?;
         let mut data = proven_namespace(&self.store, height, namespace)?;
-        data.attestation = Some(self.attestation(height).await?);
+        if let Some(attestation) = data.attestation.as_mut() {
+            self.attestations.fill(height, attestation).await?;
+        }
         Ok(data)
-    }
-
-    async fn attestation(&self, height: u64) -> Result<pb::Attestation, ApiError> {
-        let (tx, tx_proof) = self
-            .store
-            .commitment(height)?
-            .ok_or(ApiError::NotFound(height))?;
-        self.attestations.attestation(height, tx, &tx_proof).await
     }
 
     /// One namespace over `from..=to`, at most `max_range` heights and about
@@ -234,7 +227,7 @@ impl ReadApi {
     /// A whole block: every namespace with its inclusion proof.
     pub async fn block(&self, height: u64) -> Result<pb::BlockData, ApiError> {
         self.check_height(height)?;
-        let tree = stored_tree(&self.store, height)?;
+        let (tree, mut attestation) = stored_tree(&self.store, height)?;
         let all = self.store.block_blobs(height)?;
         let total: u64 = all.iter().map(|b| b.data.len() as u64).sum();
         if total > self.limits.max_response_bytes {
@@ -265,10 +258,11 @@ impl ReadApi {
                 attestation: None,
             })
             .collect();
+        self.attestations.fill(height, &mut attestation).await?;
         Ok(pb::BlockData {
             height,
             namespaces,
-            attestation: Some(self.attestation(height).await?),
+            attestation: Some(attestation),
         })
     }
 
