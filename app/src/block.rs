@@ -115,6 +115,19 @@ impl<'a> BlockExecutor<'a> {
     }
 }
 
+/// Bytes a tx of `len` bytes takes in CometBFT's `max_tx_bytes` accounting:
+/// its protobuf encoding as a repeated `bytes` field of the block's data
+/// (1 tag byte, the varint length, the tx).
+fn proto_size(len: usize) -> u64 {
+    let mut varint_len = 1;
+    let mut rest = len >> 7;
+    while rest > 0 {
+        varint_len += 1;
+        rest >>= 7;
+    }
+    (1 + varint_len + len) as u64
+}
+
 /// A proposal candidate: (sequence, index among the candidates, decoded tx).
 type Candidate = (u64, usize, DecodedTx);
 
@@ -130,8 +143,9 @@ pub struct Proposal {
 /// Builds a proposal from the mempool's candidates: only transactions that
 /// decode, verify and pay are kept; each account's transactions go in sequence
 /// order; accounts take turns (one transaction each per round) so a busy
-/// submitter cannot crowd out the others; the total, commitment included,
-/// stays within `max_tx_bytes`, and the blobs within the block's blob budget.
+/// submitter cannot crowd out the others; the total, commitment included and
+/// counted as CometBFT counts it (with per-tx protobuf framing), stays within
+/// `max_tx_bytes`, and the blobs within the block's blob budget.
 /// Deterministic for given inputs.
 pub fn prepare_proposal(
     base: &dyn StateReader,
@@ -165,12 +179,12 @@ pub fn prepare_proposal(
         .collect();
 
     let mut chosen = Vec::new();
-    let mut total_bytes = COMMITMENT_TX_LEN as u64;
+    let mut total_bytes = proto_size(COMMITMENT_TX_LEN);
     while let Some((signer, mut queue)) = turns.pop_front() {
-        let Some((_, index, tx)) = queue.pop_front() else {
+        let Some((sequence, index, tx)) = queue.pop_front() else {
             continue;
         };
-        let size = tx.size as u64;
+        let size = proto_size(tx.size);
         if total_bytes + size > max_tx_bytes {
             // Doesn't fit; this account's later txs would then leave a gap.
             continue;
@@ -187,8 +201,13 @@ pub fn prepare_proposal(
                 turns.push_front((signer, queue))
             }
             Err(TxError::Storage(e)) => return Err(e),
-            // Anything else invalidates this account's remaining txs for this block.
-            Err(_) => {}
+            // Another candidate for the same sequence may still be valid;
+            // otherwise the account's later txs would leave a gap.
+            Err(_) => {
+                if queue.front().is_some_and(|(next, _, _)| *next == sequence) {
+                    turns.push_front((signer, queue));
+                }
+            }
         }
     }
     let commitment_tx = NamespaceTree::build(height, executor.blobs())

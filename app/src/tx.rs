@@ -96,6 +96,14 @@ impl DecodedTx {
         }
         let raw = TxRaw::decode(bytes)
             .map_err(|e| TxError::Decode(format!("not a cosmos TxRaw: {e}")))?;
+        // The envelope is not signed: only its canonical encoding is accepted,
+        // so nobody can give a signed tx a second hash (unknown, repeated or
+        // reordered fields, non-minimal lengths).
+        if raw.encoded_len() != bytes.len() || raw.encode_to_vec() != bytes {
+            return Err(TxError::Decode(
+                "TxRaw is not canonically encoded (unknown, repeated or reordered fields)".into(),
+            ));
+        }
         let body = TxBody::decode(raw.body_bytes.as_slice())
             .map_err(|e| TxError::Decode(format!("body_bytes is not a TxBody: {e}")))?;
         let auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice())

@@ -284,6 +284,27 @@ fn bad_transactions_get_distinct_errors() {
         check(&state, &mut cs, b"\xff\xffgarbage"),
         Err(TxError::Decode(_))
     ));
+    // The unsigned envelope cannot be varied to give the same signed tx a
+    // second hash: an unknown trailing field, or the fields reordered.
+    let valid = tx(&alice, 0, 0, 500, &ok_msgs);
+    let mut extended = valid.clone();
+    extended.extend_from_slice(&[0x22, 0x01, 0xAA]);
+    assert!(matches!(
+        check(&state, &mut cs, &extended),
+        Err(TxError::Decode(_))
+    ));
+    let raw =
+        <cosmrs::proto::cosmos::tx::v1beta1::TxRaw as prost::Message>::decode(valid.as_slice())
+            .unwrap();
+    let mut reordered = Vec::new();
+    prost::encoding::bytes::encode(3, &raw.signatures[0], &mut reordered);
+    prost::encoding::bytes::encode(1, &raw.body_bytes, &mut reordered);
+    prost::encoding::bytes::encode(2, &raw.auth_info_bytes, &mut reordered);
+    assert_eq!(reordered.len(), valid.len());
+    assert!(matches!(
+        check(&state, &mut cs, &reordered),
+        Err(TxError::Decode(_))
+    ));
     assert!(matches!(
         check(&state, &mut cs, &tx(&stranger, 0, 0, 500, &ok_msgs)),
         Err(TxError::UnknownAccount(_))
@@ -486,7 +507,8 @@ fn prepare_respects_max_tx_bytes_and_what_it_builds_is_accepted() {
         .map(|s| tx(&alice, 0, s, 1_000, &[blob("a", &[1u8; 100])]))
         .collect();
     // Room for the commitment and three txs, not four.
-    let limit = (COMMITMENT_TX_LEN + txs[0].len() * 3 + 10) as u64;
+    // Each tx also costs its protobuf framing (tag + 2-byte length here).
+    let limit = (COMMITMENT_TX_LEN + 2 + (txs[0].len() + 3) * 3 + 2) as u64;
     let prepared = prepare_proposal(&state, 1, &txs, limit).unwrap();
     assert_eq!(prepared.chosen, vec![0, 1, 2]);
     let mut block = vec![prepared.commitment_tx.clone()];

@@ -154,14 +154,21 @@ impl Localnet {
     /// Runs a localnet.sh subcommand against this network.
     pub fn script(&self, args: &[&str]) -> anyhow::Result<()> {
         let script = repo_root().join("localnet").join("localnet.sh");
-        let status = Command::new("bash")
+        // Output is captured (and shown on failure) so that a closed stderr
+        // cannot kill the script halfway, e.g. while stopping the network.
+        let output = Command::new("bash")
             .arg(&script)
             .args(args)
             .arg("--dir")
             .arg(self.dir())
-            .status()?;
-        if !status.success() {
-            bail!("localnet.sh {args:?} failed: {status}");
+            .output()?;
+        if !output.status.success() {
+            bail!(
+                "localnet.sh {args:?} failed: {}\n{}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         Ok(())
     }
