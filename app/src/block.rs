@@ -104,6 +104,12 @@ impl<'a> BlockExecutor<'a> {
         Ok(receipt)
     }
 
+    /// The sequence `address`'s next transaction must carry at this point of
+    /// the block, or `None` if the account does not exist.
+    pub fn next_sequence(&self, address: &Address) -> Result<Option<u64>, StorageError> {
+        Ok(self.state.account(address)?.map(|account| account.sequence))
+    }
+
     /// The block's blobs so far, in block order.
     pub fn blobs(&self) -> &[BlobRecord] {
         &self.blobs
@@ -186,7 +192,11 @@ pub fn prepare_proposal(
         };
         let size = proto_size(tx.size);
         if total_bytes + size > max_tx_bytes {
-            // Doesn't fit; this account's later txs would then leave a gap.
+            // Doesn't fit. Another candidate for this sequence may; otherwise
+            // the account's later txs would leave a gap.
+            if queue.front().is_some_and(|(next, _, _)| *next == sequence) {
+                turns.push_front((signer, queue));
+            }
             continue;
         }
         let tx_index = chosen.len() as u32 + 1;
@@ -203,8 +213,13 @@ pub fn prepare_proposal(
             Err(TxError::Storage(e)) => return Err(e),
             // Another candidate for the same sequence may still be valid;
             // otherwise the account's later txs would leave a gap.
+            // A stale candidate (its sequence already used, failing on
+            // something else first, e.g. its signature) hides nothing either.
             Err(_) => {
-                if queue.front().is_some_and(|(next, _, _)| *next == sequence) {
+                let stale = executor
+                    .next_sequence(&signer)?
+                    .is_some_and(|next| sequence < next);
+                if stale || queue.front().is_some_and(|(next, _, _)| *next == sequence) {
                     turns.push_front((signer, queue));
                 }
             }

@@ -508,7 +508,8 @@ fn prepare_respects_max_tx_bytes_and_what_it_builds_is_accepted() {
         .collect();
     // Room for the commitment and three txs, not four.
     // Each tx also costs its protobuf framing (tag + 2-byte length here).
-    let limit = (COMMITMENT_TX_LEN + 2 + (txs[0].len() + 3) * 3 + 2) as u64;
+    let framed: usize = txs[..3].iter().map(|t| t.len() + 3).sum();
+    let limit = (COMMITMENT_TX_LEN + 2 + framed + 2) as u64;
     let prepared = prepare_proposal(&state, 1, &txs, limit).unwrap();
     assert_eq!(prepared.chosen, vec![0, 1, 2]);
     let mut block = vec![prepared.commitment_tx.clone()];
