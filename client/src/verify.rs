@@ -130,6 +130,7 @@ impl Verifier {
     /// Trusts the validators of a CometBFT genesis file (JSON text). The chain
     /// must be younger than the trusting period (14 days by default).
     pub fn from_genesis_json(json: &str) -> Result<Self, VerifyError> {
+        check_validator_keys(json)?;
         let genesis: tendermint::Genesis<serde_json::Value> = serde_json::from_str(json)
             .map_err(|e| VerifyError::Consensus("genesis", e.to_string()))?;
         let initial = genesis.initial_height.max(1) as u64;
@@ -314,6 +315,36 @@ impl Verifier {
     }
 }
 
+/// Checks every `validators[i].pub_key.value` is base64 of 32 bytes before
+/// tendermint-rs parses the file: its base64 decoder (subtle-encoding 0.5)
+/// panics on some malformed padding (found by the `genesis` fuzz target).
+fn check_validator_keys(json: &str) -> Result<(), VerifyError> {
+    use base64::Engine;
+    let bad = |reason: String| VerifyError::Consensus("genesis", reason);
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+    let validators = value
+        .get("validators")
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    for (i, validator) in validators.iter().enumerate() {
+        let key = validator
+            .pointer("/pub_key/value")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| bad(format!("validators[{i}].pub_key.value is missing")))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .map_err(|e| bad(format!("validators[{i}].pub_key.value is not base64: {e}")))?;
+        if bytes.len() != 32 {
+            return Err(bad(format!(
+                "validators[{i}].pub_key.value is {} bytes, not 32",
+                bytes.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Header → data_hash → commitment tx → commitment of `height`.
 fn verify_commitment(
     attestation: &pb::Attestation,
@@ -351,4 +382,29 @@ fn verify_commitment(
         )));
     }
     Ok(commitment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_genesis_keys_are_errors_not_panics() {
+        // Reproducers from fuzz/artifacts-found/genesis: bad base64 padding
+        // made tendermint-rs's decoder panic.
+        for key in [
+            "=AAA",
+            "60iw=",
+            "qmhaGx4yJ5X8Y5vxTu0K9N1mZ0cQ0wXlc2D9sMG0iw==",
+        ] {
+            let json = format!(
+                r#"{{"validators":[{{"pub_key":{{"type":"tendermint/PubKeyEd25519","value":"{key}"}}}}]}}"#
+            );
+            assert!(matches!(
+                Verifier::from_genesis_json(&json),
+                Err(VerifyError::Consensus("genesis", _))
+            ));
+        }
+        assert!(Verifier::from_genesis_json("{not json").is_err());
+    }
 }

@@ -1,0 +1,44 @@
+//! Any bytes as a genesis file: `GenesisDoc::from_json` (with its error
+//! locator), `GenesisDoc::validate`, the app's `GenesisState` and `Params`
+//! parsing and validation, and the verifying client's genesis reader must
+//! never panic.
+//!
+//! Invariants checked on top: a document that validates initialises the app
+//! (`GenesisState::init` succeeds) and survives a JSON round trip; an app
+//! state that validates initialises.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use quire_app::{GenesisState, Params};
+use quire_genesis::GenesisDoc;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(doc) = GenesisDoc::from_json(data, "fuzz/genesis.json") {
+        if doc.validate().is_ok() {
+            if let Err(e) = doc.app_state.init(&doc.chain_id, doc.initial_height) {
+                panic!("a validated genesis does not initialise the app: {e}");
+            }
+            let json = serde_json::to_vec(&doc).expect("a parsed document encodes");
+            let back = GenesisDoc::from_json(&json, "round-trip.json").expect("round trip parses");
+            assert_eq!(back, doc, "genesis JSON round trip");
+            back.validate().expect("round trip validates");
+        }
+    }
+    if let Ok(state) = serde_json::from_slice::<GenesisState>(data) {
+        if let Ok(accounts) = state.validate() {
+            assert_eq!(accounts.len(), state.accounts.len());
+            if let Err(e) = state.init("quire-fuzz", 1) {
+                panic!("a validated app state does not initialise: {e}");
+            }
+        }
+    }
+    if let Ok(params) = serde_json::from_slice::<Params>(data) {
+        if params.validate().is_ok() {
+            // Every size a tx can have has a fee (or a reported overflow).
+            let _ = params.fee_for(params.max_block_blob_bytes);
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = quire_client::verify::Verifier::from_genesis_json(text);
+    }
+});
