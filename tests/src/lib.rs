@@ -31,6 +31,29 @@ pub fn quired_bin() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
+/// Starts a localnet of `nodes` validators from async code; panics (failing
+/// the test, with the nodes' log tails) if it does not come up.
+pub async fn start_localnet(nodes: usize) -> Localnet {
+    match tokio::task::spawn_blocking(move || Localnet::start(nodes)).await {
+        Ok(Ok(net)) => net,
+        Ok(Err(e)) => panic!("localnet does not start: {e:#}"),
+        Err(e) => panic!("localnet start panicked: {e}"),
+    }
+}
+
+/// Runs a test scenario with a time bound; panics with the scenario's error
+/// (or the timeout), so the localnet guard prints the nodes' log tails.
+pub async fn run_scenario<T>(
+    limit: std::time::Duration,
+    scenario: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> T {
+    match tokio::time::timeout(limit, scenario).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(e)) => panic!("scenario failed: {e:#}"),
+        Err(_) => panic!("scenario did not finish within {limit:?}"),
+    }
+}
+
 /// A running localnet; stopped and deleted on drop.
 pub struct Localnet {
     dir: Option<tempfile::TempDir>,

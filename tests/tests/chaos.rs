@@ -15,7 +15,7 @@
 use quire_app::Namespace;
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, OutgoingMsg, Submitter};
-use quire_tests::Localnet;
+use quire_tests::{run_scenario, start_localnet, Localnet};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -46,16 +46,10 @@ impl Rng {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_keeps_one_history_and_every_committed_blob() {
-    let net = tokio::task::spawn_blocking(|| Localnet::start(4))
-        .await
-        .unwrap()
-        .expect("localnet starts");
+    let net = start_localnet(4).await;
     let faults = env_u64("QUIRE_CHAOS_FAULTS", 6);
     let limit = Duration::from_secs(300 + 60 * faults);
-    tokio::time::timeout(limit, scenario(&net, faults))
-        .await
-        .expect("chaos run finishes in time")
-        .expect("chaos run succeeds");
+    run_scenario(limit, scenario(&net, faults)).await;
 }
 
 /// One submitter's loop: submit, fail over between nodes, resync after refusals.

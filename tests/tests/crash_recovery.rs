@@ -7,7 +7,7 @@
 use quire_app::Namespace;
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, OutgoingMsg, Submitter};
-use quire_tests::Localnet;
+use quire_tests::{run_scenario, start_localnet, Localnet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,14 +17,8 @@ const POINTS: [&str; 3] = ["after-finalize", "mid-commit", "after-commit"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crashes_at_each_point_recover_without_loss() {
-    let net = tokio::task::spawn_blocking(|| Localnet::start(4))
-        .await
-        .unwrap()
-        .expect("localnet starts");
-    tokio::time::timeout(Duration::from_secs(900), scenario(&net))
-        .await
-        .expect("scenario finishes within 15 minutes")
-        .expect("scenario succeeds");
+    let net = start_localnet(4).await;
+    run_scenario(Duration::from_secs(900), scenario(&net)).await;
 }
 
 fn pid_alive(net: &Localnet, node: usize, kind: &str) -> bool {

@@ -9,7 +9,7 @@ use quire_app::builder::{sign_tx, OutgoingMsg, TxParams};
 use quire_app::{Namespace, TxError};
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, Submitter};
-use quire_tests::Localnet;
+use quire_tests::{run_scenario, start_localnet, Localnet};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tendermint_rpc::Client;
@@ -22,14 +22,8 @@ fn ns(name: &str) -> Namespace {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_validators_order_and_serve_blobs() {
-    let net = tokio::task::spawn_blocking(|| Localnet::start(4))
-        .await
-        .unwrap()
-        .expect("localnet starts");
-    tokio::time::timeout(Duration::from_secs(900), scenario(&net))
-        .await
-        .expect("scenario finishes within 15 minutes")
-        .expect("scenario succeeds");
+    let net = start_localnet(4).await;
+    run_scenario(Duration::from_secs(900), scenario(&net)).await;
 }
 
 async fn scenario(net: &Localnet) -> anyhow::Result<()> {

@@ -17,7 +17,7 @@ use quire_app::commitment::{COMMITMENT_TX_LEN, COMMITMENT_TX_PREFIX};
 use quire_app::{Namespace, CODESPACE};
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, Submitter};
-use quire_tests::Localnet;
+use quire_tests::{run_scenario, start_localnet, Localnet};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -34,14 +34,8 @@ const MAX_STALL: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_txs_are_refused_and_the_chain_lives_on() {
-    let net = tokio::task::spawn_blocking(|| Localnet::start(1))
-        .await
-        .unwrap()
-        .expect("localnet starts");
-    tokio::time::timeout(Duration::from_secs(150), scenario(&net))
-        .await
-        .expect("scenario finishes within 150 s")
-        .expect("scenario succeeds");
+    let net = start_localnet(1).await;
+    run_scenario(Duration::from_secs(150), scenario(&net)).await;
 }
 
 /// SplitMix64: a small deterministic PRNG, so every run sends the same bytes.

@@ -12,7 +12,7 @@ use quire_client::verify::{Verifier, VerifyError};
 use quire_client::wire::{proof_from_proto, proof_to_proto};
 use quire_client::{NodeClient, OutgoingMsg, Submitter};
 use quire_proto::sequencer::v1 as pb;
-use quire_tests::{http_get, Localnet};
+use quire_tests::{http_get, run_scenario, start_localnet, Localnet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,14 +55,8 @@ fn busy(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollup_streams_and_verifies_its_namespace() {
-    let net = tokio::task::spawn_blocking(|| Localnet::start(4))
-        .await
-        .unwrap()
-        .expect("localnet starts");
-    tokio::time::timeout(Duration::from_secs(900), scenario(&net))
-        .await
-        .expect("scenario finishes within 15 minutes")
-        .expect("scenario succeeds");
+    let net = start_localnet(4).await;
+    run_scenario(Duration::from_secs(900), scenario(&net)).await;
 }
 
 async fn scenario(net: &Localnet) -> anyhow::Result<()> {
