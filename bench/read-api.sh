@@ -28,9 +28,12 @@
 #      includes fetching the signed header and both validator sets of each
 #      height from CometBFT's RPC, which quired then caches for 512 heights),
 #      then one warm curl request, then `wrk --latency` on the warm cache. The
-#      CPU time quired, CometBFT and wrk use during the wrk run is read from
-#      /proc and shown as % of one core (this machine has `nproc` cores,
-#      which wrk and the server share).
+#      CPU time quired, CometBFT, wrk and all other processes use during the
+#      wrk run is read from /proc and shown as % of one core: wrk and the
+#      server share the machine's `nproc` cores, and "other" shows whether
+#      something else (a build, another localnet) disturbed the run. The
+#      last column, quired's CPU time per request, is the number least
+#      disturbed by other load.
 #   4. Prints the machine, the build and a markdown table to stdout (progress
 #      goes to stderr). A request that is not 2xx makes the script fail.
 #
@@ -50,7 +53,7 @@ RANGE_TO=50
 
 die() { echo "read-api bench: error: $*" >&2; exit 1; }
 note() { echo "read-api bench: $*" >&2; }
-usage() { sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -88,7 +91,13 @@ WORKERS=()
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  for pid in "${WORKERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Fill workers: freeze each, stop the submit it is running, then end it.
+  for pid in "${WORKERS[@]}"; do
+    kill -STOP "$pid" 2>/dev/null || continue
+    for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do kill "$child" 2>/dev/null || true; done
+    kill "$pid" 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true
+  done
   for pid in "${WORKERS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -d "$NET" ]; then
     "$LOCALNET" down --dir "$NET" --clean >&2 || note "localnet down failed; check $NET"
@@ -175,40 +184,47 @@ TICKS="$(getconf CLK_TCK)"
 cpu_ticks() { # utime + stime of PID, in clock ticks
   sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
+busy_ticks() { # non-idle CPU time of the whole machine (all cores), in clock ticks
+  awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
+}
 
 ROWS=()
 measure() { # measure LABEL PATH
-  local label="$1" url="$API$2" out="$WORK/wrk.txt" q0 c0 q1 c1 wall wu ws
+  local label="$1" url="$API$2" out="$WORK/wrk.txt" q0 c0 b0 q1 c1 b1 wall wu ws
   local cold warm bytes code
   read -r code bytes cold < <(curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' "$url")
   [ "$code" = 200 ] || die "$label: GET $url answered $code"
   read -r code _ warm < <(curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' "$url")
   [ "$code" = 200 ] || die "$label: GET $url answered $code"
   note "$label: cold ${cold}s, warm ${warm}s, $bytes bytes; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s ..."
-  q0=$(cpu_ticks "$QUIRED_PID"); c0=$(cpu_ticks "$COMETBFT_PID")
+  q0=$(cpu_ticks "$QUIRED_PID"); c0=$(cpu_ticks "$COMETBFT_PID"); b0=$(busy_ticks)
   local TIMEFORMAT='%R %U %S'
   { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url" >"$out"; } 2>"$WORK/time.txt"
-  q1=$(cpu_ticks "$QUIRED_PID"); c1=$(cpu_ticks "$COMETBFT_PID")
+  q1=$(cpu_ticks "$QUIRED_PID"); c1=$(cpu_ticks "$COMETBFT_PID"); b1=$(busy_ticks)
   read -r wall wu ws <"$WORK/time.txt"
   sed 's/^/    /' "$out" >&2
   if grep -qE 'Non-2xx|Socket errors' "$out"; then
     die "$label: wrk saw errors: $(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ')"
   fi
   ROWS+=("$(awk -v label="$label" -v bytes="$bytes" -v cold="$cold" -v warm="$warm" \
-      -v q="$((q1 - q0))" -v c="$((c1 - c0))" -v wu="$wu" -v ws="$ws" -v wall="$wall" -v hz="$TICKS" '
+      -v q="$((q1 - q0))" -v c="$((c1 - c0))" -v b="$((b1 - b0))" \
+      -v wu="$wu" -v ws="$ws" -v wall="$wall" -v hz="$TICKS" '
     function ms(s) { return sprintf("%.2f ms", s * 1000) }
     /^ +Latency / && !avg { avg = $2; max = $4 }
     /^ +50% / { p50 = $2 } /^ +90% / { p90 = $2 } /^ +99% / { p99 = $2 }
     /^Requests\/sec:/ { rps = $2 }
     / requests in / { n = $1 }
     END {
-      printf "| %s | %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %d / %d / %d |", label, bytes, ms(cold), ms(warm),
+      other = 100 * (b - q - c) / hz / wall - 100 * (wu + ws) / wall
+      if (other < 0) other = 0
+      printf "| %s | %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %d / %d / %d / %d | %.0f µs |", label, bytes, ms(cold), ms(warm),
         rps, avg, p50, p90, p99, max,
-        100 * q / hz / wall, 100 * c / hz / wall, 100 * (wu + ws) / wall
+        100 * q / hz / wall, 100 * c / hz / wall, 100 * (wu + ws) / wall, other, 1e6 * q / hz / n
     }' "$out")")
 }
 
 START="$(date -u '+%Y-%m-%dT%H:%M:%SZ')"
+LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
 measure "GET /v1/height" "/v1/height"
 measure "namespace, 1 KiB blob (h $H_1K)" "/v1/namespaces/$NS/heights/$H_1K"
 measure "namespace, absent (h $H_ABS)" "/v1/namespaces/$ABSENT/heights/$H_ABS"
@@ -226,9 +242,10 @@ cat <<EOF
 - build: quired $profile at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)'), cometbft $("$QUIRE_COMETBFT_BIN" version), 1 validator
 - load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency; wrk, quired and CometBFT share the cores
 - data: $FILLED small blob txs over 4 namespaces; namespace bench = sha256("bench") = $NS
-- cold = first request for that URL (curl time_total), warm = the next one; CPU = % of one core during the wrk run
+- load average before measuring: $LOADAVG
+- cold = first request for that URL (curl time_total), warm = the next one; CPU = % of one core during the wrk run (the machine has $(( $(nproc) * 100 ))%); "other" = every other process on the machine (should be near 0); quired CPU/req = quired's CPU time / requests served, which other load disturbs less than req/s
 
-| request | response bytes | cold | warm | req/s | avg | p50 | p90 | p99 | max | CPU % quired / CometBFT / wrk |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| request | response bytes | cold | warm | req/s | avg | p50 | p90 | p99 | max | CPU % quired / CometBFT / wrk / other | quired CPU/req |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 EOF
 printf '%s\n' "${ROWS[@]}"
