@@ -16,17 +16,20 @@
 //! At the end, tests for problems found on the way. Those marked `#[ignore]`
 //! assert the behaviour we want and still fail (`-- --ignored` runs them).
 
+mod common;
+
+use common::MemState;
+
 use cosmrs::crypto::secp256k1::SigningKey;
 use cosmrs::proto::cosmos::tx::v1beta1::TxRaw;
 use prost::Message;
 use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
 use quire_app::commitment::{BlockCommitment, NamespaceTree, COMMITMENT_TX_LEN};
 use quire_app::exec::{execute_tx, ExecContext};
-use quire_app::state::{ChangeSet, StateDelta, StateReadExt, StateReader};
+use quire_app::state::{StateDelta, StateReadExt};
 use quire_app::{
     finalize_block, prepare_proposal, process_proposal, Address, BlobRecord, CheckState, DecodedTx,
-    FinalizedBlock, GenesisAccount, GenesisState, Msg, Namespace, Params, ProposalError,
-    StorageError, TxError,
+    FinalizedBlock, GenesisAccount, GenesisState, Msg, Namespace, Params, ProposalError, TxError,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,31 +41,7 @@ const DENOM: &str = "uquire";
 // Helpers: in-memory node state, a seeded PRNG, tx building, commitments.
 // ---------------------------------------------------------------------------
 
-/// Committed state in memory: what the node's store does, minus the disk
-/// (copied from tests/state_machine.rs, with per-account genesis balances).
-#[derive(Default, Clone)]
-struct MemState {
-    data: BTreeMap<Vec<u8>, Vec<u8>>,
-    app_hash: [u8; 32],
-    height: u64,
-}
-
-impl StateReader for MemState {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        Ok(self.data.get(key).cloned())
-    }
-}
-
 impl MemState {
-    fn apply(&mut self, changes: &ChangeSet) {
-        for (k, v) in changes {
-            match v {
-                Some(v) => self.data.insert(k.clone(), v.clone()),
-                None => self.data.remove(k),
-            };
-        }
-    }
-
     fn genesis(params: Params, accounts: &[(Address, u128)]) -> Self {
         let genesis = GenesisState {
             params,

@@ -1,42 +1,23 @@
 //! The state machine end to end, without CometBFT: genesis, CheckTx,
 //! PrepareProposal, ProcessProposal and FinalizeBlock over in-memory state.
 
+mod common;
+
+use common::MemState;
+
 use cosmrs::crypto::secp256k1::SigningKey;
 use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
 use quire_app::commitment::COMMITMENT_TX_LEN;
-use quire_app::state::{ChangeSet, StateDelta, StateReadExt, StateReader};
+use quire_app::state::{StateDelta, StateReadExt};
 use quire_app::{
     finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState,
-    Namespace, Params, ProposalError, StorageError, TxError,
+    Namespace, Params, ProposalError, TxError,
 };
 use sha2::{Digest, Sha256};
 
 const CHAIN: &str = "quire-test";
 
-/// Committed state in memory: what the node's store does, minus the disk.
-#[derive(Default, Clone)]
-struct MemState {
-    data: std::collections::BTreeMap<Vec<u8>, Vec<u8>>,
-    app_hash: [u8; 32],
-    height: u64,
-}
-
-impl StateReader for MemState {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        Ok(self.data.get(key).cloned())
-    }
-}
-
 impl MemState {
-    fn apply(&mut self, changes: &ChangeSet) {
-        for (k, v) in changes {
-            match v {
-                Some(v) => self.data.insert(k.clone(), v.clone()),
-                None => self.data.remove(k),
-            };
-        }
-    }
-
     fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> Self {
         let genesis = GenesisState {
             params,
