@@ -118,15 +118,17 @@ impl Account {
 
     /// Inverse of [`Account::encode`].
     pub fn decode(bytes: &[u8]) -> Result<Self, StorageError> {
-        let bytes: &[u8; ACCOUNT_LEN] = bytes.try_into().map_err(|_| {
-            StorageError(format!("corrupt account record of {} bytes", bytes.len()))
-        })?;
-        let (balance, rest) = bytes.split_at(16);
-        let (number, sequence) = rest.split_at(8);
+        let corrupt = || StorageError(format!("corrupt account record of {} bytes", bytes.len()));
+        if bytes.len() != ACCOUNT_LEN {
+            return Err(corrupt());
+        }
+        let (balance, rest) = bytes.split_first_chunk::<16>().ok_or_else(corrupt)?;
+        let (number, rest) = rest.split_first_chunk::<8>().ok_or_else(corrupt)?;
+        let sequence: &[u8; 8] = rest.try_into().map_err(|_| corrupt())?;
         Ok(Account {
-            balance: u128::from_be_bytes(balance.try_into().expect("16 bytes")),
-            account_number: u64::from_be_bytes(number.try_into().expect("8 bytes")),
-            sequence: u64::from_be_bytes(sequence.try_into().expect("8 bytes")),
+            balance: u128::from_be_bytes(*balance),
+            account_number: u64::from_be_bytes(*number),
+            sequence: u64::from_be_bytes(*sequence),
         })
     }
 }
