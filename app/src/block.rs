@@ -373,9 +373,10 @@ pub fn finalize_block(
     let commitment = match txs.first() {
         Some(first) if has_commitment => {
             let tree = NamespaceTree::build(height, &blobs);
-            let tx_hashes: Vec<[u8; 32]> = txs
-                .iter()
-                .map(|tx| merkle::leaf_hash(&Sha256::digest(tx.as_ref())))
+            // The user txs' hashes were computed while decoding them.
+            let tx_hashes: Vec<[u8; 32]> = std::iter::once(Sha256::digest(first.as_ref()).into())
+                .chain(outcomes.iter().map(|outcome| outcome.hash))
+                .map(|hash: [u8; 32]| merkle::leaf_hash(&hash))
                 .collect();
             let matches_blobs =
                 BlockCommitment::decode(first.as_ref()).ok() == Some(tree.commitment());

@@ -99,7 +99,7 @@ impl DecodedTx {
         // The envelope is not signed: only its canonical encoding is accepted,
         // so nobody can give a signed tx a second hash (unknown, repeated or
         // reordered fields, non-minimal lengths).
-        if raw.encoded_len() != bytes.len() || raw.encode_to_vec() != bytes {
+        if !is_canonical_tx_raw(&raw, bytes) {
             return Err(TxError::Decode(
                 "TxRaw is not canonically encoded (unknown, repeated or reordered fields)".into(),
             ));
@@ -254,6 +254,35 @@ impl DecodedTx {
     }
 }
 
+/// Whether `bytes` are exactly the canonical protobuf encoding of `raw`
+/// (fields 1, 2, 3 in order, each present field once, minimal lengths, nothing
+/// else). Compared in place: no copy of the (up to megabytes large) tx.
+fn is_canonical_tx_raw(raw: &TxRaw, bytes: &[u8]) -> bool {
+    use prost::encoding::{encode_key, encode_varint, WireType};
+    if raw.encoded_len() != bytes.len() {
+        return false;
+    }
+    let fields = [(1u32, &raw.body_bytes), (2, &raw.auth_info_bytes)]
+        .into_iter()
+        .filter(|(_, field)| !field.is_empty())
+        .chain(raw.signatures.iter().map(|signature| (3u32, signature)));
+    let mut rest = bytes;
+    let mut header = Vec::with_capacity(16);
+    for (tag, field) in fields {
+        header.clear();
+        encode_key(tag, WireType::LengthDelimited, &mut header);
+        encode_varint(field.len() as u64, &mut header);
+        let Some(after_header) = rest.strip_prefix(header.as_slice()) else {
+            return false;
+        };
+        let Some(after_field) = after_header.strip_prefix(field.as_slice()) else {
+            return false;
+        };
+        rest = after_field;
+    }
+    rest.is_empty()
+}
+
 /// SHA-256 of the protobuf encoding of `SignDoc{body_bytes, auth_info_bytes,
 /// chain_id, account_number}`, streamed from the raw parts without building the
 /// (up to megabytes large) sign doc in memory. Proto3 rules: empty or zero
@@ -351,6 +380,23 @@ fn decode_msg(
 mod tests {
     use super::*;
     use cosmrs::proto::cosmos::tx::v1beta1::SignDoc;
+
+    #[test]
+    fn canonical_check_matches_prost_encoding() {
+        let raw = TxRaw {
+            body_bytes: vec![1; 200],
+            auth_info_bytes: vec![2; 3],
+            signatures: vec![vec![3; 64], Vec::new()],
+        };
+        let bytes = raw.encode_to_vec();
+        assert!(is_canonical_tx_raw(&raw, &bytes));
+        let mut extended = bytes.clone();
+        extended.extend_from_slice(&[0x22, 0x01, 0xAA]);
+        let decoded = TxRaw::decode(extended.as_slice()).unwrap();
+        assert!(!is_canonical_tx_raw(&decoded, &extended));
+        let empty = TxRaw::default();
+        assert!(is_canonical_tx_raw(&empty, &[]));
+    }
 
     #[test]
     fn streamed_sign_doc_digest_matches_the_encoded_sign_doc() {
