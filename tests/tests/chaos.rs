@@ -15,7 +15,7 @@
 use quire_app::Namespace;
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, OutgoingMsg, Submitter};
-use quire_tests::{run_scenario, start_localnet, Localnet};
+use quire_tests::{run_scenario, start_localnet, Localnet, Rng};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -30,18 +30,6 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// SplitMix64: deterministic choices from a seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +83,7 @@ async fn load(
 
 async fn scenario(net: &Localnet, faults: u64) -> anyhow::Result<()> {
     let seed = env_u64("QUIRE_CHAOS_SEED", 7);
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let keyring = net.client_home()?.join("keyring");
     let rpcs: Vec<String> = (0..4).map(|i| net.rpc(i)).collect::<Result<_, _>>()?;
     let clients: Vec<NodeClient> = rpcs
@@ -120,9 +108,9 @@ async fn scenario(net: &Localnet, faults: u64) -> anyhow::Result<()> {
     }
 
     for round in 0..faults {
-        let node = (rng.next() % 4) as usize;
-        let action = rng.next() % 4;
-        let down_for = Duration::from_millis(2000 + rng.next() % 4000);
+        let node = (rng.next_u64() % 4) as usize;
+        let action = rng.next_u64() % 4;
+        let down_for = Duration::from_millis(2000 + rng.next_u64() % 4000);
         let node_s = node.to_string();
         match action {
             0..=2 => {

@@ -17,7 +17,7 @@ use quire_app::commitment::{COMMITMENT_TX_LEN, COMMITMENT_TX_PREFIX};
 use quire_app::{Namespace, CODESPACE};
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, Submitter};
-use quire_tests::{run_scenario, start_localnet, Localnet};
+use quire_tests::{run_scenario, start_localnet, Localnet, Rng};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -36,40 +36,6 @@ const MAX_STALL: Duration = Duration::from_secs(15);
 async fn hostile_txs_are_refused_and_the_chain_lives_on() {
     let net = start_localnet(1).await;
     run_scenario(Duration::from_secs(150), scenario(&net)).await;
-}
-
-/// SplitMix64: a small deterministic PRNG, so every run sends the same bytes.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0; the modulo bias is irrelevant here).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(len + 8);
-        while out.len() < len {
-            out.extend_from_slice(&self.next_u64().to_le_bytes());
-        }
-        out.truncate(len);
-        out
-    }
-
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
-            items.swap(i, j);
-        }
-    }
 }
 
 /// What CometBFT (and through it quired) may answer to one kind of hostile tx.
@@ -532,7 +498,7 @@ fn build_cases(
     namespace: Namespace,
     committed_tx: Vec<u8>,
 ) -> anyhow::Result<Vec<Case>> {
-    let mut rng = Rng(0x5155_4952_4521_0001);
+    let mut rng = Rng::new(0x5155_4952_4521_0001);
     let mut cases = Vec::new();
     let blob = |data: Vec<u8>| vec![OutgoingMsg::Blob { namespace, data }];
     let base = TxParams {
