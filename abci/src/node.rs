@@ -11,7 +11,8 @@ use crate::fault::{self, FaultPoint};
 use crate::query::{self, QueryError};
 use quire_app::state::StateReader;
 use quire_app::{
-    block, ChangeSet, CheckState, FinalizedBlock, GenesisState, Proposal, StorageError, TxError,
+    block, ChangeSet, CheckState, FinalizedBlock, GenesisState, Proposal, SignatureCache,
+    StorageError, TxError,
 };
 use quire_store::{CommitBatch, CommitmentRecord, LastCommit, Store, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -69,6 +70,10 @@ pub struct Node {
     store: Arc<Store>,
     consensus: Mutex<Consensus>,
     check: Mutex<CheckState>,
+    /// Verified signatures, shared by CheckTx (new and recheck) and the
+    /// consensus paths, so each tx's signature is verified once per node. It
+    /// serves this node's one chain.
+    sigs: SignatureCache,
     /// Genesis writes, visible to CheckTx and queries before the first commit.
     genesis: RwLock<Option<Arc<ChangeSet>>>,
     /// Last committed height, for CheckTx and queries.
@@ -102,6 +107,7 @@ impl Node {
             store: Arc::new(store),
             consensus: Mutex::new(consensus),
             check: Mutex::new(CheckState::new()),
+            sigs: SignatureCache::default(),
             genesis: RwLock::new(None),
         })
     }
@@ -178,7 +184,7 @@ impl Node {
         let genesis = consensus.genesis.clone();
         drop(consensus);
         Ok(self.with_state(genesis.as_deref(), |state| {
-            block::prepare_proposal(state, height, txs, max_tx_bytes)
+            block::prepare_proposal(state, height, txs, max_tx_bytes, &self.sigs)
         })??)
     }
 
@@ -190,7 +196,7 @@ impl Node {
     ) -> Result<Result<(), quire_app::ProposalError>, NodeError> {
         let genesis = lock(&self.consensus).genesis.clone();
         let outcome = self.with_state(genesis.as_deref(), |state| {
-            block::process_proposal(state, height, txs)
+            block::process_proposal(state, height, txs, &self.sigs)
         })?;
         match outcome {
             Err(quire_app::ProposalError::Storage(e)) => Err(e.into()),
@@ -215,7 +221,7 @@ impl Node {
         let genesis = consensus.genesis.clone();
         let prev = consensus.last_app_hash;
         let block = Arc::new(self.with_state(genesis.as_deref(), |state| {
-            block::finalize_block(state, &prev, height, txs)
+            block::finalize_block(state, &prev, height, txs, &self.sigs)
         })??);
         consensus.pending = Some(block.clone());
         fault::check(FaultPoint::AfterFinalize, height);
@@ -281,7 +287,7 @@ impl Node {
         let next_height = self.committed_height.load(Ordering::SeqCst) + 1;
         let mut check = lock(&self.check);
         let result = self.with_state(genesis.as_deref(), |state| {
-            check.check_tx(state, next_height, tx)
+            check.check_tx(state, next_height, tx, &self.sigs)
         })?;
         match result {
             Err(TxError::Storage(e)) => Err(e.into()),
@@ -389,6 +395,29 @@ mod tests {
         ));
         node.finalize_block(2, &[blob_tx(1)]).unwrap();
         node.commit().unwrap();
+    }
+
+    #[test]
+    fn a_tx_signature_is_verified_once_per_node() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = open(&dir.path().join("db.redb"));
+        node.init_chain("node-test", 1, &app_state()).unwrap();
+        let tx = blob_tx(0);
+        node.check_tx(&tx).unwrap().unwrap();
+        assert_eq!(node.sigs.stats().misses, 1, "CheckTx verifies");
+        let proposal = node
+            .prepare_proposal(1, std::slice::from_ref(&tx), 1 << 20)
+            .unwrap();
+        let block = vec![proposal.commitment_tx, tx];
+        node.process_proposal(1, &block).unwrap().unwrap();
+        let finalized = node.finalize_block(1, &block).unwrap();
+        assert!(finalized.txs[0].result.is_ok());
+        let stats = node.sigs.stats();
+        assert_eq!(
+            (stats.hits, stats.misses),
+            (3, 1),
+            "Prepare, Process and Finalize reuse CheckTx's verification"
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Benchmarks of the ABCI hot paths over in-memory state: CheckTx per tx, and
 //! PrepareProposal, ProcessProposal and FinalizeBlock for blocks of 1 000 and
 //! 10 000 txs (250-byte blobs from 100 accounts, signature checks included).
+//! Each path runs with a cold signature cache (every signature verified) and a
+//! warm one (the txs passed the node's CheckTx first: a recheck, or a block of
+//! txs from the node's own mempool).
 //!
 //! Run: `cargo bench -p quire-app --bench block -- --quick`
 
@@ -9,8 +12,8 @@ use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criteri
 use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
 use quire_app::state::{ChangeSet, StateReader};
 use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState,
-    Namespace, Params, StorageError,
+    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, GenesisAccount,
+    GenesisState, Namespace, Params, SignatureCache, StorageError,
 };
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -89,19 +92,46 @@ fn txs(keys: &[SigningKey], count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// A signature cache that has seen every tx of `txs` pass CheckTx, as a
+/// node's has by the time those txs are proposed.
+fn warm_cache(state: &MemState, txs: &[Vec<u8>]) -> SignatureCache {
+    let sigs = SignatureCache::default();
+    let mut check = CheckState::new();
+    for tx in txs {
+        check.check_tx(state, 1, tx, &sigs).expect("valid");
+    }
+    sigs
+}
+
 fn bench(c: &mut Criterion) {
     let keys = keys();
     let state = genesis(&keys);
 
     let mut group = c.benchmark_group("check_tx");
     let batch = txs(&keys, 1_000);
+    let max_tx_bytes = Params::default().max_tx_bytes;
     group.throughput(Throughput::Elements(batch.len() as u64));
+    // New txs: nothing cached, every signature verified (and stored).
     group.bench_function("1000_new_txs", |b| {
-        b.iter_batched(
-            CheckState::new,
-            |mut check| {
+        b.iter_batched_ref(
+            || (CheckState::new(), SignatureCache::default()),
+            |(check, sigs)| {
                 for tx in &batch {
-                    black_box(check.check_tx(&state, 1, tx).expect("valid"));
+                    black_box(check.check_tx(&state, 1, tx, sigs).expect("valid"));
+                }
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    // CometBFT's recheck after a commit: the same txs again over a fresh
+    // overlay, their signatures cached by their first CheckTx.
+    let warm = warm_cache(&state, &batch);
+    group.bench_function("1000_recheck", |b| {
+        b.iter_batched_ref(
+            CheckState::new,
+            |check| {
+                for tx in &batch {
+                    black_box(check.check_tx(&state, 1, tx, &warm).expect("valid"));
                 }
             },
             BatchSize::LargeInput,
@@ -109,36 +139,97 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
+    // Decoding alone: with the public key's decompression, and skipping it
+    // for txs whose signature is cached.
+    let mut group = c.benchmark_group("decode");
+    group.throughput(Throughput::Elements(batch.len() as u64));
+    group.bench_function("1000_txs", |b| {
+        b.iter(|| {
+            for tx in &batch {
+                black_box(DecodedTx::decode(tx, max_tx_bytes).expect("decodes"));
+            }
+        })
+    });
+    group.bench_function("1000_txs_cached", |b| {
+        b.iter(|| {
+            for tx in &batch {
+                black_box(DecodedTx::decode_cached(tx, max_tx_bytes, &warm).expect("decodes"));
+            }
+        })
+    });
+    group.finish();
+
+    // Blocks. Cold: a fresh cache, every signature verified (a node that
+    // never saw the txs). Warm: the txs passed this node's CheckTx first, the
+    // usual case.
     let mut group = c.benchmark_group("block");
     group.sample_size(10);
     for count in [1_000usize, 10_000] {
         let candidates = txs(&keys, count);
-        let proposal = prepare_proposal(&state, 1, &candidates, u64::MAX).expect("prepare");
+        let proposal =
+            prepare_proposal(&state, 1, &candidates, u64::MAX, &SignatureCache::default())
+                .expect("prepare");
         assert_eq!(proposal.chosen.len(), count);
         let mut block = vec![proposal.commitment_tx.clone()];
         block.extend(proposal.chosen.iter().map(|&i| candidates[i].clone()));
+        let warm = warm_cache(&state, &candidates);
         group.throughput(Throughput::Elements(count as u64));
-        group.bench_with_input(
-            BenchmarkId::new("prepare_proposal", count),
-            &candidates,
-            |b, candidates| {
-                b.iter(|| {
-                    black_box(prepare_proposal(&state, 1, candidates, u64::MAX).expect("prepare"))
-                })
-            },
-        );
-        group.bench_with_input(
-            BenchmarkId::new("process_proposal", count),
-            &block,
-            |b, block| b.iter(|| process_proposal(&state, 1, block).expect("accepted")),
-        );
-        group.bench_with_input(
-            BenchmarkId::new("finalize_block", count),
-            &block,
-            |b, block| {
-                b.iter(|| black_box(finalize_block(&state, &[0; 32], 1, block).expect("finalize")))
-            },
-        );
+        for (name, cached) in [("", false), ("_warm", true)] {
+            let sigs = || {
+                if cached {
+                    None
+                } else {
+                    Some(SignatureCache::default())
+                }
+            };
+            group.bench_with_input(
+                BenchmarkId::new(format!("prepare_proposal{name}"), count),
+                &candidates,
+                |b, candidates| {
+                    b.iter_batched_ref(
+                        sigs,
+                        |fresh| {
+                            let sigs = fresh.as_ref().unwrap_or(&warm);
+                            black_box(
+                                prepare_proposal(&state, 1, candidates, u64::MAX, sigs)
+                                    .expect("prepare"),
+                            )
+                        },
+                        BatchSize::PerIteration,
+                    )
+                },
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("process_proposal{name}"), count),
+                &block,
+                |b, block| {
+                    b.iter_batched_ref(
+                        sigs,
+                        |fresh| {
+                            let sigs = fresh.as_ref().unwrap_or(&warm);
+                            process_proposal(&state, 1, block, sigs).expect("accepted")
+                        },
+                        BatchSize::PerIteration,
+                    )
+                },
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("finalize_block{name}"), count),
+                &block,
+                |b, block| {
+                    b.iter_batched_ref(
+                        sigs,
+                        |fresh| {
+                            let sigs = fresh.as_ref().unwrap_or(&warm);
+                            black_box(
+                                finalize_block(&state, &[0; 32], 1, block, sigs).expect("finalize"),
+                            )
+                        },
+                        BatchSize::PerIteration,
+                    )
+                },
+            );
+        }
     }
     group.finish();
 }

@@ -14,6 +14,7 @@ use crate::error::{StorageError, TxError};
 use crate::exec::{execute_tx, ExecContext, TxReceipt};
 use crate::merkle::{self, InclusionProof};
 use crate::namespace::Namespace;
+use crate::sigcache::SignatureCache;
 use crate::state::{app_hash, ChangeSet, StateDelta, StateReadExt, StateReader};
 use crate::tx::{DecodedTx, Msg};
 use sha2::{Digest, Sha256};
@@ -38,18 +39,25 @@ pub struct BlobRecord {
 
 /// Runs transactions one after another on a block's state, tracking the
 /// block's blob-byte budget, refusing a transaction seen twice, and collecting
-/// the block's blobs in order.
+/// the block's blobs in order. Signatures are checked through the node's
+/// [`SignatureCache`].
 pub struct BlockExecutor<'a> {
     state: StateDelta<'a>,
     ctx: ExecContext,
+    sigs: &'a SignatureCache,
     blob_bytes: u64,
     seen: BTreeSet<[u8; 32]>,
     blobs: Vec<BlobRecord>,
 }
 
 impl<'a> BlockExecutor<'a> {
-    /// Starts a block at `height` over committed state `base`.
-    pub fn new(base: &'a dyn StateReader, height: u64) -> Result<Self, StorageError> {
+    /// Starts a block at `height` over committed state `base`, checking
+    /// signatures through `sigs`.
+    pub fn new(
+        base: &'a dyn StateReader,
+        height: u64,
+        sigs: &'a SignatureCache,
+    ) -> Result<Self, StorageError> {
         let ctx = ExecContext {
             chain_id: base.chain_id()?,
             params: base.params()?,
@@ -58,6 +66,7 @@ impl<'a> BlockExecutor<'a> {
         Ok(BlockExecutor {
             state: StateDelta::new(base),
             ctx,
+            sigs,
             blob_bytes: 0,
             seen: BTreeSet::new(),
             blobs: Vec::new(),
@@ -67,6 +76,11 @@ impl<'a> BlockExecutor<'a> {
     /// The context the block's transactions are checked against.
     pub fn context(&self) -> &ExecContext {
         &self.ctx
+    }
+
+    /// Decodes a transaction for this block (see [`DecodedTx::decode_cached`]).
+    pub fn decode(&self, bytes: &[u8]) -> Result<DecodedTx, TxError> {
+        DecodedTx::decode_cached(bytes, self.ctx.params.max_tx_bytes, self.sigs)
     }
 
     /// Applies `tx`, the block's transaction number `tx_index`, if it is valid
@@ -85,7 +99,7 @@ impl<'a> BlockExecutor<'a> {
                 max,
             });
         }
-        let receipt = execute_tx(&mut self.state, &self.ctx, &tx)?;
+        let receipt = execute_tx(&mut self.state, &self.ctx, &tx, self.sigs)?;
         self.blob_bytes += tx.blob_bytes;
         self.seen.insert(tx.hash);
         // The tx is done with: move its blobs into the block's list, no copy.
@@ -152,21 +166,22 @@ pub struct Proposal {
 /// submitter cannot crowd out the others; the total, commitment included and
 /// counted as CometBFT counts it (with per-tx protobuf framing), stays within
 /// `max_tx_bytes`, and the blobs within the block's blob budget.
-/// Deterministic for given inputs.
+/// Deterministic for given inputs; `sigs` (the node's signature cache) changes
+/// only how fast.
 pub fn prepare_proposal(
     base: &dyn StateReader,
     height: u64,
     candidates: &[impl AsRef<[u8]>],
     max_tx_bytes: u64,
+    sigs: &SignatureCache,
 ) -> Result<Proposal, StorageError> {
-    let mut executor = BlockExecutor::new(base, height)?;
-    let max_tx_size = executor.context().params.max_tx_bytes;
+    let mut executor = BlockExecutor::new(base, height, sigs)?;
 
     // Group by signer, in order of first appearance, each group by sequence.
     let mut order: Vec<Address> = Vec::new();
     let mut queues: BTreeMap<Address, Vec<Candidate>> = BTreeMap::new();
     for (index, bytes) in candidates.iter().enumerate() {
-        let Ok(tx) = DecodedTx::decode(bytes.as_ref(), max_tx_size) else {
+        let Ok(tx) = executor.decode(bytes.as_ref()) else {
             continue;
         };
         let queue = queues.entry(tx.signer).or_insert_with(|| {
@@ -266,11 +281,13 @@ pub enum ProposalError {
 
 /// Checks a proposal: transaction 0 must be the namespace commitment of the
 /// block's blobs, and every other transaction must decode, verify, pay and
-/// fit, in the order given. Returns the first problem found.
+/// fit, in the order given. Returns the first problem found, the same with
+/// any `sigs` (the node's signature cache).
 pub fn process_proposal(
     base: &dyn StateReader,
     height: u64,
     txs: &[impl AsRef<[u8]>],
+    sigs: &SignatureCache,
 ) -> Result<(), ProposalError> {
     let Some((first, user_txs)) = txs.split_first() else {
         return Err(ProposalError::MissingCommitment);
@@ -280,11 +297,11 @@ pub fn process_proposal(
     }
     let got = BlockCommitment::decode(first.as_ref())
         .map_err(|e| ProposalError::MalformedCommitment(e.to_string()))?;
-    let mut executor = BlockExecutor::new(base, height)?;
-    let max_tx_size = executor.context().params.max_tx_bytes;
+    let mut executor = BlockExecutor::new(base, height, sigs)?;
     for (offset, bytes) in user_txs.iter().enumerate() {
         let index = offset + 1;
-        let tx = DecodedTx::decode(bytes.as_ref(), max_tx_size)
+        let tx = executor
+            .decode(bytes.as_ref())
             .map_err(|error| ProposalError::Tx { index, error })?;
         executor
             .apply(tx, index as u32)
@@ -344,21 +361,22 @@ pub struct FinalizedBlock {
 /// Executes a decided block. Deterministic: it depends only on the committed
 /// state, the previous app hash, the height and the transactions. A
 /// transaction that fails (possible only if a byzantine proposer got a block
-/// through) gets an error result and changes nothing.
+/// through) gets an error result and changes nothing. `sigs` (the node's
+/// signature cache) changes only how fast.
 pub fn finalize_block(
     base: &dyn StateReader,
     prev_app_hash: &[u8; 32],
     height: u64,
     txs: &[impl AsRef<[u8]>],
+    sigs: &SignatureCache,
 ) -> Result<FinalizedBlock, StorageError> {
-    let mut executor = BlockExecutor::new(base, height)?;
-    let max_tx_size = executor.context().params.max_tx_bytes;
+    let mut executor = BlockExecutor::new(base, height, sigs)?;
     let has_commitment = txs.first().is_some_and(|tx| is_commitment_tx(tx.as_ref()));
     let first_user_tx = usize::from(has_commitment);
     let mut outcomes = Vec::with_capacity(txs.len());
     for (tx_index, bytes) in txs.iter().enumerate().skip(first_user_tx) {
         let bytes = bytes.as_ref();
-        let decoded = DecodedTx::decode(bytes, max_tx_size);
+        let decoded = executor.decode(bytes);
         let hash = match &decoded {
             Ok(tx) => tx.hash,
             Err(_) => Sha256::digest(bytes).into(),

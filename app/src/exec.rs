@@ -4,6 +4,7 @@
 use crate::address::Address;
 use crate::error::TxError;
 use crate::params::Params;
+use crate::sigcache::SignatureCache;
 use crate::state::{Account, StateDelta, StateReadExt};
 use crate::tx::{DecodedTx, Msg};
 use std::collections::BTreeMap;
@@ -36,11 +37,14 @@ pub struct TxReceipt {
 /// Checks `tx` against `state` and, if every rule holds, applies it: the signer
 /// pays the fee and its sends, its sequence advances, recipients are credited.
 /// On error nothing is written, so a transaction applies all of its messages or
-/// none (atomic bundles).
+/// none (atomic bundles). The signature check goes through `sigs` (pass
+/// [`SignatureCache::disabled`] to verify every time); the result is the same
+/// either way.
 pub fn execute_tx(
     state: &mut StateDelta<'_>,
     ctx: &ExecContext,
     tx: &DecodedTx,
+    sigs: &SignatureCache,
 ) -> Result<TxReceipt, TxError> {
     let params = &ctx.params;
     for (index, msg) in tx.messages.iter().enumerate() {
@@ -78,7 +82,7 @@ pub fn execute_tx(
     let mut account = state
         .account(&signer)?
         .ok_or_else(|| TxError::UnknownAccount(signer.to_bech32()))?;
-    tx.verify_signature(&ctx.chain_id, account.account_number)?;
+    tx.verify_signature_cached(&ctx.chain_id, account.account_number, sigs)?;
     if tx.sequence < account.sequence {
         return Err(TxError::SequenceReused {
             account: signer.to_bech32(),

@@ -17,6 +17,7 @@ pub mod mempool;
 pub mod merkle;
 pub mod namespace;
 pub mod params;
+pub mod sigcache;
 pub mod state;
 pub mod tx;
 
@@ -30,5 +31,6 @@ pub use genesis::{GenesisAccount, GenesisState};
 pub use mempool::CheckState;
 pub use namespace::Namespace;
 pub use params::Params;
+pub use sigcache::SignatureCache;
 pub use state::{ChangeSet, StateReader};
 pub use tx::{DecodedTx, Msg};

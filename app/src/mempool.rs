@@ -6,6 +6,7 @@
 
 use crate::error::TxError;
 use crate::exec::{execute_tx, ExecContext, TxReceipt};
+use crate::sigcache::SignatureCache;
 use crate::state::{ChangeSet, StateDelta, StateReadExt, StateReader};
 use crate::tx::DecodedTx;
 
@@ -33,12 +34,15 @@ impl CheckState {
 
     /// Checks a transaction against committed state plus the pending effects of
     /// the transactions accepted before it, and records its effects if it is
-    /// accepted. `next_height` is the height of the next block.
+    /// accepted. `next_height` is the height of the next block. Signature
+    /// checks go through `sigs`, the node's cache shared with the consensus
+    /// paths, so a recheck (and the tx's later block) skips the verification.
     pub fn check_tx(
         &mut self,
         committed: &dyn StateReader,
         next_height: u64,
         bytes: &[u8],
+        sigs: &SignatureCache,
     ) -> Result<(DecodedTx, TxReceipt), TxError> {
         let ctx = match &mut self.ctx {
             Some(ctx) => {
@@ -51,9 +55,9 @@ impl CheckState {
                 height: next_height,
             }),
         };
-        let tx = DecodedTx::decode(bytes, ctx.params.max_tx_bytes)?;
+        let tx = DecodedTx::decode_cached(bytes, ctx.params.max_tx_bytes, sigs)?;
         let mut delta = StateDelta::with_changes(committed, std::mem::take(&mut self.pending));
-        let result = execute_tx(&mut delta, ctx, &tx);
+        let result = execute_tx(&mut delta, ctx, &tx, sigs);
         self.pending = delta.into_changes();
         result.map(|receipt| (tx, receipt))
     }

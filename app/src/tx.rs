@@ -7,6 +7,7 @@
 use crate::address::Address;
 use crate::error::TxError;
 use crate::namespace::Namespace;
+use crate::sigcache::SignatureCache;
 use cosmrs::proto::cosmos::bank::v1beta1::MsgSend;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::signing::v1beta1::SignMode;
@@ -48,7 +49,8 @@ pub enum Msg {
 }
 
 /// A transaction that decoded and is well-formed. Its signature is not yet
-/// checked: that needs the signer's account number (see [`DecodedTx::verify_signature`]).
+/// checked: that needs the signer's account number (see
+/// [`DecodedTx::verify_signature`]).
 #[derive(Debug, Clone)]
 pub struct DecodedTx {
     /// SHA-256 of the transaction bytes: CometBFT's tx hash.
@@ -69,7 +71,11 @@ pub struct DecodedTx {
     pub messages: Vec<Msg>,
     /// Total blob bytes over all messages.
     pub blob_bytes: u64,
-    public_key: VerifyingKey,
+    /// The signer's compressed (SEC1, 33-byte) public key.
+    public_key: [u8; 33],
+    /// The decompressed key, when decoding computed it (see
+    /// [`DecodedTx::decode_cached`]).
+    verifying_key: Option<VerifyingKey>,
     signature: Signature,
     body_bytes: Vec<u8>,
     auth_info_bytes: Vec<u8>,
@@ -83,6 +89,19 @@ impl DecodedTx {
     /// Decodes and checks the form of a transaction. `max_tx_bytes` is checked
     /// before anything is decoded.
     pub fn decode(bytes: &[u8], max_tx_bytes: u64) -> Result<Self, TxError> {
+        Self::decode_cached(bytes, max_tx_bytes, &SignatureCache::disabled())
+    }
+
+    /// [`DecodedTx::decode`], with the same result, skipping the public key's
+    /// decompression (a field square root, the costliest step of decoding)
+    /// when `sigs` holds a verified signature of this very tx: its key is then
+    /// known to be a valid point. The key is decompressed later, if a
+    /// signature check misses the cache.
+    pub fn decode_cached(
+        bytes: &[u8],
+        max_tx_bytes: u64,
+        sigs: &SignatureCache,
+    ) -> Result<Self, TxError> {
         if bytes.len() as u64 > max_tx_bytes {
             return Err(TxError::TooLarge {
                 size: bytes.len(),
@@ -141,14 +160,20 @@ impl DecodedTx {
         let key_bytes = PubKey::decode(public_key.value.as_slice())
             .map_err(|e| TxError::Decode(format!("bad secp256k1 public key: {e}")))?
             .key;
-        if key_bytes.len() != 33 {
+        let Ok(compressed) = <[u8; 33]>::try_from(key_bytes.as_slice()) else {
             return Err(invalid(format!(
                 "public key must be 33 bytes (compressed), got {}",
                 key_bytes.len()
             )));
-        }
-        let verifying_key = VerifyingKey::from_sec1_bytes(&key_bytes)
-            .map_err(|_| invalid("public key is not a secp256k1 point"))?;
+        };
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        // Only a successful verification of this tx is cached, and it needed
+        // the key as a point: a hit proves the key valid without the work.
+        let verifying_key = if sigs.knows_tx(&hash) {
+            None
+        } else {
+            Some(decompress(&compressed)?)
+        };
         match signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
             Some(mode_info::Sum::Single(single)) if single.mode == SignMode::Direct as i32 => {}
             _ => {
@@ -157,7 +182,7 @@ impl DecodedTx {
                 ))
             }
         }
-        let signer = Address::from_secp256k1(&key_bytes);
+        let signer = Address::from_secp256k1(&compressed);
 
         let fee = auth_info
             .fee
@@ -212,7 +237,7 @@ impl DecodedTx {
         }
 
         Ok(DecodedTx {
-            hash: Sha256::digest(bytes).into(),
+            hash,
             size: bytes.len(),
             signer,
             sequence: signer_info.sequence,
@@ -221,7 +246,8 @@ impl DecodedTx {
             chain_id,
             messages,
             blob_bytes,
-            public_key: verifying_key,
+            public_key: compressed,
+            verifying_key,
             signature,
             body_bytes: raw.body_bytes,
             auth_info_bytes: raw.auth_info_bytes,
@@ -231,6 +257,20 @@ impl DecodedTx {
     /// Checks the chain id (when the body names one) and the signature over the
     /// SIGN_MODE_DIRECT sign doc for `chain_id` and `account_number`.
     pub fn verify_signature(&self, chain_id: &str, account_number: u64) -> Result<(), TxError> {
+        self.verify_signature_cached(chain_id, account_number, &SignatureCache::disabled())
+    }
+
+    /// [`DecodedTx::verify_signature`], with the same result, skipping the
+    /// sign-doc digest and the ECDSA verification when `sigs` holds a
+    /// successful verification of this tx for `account_number` and
+    /// `chain_id`; a successful verification is stored in `sigs`. The chain-id
+    /// check runs either way.
+    pub fn verify_signature_cached(
+        &self,
+        chain_id: &str,
+        account_number: u64,
+        sigs: &SignatureCache,
+    ) -> Result<(), TxError> {
         if let Some(named) = &self.chain_id {
             if named != chain_id {
                 return Err(TxError::WrongChainId {
@@ -239,19 +279,39 @@ impl DecodedTx {
                 });
             }
         }
+        if sigs.lookup(&self.hash, account_number, chain_id) {
+            return Ok(());
+        }
         let digest = sign_doc_digest(
             &self.body_bytes,
             &self.auth_info_bytes,
             chain_id,
             account_number,
         );
-        self.public_key
-            .verify_prehash(&digest, &self.signature)
+        let decompressed;
+        let key = match &self.verifying_key {
+            Some(key) => key,
+            None => {
+                // Decoding skipped it because a verification of this tx was
+                // cached, which proves the key valid: this cannot fail.
+                decompressed = decompress(&self.public_key)?;
+                &decompressed
+            }
+        };
+        key.verify_prehash(&digest, &self.signature)
             .map_err(|_| TxError::BadSignature {
                 chain_id: chain_id.to_string(),
                 account_number,
-            })
+            })?;
+        sigs.insert(self.hash, account_number, chain_id);
+        Ok(())
     }
+}
+
+/// The point of a compressed SEC1 secp256k1 public key.
+fn decompress(compressed: &[u8; 33]) -> Result<VerifyingKey, TxError> {
+    VerifyingKey::from_sec1_bytes(compressed)
+        .map_err(|_| invalid("public key is not a secp256k1 point"))
 }
 
 /// Whether `bytes` are exactly the canonical protobuf encoding of `raw`

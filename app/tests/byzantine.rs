@@ -29,13 +29,18 @@ use quire_app::exec::{execute_tx, ExecContext};
 use quire_app::state::{StateDelta, StateReadExt};
 use quire_app::{
     finalize_block, prepare_proposal, process_proposal, Address, BlobRecord, CheckState, DecodedTx,
-    FinalizedBlock, GenesisAccount, GenesisState, Msg, Namespace, Params, ProposalError, TxError,
+    FinalizedBlock, GenesisAccount, GenesisState, Msg, Namespace, Params, ProposalError,
+    SignatureCache, TxError,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 const CHAIN: &str = "quire-test";
 const DENOM: &str = "uquire";
+
+/// No signature cache: every check here verifies (the coherence run gives one
+/// of its two nodes a cache).
+static NO_SIGS: SignatureCache = SignatureCache::disabled();
 
 // ---------------------------------------------------------------------------
 // Helpers: in-memory node state, a seeded PRNG, tx building, commitments.
@@ -64,7 +69,12 @@ impl MemState {
 
     /// FinalizeBlock of the next height over this state (nothing committed).
     fn finalize(&self, txs: &[Vec<u8>]) -> FinalizedBlock {
-        finalize_block(self, &self.app_hash, self.height + 1, txs).unwrap()
+        self.finalize_with(txs, &NO_SIGS)
+    }
+
+    /// [`MemState::finalize`] with signature checks through `sigs`.
+    fn finalize_with(&self, txs: &[Vec<u8>], sigs: &SignatureCache) -> FinalizedBlock {
+        finalize_block(self, &self.app_hash, self.height + 1, txs, sigs).unwrap()
     }
 
     /// Commit of a block finalized over this state.
@@ -611,7 +621,7 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
 
         // The valid part alone is what an honest proposer builds, and is accepted.
         let valid_commitment = commitment_over(1, &case.valid);
-        let prepared = prepare_proposal(&state, 1, &case.valid, 1 << 30).unwrap();
+        let prepared = prepare_proposal(&state, 1, &case.valid, 1 << 30, &NO_SIGS).unwrap();
         assert_eq!(
             prepared.chosen,
             (0..case.valid.len()).collect::<Vec<_>>(),
@@ -619,7 +629,11 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
         );
         assert_eq!(prepared.commitment_tx, valid_commitment, "{name}");
         let honest = block_of(&valid_commitment, &case.valid);
-        assert_eq!(process_proposal(&state, 1, &honest), Ok(()), "{name}");
+        assert_eq!(
+            process_proposal(&state, 1, &honest, &NO_SIGS),
+            Ok(()),
+            "{name}"
+        );
 
         let mut user_txs = case.valid.clone();
         user_txs.insert(case.bad_at, case.bad.clone());
@@ -628,7 +642,7 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
         // caught) or recomputing it over every blob: rejected all the same.
         let all_blobs_commitment = commitment_over(1, &user_txs);
         for commitment in [&valid_commitment, &all_blobs_commitment] {
-            match process_proposal(&state, 1, &block_of(commitment, &user_txs)) {
+            match process_proposal(&state, 1, &block_of(commitment, &user_txs), &NO_SIGS) {
                 Err(ProposalError::Tx { index: i, error }) if i == index => {
                     assert!((case.expect)(&error), "{name}: wrong error {error:?}")
                 }
@@ -637,7 +651,7 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
         }
 
         // An honest proposer given the same candidates leaves the bad tx out.
-        let prepared = prepare_proposal(&state, 1, &user_txs, 1 << 30).unwrap();
+        let prepared = prepare_proposal(&state, 1, &user_txs, 1 << 30, &NO_SIGS).unwrap();
         let picked: Vec<Vec<u8>> = prepared
             .chosen
             .iter()
@@ -697,7 +711,7 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
     let good = commitment_over(1, &valid);
     assert_eq!(good.len(), COMMITMENT_TX_LEN);
     assert_eq!(
-        process_proposal(&state, 1, &block_of(&good, &valid)),
+        process_proposal(&state, 1, &block_of(&good, &valid), &NO_SIGS),
         Ok(())
     );
     let expected = BlockCommitment::decode(&good).unwrap();
@@ -707,7 +721,7 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
         let got = BlockCommitment::decode(bytes).unwrap();
         assert_ne!(got, expected, "{what}");
         assert_eq!(
-            process_proposal(&state, 1, &block_of(bytes, &valid)),
+            process_proposal(&state, 1, &block_of(bytes, &valid), &NO_SIGS),
             Err(ProposalError::CommitmentMismatch { expected, got }),
             "{what}"
         );
@@ -740,7 +754,7 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
 
     // Malformed: truncated, extended, or no namespaces with a non-empty root.
     let malformed = |bytes: &[u8], what: &str| {
-        let got = process_proposal(&state, 1, &block_of(bytes, &valid));
+        let got = process_proposal(&state, 1, &block_of(bytes, &valid), &NO_SIGS);
         assert!(
             matches!(got, Err(ProposalError::MalformedCommitment(_))),
             "{what}: {got:?}"
@@ -760,7 +774,7 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
     // Missing: none at all, a damaged prefix, or not at position 0.
     let missing = |block: &[Vec<u8>], what: &str| {
         assert_eq!(
-            process_proposal(&state, 1, block),
+            process_proposal(&state, 1, block, &NO_SIGS),
             Err(ProposalError::MissingCommitment),
             "{what}"
         );
@@ -785,7 +799,7 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
     // Duplicated at position 1 (after a good one): the copy is a bad user tx.
     let mut twice = block_of(&good, &valid);
     twice.insert(1, good.clone());
-    match process_proposal(&state, 1, &twice) {
+    match process_proposal(&state, 1, &twice, &NO_SIGS) {
         Err(ProposalError::Tx {
             index: 1,
             error: TxError::Invalid(_),
@@ -796,11 +810,11 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
     // An empty block needs the empty commitment, and only that.
     let empty = commitment_over(1, &[]);
     assert_eq!(
-        process_proposal(&state, 1, std::slice::from_ref(&empty)),
+        process_proposal(&state, 1, std::slice::from_ref(&empty), &NO_SIGS),
         Ok(())
     );
     assert!(matches!(
-        process_proposal(&state, 1, std::slice::from_ref(&good)),
+        process_proposal(&state, 1, std::slice::from_ref(&good), &NO_SIGS),
         Err(ProposalError::CommitmentMismatch { .. })
     ));
 }
@@ -861,7 +875,7 @@ fn replays_and_timeouts_across_blocks_are_rejected() {
     let a0 = cast.a0();
     let one = std::slice::from_ref(&a0);
     let block1 = block_of(&commitment_over(1, one), one);
-    assert_eq!(process_proposal(&state, 1, &block1), Ok(()));
+    assert_eq!(process_proposal(&state, 1, &block1, &NO_SIGS), Ok(()));
     let finalized = state.finalize(&block1);
     state.commit(&finalized);
 
@@ -897,7 +911,7 @@ fn replays_and_timeouts_across_blocks_are_rejected() {
         let user = vec![b0.clone(), bad.clone()];
         for commitment in [commitment_over(2, &user[..1]), commitment_over(2, &user)] {
             assert_eq!(
-                process_proposal(&state, 2, &block_of(&commitment, &user)),
+                process_proposal(&state, 2, &block_of(&commitment, &user), &NO_SIGS),
                 Err(ProposalError::Tx {
                     index: 2,
                     error: expected.clone()
@@ -906,7 +920,7 @@ fn replays_and_timeouts_across_blocks_are_rejected() {
         }
         let finalized = state.finalize(&block_of(&commitment_over(2, &user[..1]), &user));
         assert_eq!(finalized.txs[1].result, Err(expected));
-        let prepared = prepare_proposal(&state, 2, &user, 1 << 20).unwrap();
+        let prepared = prepare_proposal(&state, 2, &user, 1 << 20, &NO_SIGS).unwrap();
         assert_eq!(prepared.chosen, vec![0]);
     }
 }
@@ -1168,6 +1182,8 @@ struct Stats {
     bytes_bound: u64,
     budget_bound: u64,
     next_tx_invalid: u64,
+    /// Signature checks node A's cache answered.
+    sig_cache_hits: u64,
 }
 
 const BLOCKS_PER_SEED: u64 = 8;
@@ -1176,6 +1192,11 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
     let mut world = World::new(seed);
     let mut node_a = MemState::genesis(world.params.clone(), &world.genesis);
     let mut node_b = MemState::genesis(world.params.clone(), &world.genesis);
+    // Node A runs like a node: one signature cache for CheckTx (the recheck)
+    // and its blocks, small enough to evict; node B verifies every time. They
+    // must agree on everything.
+    let sigs_a = SignatureCache::new(64);
+    let sigs_b = SignatureCache::disabled();
     let mut mempool = world.mempool();
     // Half the runs keep the whole leftover mempool (stale txs and junk stay
     // candidates); half drop what CometBFT's recheck would.
@@ -1187,9 +1208,10 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         let height = node_a.height + 1;
         let at = format!("seed {seed}, height {height}");
 
-        let prepared = prepare_proposal(&node_a, height, &mempool, world.block_max).unwrap();
+        let prepared =
+            prepare_proposal(&node_a, height, &mempool, world.block_max, &sigs_a).unwrap();
         assert_eq!(
-            prepare_proposal(&node_b, height, &mempool, world.block_max).unwrap(),
+            prepare_proposal(&node_b, height, &mempool, world.block_max, &sigs_b).unwrap(),
             prepared,
             "{at}: prepare is deterministic"
         );
@@ -1211,11 +1233,19 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         );
 
         // Another node accepts it (and so does the proposer).
-        assert_eq!(process_proposal(&node_b, height, &block), Ok(()), "{at}");
-        assert_eq!(process_proposal(&node_a, height, &block), Ok(()), "{at}");
+        assert_eq!(
+            process_proposal(&node_b, height, &block, &sigs_b),
+            Ok(()),
+            "{at}"
+        );
+        assert_eq!(
+            process_proposal(&node_a, height, &block, &sigs_a),
+            Ok(()),
+            "{at}"
+        );
 
-        let fa = node_a.finalize(&block);
-        let fb = node_b.finalize(&block);
+        let fa = node_a.finalize_with(&block, &sigs_a);
+        let fb = node_b.finalize_with(&block, &sigs_b);
         assert_same_finalization(&fa, &fb, &at);
         for (i, outcome) in fa.txs.iter().enumerate() {
             assert!(
@@ -1303,7 +1333,7 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
                     && (proto_len(tx.size) > remaining_bytes
                         || tx.blob_bytes > remaining_budget
                         || !matches!(
-                            execute_tx(&mut StateDelta::new(&node_a), &ctx, tx),
+                            execute_tx(&mut StateDelta::new(&node_a), &ctx, tx, &NO_SIGS),
                             Err(TxError::SequenceReused { .. })
                         ))
             });
@@ -1329,7 +1359,7 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
                 } else if tx.blob_bytes > remaining_budget {
                     stats.budget_bound += 1;
                 } else {
-                    let result = execute_tx(&mut StateDelta::new(&node_a), &ctx, tx);
+                    let result = execute_tx(&mut StateDelta::new(&node_a), &ctx, tx, &NO_SIGS);
                     assert!(
                         result.is_err(),
                         "{at}: prepare left out includable tx {} (sequence {} of {signer})",
@@ -1362,10 +1392,11 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
             // CometBFT's recheck after Commit: the leftover mempool through
             // CheckTx again, in order, over the new state; failures dropped.
             let mut check = CheckState::new();
-            mempool.retain(|tx| check.check_tx(&node_a, height + 1, tx).is_ok());
+            mempool.retain(|tx| check.check_tx(&node_a, height + 1, tx, &sigs_a).is_ok());
         }
         world.top_up(&node_a, &mut mempool);
     }
+    stats.sig_cache_hits += sigs_a.stats().hits;
 }
 
 /// 200 seeds × 8 heights. `QUIRE_BYZANTINE_SEED=n` runs seed n alone;
@@ -1395,6 +1426,7 @@ fn honest_proposals_are_accepted_and_finalized_identically() {
         assert!(stats.next_tx_invalid >= 100, "{stats:?}");
         assert!(stats.budget_bound >= 100, "{stats:?}");
         assert!(stats.bytes_bound >= 100, "{stats:?}");
+        assert!(stats.sig_cache_hits >= 3_000, "{stats:?}");
     }
 }
 
@@ -1470,7 +1502,7 @@ fn prepare_is_fair_to_small_accounts_behind_a_flood() {
     }
     let max = (COMMITMENT_TX_LEN + 20 * f.tx_len + f.tx_len / 2) as u64;
     for candidates in [in_order, shuffled] {
-        let prepared = prepare_proposal(&f.state, 1, &candidates, max).unwrap();
+        let prepared = prepare_proposal(&f.state, 1, &candidates, max, &NO_SIGS).unwrap();
         let picked: Vec<&Vec<u8>> = prepared.chosen.iter().map(|&i| &candidates[i]).collect();
         assert_eq!(picked.len(), 20);
         for (i, account) in f.small.iter().enumerate() {
@@ -1495,7 +1527,7 @@ fn prepare_is_fair_to_small_accounts_behind_a_flood() {
             &picked.into_iter().cloned().collect::<Vec<_>>(),
         );
         assert!(block.iter().map(|t| t.len() as u64).sum::<u64>() <= max);
-        assert_eq!(process_proposal(&f.state, 1, &block), Ok(()));
+        assert_eq!(process_proposal(&f.state, 1, &block, &NO_SIGS), Ok(()));
         let finalized = f.state.finalize(&block);
         assert!(finalized.txs.iter().all(|t| t.result.is_ok()));
     }
@@ -1524,7 +1556,7 @@ fn prepare_fits_cometbft_proto_size_of_a_full_mempool() {
         .collect();
     // What CometBFT would hand over with maxDataBytes = exactly these txs.
     let max_tx_bytes = cometbft_proto_size(&txs);
-    let prepared = prepare_proposal(&state, 1, &txs, max_tx_bytes).unwrap();
+    let prepared = prepare_proposal(&state, 1, &txs, max_tx_bytes, &NO_SIGS).unwrap();
     let chosen: Vec<Vec<u8>> = prepared.chosen.iter().map(|&i| txs[i].clone()).collect();
     let block = block_of(&prepared.commitment_tx, &chosen);
     let raw: u64 = block.iter().map(|t| t.len() as u64).sum();
@@ -1565,7 +1597,7 @@ fn a_relayer_cannot_change_a_tx_hash() {
         assert_ne!(sha256(&malleated), sha256(&a0));
         let user = vec![malleated.clone()];
         let block = block_of(&commitment_over(1, &user), &user);
-        match process_proposal(&state, 1, &block) {
+        match process_proposal(&state, 1, &block, &NO_SIGS) {
             Err(ProposalError::Tx {
                 index: 1,
                 error: TxError::Decode(_),
@@ -1606,7 +1638,7 @@ fn fairness_survives_cometbft_fifo_reaping() {
         size += s;
         reaped.push(tx.clone());
     }
-    let prepared = prepare_proposal(&f.state, 1, &reaped, max).unwrap();
+    let prepared = prepare_proposal(&f.state, 1, &reaped, max, &NO_SIGS).unwrap();
     let picked: Vec<&Vec<u8>> = prepared.chosen.iter().map(|&i| &reaped[i]).collect();
     for (i, account) in f.small.iter().enumerate() {
         assert!(
@@ -1641,7 +1673,7 @@ fn prepare_tries_every_candidate_for_a_sequence() {
     let resubmitted = cast.a0();
     for stale in [expired, underpaid] {
         let candidates = vec![stale, resubmitted.clone()];
-        let prepared = prepare_proposal(&state, 2, &candidates, 1 << 20).unwrap();
+        let prepared = prepare_proposal(&state, 2, &candidates, 1 << 20, &NO_SIGS).unwrap();
         assert_eq!(
             prepared.chosen,
             vec![1],
@@ -1671,7 +1703,7 @@ fn prepare_is_not_stopped_by_a_candidate_it_could_skip() {
     );
     let max = proto_len(COMMITMENT_TX_LEN) + proto_len(a0.len()) + 10;
     let candidates = vec![big, a0.clone()];
-    let prepared = prepare_proposal(&state, 1, &candidates, max).unwrap();
+    let prepared = prepare_proposal(&state, 1, &candidates, max, &NO_SIGS).unwrap();
     let too_big_first = prepared.chosen;
 
     let mut state = state;
@@ -1684,7 +1716,7 @@ fn prepare_is_not_stopped_by_a_candidate_it_could_skip() {
     *stale.last_mut().unwrap() ^= 1; // bad signature on a used sequence
     let a1 = Cast::blob_tx(&cast.alice, 0, 1, "a", b"alice-1");
     let candidates = vec![stale, a1];
-    let prepared = prepare_proposal(&state, 2, &candidates, 1 << 20).unwrap();
+    let prepared = prepare_proposal(&state, 2, &candidates, 1 << 20, &NO_SIGS).unwrap();
     assert_eq!(
         (too_big_first, prepared.chosen),
         (vec![1], vec![1]),

@@ -11,11 +11,16 @@ use quire_app::commitment::COMMITMENT_TX_LEN;
 use quire_app::state::{StateDelta, StateReadExt};
 use quire_app::{
     finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState,
-    Namespace, Params, ProposalError, TxError,
+    Namespace, Params, ProposalError, SignatureCache, TxError,
 };
 use sha2::{Digest, Sha256};
 
 const CHAIN: &str = "quire-test";
+
+/// One signature cache for every test, as one node has one for CheckTx and
+/// the blocks: the tests pass with it as they do without (results never
+/// depend on it).
+static SIGS: SignatureCache = SignatureCache::new(10_000);
 
 impl MemState {
     fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> Self {
@@ -41,7 +46,7 @@ impl MemState {
     /// Finalizes and commits one block; returns the per-tx codes.
     fn commit_block(&mut self, txs: &[Vec<u8>]) -> Vec<u32> {
         let height = self.height + 1;
-        let block = finalize_block(self, &self.app_hash.clone(), height, txs).unwrap();
+        let block = finalize_block(self, &self.app_hash.clone(), height, txs, &SIGS).unwrap();
         self.apply(&block.changes);
         self.app_hash = block.app_hash;
         self.height = height;
@@ -110,7 +115,9 @@ fn blob(rollup: &str, data: &[u8]) -> OutgoingMsg {
 }
 
 fn check(state: &MemState, check: &mut CheckState, tx: &[u8]) -> Result<(), TxError> {
-    check.check_tx(state, state.height + 1, tx).map(|_| ())
+    check
+        .check_tx(state, state.height + 1, tx, &SIGS)
+        .map(|_| ())
 }
 
 #[test]
@@ -340,7 +347,7 @@ fn a_bundle_is_all_or_nothing() {
         100_000,
         &[blob("a", b"first"), blob("b", &[1u8; 1001])],
     );
-    let block = finalize_block(&state, &state.app_hash, 1, &[bundle]).unwrap();
+    let block = finalize_block(&state, &state.app_hash, 1, &[bundle], &SIGS).unwrap();
     assert!(block.blobs.is_empty());
     assert!(matches!(
         block.txs[0].result,
@@ -364,7 +371,8 @@ fn a_bundle_is_all_or_nothing() {
             },
         ],
     );
-    let block = finalize_block(&state, &state.app_hash, 2, std::slice::from_ref(&ok)).unwrap();
+    let block =
+        finalize_block(&state, &state.app_hash, 2, std::slice::from_ref(&ok), &SIGS).unwrap();
     assert_eq!(block.blobs.len(), 2);
     assert_eq!(block.blobs[0].namespace, Namespace::from_rollup_name("a"));
     assert_eq!(block.blobs[1].namespace, Namespace::from_rollup_name("b"));
@@ -386,7 +394,7 @@ fn a_bundle_is_all_or_nothing() {
             },
         ],
     );
-    let block = finalize_block(&state, &state.app_hash, 3, &[too_much]).unwrap();
+    let block = finalize_block(&state, &state.app_hash, 3, &[too_much], &SIGS).unwrap();
     assert!(block.txs[0].result.is_err());
     assert!(block.changes.is_empty());
 }
@@ -421,7 +429,7 @@ fn send_creates_accounts_with_new_numbers() {
 
 /// The block a proposer would build from exactly `txs`: their commitment first.
 fn proposal(state: &MemState, height: u64, txs: &[&Vec<u8>]) -> Vec<Vec<u8>> {
-    let prepared = prepare_proposal(state, height, txs, 1 << 30).unwrap();
+    let prepared = prepare_proposal(state, height, txs, 1 << 30, &SIGS).unwrap();
     let mut block = vec![prepared.commitment_tx];
     block.extend(txs.iter().map(|t| t.to_vec()));
     block
@@ -443,10 +451,15 @@ fn block_blob_budget_is_enforced() {
     let txs: Vec<Vec<u8>> = (0..4)
         .map(|s| tx(&alice, 0, s, 100_000, &[blob("a", &[s as u8; 1000])]))
         .collect();
-    let prepared = prepare_proposal(&state, 1, &txs, 1 << 20).unwrap();
+    let prepared = prepare_proposal(&state, 1, &txs, 1 << 20, &SIGS).unwrap();
     assert_eq!(prepared.chosen, vec![0, 1, 2]);
     let all: Vec<&Vec<u8>> = txs.iter().collect();
-    let (index, error) = tx_error(process_proposal(&state, 1, &proposal(&state, 1, &all)));
+    let (index, error) = tx_error(process_proposal(
+        &state,
+        1,
+        &proposal(&state, 1, &all),
+        &SIGS,
+    ));
     assert_eq!(index, 4, "tx 0 is the commitment");
     assert!(matches!(error, TxError::BlockBlobBudget { .. }));
 }
@@ -472,12 +485,12 @@ fn prepare_orders_by_sequence_takes_turns_and_drops_bad_txs() {
         b_unpaid,
         a0.clone(),
     ];
-    let prepared = prepare_proposal(&state, 1, &candidates, 1 << 20).unwrap();
+    let prepared = prepare_proposal(&state, 1, &candidates, 1 << 20, &SIGS).unwrap();
     let picked: Vec<&Vec<u8>> = prepared.chosen.iter().map(|&i| &candidates[i]).collect();
     assert_eq!(picked, vec![&a0, &b0, &a1, &a2]);
     let mut block = vec![prepared.commitment_tx.clone()];
     block.extend(picked.iter().map(|t| t.to_vec()));
-    process_proposal(&state, 1, &block).unwrap();
+    process_proposal(&state, 1, &block, &SIGS).unwrap();
 }
 
 #[test]
@@ -491,13 +504,13 @@ fn prepare_respects_max_tx_bytes_and_what_it_builds_is_accepted() {
     // Each tx also costs its protobuf framing (tag + 2-byte length here).
     let framed: usize = txs[..3].iter().map(|t| t.len() + 3).sum();
     let limit = (COMMITMENT_TX_LEN + 2 + framed + 2) as u64;
-    let prepared = prepare_proposal(&state, 1, &txs, limit).unwrap();
+    let prepared = prepare_proposal(&state, 1, &txs, limit, &SIGS).unwrap();
     assert_eq!(prepared.chosen, vec![0, 1, 2]);
     let mut block = vec![prepared.commitment_tx.clone()];
     block.extend(prepared.chosen.iter().map(|&i| txs[i].clone()));
     let total: usize = block.iter().map(Vec::len).sum();
     assert!(total as u64 <= limit);
-    process_proposal(&state, 1, &block).unwrap();
+    process_proposal(&state, 1, &block, &SIGS).unwrap();
 }
 
 #[test]
@@ -510,12 +523,14 @@ fn process_rejects_duplicates_and_out_of_sequence() {
         &state,
         1,
         &proposal(&state, 1, &[&a0, &a0]),
+        &SIGS,
     ));
     assert_eq!((index, error), (2, TxError::Duplicate));
     let (index, error) = tx_error(process_proposal(
         &state,
         1,
         &proposal(&state, 1, &[&a1, &a0]),
+        &SIGS,
     ));
     assert_eq!(index, 1);
     assert!(matches!(error, TxError::SequenceGap { .. }));
@@ -528,21 +543,21 @@ fn process_requires_the_right_commitment_first() {
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 200, &[blob("b", b"a1")]);
     let good = proposal(&state, 1, &[&a0, &a1]);
-    process_proposal(&state, 1, &good).unwrap();
+    process_proposal(&state, 1, &good, &SIGS).unwrap();
 
     // No commitment at all, or not first.
     let no_commitment = vec![a0.clone(), a1.clone()];
     assert_eq!(
-        process_proposal(&state, 1, &no_commitment),
+        process_proposal(&state, 1, &no_commitment, &SIGS),
         Err(ProposalError::MissingCommitment)
     );
     assert_eq!(
-        process_proposal(&state, 1, &Vec::<Vec<u8>>::new()),
+        process_proposal(&state, 1, &Vec::<Vec<u8>>::new(), &SIGS),
         Err(ProposalError::MissingCommitment)
     );
     let late = vec![a0.clone(), good[0].clone(), a1.clone()];
     assert_eq!(
-        process_proposal(&state, 1, &late),
+        process_proposal(&state, 1, &late, &SIGS),
         Err(ProposalError::MissingCommitment)
     );
 
@@ -551,19 +566,19 @@ fn process_requires_the_right_commitment_first() {
     let mut wrong = vec![other[0].clone()];
     wrong.extend([a0.clone(), a1.clone()]);
     assert!(matches!(
-        process_proposal(&state, 1, &wrong),
+        process_proposal(&state, 1, &wrong, &SIGS),
         Err(ProposalError::CommitmentMismatch { .. })
     ));
     let mut other_height = proposal(&state, 2, &[&a0, &a1]);
     other_height.truncate(3);
     assert!(matches!(
-        process_proposal(&state, 1, &other_height),
+        process_proposal(&state, 1, &other_height, &SIGS),
         Err(ProposalError::CommitmentMismatch { .. })
     ));
     let mut truncated = good.clone();
     truncated[0].pop();
     assert!(matches!(
-        process_proposal(&state, 1, &truncated),
+        process_proposal(&state, 1, &truncated, &SIGS),
         Err(ProposalError::MalformedCommitment(_))
     ));
 
@@ -582,7 +597,7 @@ fn finalize_indexes_blobs_after_the_commitment_and_proves_it_in_the_data_hash() 
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 300, &[blob("b", b"b1"), blob("a", b"a1")]);
     let block = proposal(&state, 1, &[&a0, &a1]);
-    let finalized = finalize_block(&state, &state.app_hash, 1, &block).unwrap();
+    let finalized = finalize_block(&state, &state.app_hash, 1, &block, &SIGS).unwrap();
     assert_eq!(finalized.txs.len(), 2);
     assert!(finalized.txs.iter().all(|t| t.result.is_ok()));
     let positions: Vec<(u32, u32)> = finalized

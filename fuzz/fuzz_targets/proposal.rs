@@ -12,11 +12,14 @@
 //!   ProcessProposal ("an honest proposal is always accepted");
 //! - bits 2-3: PrepareProposal's `max_tx_bytes` (unlimited, 4000, 2000, 600);
 //! - bits 4-7: the block height, 1 + (value % 3) (timeouts take effect).
+//!
+//! Every check also runs through a signature cache (cold, then warm) and must
+//! decide exactly as without one.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use quire_app::commitment::{is_commitment_tx, NamespaceTree, COMMITMENT_TX_LEN};
-use quire_app::{finalize_block, prepare_proposal, process_proposal};
+use quire_app::{finalize_block, prepare_proposal, process_proposal, SignatureCache};
 use quire_fuzz::{split_chunks, MemState};
 use std::sync::OnceLock;
 
@@ -39,8 +42,14 @@ fuzz_target!(|data: &[u8]| {
             let placeholder = NamespaceTree::build(height, &[]).commitment().encode();
             let mut block: Vec<&[u8]> = vec![&placeholder];
             block.extend_from_slice(&chunks);
-            let finalized =
-                finalize_block(state, &state.app_hash, height, &block).expect("in-memory state");
+            let finalized = finalize_block(
+                state,
+                &state.app_hash,
+                height,
+                &block,
+                &SignatureCache::disabled(),
+            )
+            .expect("in-memory state");
             let commitment = NamespaceTree::build(height, &finalized.blobs)
                 .commitment()
                 .encode();
@@ -49,8 +58,21 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => {
             let max_tx_bytes = MAX_TX_BYTES[usize::from(mode >> 2) & 3];
-            let proposal =
-                prepare_proposal(state, height, &chunks, max_tx_bytes).expect("in-memory state");
+            let sigs = SignatureCache::new(64);
+            let proposal = prepare_proposal(state, height, &chunks, max_tx_bytes, &sigs)
+                .expect("in-memory state");
+            assert_eq!(
+                prepare_proposal(
+                    state,
+                    height,
+                    &chunks,
+                    max_tx_bytes,
+                    &SignatureCache::disabled()
+                )
+                .expect("in-memory state"),
+                proposal,
+                "PrepareProposal depends on the signature cache"
+            );
             let mut seen = std::collections::BTreeSet::new();
             for &index in &proposal.chosen {
                 assert!(index < chunks.len(), "chosen index out of range");
@@ -63,7 +85,7 @@ fuzz_target!(|data: &[u8]| {
                 total <= max_tx_bytes.max(COMMITMENT_TX_LEN as u64),
                 "proposal of {total} bytes exceeds max_tx_bytes {max_tx_bytes}"
             );
-            if let Err(e) = process_proposal(state, height, &block) {
+            if let Err(e) = process_proposal(state, height, &block, &sigs) {
                 panic!("ProcessProposal rejected PrepareProposal's own proposal: {e}");
             }
             check_block(state, height, &block);
@@ -72,20 +94,36 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// ProcessProposal and FinalizeBlock on `block`; if the first accepts, the
-/// second must apply every transaction.
+/// second must apply every transaction. Without a signature cache, with a
+/// cold one and with a warm one, the decisions are the same.
 fn check_block(state: &MemState, height: u64, block: &[&[u8]]) {
-    let verdict = process_proposal(state, height, block);
-    let finalized = finalize_block(state, &state.app_hash, height, block).expect("in-memory state");
+    let sigs = SignatureCache::new(64);
+    let verdict = process_proposal(state, height, block, &SignatureCache::disabled());
+    assert_eq!(
+        process_proposal(state, height, block, &sigs),
+        verdict,
+        "ProcessProposal depends on the signature cache"
+    );
+    let finalized = finalize_block(
+        state,
+        &state.app_hash,
+        height,
+        block,
+        &SignatureCache::disabled(),
+    )
+    .expect("in-memory state");
     let has_commitment = block.first().is_some_and(|tx| is_commitment_tx(tx));
     assert_eq!(
         finalized.txs.len(),
         block.len() - usize::from(has_commitment),
         "one outcome per user tx"
     );
-    let again = finalize_block(state, &state.app_hash, height, block).expect("in-memory state");
+    let again =
+        finalize_block(state, &state.app_hash, height, block, &sigs).expect("in-memory state");
     assert_eq!(
-        finalized.app_hash, again.app_hash,
-        "FinalizeBlock is not deterministic"
+        (&finalized.app_hash, &finalized.txs),
+        (&again.app_hash, &again.txs),
+        "FinalizeBlock is not deterministic, or depends on the signature cache"
     );
     if verdict.is_ok() {
         let commitment = finalized

@@ -7,12 +7,16 @@
 //!   sequence has moved on), with `SequenceReused`;
 //! - a transaction CheckTx accepted for block 1 is chosen by PrepareProposal
 //!   for block 1, that proposal passes ProcessProposal, and FinalizeBlock
-//!   applies the transaction successfully.
+//!   applies the transaction successfully;
+//! - the signature cache changes nothing: decoding and signature checks give
+//!   the same results with and without it, and the CheckTx / proposal / block
+//!   path above runs through one cache (warm after CheckTx), as on a node.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, Msg, TxError,
+    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, Msg, SignatureCache,
+    TxError,
 };
 use quire_fuzz::{params, MemState};
 use std::sync::OnceLock;
@@ -23,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let state = STATE.get_or_init(MemState::genesis);
     let max_tx_bytes = params().max_tx_bytes;
 
+    let sigs = SignatureCache::new(16);
     let decoded = DecodedTx::decode(data, max_tx_bytes);
     let _ = DecodedTx::decode(data, u64::MAX);
     if let Ok(tx) = &decoded {
@@ -37,17 +42,33 @@ fuzz_target!(|data: &[u8]| {
             })
             .sum();
         assert_eq!(tx.blob_bytes, blob_bytes);
-        for account_number in 0..3 {
-            let _ = tx.verify_signature(quire_fuzz::CHAIN, account_number);
+        let plain: Vec<_> = (0..3)
+            .map(|account_number| tx.verify_signature(quire_fuzz::CHAIN, account_number))
+            .collect();
+        // Cold, warm, and decoded again with the cache warm (the public key
+        // then stays compressed until a verification misses).
+        for _ in 0..2 {
+            for (account_number, plain) in (0..3).zip(&plain) {
+                let cached = tx.verify_signature_cached(quire_fuzz::CHAIN, account_number, &sigs);
+                assert_eq!(&cached, plain, "the signature check depends on the cache");
+            }
         }
+        let again = DecodedTx::decode_cached(data, max_tx_bytes, &sigs)
+            .expect("decoding depends on the signature cache");
+        assert_eq!((again.hash, again.signer), (tx.hash, tx.signer));
+        for (account_number, plain) in (0..3).zip(&plain) {
+            let cached = again.verify_signature_cached(quire_fuzz::CHAIN, account_number, &sigs);
+            assert_eq!(&cached, plain, "the signature check depends on the cache");
+        }
+        sigs.clear();
     }
 
     let mut check = CheckState::new();
-    let first = check.check_tx(state, 1, data);
+    let first = check.check_tx(state, 1, data, &sigs);
     if decoded.is_err() {
         assert!(first.is_err(), "CheckTx accepted a tx that does not decode");
     }
-    let second = check.check_tx(state, 1, data);
+    let second = check.check_tx(state, 1, data, &sigs);
     let Ok((tx, receipt)) = first else { return };
     assert!(
         matches!(second, Err(TxError::SequenceReused { .. })),
@@ -56,15 +77,16 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(receipt.signer, tx.signer);
 
     // What CheckTx admits for block 1, block 1 can carry.
-    let proposal = prepare_proposal(state, 1, &[data], u64::MAX).expect("in-memory state");
+    let proposal = prepare_proposal(state, 1, &[data], u64::MAX, &sigs).expect("in-memory state");
     assert_eq!(
         proposal.chosen,
         vec![0],
         "PrepareProposal dropped a tx CheckTx accepted"
     );
     let block = [proposal.commitment_tx.as_slice(), data];
-    process_proposal(state, 1, &block).expect("an honest proposal is accepted");
-    let finalized = finalize_block(state, &state.app_hash, 1, &block).expect("in-memory state");
+    process_proposal(state, 1, &block, &sigs).expect("an honest proposal is accepted");
+    let finalized =
+        finalize_block(state, &state.app_hash, 1, &block, &sigs).expect("in-memory state");
     assert_eq!(finalized.txs.len(), 1);
     let outcome = finalized.txs[0]
         .result

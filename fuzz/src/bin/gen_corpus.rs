@@ -4,7 +4,7 @@
 //! rewrites the same files.
 
 use quire_app::commitment::{NamespaceTree, COMMITMENT_TX_PREFIX};
-use quire_app::{finalize_block, Address, Namespace};
+use quire_app::{finalize_block, Address, Namespace, SignatureCache};
 use quire_fuzz::*;
 use quire_proto::sequencer::v1 as pb;
 use std::path::Path;
@@ -44,12 +44,13 @@ fn self_check(txs: &[(&str, Vec<u8>)]) {
     ] {
         let tx = &txs.iter().find(|(n, _)| *n == name).unwrap().1;
         let mut check = quire_app::CheckState::new();
-        if let Err(e) = check.check_tx(&state, 1, tx) {
+        if let Err(e) = check.check_tx(&state, 1, tx, &SignatureCache::disabled()) {
             panic!("seed tx {name} refused: {e}");
         }
     }
     let block = with_commitment(1, &[txs[0].1.clone(), txs[1].1.clone()]);
-    quire_app::process_proposal(&state, 1, &block).expect("valid block seed accepted");
+    quire_app::process_proposal(&state, 1, &block, &SignatureCache::disabled())
+        .expect("valid block seed accepted");
     let genesis = genesis_json();
     for name in [
         "present",
@@ -156,7 +157,14 @@ fn with_commitment(height: u64, user_txs: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let state = MemState::genesis();
     let mut block = vec![NamespaceTree::build(height, &[]).commitment().encode()];
     block.extend(user_txs.iter().cloned());
-    let finalized = finalize_block(&state, &state.app_hash, height, &block).unwrap();
+    let finalized = finalize_block(
+        &state,
+        &state.app_hash,
+        height,
+        &block,
+        &SignatureCache::disabled(),
+    )
+    .unwrap();
     block[0] = NamespaceTree::build(height, &finalized.blobs)
         .commitment()
         .encode();
