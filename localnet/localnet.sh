@@ -3,6 +3,7 @@
 # 127.0.0.1, for development and fault tests. See docs/localnet.md.
 #
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
+#                       [--app quire|kvstore] [--accounts-file FILE]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -13,6 +14,10 @@
 # Ports of node i (P = --base-port): P+10i P2P, P+10i+1 RPC, P+10i+2 ABCI,
 # P+10i+3 Prometheus, P+10i+4 gRPC read API, P+10i+5 HTTP read API.
 # Everything binds 127.0.0.1.
+#
+# --app kvstore runs CometBFT's built-in kvstore app instead of quired (the
+# benchmark baseline: same CometBFT, config and genesis, no quired).
+# --accounts-file funds more accounts at genesis: one "ADDRESS:AMOUNT" a line.
 #
 # Environment: QUIRED_BIN (use this quired binary, skip the build),
 # LOCALNET_WAIT_SECS (how long up/start/restart wait for blocks, default 120),
@@ -41,7 +46,7 @@ note() {
 }
 
 usage() {
-  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_uint() {
@@ -96,6 +101,7 @@ load_env() {
   CHAIN_ID="$QUIRE_CHAIN_ID"
   QUIRED="$QUIRE_QUIRED_BIN"
   COMETBFT="$QUIRE_COMETBFT_BIN"
+  APP="${QUIRE_APP:-quire}"
 }
 
 check_node_index() {
@@ -152,7 +158,16 @@ wait_for_abci() { # wait_for_abci I
   done
 }
 
+# The processes node I runs: quired and cometbft, or cometbft alone for kvstore.
+node_kinds() {
+  if [ "$APP" = kvstore ]; then echo cometbft; else echo quired cometbft; fi
+}
+
 start_node() { # start_node I
+  if [ "$APP" = kvstore ]; then
+    start_process "$1" cometbft
+    return
+  fi
   start_process "$1" quired
   wait_for_abci "$1" || {
     note "node$1 quired is not listening on 127.0.0.1:$(abci_port "$1")"
@@ -243,7 +258,7 @@ wait_for_blocks() { # wait_for_blocks I...
     done
     [ "$pending" = 1 ] || return 0
     for i in "$@"; do
-      for kind in quired cometbft; do
+      for kind in $(node_kinds); do
         if ! live_pid "$i" "$kind" >/dev/null; then
           note "node$i $kind exited"
           return 1
@@ -276,14 +291,15 @@ fail_and_stop() { # fail_and_stop MESSAGE I...
 # Keys and sections are those of CometBFT v0.38's config.toml; docs/localnet.md
 # says why each non-default value is set.
 write_cometbft_config() { # write_cometbft_config I PERSISTENT_PEERS
-  local i="$1" peers="$2" version
+  local i="$1" peers="$2" version proxy_app="tcp://127.0.0.1:$(abci_port "$1")"
   version="$(tr -d '[:space:]v' <"$ROOT/localnet/COMETBFT_VERSION")"
+  [ "$APP" = kvstore ] && proxy_app=kvstore
   cat >"$(node_home "$i" cometbft)/config/config.toml" <<EOF
 # CometBFT config for Quire localnet node$i, written by localnet/localnet.sh.
 # Non-default values are explained in docs/localnet.md.
 version = "$version"
 
-proxy_app = "tcp://127.0.0.1:$(abci_port "$i")"
+proxy_app = "$proxy_app"
 moniker = "node$i"
 db_backend = "goleveldb"
 db_dir = "data"
@@ -434,13 +450,14 @@ write_env() {
     printf 'QUIRE_BASE_PORT=%q\n' "$BASE_PORT"
     printf 'QUIRE_QUIRED_BIN=%q\n' "$QUIRED"
     printf 'QUIRE_COMETBFT_BIN=%q\n' "$COMETBFT"
+    printf 'QUIRE_APP=%q\n' "$APP"
   } >"$DIR/localnet.env"
 }
 
 print_summary() {
   local i name
   echo
-  echo "Quire localnet is up: chain id $CHAIN_ID, $NODES validators"
+  echo "Quire localnet is up: chain id $CHAIN_ID, $NODES validators, app $APP"
   for ((i = 0; i < NODES; i++)); do
     echo "  node$i  rpc http://127.0.0.1:$(rpc_port "$i")  p2p 127.0.0.1:$(p2p_port "$i")  abci tcp://127.0.0.1:$(abci_port "$i")  metrics http://127.0.0.1:$(prom_port "$i")/metrics"
     echo "         read API: grpc http://127.0.0.1:$(grpc_port "$i")  http http://127.0.0.1:$(http_port "$i")"
@@ -477,8 +494,8 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 }
 
 cmd_up() {
-  local release=0 i name v peers j
-  NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet
+  local release=0 i name v peers j accounts_file="" line
+  NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
       --nodes) [ $# -ge 2 ] || die "--nodes needs a value"; NODES="$2"; shift 2 ;;
@@ -486,6 +503,8 @@ cmd_up() {
       --base-port) [ $# -ge 2 ] || die "--base-port needs a value"; BASE_PORT="$2"; shift 2 ;;
       --chain-id) [ $# -ge 2 ] || die "--chain-id needs a value"; CHAIN_ID="$2"; shift 2 ;;
       --release) release=1; shift ;;
+      --app) [ $# -ge 2 ] || die "--app needs a value"; APP="$2"; shift 2 ;;
+      --accounts-file) [ $# -ge 2 ] || die "--accounts-file needs a value"; accounts_file="$2"; shift 2 ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
@@ -498,6 +517,13 @@ cmd_up() {
   fi
   [ $((BASE_PORT + 10 * (NODES - 1) + 5)) -le 65535 ] || die "--base-port $BASE_PORT: node$((NODES - 1))'s ports would exceed 65535"
   is_uint "$WAIT_SECS" || die "LOCALNET_WAIT_SECS=$WAIT_SECS: expected a number of seconds"
+  case "$APP" in
+    quire | kvstore) ;;
+    *) die "--app $APP: expected quire or kvstore" ;;
+  esac
+  if [ -n "$accounts_file" ]; then
+    [ -r "$accounts_file" ] || die "--accounts-file $accounts_file: cannot read it"
+  fi
   DIR="$(abspath "$DIR")"
 
   # Refuse to touch a running network, or a directory that is not a localnet.
@@ -558,6 +584,13 @@ cmd_up() {
       die "quired keys add $name failed: see $setup_log"
     genesis_args+=(--account "${ADDRESSES[$name]}:$ACCOUNT_BALANCE")
   done
+  if [ -n "$accounts_file" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      line="${line%%#*}"
+      line="${line//[[:space:]]/}"
+      [ -n "$line" ] && genesis_args+=(--account "$line")
+    done <"$accounts_file"
+  fi
   for ((i = 0; i < NODES; i++)); do
     v="$("$COMETBFT" show-validator --home "$(node_home "$i" cometbft)" | json_field value || true)"
     [ -n "$v" ] || die "cannot read node$i's validator key with cometbft show-validator"
