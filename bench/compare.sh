@@ -12,7 +12,7 @@
 #   --quick       3 s warmup + 8 s measured per scenario instead of 5 + 20
 #
 # Environment: BENCH_WARMUP, BENCH_DURATION (seconds), BENCH_ACCOUNTS (load
-# accounts, default 64), BENCH_BASE_PORT (default 29000; nodes use 10 ports
+# accounts, default 256), BENCH_BASE_PORT (default 29000; nodes use 10 ports
 # each from there, all on 127.0.0.1).
 set -euo pipefail
 
@@ -21,7 +21,7 @@ OUT="$ROOT/docs/bench"
 ONLY="."
 WARMUP="${BENCH_WARMUP:-5}"
 DURATION="${BENCH_DURATION:-20}"
-ACCOUNTS="${BENCH_ACCOUNTS:-64}"
+ACCOUNTS="${BENCH_ACCOUNTS:-256}"
 BASE_PORT="${BENCH_BASE_PORT:-29000}"
 COMMAND_LINE="bench/compare.sh $*"
 
@@ -129,5 +129,6 @@ done
   --context "date=$(date -u +%Y-%m-%dT%H:%MZ)" \
   --context "command=\`$COMMAND_LINE\` (warmup ${WARMUP} s, measured ${DURATION} s, ${ACCOUNTS} load accounts)" \
   --context "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  --context "CometBFT=$(tr -d '[:space:]' <"$ROOT/localnet/COMETBFT_VERSION") (localnet/localnet.sh config), quired release build"
+  --context "CometBFT=$(tr -d '[:space:]' <"$ROOT/localnet/COMETBFT_VERSION") (localnet/localnet.sh config), quired release build" \
+  --context "load=${ACCOUNTS} accounts sending in sequence order, at most 32 MiB sent but not yet committed, txs sent as GET /broadcast_tx_sync?tx=0x… to every validator's RPC"
 echo "bench: report in $OUT/report.md" >&2

@@ -22,6 +22,9 @@
 # Environment: QUIRED_BIN (use this quired binary, skip the build),
 # LOCALNET_WAIT_SECS (how long up/start/restart wait for blocks, default 120),
 # QUIRE_BIN_DIR (where install-cometbft.sh puts cometbft, default <repo>/.bin).
+# Tuning (see docs/localnet.md for the defaults and why): LOCALNET_BLOCK_MAX_BYTES,
+# LOCALNET_TIMEOUT_PROPOSE, LOCALNET_TIMEOUT_COMMIT, LOCALNET_MEMPOOL_MAX_TXS_BYTES,
+# LOCALNET_TX_INDEXER.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +36,11 @@ ACCOUNT_BALANCE=1000000000000000
 # Must equal quire_app::Params::default().max_tx_bytes: CometBFT drops larger
 # txs from the mempool before the app sees them.
 MAX_TX_BYTES=2621440
+BLOCK_MAX_BYTES="${LOCALNET_BLOCK_MAX_BYTES:-22020096}"
+TIMEOUT_PROPOSE="${LOCALNET_TIMEOUT_PROPOSE:-3s}"
+TIMEOUT_COMMIT="${LOCALNET_TIMEOUT_COMMIT:-500ms}"
+MEMPOOL_MAX_TXS_BYTES="${LOCALNET_MEMPOOL_MAX_TXS_BYTES:-1073741824}"
+TX_INDEXER="${LOCALNET_TX_INDEXER:-kv}"
 
 # ---------------------------------------------------------------- helpers ---
 
@@ -46,7 +54,7 @@ note() {
 }
 
 usage() {
-  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_uint() {
@@ -333,7 +341,8 @@ timeout_broadcast_tx_commit = "30s"
 max_request_batch_size = 10
 # A max-size tx (2.5 MiB) is ~3.5 MB as base64 in a JSON-RPC body.
 max_body_bytes = 10485760
-max_header_bytes = 1048576
+# Room for a max-size tx (2.5 MiB) hex-encoded in a GET broadcast_tx_sync URL.
+max_header_bytes = 8388608
 tls_cert_file = ""
 tls_key_file = ""
 pprof_laddr = ""
@@ -371,7 +380,7 @@ recheck_timeout = "1s"
 broadcast = true
 wal_dir = ""
 size = 10000
-max_txs_bytes = 1073741824
+max_txs_bytes = $MEMPOOL_MAX_TXS_BYTES
 cache_size = 10000
 keep-invalid-txs-in-cache = false
 max_tx_bytes = $MAX_TX_BYTES
@@ -396,14 +405,14 @@ version = "v0"
 
 [consensus]
 wal_file = "data/cs.wal/wal"
-timeout_propose = "3s"
+timeout_propose = "$TIMEOUT_PROPOSE"
 timeout_propose_delta = "500ms"
 timeout_prevote = "1s"
 timeout_prevote_delta = "500ms"
 timeout_precommit = "1s"
 timeout_precommit_delta = "500ms"
 # Short block interval for tests.
-timeout_commit = "500ms"
+timeout_commit = "$TIMEOUT_COMMIT"
 double_sign_check_height = 0
 skip_timeout_commit = false
 create_empty_blocks = true
@@ -416,7 +425,7 @@ block_time_tolerance = "1m0s"
 discard_abci_responses = false
 
 [tx_index]
-indexer = "kv"
+indexer = "$TX_INDEXER"
 psql-conn = ""
 
 [instrumentation]
@@ -578,7 +587,7 @@ cmd_up() {
   done
 
   declare -gA ADDRESSES=()
-  local genesis_args=(--chain-id "$CHAIN_ID" --out "$DIR/genesis.json")
+  local genesis_args=(--chain-id "$CHAIN_ID" --out "$DIR/genesis.json" --block-max-bytes "$BLOCK_MAX_BYTES")
   for name in "${ACCOUNTS[@]}"; do
     ADDRESSES[$name]="$("$QUIRED" keys add "$name" --home "$DIR/client" 2>>"$setup_log")" ||
       die "quired keys add $name failed: see $setup_log"

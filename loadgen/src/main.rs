@@ -12,6 +12,7 @@ mod procstat;
 mod report;
 mod run;
 mod stats;
+mod uri;
 mod workload;
 
 use clap::{Parser, Subcommand};

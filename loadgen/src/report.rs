@@ -370,6 +370,7 @@ mod tests {
             tx_size: blob + 230,
             accounts: 4,
             rate: 0,
+            submit: crate::run::Submit::Uri,
             warmup_secs: 1,
             duration_secs: 2,
             started_unix: 0,

@@ -4,6 +4,7 @@
 
 use crate::procstat::{ProcessUsage, UsageMeter, Watched};
 use crate::stats::{series, Percentiles, Second};
+use crate::uri::UriClient;
 use crate::workload::{self, App, ChainInfo, PreparedTx, Shape, TxKey};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -64,8 +65,17 @@ pub struct RunArgs {
     /// Target tx/s over all accounts; 0 = as fast as the nodes take them.
     #[arg(long, default_value_t = 0)]
     pub rate: u64,
+    /// Most tx bytes sent but not yet seen committed, MiB: the load keeps
+    /// this much work queued at the nodes, a few blocks' worth. Without a
+    /// bound the senders outrun the chain, the mempools grow without limit,
+    /// and ingesting what cannot be committed starves consensus of CPU.
+    #[arg(long, default_value_t = 32)]
+    pub max_uncommitted_mib: usize,
+    /// How txs are sent to CometBFT's RPC.
+    #[arg(long, value_enum, default_value_t = Submit::Uri)]
+    pub submit: Submit,
     /// Most txs to pre-build.
-    #[arg(long, default_value_t = 250_000)]
+    #[arg(long, default_value_t = 200_000)]
     pub max_txs: usize,
     /// Most MiB of txs to pre-build.
     #[arg(long, default_value_t = 1536)]
@@ -76,6 +86,70 @@ pub struct RunArgs {
     /// Where to write the result (JSON).
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// How txs are sent to CometBFT's RPC: both call `broadcast_tx_sync`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Submit {
+    /// `GET /broadcast_tx_sync?tx=0x<hex>`: CometBFT hex-decodes the query
+    /// parameter; no JSON to parse.
+    Uri,
+    /// JSON-RPC `POST` with the tx in base64 (what tendermint-rpc sends):
+    /// CometBFT's JSON-RPC server scans the body with Go's encoding/json
+    /// several times, ~5× the CPU of `uri` per byte.
+    Jsonrpc,
+}
+
+/// Sends one account's txs to one node.
+struct Sender {
+    node: NodeClient,
+    uri: UriClient,
+    submit: Submit,
+}
+
+/// CometBFT's answer to a broadcast.
+enum Broadcast {
+    Accepted,
+    Refused(u32, String),
+    Failed(String),
+}
+
+impl Sender {
+    async fn broadcast(&mut self, tx: &[u8]) -> Broadcast {
+        match self.submit {
+            Submit::Jsonrpc => match self.node.broadcast(tx.to_vec()).await {
+                Ok(result) if result.accepted() => Broadcast::Accepted,
+                Ok(result) => Broadcast::Refused(result.code, result.log),
+                Err(e) => Broadcast::Failed(e.to_string()),
+            },
+            Submit::Uri => {
+                let body = match self.uri.broadcast_tx_sync(tx).await {
+                    Ok(body) => body,
+                    Err(e) => return Broadcast::Failed(e),
+                };
+                let answer: serde_json::Value = match serde_json::from_slice(&body) {
+                    Ok(answer) => answer,
+                    Err(e) => return Broadcast::Failed(format!("not JSON ({e})")),
+                };
+                if let Some(error) = answer.get("error") {
+                    // e.g. {"code":-32603,"message":"Internal error","data":"mempool is full: ..."}
+                    return Broadcast::Failed(error.to_string());
+                }
+                let result = &answer["result"];
+                match result["code"].as_u64() {
+                    Some(0) => Broadcast::Accepted,
+                    Some(code) => Broadcast::Refused(
+                        code as u32,
+                        result["log"].as_str().unwrap_or_default().to_string(),
+                    ),
+                    None => Broadcast::Failed(format!("unexpected answer {answer}")),
+                }
+            }
+        }
+    }
 }
 
 /// Block statistics of a run.
@@ -125,6 +199,9 @@ pub struct RunResult {
     pub accounts: usize,
     /// Target rate (0 = as fast as possible).
     pub rate: u64,
+    /// How txs were sent.
+    #[serde(default = "default_submit")]
+    pub submit: Submit,
     /// Warmup seconds.
     pub warmup_secs: u64,
     /// Measured seconds.
@@ -203,6 +280,8 @@ struct Shared {
     mempool_full: AtomicU64,
     last_height: AtomicU64,
     stop: AtomicBool,
+    /// Permits for txs sent but not yet committed (see `max_uncommitted_mib`).
+    uncommitted: Arc<tokio::sync::Semaphore>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -284,6 +363,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunResult> {
         mempool_full: AtomicU64::new(0),
         last_height: AtomicU64::new(height),
         stop: AtomicBool::new(false),
+        uncommitted: Arc::new(tokio::sync::Semaphore::new(0)),
     });
     let signers: HashMap<String, u32> = workload::derive_accounts(args.seed, args.accounts)?
         .iter()
@@ -312,14 +392,23 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunResult> {
             interval: Duration::from_secs_f64(1.0 / args.rate as f64),
         })
     });
+    let window_txs = (args.max_uncommitted_mib * 1024 * 1024 / tx_size.max(1)).max(1);
+    let window_permits = shared.uncommitted.clone();
+    window_permits.add_permits(window_txs);
     let mut senders = Vec::new();
     for (index, txs) in prepared.into_iter().enumerate() {
-        let node = nodes[index % nodes.len()].clone();
+        let node = &args.rpc[index % nodes.len()];
+        let node = Sender {
+            node: nodes[index % nodes.len()].clone(),
+            uri: UriClient::new(node, Duration::from_secs(30)).map_err(anyhow::Error::msg)?,
+            submit: args.submit,
+        };
         senders.push(tokio::spawn(send_account(
             shared.clone(),
             node,
             txs,
             limiter.clone(),
+            window_permits.clone(),
         )));
     }
 
@@ -533,13 +622,19 @@ impl RateLimiter {
 /// was accepted. A refusal ends the account (its later sequences would gap).
 async fn send_account(
     shared: Arc<Shared>,
-    node: NodeClient,
+    mut node: Sender,
     txs: Vec<PreparedTx>,
     limiter: Option<Arc<RateLimiter>>,
+    window: Arc<tokio::sync::Semaphore>,
 ) {
     for tx in txs {
         if let Some(limiter) = &limiter {
             limiter.wait().await;
+        }
+        // Given back when the watcher sees the tx committed.
+        match window.acquire().await {
+            Ok(permit) => permit.forget(),
+            Err(_) => return,
         }
         let mut failures = 0;
         loop {
@@ -557,22 +652,22 @@ async fn send_account(
                 },
             );
             shared.submitted.fetch_add(1, Ordering::Relaxed);
-            match node.broadcast(tx.bytes.clone()).await {
-                Ok(result) if result.accepted() => {
+            match node.broadcast(&tx.bytes).await {
+                Broadcast::Accepted => {
                     shared.accepted.fetch_add(1, Ordering::Relaxed);
                     if shared.in_window(submitted) {
                         lock(&shared.check_tx_ms).push(millis(submitted.elapsed()));
                     }
                     break;
                 }
-                Ok(result) => {
+                Broadcast::Refused(code, log) => {
                     lock(&shared.in_flight).remove(&tx.key);
-                    let log: String = result.log.chars().take(80).collect();
-                    shared.reject(format!("code {}: {log}", result.code));
+                    shared.uncommitted.add_permits(1);
+                    let log: String = log.chars().take(80).collect();
+                    shared.reject(format!("code {code}: {log}"));
                     return;
                 }
-                Err(e) => {
-                    let text = e.to_string();
+                Broadcast::Failed(text) => {
                     if text.contains("mempool is full") {
                         shared.mempool_full.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -586,6 +681,7 @@ async fn send_account(
                     failures += 1;
                     if failures >= 3 {
                         lock(&shared.in_flight).remove(&tx.key);
+                        shared.uncommitted.add_permits(1);
                         let text: String = text.chars().take(80).collect();
                         shared.reject(format!("rpc: {text}"));
                         return;
@@ -595,6 +691,10 @@ async fn send_account(
             }
         }
     }
+}
+
+fn default_submit() -> Submit {
+    Submit::Jsonrpc
 }
 
 fn millis(d: Duration) -> f64 {
@@ -649,6 +749,7 @@ async fn watch_blocks(
                     };
                     ours += 1;
                     bytes += sent.bytes;
+                    shared.uncommitted.add_permits(1);
                     committed.push(Committed {
                         second: at.duration_since(shared.start).as_secs(),
                         in_window: shared.in_window(at),
@@ -774,6 +875,7 @@ fn summarise(
         tx_size,
         accounts: args.accounts,
         rate: args.rate,
+        submit: args.submit,
         warmup_secs: args.warmup,
         duration_secs: args.duration,
         started_unix,

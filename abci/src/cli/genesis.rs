@@ -38,6 +38,10 @@ pub struct CreateArgs {
     /// JSON file with the chain parameters (default: quire_app's defaults).
     #[arg(long, value_name = "FILE")]
     params: Option<PathBuf>,
+    /// Largest block in bytes, `consensus_params.block.max_bytes` (default:
+    /// CometBFT's 22020096). Must hold a max-size tx.
+    #[arg(long, value_name = "BYTES")]
+    block_max_bytes: Option<i64>,
     /// Genesis time, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     genesis_time: Option<String>,
@@ -130,9 +134,8 @@ fn flag_for(field: &str) -> &'static str {
     match field {
         f if f.starts_with("validators") => "the --validator flags, in the order given",
         f if f.starts_with("app_state.accounts") => "the --account flags, in the order given",
-        f if f.starts_with("app_state.params") || f == "consensus_params.block.max_bytes" => {
-            "the --params file"
-        }
+        f if f.starts_with("app_state.params") => "the --params file",
+        "consensus_params.block.max_bytes" => "--block-max-bytes and the --params file",
         "chain_id" => "the --chain-id flag",
         "genesis_time" => "the --genesis-time flag",
         _ => "the flags",
@@ -188,7 +191,10 @@ impl CreateArgs {
             accounts: self.accounts,
         };
         let genesis_time = self.genesis_time.unwrap_or_else(GenesisDoc::now);
-        let doc = GenesisDoc::new(self.chain_id, genesis_time, self.validators, app_state);
+        let mut doc = GenesisDoc::new(self.chain_id, genesis_time, self.validators, app_state);
+        if let Some(max_bytes) = self.block_max_bytes {
+            doc.consensus_params.block.max_bytes = max_bytes;
+        }
         if let Err(e) = doc.validate() {
             bail!("cannot create genesis: {e} (check {})", flag_for(&e.field));
         }
@@ -375,6 +381,44 @@ mod tests {
         ])
         .unwrap_err();
         assert!(format!("{err:#}").contains("max_blob_bytes"), "{err:#}");
+    }
+
+    #[test]
+    fn block_max_bytes_is_set_and_checked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("g.json");
+        let o = out.to_str().unwrap();
+        let create = |max: &str| {
+            genesis(&[
+                "create",
+                "--chain-id",
+                "c",
+                "--validator",
+                KEY_A,
+                "--block-max-bytes",
+                max,
+                "--out",
+                o,
+                "--force",
+            ])
+        };
+        create("8388608").unwrap();
+        assert_eq!(
+            GenesisDoc::load(&out)
+                .unwrap()
+                .consensus_params
+                .block
+                .max_bytes,
+            8_388_608
+        );
+        // Smaller than the largest tx the params allow.
+        let err = create("1000000").unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.contains("consensus_params.block.max_bytes")
+                && message.contains("--block-max-bytes"),
+            "{message}"
+        );
     }
 
     #[test]
