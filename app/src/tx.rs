@@ -3,6 +3,14 @@
 //!
 //! The signature is checked over a SignDoc built from the *raw* `body_bytes`
 //! and `auth_info_bytes` the submitter sent, never over a re-encoding.
+//!
+//! Which signatures are accepted: exactly 64 bytes `r ‖ s` with `r` and `s`
+//! in `1..n` (k256's parser decides this, at decoding), and only the low-S
+//! form (`s ≤ n/2`), as the Cosmos SDK requires. The ECDSA verification itself
+//! and the parsing of the 33-byte compressed public key run in libsecp256k1
+//! (the `secp256k1` crate, built from its C sources), ~2.6× faster than k256
+//! here; the tests below check both libraries accept and reject the same
+//! keys and signatures.
 
 use crate::address::Address;
 use crate::error::TxError;
@@ -12,13 +20,14 @@ use cosmrs::proto::cosmos::bank::v1beta1::MsgSend;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::signing::v1beta1::SignMode;
 use cosmrs::proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, TxBody, TxRaw};
-use k256::ecdsa::signature::hazmat::PrehashVerifier;
-use k256::ecdsa::{Signature, VerifyingKey};
 use prost::Message;
 use quire_proto::blob::v1::{
     ChainIdExtension, MsgSubmitBlob, CHAIN_ID_EXTENSION_TYPE_URL, MSG_SUBMIT_BLOB_TYPE_URL,
 };
+use secp256k1::ecdsa::Signature;
+use secp256k1::{Message as SecpMessage, PublicKey, Secp256k1, VerifyOnly};
 use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
 
 /// `Any` type URL of the Cosmos SDK bank send message.
 pub const MSG_SEND_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSend";
@@ -73,9 +82,9 @@ pub struct DecodedTx {
     pub blob_bytes: u64,
     /// The signer's compressed (SEC1, 33-byte) public key.
     public_key: [u8; 33],
-    /// The decompressed key, when decoding computed it (see
+    /// The parsed (decompressed) key, when decoding computed it (see
     /// [`DecodedTx::decode_cached`]).
-    verifying_key: Option<VerifyingKey>,
+    point: Option<PublicKey>,
     signature: Signature,
     body_bytes: Vec<u8>,
     auth_info_bytes: Vec<u8>,
@@ -134,12 +143,17 @@ impl DecodedTx {
                 raw.signatures.len()
             )));
         };
-        let signature = Signature::from_slice(signature).map_err(|_| {
-            invalid(format!(
-                "signature must be 64 bytes (r ‖ s), got {}",
-                signature.len()
-            ))
-        })?;
+        // k256's parser defines the accepted encodings (64 bytes, r and s in
+        // 1..n); libsecp256k1 takes every one of them.
+        let signature = k256::ecdsa::Signature::from_slice(signature)
+            .ok()
+            .and_then(|_| Signature::from_compact(signature).ok())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "signature must be 64 bytes (r ‖ s), got {}",
+                    signature.len()
+                ))
+            })?;
 
         let [signer_info] = auth_info.signer_infos.as_slice() else {
             return Err(invalid(format!(
@@ -169,7 +183,7 @@ impl DecodedTx {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         // Only a successful verification of this tx is cached, and it needed
         // the key as a point: a hit proves the key valid without the work.
-        let verifying_key = if sigs.knows_tx(&hash) {
+        let point = if sigs.knows_tx(&hash) {
             None
         } else {
             Some(decompress(&compressed)?)
@@ -247,7 +261,7 @@ impl DecodedTx {
             messages,
             blob_bytes,
             public_key: compressed,
-            verifying_key,
+            point,
             signature,
             body_bytes: raw.body_bytes,
             auth_info_bytes: raw.auth_info_bytes,
@@ -288,30 +302,44 @@ impl DecodedTx {
             chain_id,
             account_number,
         );
-        let decompressed;
-        let key = match &self.verifying_key {
+        let key = match self.point {
             Some(key) => key,
-            None => {
-                // Decoding skipped it because a verification of this tx was
-                // cached, which proves the key valid: this cannot fail.
-                decompressed = decompress(&self.public_key)?;
-                &decompressed
-            }
+            // Decoding skipped it because a verification of this tx was
+            // cached, which proves the key valid: this cannot fail.
+            None => decompress(&self.public_key)?,
         };
-        key.verify_prehash(&digest, &self.signature)
-            .map_err(|_| TxError::BadSignature {
-                chain_id: chain_id.to_string(),
-                account_number,
-            })?;
+        verify_prehash(&key, &digest, &self.signature).map_err(|()| TxError::BadSignature {
+            chain_id: chain_id.to_string(),
+            account_number,
+        })?;
         sigs.insert(self.hash, account_number, chain_id);
         Ok(())
     }
 }
 
-/// The point of a compressed SEC1 secp256k1 public key.
-fn decompress(compressed: &[u8; 33]) -> Result<VerifyingKey, TxError> {
-    VerifyingKey::from_sec1_bytes(compressed)
-        .map_err(|_| invalid("public key is not a secp256k1 point"))
+/// The point of a 33-byte SEC1 secp256k1 public key: `02` (even y) or `03`
+/// (odd y), then `x < p` with `x³ + 7` a square. Also `05 ‖ x`, SEC1's
+/// "compact" form, which k256 (Quire's first parser) takes as the point with
+/// even y: it stays accepted, as `02 ‖ x`. The signer's address is derived
+/// from the 33 bytes as sent, so `05 ‖ x` and `02 ‖ x` are two addresses.
+fn decompress(compressed: &[u8; 33]) -> Result<PublicKey, TxError> {
+    let mut sec1 = *compressed;
+    if sec1[0] == 0x05 {
+        sec1[0] = 0x02;
+    }
+    PublicKey::from_slice(&sec1).map_err(|_| invalid("public key is not a secp256k1 point"))
+}
+
+/// ECDSA verification of `signature` over the 32-byte `digest` (reduced mod
+/// n), refusing high-S signatures. Deterministic; the libsecp256k1 context
+/// is created once and only verifies.
+fn verify_prehash(key: &PublicKey, digest: &[u8; 32], signature: &Signature) -> Result<(), ()> {
+    static VERIFIER: OnceLock<Secp256k1<VerifyOnly>> = OnceLock::new();
+    let verifier = VERIFIER.get_or_init(Secp256k1::verification_only);
+    let message = SecpMessage::from_slice(digest).map_err(|_| ())?;
+    verifier
+        .verify_ecdsa(&message, signature, key)
+        .map_err(|_| ())
 }
 
 /// Whether `bytes` are exactly the canonical protobuf encoding of `raw`
@@ -440,6 +468,194 @@ fn decode_msg(
 mod tests {
     use super::*;
     use cosmrs::proto::cosmos::tx::v1beta1::SignDoc;
+    use k256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+
+    /// Deterministic test bytes: `sha256(tag ‖ i)`.
+    fn bytes32(tag: &str, i: u64) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(tag.as_bytes());
+        hasher.update(i.to_be_bytes());
+        hasher.finalize().into()
+    }
+
+    fn k256_key(i: u64) -> k256::ecdsa::SigningKey {
+        (0..)
+            .find_map(|j| k256::ecdsa::SigningKey::from_slice(&bytes32("key", i * 1000 + j)).ok())
+            .unwrap()
+    }
+
+    /// The same signature with `s` replaced by `n - s`.
+    fn negate_s(signature: &[u8; 64]) -> [u8; 64] {
+        let parsed = k256::ecdsa::Signature::from_slice(signature).unwrap();
+        let negated = -*parsed.s().as_ref();
+        let mut out = *signature;
+        out[32..].copy_from_slice(&negated.to_bytes());
+        out
+    }
+
+    /// What k256 and what this module (libsecp256k1) say of a signature over
+    /// `digest` by the compressed `key`, when k256 parses the signature (what
+    /// it does not parse never reaches verification: decoding refuses it).
+    fn both_verify(
+        key: &[u8; 33],
+        digest: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Option<(bool, bool)> {
+        let k256_sig = k256::ecdsa::Signature::from_slice(signature).ok()?;
+        let k256_key = k256::ecdsa::VerifyingKey::from_sec1_bytes(key).unwrap();
+        let ours = verify_prehash(
+            &decompress(key).unwrap(),
+            digest,
+            &Signature::from_compact(signature).unwrap(),
+        );
+        Some((
+            k256_key.verify_prehash(digest, &k256_sig).is_ok(),
+            ours.is_ok(),
+        ))
+    }
+
+    #[test]
+    fn libsecp256k1_accepts_and_rejects_the_signatures_k256_does() {
+        let (mut accepted, mut high_s, mut rejected) = (0, 0, 0);
+        for i in 0..200 {
+            let signer = k256_key(i);
+            let key: [u8; 33] = signer
+                .verifying_key()
+                .to_encoded_point(true)
+                .as_bytes()
+                .try_into()
+                .unwrap();
+            let other: [u8; 33] = k256_key(i + 10_000)
+                .verifying_key()
+                .to_encoded_point(true)
+                .as_bytes()
+                .try_into()
+                .unwrap();
+            let digest = bytes32("digest", i);
+            let signature: k256::ecdsa::Signature = signer.sign_prehash(&digest).unwrap();
+            let signature: [u8; 64] = signature.to_bytes().into();
+            let mut tweaked_r = signature;
+            tweaked_r[(i % 32) as usize] ^= 1 << (i % 8);
+            let mut tweaked_s = signature;
+            tweaked_s[32 + (i % 32) as usize] ^= 1 << (i % 8);
+            let mut random = [0u8; 64];
+            random[..32].copy_from_slice(&bytes32("r", i));
+            random[32..].copy_from_slice(&bytes32("s", i));
+            // SEC1's compact form names the even-y point: this signer's
+            // only when its key's y is even.
+            let mut compact = key;
+            compact[0] = 0x05;
+            let cases = [
+                (key, digest, signature, true),
+                (compact, digest, signature, key[0] == 0x02),
+                (key, digest, negate_s(&signature), false),
+                (key, bytes32("other digest", i), signature, false),
+                (other, digest, signature, false),
+                (key, digest, tweaked_r, false),
+                (key, digest, tweaked_s, false),
+                (key, digest, random, false),
+                (key, digest, negate_s(&random), false),
+            ];
+            for (n, (key, digest, signature, valid)) in cases.into_iter().enumerate() {
+                let Some((k256_ok, ours_ok)) = both_verify(&key, &digest, &signature) else {
+                    continue;
+                };
+                assert_eq!(k256_ok, ours_ok, "seed {i}, case {n}");
+                assert_eq!(ours_ok, valid, "seed {i}, case {n}");
+                match (ours_ok, n) {
+                    (true, _) => accepted += 1,
+                    (false, 2) => high_s += 1,
+                    (false, _) => rejected += 1,
+                }
+            }
+        }
+        assert!(
+            accepted > 250 && high_s == 200,
+            "{accepted} accepted, {high_s} high-S"
+        );
+        assert!(rejected >= 1_000, "{rejected}");
+    }
+
+    #[test]
+    fn libsecp256k1_parses_the_public_keys_k256_does() {
+        // p, the field modulus: x ≥ p is no coordinate.
+        let p = hex::decode("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f")
+            .unwrap();
+        let mut candidates: Vec<[u8; 33]> = Vec::new();
+        for i in 0..600u64 {
+            let mut key = [0u8; 33];
+            key[0] = [2, 3, 2, 3, 0, 1, 4, 5, 6, 7][(i % 10) as usize];
+            key[1..].copy_from_slice(&bytes32("x", i));
+            candidates.push(key);
+        }
+        for prefix in [2u8, 3] {
+            for delta in [0u8, 1, 2, 3, 0x30, 0xd0] {
+                // x = p - 0xd0 + delta ... p + delta - 0xd0: around the modulus.
+                let mut x = p.clone();
+                x[31] = x[31].wrapping_sub(0xd0).wrapping_add(delta);
+                let mut key = [prefix; 33];
+                key[1..].copy_from_slice(&x);
+                candidates.push(key);
+                let mut top = [0xffu8; 33];
+                top[0] = prefix;
+                top[32] = delta;
+                candidates.push(top);
+                let mut low = [0u8; 33];
+                low[0] = prefix;
+                low[32] = delta;
+                candidates.push(low);
+            }
+        }
+        let (mut points, mut refused) = (0, 0);
+        for key in &candidates {
+            let theirs = k256::ecdsa::VerifyingKey::from_sec1_bytes(key);
+            let ours = decompress(key);
+            assert_eq!(theirs.is_ok(), ours.is_ok(), "{}", hex::encode(key));
+            if let (Ok(theirs), Ok(ours)) = (theirs, ours) {
+                assert_eq!(theirs.to_encoded_point(true).as_bytes(), ours.serialize());
+                points += 1;
+            } else {
+                refused += 1;
+            }
+        }
+        assert!(
+            points >= 100 && refused >= 300,
+            "{points} points, {refused} refused"
+        );
+    }
+
+    #[test]
+    fn high_s_signatures_are_refused() {
+        let key = cosmrs::crypto::secp256k1::SigningKey::from_slice(&[9; 32]).unwrap();
+        let params = crate::builder::TxParams {
+            chain_id: "c".into(),
+            account_number: 4,
+            sequence: 0,
+            fee_denom: "uquire".into(),
+            fee: 1,
+            timeout_height: 0,
+            memo: String::new(),
+        };
+        let blob = crate::builder::OutgoingMsg::Blob {
+            namespace: Namespace::from_rollup_name("r"),
+            data: vec![1],
+        };
+        let low = crate::builder::sign_tx(&key, &params, &[blob]).unwrap();
+        let mut raw = TxRaw::decode(low.as_slice()).unwrap();
+        let signature: [u8; 64] = raw.signatures[0].as_slice().try_into().unwrap();
+        raw.signatures[0] = negate_s(&signature).to_vec();
+        let high = raw.encode_to_vec();
+        let low = DecodedTx::decode(&low, u64::MAX).unwrap();
+        let high = DecodedTx::decode(&high, u64::MAX).unwrap();
+        assert_eq!(low.verify_signature("c", 4), Ok(()));
+        assert_eq!(
+            high.verify_signature("c", 4),
+            Err(TxError::BadSignature {
+                chain_id: "c".into(),
+                account_number: 4
+            })
+        );
+    }
 
     #[test]
     fn canonical_check_matches_prost_encoding() {
