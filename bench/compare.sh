@@ -130,5 +130,5 @@ done
   --context "command=\`$COMMAND_LINE\` (warmup ${WARMUP} s, measured ${DURATION} s, ${ACCOUNTS} load accounts)" \
   --context "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   --context "CometBFT=$(tr -d '[:space:]' <"$ROOT/localnet/COMETBFT_VERSION") (localnet/localnet.sh config), quired release build" \
-  --context "load=${ACCOUNTS} accounts sending in sequence order, at most 32 MiB sent but not yet committed, txs sent as GET /broadcast_tx_sync?tx=0x… to every validator's RPC"
+  --context "load=${ACCOUNTS} accounts sending in sequence order, at most 32 MiB and 6000 txs sent but not yet committed, txs sent as GET /broadcast_tx_sync?tx=0x… to every validator's RPC"
 echo "bench: report in $OUT/report.md" >&2

@@ -71,6 +71,12 @@ pub struct RunArgs {
     /// and ingesting what cannot be committed starves consensus of CPU.
     #[arg(long, default_value_t = 32)]
     pub max_uncommitted_mib: usize,
+    /// Most txs sent but not yet seen committed. For small txs this binds
+    /// before the byte bound: every tx still in the mempool after a block is
+    /// rechecked (one ABCI round trip each), so a deep queue of small txs
+    /// costs CPU without adding throughput.
+    #[arg(long, default_value_t = 6000)]
+    pub max_uncommitted_txs: usize,
     /// How txs are sent to CometBFT's RPC.
     #[arg(long, value_enum, default_value_t = Submit::Uri)]
     pub submit: Submit,
@@ -392,7 +398,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunResult> {
             interval: Duration::from_secs_f64(1.0 / args.rate as f64),
         })
     });
-    let window_txs = (args.max_uncommitted_mib * 1024 * 1024 / tx_size.max(1)).max(1);
+    let window_txs = (args.max_uncommitted_mib * 1024 * 1024 / tx_size.max(1))
+        .min(args.max_uncommitted_txs)
+        .max(1);
     let window_permits = shared.uncommitted.clone();
     window_permits.add_permits(window_txs);
     let mut senders = Vec::new();
