@@ -30,7 +30,7 @@ pub struct Params {
 }
 
 impl Default for Params {
-    /// Defaults sized for a sequencer: 2 MiB blobs, 2.5 MiB txs, 16 MiB of blobs
+    /// Defaults sized for a sequencer: 2 MiB blobs, 2.5 MiB txs, 20 MiB of blobs
     /// per block, a fee of 1000 + 1 per blob byte in uquire.
     fn default() -> Self {
         Params {
@@ -38,7 +38,7 @@ impl Default for Params {
             base_fee: 1_000,
             fee_per_blob_byte: 1,
             max_blob_bytes: 2 * 1024 * 1024,
-            max_block_blob_bytes: 16 * 1024 * 1024,
+            max_block_blob_bytes: 20 * 1024 * 1024,
             max_tx_bytes: 2 * 1024 * 1024 + 512 * 1024,
         }
     }

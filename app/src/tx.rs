@@ -180,6 +180,14 @@ impl DecodedTx {
                 key_bytes.len()
             )));
         };
+        // Only SEC1's compressed forms, as the Cosmos SDK: the "compact" 05
+        // prefix would give one key a second address.
+        if !matches!(compressed[0], 0x02 | 0x03) {
+            return Err(invalid(format!(
+                "public key must start with 02 or 03 (compressed), got {:02x}",
+                compressed[0]
+            )));
+        }
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         // Only a successful verification of this tx is cached, and it needed
         // the key as a point: a hit proves the key valid without the work.
@@ -318,16 +326,11 @@ impl DecodedTx {
 }
 
 /// The point of a 33-byte SEC1 secp256k1 public key: `02` (even y) or `03`
-/// (odd y), then `x < p` with `x³ + 7` a square. Also `05 ‖ x`, SEC1's
-/// "compact" form, which k256 (Quire's first parser) takes as the point with
-/// even y: it stays accepted, as `02 ‖ x`. The signer's address is derived
-/// from the 33 bytes as sent, so `05 ‖ x` and `02 ‖ x` are two addresses.
+/// (odd y), then `x < p` with `x³ + 7` a square. SEC1's "compact" `05 ‖ x`
+/// is refused (by `decode`, and by libsecp256k1 here): it would give one key
+/// a second address, and the Cosmos SDK refuses it too.
 fn decompress(compressed: &[u8; 33]) -> Result<PublicKey, TxError> {
-    let mut sec1 = *compressed;
-    if sec1[0] == 0x05 {
-        sec1[0] = 0x02;
-    }
-    PublicKey::from_slice(&sec1).map_err(|_| invalid("public key is not a secp256k1 point"))
+    PublicKey::from_slice(compressed).map_err(|_| invalid("public key is not a secp256k1 point"))
 }
 
 /// ECDSA verification of `signature` over the 32-byte `digest` (reduced mod
@@ -541,13 +544,8 @@ mod tests {
             let mut random = [0u8; 64];
             random[..32].copy_from_slice(&bytes32("r", i));
             random[32..].copy_from_slice(&bytes32("s", i));
-            // SEC1's compact form names the even-y point: this signer's
-            // only when its key's y is even.
-            let mut compact = key;
-            compact[0] = 0x05;
             let cases = [
                 (key, digest, signature, true),
-                (compact, digest, signature, key[0] == 0x02),
                 (key, digest, negate_s(&signature), false),
                 (key, bytes32("other digest", i), signature, false),
                 (other, digest, signature, false),
@@ -564,13 +562,13 @@ mod tests {
                 assert_eq!(ours_ok, valid, "seed {i}, case {n}");
                 match (ours_ok, n) {
                     (true, _) => accepted += 1,
-                    (false, 2) => high_s += 1,
+                    (false, 1) => high_s += 1,
                     (false, _) => rejected += 1,
                 }
             }
         }
         assert!(
-            accepted > 250 && high_s == 200,
+            accepted == 200 && high_s == 200,
             "{accepted} accepted, {high_s} high-S"
         );
         assert!(rejected >= 1_000, "{rejected}");
@@ -608,7 +606,9 @@ mod tests {
         }
         let (mut points, mut refused) = (0, 0);
         for key in &candidates {
-            let theirs = k256::ecdsa::VerifyingKey::from_sec1_bytes(key);
+            // k256 also takes SEC1's compact 05 form, which Quire refuses.
+            let theirs = k256::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| ());
+            let theirs = if key[0] == 0x05 { Err(()) } else { theirs };
             let ours = decompress(key);
             assert_eq!(theirs.is_ok(), ours.is_ok(), "{}", hex::encode(key));
             if let (Ok(theirs), Ok(ours)) = (theirs, ours) {
@@ -655,6 +655,40 @@ mod tests {
                 account_number: 4
             })
         );
+    }
+
+    #[test]
+    fn only_02_and_03_public_keys_are_accepted() {
+        let key = cosmrs::crypto::secp256k1::SigningKey::from_slice(&[7; 32]).unwrap();
+        let params = crate::builder::TxParams {
+            chain_id: "c".into(),
+            account_number: 1,
+            sequence: 0,
+            fee_denom: "uquire".into(),
+            fee: 1,
+            timeout_height: 0,
+            memo: String::new(),
+        };
+        let blob = crate::builder::OutgoingMsg::Blob {
+            namespace: Namespace::from_rollup_name("r"),
+            data: vec![1],
+        };
+        let good = crate::builder::sign_tx(&key, &params, &[blob]).unwrap();
+        assert!(DecodedTx::decode(&good, u64::MAX).is_ok());
+        for prefix in [0x05u8, 0x04, 0x00] {
+            let mut raw = TxRaw::decode(good.as_slice()).unwrap();
+            let mut auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice()).unwrap();
+            let any = auth_info.signer_infos[0].public_key.as_mut().unwrap();
+            let mut pubkey = PubKey::decode(any.value.as_slice()).unwrap();
+            pubkey.key[0] = prefix;
+            any.value = pubkey.encode_to_vec();
+            raw.auth_info_bytes = auth_info.encode_to_vec();
+            let err = DecodedTx::decode(&raw.encode_to_vec(), u64::MAX).unwrap_err();
+            assert!(
+                matches!(&err, TxError::Invalid(m) if m.contains("02 or 03")),
+                "prefix {prefix:02x}: {err:?}"
+            );
+        }
     }
 
     #[test]
