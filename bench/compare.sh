@@ -3,7 +3,7 @@
 # scenario it starts a fresh localnet (release quired, or CometBFT's built-in
 # kvstore app as the baseline: same CometBFT, config, genesis and validator
 # count), drives it with quire-loadgen, stops it, and at the end writes the
-# report (markdown + PNG plots). See docs/benchmarks.md.
+# report (markdown + PNG plots). See docs/benchmarks.md. Takes ~25 minutes.
 #
 #   bench/compare.sh [--out DIR] [--only REGEX] [--quick]
 #
@@ -41,28 +41,33 @@ while [ $# -gt 0 ]; do
 done
 case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 
-# Scenarios: name app validators blob-bytes blobs-per-tx namespaces.
-# kvstore txs are padded to the size of the Quire tx of the same shape.
+# Scenarios: name app validators blob-bytes blobs-per-tx namespaces rate.
+# kvstore txs are padded to the size of the Quire tx of the same shape. Rate 0
+# = as fast as the nodes take them (throughput); the -r runs offer a fixed
+# rate well below capacity, for inclusion latency without queueing.
 SCENARIOS=(
-  "quire-1v-250B quire 1 250 1 1"
-  "kvstore-1v-250B kvstore 1 250 1 1"
-  "quire-1v-10KB quire 1 10000 1 1"
-  "kvstore-1v-10KB kvstore 1 10000 1 1"
-  "quire-1v-100KB quire 1 100000 1 1"
-  "kvstore-1v-100KB kvstore 1 100000 1 1"
-  "quire-1v-1MB quire 1 1000000 1 1"
-  "kvstore-1v-1MB kvstore 1 1000000 1 1"
-  "quire-4v-250B quire 4 250 1 1"
-  "kvstore-4v-250B kvstore 4 250 1 1"
-  "quire-4v-10KB quire 4 10000 1 1"
-  "kvstore-4v-10KB kvstore 4 10000 1 1"
-  "quire-4v-100KB quire 4 100000 1 1"
-  "kvstore-4v-100KB kvstore 4 100000 1 1"
-  "quire-4v-1MB quire 4 1000000 1 1"
-  "kvstore-4v-1MB kvstore 4 1000000 1 1"
-  "quire-1v-ns1 quire 1 250 16 1"
-  "quire-1v-ns100 quire 1 250 16 100"
-  "quire-1v-ns10000 quire 1 250 16 10000"
+  "quire-1v-250B quire 1 250 1 1 0"
+  "kvstore-1v-250B kvstore 1 250 1 1 0"
+  "quire-1v-10KB quire 1 10000 1 1 0"
+  "kvstore-1v-10KB kvstore 1 10000 1 1 0"
+  "quire-1v-100KB quire 1 100000 1 1 0"
+  "kvstore-1v-100KB kvstore 1 100000 1 1 0"
+  "quire-1v-1MB quire 1 1000000 1 1 0"
+  "kvstore-1v-1MB kvstore 1 1000000 1 1 0"
+  "quire-4v-250B quire 4 250 1 1 0"
+  "kvstore-4v-250B kvstore 4 250 1 1 0"
+  "quire-4v-10KB quire 4 10000 1 1 0"
+  "kvstore-4v-10KB kvstore 4 10000 1 1 0"
+  "quire-4v-100KB quire 4 100000 1 1 0"
+  "kvstore-4v-100KB kvstore 4 100000 1 1 0"
+  "quire-4v-1MB quire 4 1000000 1 1 0"
+  "kvstore-4v-1MB kvstore 4 1000000 1 1 0"
+  "quire-1v-ns1 quire 1 250 16 1 0"
+  "quire-1v-ns100 quire 1 250 16 100 0"
+  "quire-1v-ns10000 quire 1 250 16 10000 0"
+  "quire-1v-250B-r1000 quire 1 250 1 1 1000"
+  "quire-1v-100KB-r50 quire 1 100000 1 1 50"
+  "quire-4v-250B-r200 quire 4 250 1 1 200"
 )
 
 command -v curl >/dev/null || die "curl is required"
@@ -95,7 +100,7 @@ mkdir -p "$OUT/results" "$OUT/plots"
 
 ran=0
 for scenario in "${SCENARIOS[@]}"; do
-  read -r name app validators blob blobs_per_tx namespaces <<<"$scenario"
+  read -r name app validators blob blobs_per_tx namespaces rate <<<"$scenario"
   grep -qE -- "$ONLY" <<<"$name" || continue
   echo "bench: === $name ($app, $validators validator(s), $blobs_per_tx × $blob B blobs, $namespaces namespace(s))" >&2
   rm -f "$OUT/results/$name.json"
@@ -106,7 +111,7 @@ for scenario in "${SCENARIOS[@]}"; do
   source "$NET/localnet.env"
   args=(--app "$app" --name "$name" --validators "$validators" --accounts "$ACCOUNTS"
     --blob-size "$blob" --blobs-per-tx "$blobs_per_tx" --namespaces "$namespaces"
-    --warmup "$WARMUP" --duration "$DURATION" --out "$OUT/results/$name.json")
+    --rate "$rate" --warmup "$WARMUP" --duration "$DURATION" --out "$OUT/results/$name.json")
   for ((i = 0; i < validators; i++)); do
     rpc="QUIRE_RPC_$i"
     args+=(--rpc "${!rpc}")
