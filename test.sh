@@ -8,6 +8,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 ./localnet/install-cometbft.sh
 export PATH="$PWD/.bin:$PATH"
+# quire-loadgen's report test draws PNG plots, which need a TrueType font.
+if [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  echo "== installing fonts-dejavu-core (for quire-loadgen's plots)"
+  if [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core; } ||
+      echo "warning: could not install fonts-dejavu-core; the plot test will fail" >&2
+  else
+    echo "warning: no DejaVuSans.ttf and not root: install fonts-dejavu-core" >&2
+  fi
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
