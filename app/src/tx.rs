@@ -624,12 +624,13 @@ mod tests {
         );
     }
 
-    #[test]
-    fn high_s_signatures_are_refused() {
-        let key = cosmrs::crypto::secp256k1::SigningKey::from_slice(&[9; 32]).unwrap();
+    /// A one-blob tx for chain "c", signed by the key of `secret` for
+    /// `account_number`.
+    fn signed_blob_tx(secret: u8, account_number: u64) -> Vec<u8> {
+        let key = cosmrs::crypto::secp256k1::SigningKey::from_slice(&[secret; 32]).unwrap();
         let params = crate::builder::TxParams {
             chain_id: "c".into(),
-            account_number: 4,
+            account_number,
             sequence: 0,
             fee_denom: "uquire".into(),
             fee: 1,
@@ -640,7 +641,12 @@ mod tests {
             namespace: Namespace::from_rollup_name("r"),
             data: vec![1],
         };
-        let low = crate::builder::sign_tx(&key, &params, &[blob]).unwrap();
+        crate::builder::sign_tx(&key, &params, &[blob]).unwrap()
+    }
+
+    #[test]
+    fn high_s_signatures_are_refused() {
+        let low = signed_blob_tx(9, 4);
         let mut raw = TxRaw::decode(low.as_slice()).unwrap();
         let signature: [u8; 64] = raw.signatures[0].as_slice().try_into().unwrap();
         raw.signatures[0] = negate_s(&signature).to_vec();
@@ -659,21 +665,7 @@ mod tests {
 
     #[test]
     fn only_02_and_03_public_keys_are_accepted() {
-        let key = cosmrs::crypto::secp256k1::SigningKey::from_slice(&[7; 32]).unwrap();
-        let params = crate::builder::TxParams {
-            chain_id: "c".into(),
-            account_number: 1,
-            sequence: 0,
-            fee_denom: "uquire".into(),
-            fee: 1,
-            timeout_height: 0,
-            memo: String::new(),
-        };
-        let blob = crate::builder::OutgoingMsg::Blob {
-            namespace: Namespace::from_rollup_name("r"),
-            data: vec![1],
-        };
-        let good = crate::builder::sign_tx(&key, &params, &[blob]).unwrap();
+        let good = signed_blob_tx(7, 1);
         assert!(DecodedTx::decode(&good, u64::MAX).is_ok());
         for prefix in [0x05u8, 0x04, 0x00] {
             let mut raw = TxRaw::decode(good.as_slice()).unwrap();

@@ -58,13 +58,7 @@ impl MemState {
                 })
                 .collect(),
         };
-        let (changes, app_hash) = genesis.init(CHAIN, 1).unwrap();
-        let mut state = MemState {
-            app_hash,
-            ..Default::default()
-        };
-        state.apply(&changes);
-        state
+        MemState::from_genesis(&genesis, CHAIN)
     }
 
     /// FinalizeBlock of the next height over this state (nothing committed).

@@ -40,13 +40,7 @@ fn genesis(keys: &[&SigningKey]) -> MemState {
             })
             .collect(),
     };
-    let (changes, app_hash) = genesis.init(CHAIN, 1).unwrap();
-    let mut state = MemState {
-        app_hash,
-        ..Default::default()
-    };
-    state.apply(&changes);
-    state
+    MemState::from_genesis(&genesis, CHAIN)
 }
 
 /// A blob tx of `key` for `chain`, signed for `account_number`.

@@ -34,13 +34,7 @@ impl MemState {
                 })
                 .collect(),
         };
-        let (changes, app_hash) = genesis.init(CHAIN, 1).unwrap();
-        let mut state = MemState {
-            app_hash,
-            ..Default::default()
-        };
-        state.apply(&changes);
-        state
+        MemState::from_genesis(&genesis, CHAIN)
     }
 
     /// Finalizes and commits one block; returns the per-tx codes.

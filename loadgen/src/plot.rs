@@ -2,6 +2,7 @@
 
 use crate::run::RunResult;
 use anyhow::{bail, Context};
+use plotters::coord::types::{RangedCoordf64, RangedCoordu64};
 use plotters::prelude::*;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -30,6 +31,23 @@ fn register_font() -> anyhow::Result<()> {
         })
         .clone()
         .map_err(anyhow::Error::msg)
+}
+
+/// Grey vertical lines at the measured window's start and end.
+fn mark_window<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordu64, RangedCoordf64>>,
+    window: [u64; 2],
+    top: f64,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    for t in window {
+        chart
+            .draw_series(LineSeries::new([(t, 0.0), (t, top)], BLACK.mix(0.3)))
+            .map_err(|e| anyhow::anyhow!("window: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Draws `result`'s per-second series into `path` (PNG, 1000×640): committed
@@ -106,11 +124,7 @@ pub fn draw(result: &RunResult, path: &Path) -> anyhow::Result<()> {
         .context("series")?
         .label("MB/s")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RED));
-    for t in window {
-        chart
-            .draw_series(LineSeries::new([(t, 0.0), (t, tx_max)], BLACK.mix(0.3)))
-            .context("window")?;
-    }
+    mark_window(&mut chart, window, tx_max)?;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
@@ -162,14 +176,7 @@ pub fn draw(result: &RunResult, path: &Path) -> anyhow::Result<()> {
         .context("series")?
         .label("p99")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], MAGENTA));
-    for t in window {
-        chart
-            .draw_series(LineSeries::new(
-                [(t, 0.0), (t, latency_max)],
-                BLACK.mix(0.3),
-            ))
-            .context("window")?;
-    }
+    mark_window(&mut chart, window, latency_max)?;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))

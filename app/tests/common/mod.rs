@@ -2,7 +2,7 @@
 //! memory, which is what the node's store does, minus the disk.
 
 use quire_app::state::{ChangeSet, StateReader};
-use quire_app::StorageError;
+use quire_app::{GenesisState, StorageError};
 use std::collections::BTreeMap;
 
 /// Committed state in memory, with the chain's last app hash and height.
@@ -20,6 +20,17 @@ impl StateReader for MemState {
 }
 
 impl MemState {
+    /// The committed state right after `genesis` for `chain_id`, at height 1.
+    pub fn from_genesis(genesis: &GenesisState, chain_id: &str) -> Self {
+        let (changes, app_hash) = genesis.init(chain_id, 1).unwrap();
+        let mut state = MemState {
+            app_hash,
+            ..Default::default()
+        };
+        state.apply(&changes);
+        state
+    }
+
     /// Applies a block's (or genesis') writes.
     pub fn apply(&mut self, changes: &ChangeSet) {
         for (k, v) in changes {
