@@ -469,7 +469,7 @@ print_summary() {
   echo "Quire localnet is up: chain id $CHAIN_ID, $NODES validators, app $APP"
   for ((i = 0; i < NODES; i++)); do
     echo "  node$i  rpc http://127.0.0.1:$(rpc_port "$i")  p2p 127.0.0.1:$(p2p_port "$i")  abci tcp://127.0.0.1:$(abci_port "$i")  metrics http://127.0.0.1:$(prom_port "$i")/metrics"
-    echo "         read API: grpc http://127.0.0.1:$(grpc_port "$i")  http http://127.0.0.1:$(http_port "$i")"
+    [ "$APP" = quire ] && echo "         read API: grpc http://127.0.0.1:$(grpc_port "$i")  http http://127.0.0.1:$(http_port "$i")"
     echo "         homes $(node_home "$i" cometbft)  $(node_home "$i" quired)"
   done
   echo "  keyring: quired ... --home $DIR/client   (keys in $DIR/client/keyring, unencrypted)"
@@ -672,7 +672,7 @@ cmd_status() {
   echo "localnet $DIR: chain id $CHAIN_ID, $NODES nodes"
   for ((i = 0; i < NODES; i++)); do
     state=""
-    for kind in quired cometbft; do
+    for kind in $(node_kinds); do
       if pid="$(live_pid "$i" "$kind")"; then
         state+="$kind running (pid $pid)  "
       else

@@ -510,25 +510,18 @@ async fn prepare(
     shape: &Shape,
 ) -> anyhow::Result<Vec<Vec<PreparedTx>>> {
     let accounts = workload::derive_accounts(args.seed, args.accounts)?;
-    let chain = match args.app {
-        App::Quire => Some(ChainInfo {
-            chain_id,
-            params: node.params().await?,
-        }),
-        App::Kvstore => None,
+    // kvstore has no Quire params: its txs weigh what a Quire tx of this
+    // shape weighs under the default fee rules.
+    let params = match args.app {
+        App::Quire => node.params().await?,
+        App::Kvstore => quire_client::Params::default(),
     };
-    let tx_size = match (&chain, args.tx_size) {
-        (_, Some(size)) => size,
-        (Some(chain), None) => workload::quire_tx_size(chain, shape)?,
-        (None, None) => {
-            // The Quire size of this shape, for the chain's default fee rules.
-            let chain = ChainInfo {
-                chain_id: chain_id_placeholder(),
-                params: quire_client::Params::default(),
-            };
-            workload::quire_tx_size(&chain, shape)?
-        }
+    let chain = ChainInfo { chain_id, params };
+    let tx_size = match args.tx_size {
+        Some(size) => size,
+        None => workload::quire_tx_size(&chain, shape)?,
     };
+    let chain = (args.app == App::Quire).then_some(chain);
     let mut total = args
         .max_txs
         .min(args.max_mib * 1024 * 1024 / tx_size.max(1));
@@ -602,10 +595,6 @@ async fn prepare(
         }
         Ok(all)
     })
-}
-
-fn chain_id_placeholder() -> String {
-    "quire-localnet".to_string()
 }
 
 /// Spaces broadcasts `interval` apart over all senders.
