@@ -113,3 +113,50 @@ pub(crate) fn decode_commitment(bytes: &[u8]) -> Result<(Vec<u8>, InclusionProof
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The on-disk layouts, pinned: a change needs a store migration.
+    #[test]
+    fn record_layouts_are_pinned() {
+        let namespace = Namespace::new([0x22; 32]);
+        let blob = BlobRecord {
+            namespace,
+            signer: Address::new([0x11; 20]),
+            tx_hash: [0x33; 32],
+            tx_index: 1,
+            msg_index: 2,
+            data: b"data".to_vec(),
+        };
+        let leaf = NamespaceLeaf {
+            namespace,
+            blob_count: 3,
+            blobs_root: [0x44; 32],
+        };
+        let proof = InclusionProof {
+            index: 1,
+            total: 2,
+            aunts: vec![[0x55; 32]],
+        };
+        let text = format!(
+            "blob key: {}\nblob record: {}\nleaf key: {}\nleaf record: {}\ncommitment record: {}\n",
+            hex::encode(blob_key(7, &namespace, 4)),
+            hex::encode(encode_blob(&blob)),
+            hex::encode(leaf_key(7, &namespace)),
+            hex::encode(encode_leaf(&leaf)),
+            hex::encode(encode_commitment(b"tx", &proof)),
+        );
+        assert_eq!(decode_blob(namespace, &encode_blob(&blob)).unwrap(), blob);
+        assert_eq!(
+            decode_leaf(&leaf_key(7, &namespace), &encode_leaf(&leaf)).unwrap(),
+            leaf
+        );
+        assert_eq!(
+            decode_commitment(&encode_commitment(b"tx", &proof)).unwrap(),
+            (b"tx".to_vec(), proof)
+        );
+        insta::assert_snapshot!("store_record_layouts", text);
+    }
+}

@@ -1,0 +1,231 @@
+//! Golden tests: the state keys, their encodings and the app hash after a
+//! fixed sequence of blocks, pinned as insta snapshots
+//! (`app/tests/snapshots/`).
+//!
+//! **A snapshot change is a consensus-breaking change**: every node must then
+//! run the new version from the same height. Review the diff
+//! (`cargo insta review`, or read the `.snap.new` file) and say in the commit
+//! why the state or the app hash changes.
+
+mod common;
+
+use common::MemState;
+use cosmrs::crypto::secp256k1::SigningKey;
+use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
+use quire_app::commitment::NamespaceTree;
+use quire_app::state::{keys, params_to_proto, Account};
+use quire_app::{
+    finalize_block, prepare_proposal, Address, GenesisAccount, GenesisState, Namespace, Params,
+    SignatureCache,
+};
+use std::fmt::Write;
+
+const CHAIN: &str = "quire-golden";
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+fn params() -> Params {
+    Params {
+        base_fee: 100,
+        fee_per_blob_byte: 2,
+        max_blob_bytes: 1000,
+        max_block_blob_bytes: 3000,
+        max_tx_bytes: 4000,
+        ..Params::default()
+    }
+}
+
+fn tx(key: &SigningKey, number: u64, sequence: u64, fee: u128, msgs: &[OutgoingMsg]) -> Vec<u8> {
+    let params = TxParams {
+        chain_id: CHAIN.into(),
+        account_number: number,
+        sequence,
+        fee_denom: "uquire".into(),
+        fee,
+        timeout_height: 0,
+        memo: String::new(),
+    };
+    sign_tx(key, &params, msgs).unwrap()
+}
+
+fn blob(rollup: &str, data: &[u8]) -> OutgoingMsg {
+    OutgoingMsg::Blob {
+        namespace: Namespace::from_rollup_name(rollup),
+        data: data.to_vec(),
+    }
+}
+
+/// A key for the snapshot: as text if it is printable ASCII, otherwise its
+/// printable `table/` prefix and the rest in hex (`acct/{0a0b…}`).
+fn show_key(key: &[u8]) -> String {
+    if key.iter().all(|b| b.is_ascii_graphic()) {
+        return String::from_utf8_lossy(key).into_owned();
+    }
+    let printable = key.iter().take_while(|b| b.is_ascii_graphic()).count();
+    let split = key[..printable]
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(0, |slash| slash + 1);
+    format!(
+        "{}{{{}}}",
+        String::from_utf8_lossy(&key[..split]),
+        hex::encode(&key[split..])
+    )
+}
+
+fn dump_state(out: &mut String, state: &MemState) {
+    for (key, value) in &state.data {
+        writeln!(out, "  {} = {}", show_key(key), hex::encode(value)).unwrap();
+    }
+}
+
+#[test]
+fn key_layout_and_record_encodings() {
+    let address = Address::new([0x11; 20]);
+    let account = Account {
+        balance: 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10,
+        account_number: 7,
+        sequence: 9,
+    };
+    let mut out = String::new();
+    writeln!(out, "account key: {}", show_key(&keys::account(&address))).unwrap();
+    writeln!(out, "chain id key: {}", show_key(keys::CHAIN_ID)).unwrap();
+    writeln!(out, "params key: {}", show_key(keys::PARAMS)).unwrap();
+    writeln!(
+        out,
+        "next account number key: {}",
+        show_key(keys::NEXT_ACCOUNT_NUMBER)
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "fees collected key: {}",
+        show_key(keys::FEES_COLLECTED)
+    )
+    .unwrap();
+    writeln!(out, "account record: {}", hex::encode(account.encode())).unwrap();
+    writeln!(
+        out,
+        "params record (default): {}",
+        hex::encode(prost::Message::encode_to_vec(&params_to_proto(
+            &Params::default()
+        )))
+    )
+    .unwrap();
+    let commitment = NamespaceTree::build(5, &[]).commitment();
+    writeln!(
+        out,
+        "commitment tx (empty, height 5): {}",
+        hex::encode(commitment.encode())
+    )
+    .unwrap();
+    insta::assert_snapshot!("keys_and_encodings", out);
+}
+
+#[test]
+fn app_hash_after_a_fixed_sequence_of_blocks() {
+    let alice = key(1);
+    let bob = key(2);
+    let carol = Address::new([0xcc; 20]);
+    let genesis = GenesisState {
+        params: params(),
+        accounts: vec![
+            GenesisAccount {
+                address: address_of(&alice).to_bech32(),
+                balance: 1_000_000,
+            },
+            GenesisAccount {
+                address: address_of(&bob).to_bech32(),
+                balance: 500_000,
+            },
+        ],
+    };
+    let mut state = MemState::from_genesis(&genesis, CHAIN);
+    state.height = 0;
+    let mut out = String::new();
+    writeln!(out, "genesis app hash: {}", hex::encode(state.app_hash)).unwrap();
+    dump_state(&mut out, &state);
+
+    let sigs = SignatureCache::disabled();
+    let blocks: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        ("empty block", vec![]),
+        (
+            "one blob",
+            vec![tx(&alice, 0, 0, 1_000, &[blob("rollup-a", b"first batch")])],
+        ),
+        (
+            "a two-namespace bundle and a send creating an account",
+            vec![
+                tx(
+                    &alice,
+                    0,
+                    1,
+                    2_000,
+                    &[blob("rollup-a", b"batch 2"), blob("rollup-b", b"batch b1")],
+                ),
+                tx(
+                    &bob,
+                    1,
+                    0,
+                    100,
+                    &[OutgoingMsg::Send {
+                        to: carol,
+                        amount: 12_345,
+                    }],
+                ),
+            ],
+        ),
+        (
+            "a failing tx (sequence reused) between two good ones",
+            vec![
+                tx(&bob, 1, 1, 500, &[blob("rollup-c", &[0xab; 100])]),
+                tx(&alice, 0, 1, 2_000, &[blob("rollup-a", b"replay")]),
+                tx(&alice, 0, 2, 1_000, &[blob("rollup-a", b"batch 3")]),
+            ],
+        ),
+    ];
+    for (name, user_txs) in blocks {
+        let height = state.height + 1;
+        let proposal = prepare_proposal(&state, height, &user_txs, u64::MAX, &sigs).unwrap();
+        let mut block = vec![proposal.commitment_tx];
+        block.extend(user_txs);
+        let finalized =
+            finalize_block(&state, &state.app_hash.clone(), height, &block, &sigs).unwrap();
+        writeln!(out, "\nblock {height}: {name}").unwrap();
+        writeln!(out, "  commitment tx: {}", hex::encode(&block[0])).unwrap();
+        for outcome in &finalized.txs {
+            let code = outcome
+                .result
+                .as_ref()
+                .map(|_| 0)
+                .unwrap_or_else(|e| e.code());
+            writeln!(out, "  tx {} -> code {code}", hex::encode(outcome.hash)).unwrap();
+        }
+        for (key, value) in &finalized.changes {
+            match value {
+                Some(value) => writeln!(out, "  write {} = {}", show_key(key), hex::encode(value)),
+                None => writeln!(out, "  delete {}", show_key(key)),
+            }
+            .unwrap();
+        }
+        for blob in &finalized.blobs {
+            writeln!(
+                out,
+                "  blob {} tx {} msg {} signer {} {} bytes",
+                blob.namespace,
+                blob.tx_index,
+                blob.msg_index,
+                blob.signer,
+                blob.data.len()
+            )
+            .unwrap();
+        }
+        writeln!(out, "  app hash: {}", hex::encode(finalized.app_hash)).unwrap();
+        state.apply(&finalized.changes);
+        state.app_hash = finalized.app_hash;
+        state.height = height;
+    }
+    insta::assert_snapshot!("app_hash_sequence", out);
+}
