@@ -12,7 +12,7 @@ use crate::query::{self, QueryError};
 use quire_app::state::StateReader;
 use quire_app::{
     block, ChangeSet, CheckState, FinalizedBlock, GenesisState, Proposal, SignatureCache,
-    StorageError, TxError,
+    StateReadError, TxError,
 };
 use quire_store::{CommitBatch, CommitmentRecord, LastCommit, Store, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +28,7 @@ pub enum NodeError {
     Store(#[from] StoreError),
     /// State could not be read.
     #[error(transparent)]
-    State(#[from] StorageError),
+    State(#[from] StateReadError),
     /// A call out of order (e.g. Commit without FinalizeBlock).
     #[error("ABCI protocol violation: {0}")]
     Protocol(String),
@@ -57,7 +57,7 @@ struct Layered<'a> {
 }
 
 impl StateReader for Layered<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
         if let Some(value) = self.changes.and_then(|c| c.get(key)) {
             return Ok(value.clone());
         }
@@ -319,8 +319,10 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
-    use quire_app::{GenesisAccount, Namespace, Params};
+    use quire_app::GenesisAccount;
+    use quire_core::builder::{address_of, sign_tx, SignerContext};
+    use quire_core::Msg;
+    use quire_core::{Namespace, Params};
 
     fn key() -> cosmrs::crypto::secp256k1::SigningKey {
         cosmrs::crypto::secp256k1::SigningKey::from_slice(&[3; 32]).unwrap()
@@ -338,7 +340,7 @@ mod tests {
     }
 
     fn blob_tx(sequence: u64) -> Vec<u8> {
-        let params = TxParams {
+        let params = SignerContext {
             chain_id: "node-test".into(),
             account_number: 0,
             sequence,
@@ -350,10 +352,10 @@ mod tests {
         sign_tx(
             &key(),
             &params,
-            &[OutgoingMsg::Blob {
-                namespace: Namespace::from_rollup_name("r"),
-                data: vec![sequence as u8; 10],
-            }],
+            &[Msg::submit_blob(
+                Namespace::from_rollup_name("r"),
+                vec![sequence as u8; 10],
+            )],
         )
         .unwrap()
     }
@@ -489,7 +491,7 @@ mod tests {
         let codes: Vec<u32> = [
             "/nope".to_string(),
             "/blobs/x/00".to_string(),
-            format!("/account/{}", quire_app::Address::new([0; 20])),
+            format!("/account/{}", quire_core::Address::new([0; 20])),
             format!("/blobs/99/{}", Namespace::from_rollup_name("r")),
         ]
         .iter()

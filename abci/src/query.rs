@@ -12,8 +12,9 @@
 //! ignored. Blobs are kept for every committed height.
 
 use prost::Message;
-use quire_app::state::{params_to_proto, StateReadExt, StateReader};
-use quire_app::{Address, Namespace};
+use quire_app::state::{StateReadExt, StateReader};
+use quire_core::proto::Protobuf;
+use quire_core::{Address, Namespace};
 use quire_proto::blob::v1::{
     IndexedBlob, QueryAccountResponse, QueryBlobsResponse, QueryParamsResponse,
 };
@@ -87,7 +88,7 @@ pub fn answer(
         ["params"] => {
             let params = state.params().map_err(|e| internal(&e))?;
             Ok(QueryParamsResponse {
-                params: Some(params_to_proto(&params)),
+                params: Some(params.to_raw()),
             }
             .encode_to_vec())
         }

@@ -11,7 +11,8 @@ use crate::node::{Node, NodeError};
 use bytes::Bytes;
 use futures::future::{ready, Ready};
 use quire_app::exec::TxReceipt;
-use quire_app::{FinalizedBlock, FinalizedCommitment, TxError, CODESPACE};
+use quire_app::{FinalizedBlock, FinalizedCommitment, TxError};
+use quire_core::codes::CODESPACE;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tendermint::abci::{
@@ -200,7 +201,7 @@ impl Abci {
 fn finalize_response(block: &FinalizedBlock) -> response::FinalizeBlock {
     // Blob tx indexes count the commitment (tx 0) when the block has one.
     let offset = usize::from(block.commitment.is_some());
-    let mut blobs_by_tx: Vec<Vec<&quire_app::BlobRecord>> = vec![Vec::new(); block.txs.len()];
+    let mut blobs_by_tx: Vec<Vec<&quire_core::Blob>> = vec![Vec::new(); block.txs.len()];
     for blob in &block.blobs {
         let position = (blob.tx_index as usize).checked_sub(offset);
         if let Some(list) = position.and_then(|p| blobs_by_tx.get_mut(p)) {
@@ -238,7 +239,7 @@ fn commitment_result(commitment: &FinalizedCommitment) -> ExecTxResult {
     }
 }
 
-fn ok_result(receipt: &TxReceipt, blobs: &[&quire_app::BlobRecord]) -> ExecTxResult {
+fn ok_result(receipt: &TxReceipt, blobs: &[&quire_core::Blob]) -> ExecTxResult {
     let signer = receipt.signer.to_bech32();
     let mut events = vec![Event::new(
         "tx",

@@ -9,12 +9,14 @@
 
 use cosmrs::crypto::secp256k1::SigningKey;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
 use quire_app::state::{ChangeSet, StateReader};
 use quire_app::{
     finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, GenesisAccount,
-    GenesisState, Namespace, Params, SignatureCache, StorageError,
+    GenesisState, SignatureCache, StateReadError,
 };
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::Msg;
+use quire_core::{Namespace, Params};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
@@ -26,7 +28,7 @@ const BLOB_LEN: usize = 250;
 struct MemState(BTreeMap<Vec<u8>, Vec<u8>>);
 
 impl StateReader for MemState {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
         Ok(self.0.get(key).cloned())
     }
 }
@@ -74,7 +76,7 @@ fn txs(keys: &[SigningKey], count: usize) -> Vec<Vec<u8>> {
     (0..count)
         .map(|i| {
             let account = i % keys.len();
-            let params = TxParams {
+            let params = SignerContext {
                 chain_id: CHAIN.into(),
                 account_number: account as u64,
                 sequence: (i / keys.len()) as u64,
@@ -83,10 +85,10 @@ fn txs(keys: &[SigningKey], count: usize) -> Vec<Vec<u8>> {
                 timeout_height: 0,
                 memo: String::new(),
             };
-            let blob = OutgoingMsg::Blob {
-                namespace: Namespace::from_rollup_name(&format!("rollup-{}", i % 10)),
-                data: vec![(i % 251) as u8; BLOB_LEN],
-            };
+            let blob = Msg::submit_blob(
+                Namespace::from_rollup_name(&format!("rollup-{}", i % 10)),
+                vec![(i % 251) as u8; BLOB_LEN],
+            );
             sign_tx(&keys[account], &params, &[blob]).expect("sign")
         })
         .collect()

@@ -6,36 +6,20 @@
 //! ([`crate::commitment`]) as transaction 0; user transactions follow
 //! unwrapped, so their hashes are the ones their submitters computed.
 
-use crate::address::Address;
-use crate::commitment::{
-    is_commitment_tx, BlockCommitment, NamespaceLeaf, NamespaceTree, COMMITMENT_TX_LEN,
-};
-use crate::error::{StorageError, TxError};
+use crate::error::{StateReadError, TxError};
 use crate::exec::{execute_tx, ExecContext, TxReceipt};
-use crate::merkle::{self, InclusionProof};
-use crate::namespace::Namespace;
 use crate::sigcache::SignatureCache;
 use crate::state::{app_hash, ChangeSet, StateDelta, StateReadExt, StateReader};
-use crate::tx::{DecodedTx, Msg};
+use crate::tx::DecodedTx;
+use quire_core::commitment::{
+    is_commitment_tx, NamespaceCommitment, NamespaceLeaf, NamespaceTree, COMMITMENT_TX_LEN,
+};
+use quire_core::merkle::{self, InclusionProof};
+use quire_core::msg::{Msg, SubmitBlob};
+use quire_core::Address;
+use quire_core::Blob;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-
-/// One blob as the blob index keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlobRecord {
-    /// Namespace it was filed under.
-    pub namespace: Namespace,
-    /// Who submitted it.
-    pub signer: Address,
-    /// Hash of the carrying transaction.
-    pub tx_hash: [u8; 32],
-    /// Index of the transaction in the block (the commitment is tx 0).
-    pub tx_index: u32,
-    /// Index of the message in the transaction.
-    pub msg_index: u32,
-    /// The blob.
-    pub data: Vec<u8>,
-}
 
 /// Runs transactions one after another on a block's state, tracking the
 /// block's blob-byte budget, refusing a transaction seen twice, and collecting
@@ -47,7 +31,7 @@ pub struct BlockExecutor<'a> {
     sigs: &'a SignatureCache,
     blob_bytes: u64,
     seen: BTreeSet<[u8; 32]>,
-    blobs: Vec<BlobRecord>,
+    blobs: Vec<Blob>,
 }
 
 impl<'a> BlockExecutor<'a> {
@@ -57,7 +41,7 @@ impl<'a> BlockExecutor<'a> {
         base: &'a dyn StateReader,
         height: u64,
         sigs: &'a SignatureCache,
-    ) -> Result<Self, StorageError> {
+    ) -> Result<Self, StateReadError> {
         let ctx = ExecContext {
             chain_id: base.chain_id()?,
             params: base.params()?,
@@ -104,8 +88,8 @@ impl<'a> BlockExecutor<'a> {
         self.seen.insert(tx.hash);
         // The tx is done with: move its blobs into the block's list, no copy.
         for (msg_index, msg) in tx.messages.into_iter().enumerate() {
-            if let Msg::SubmitBlob { namespace, data } = msg {
-                self.blobs.push(BlobRecord {
+            if let Msg::SubmitBlob(SubmitBlob { namespace, data }) = msg {
+                self.blobs.push(Blob {
                     namespace,
                     signer: tx.signer,
                     tx_hash: tx.hash,
@@ -120,17 +104,17 @@ impl<'a> BlockExecutor<'a> {
 
     /// The sequence `address`'s next transaction must carry at this point of
     /// the block, or `None` if the account does not exist.
-    pub fn next_sequence(&self, address: &Address) -> Result<Option<u64>, StorageError> {
+    pub fn next_sequence(&self, address: &Address) -> Result<Option<u64>, StateReadError> {
         Ok(self.state.account(address)?.map(|account| account.sequence))
     }
 
     /// The block's blobs so far, in block order.
-    pub fn blobs(&self) -> &[BlobRecord] {
+    pub fn blobs(&self) -> &[Blob] {
         &self.blobs
     }
 
     /// The block's state writes and blobs.
-    pub fn finish(self) -> (ChangeSet, Vec<BlobRecord>) {
+    pub fn finish(self) -> (ChangeSet, Vec<Blob>) {
         (self.state.into_changes(), self.blobs)
     }
 }
@@ -174,7 +158,7 @@ pub fn prepare_proposal(
     candidates: &[impl AsRef<[u8]>],
     max_tx_bytes: u64,
     sigs: &SignatureCache,
-) -> Result<Proposal, StorageError> {
+) -> Result<Proposal, StateReadError> {
     let mut executor = BlockExecutor::new(base, height, sigs)?;
 
     // Group by signer, in order of first appearance, each group by sequence.
@@ -262,9 +246,9 @@ pub enum ProposalError {
     #[error("the proposal's commitment {got:?} does not match its blobs ({expected:?})")]
     CommitmentMismatch {
         /// What the blobs give.
-        expected: BlockCommitment,
+        expected: NamespaceCommitment,
         /// What the proposal carries.
-        got: BlockCommitment,
+        got: NamespaceCommitment,
     },
     /// A user transaction breaks a rule.
     #[error("tx {index} of the proposal is invalid: {error}")]
@@ -276,7 +260,7 @@ pub enum ProposalError {
     },
     /// State could not be read (the node's problem, not the proposal's).
     #[error(transparent)]
-    Storage(#[from] StorageError),
+    Storage(#[from] StateReadError),
 }
 
 /// Checks a proposal: transaction 0 must be the namespace commitment of the
@@ -295,7 +279,7 @@ pub fn process_proposal(
     if !is_commitment_tx(first.as_ref()) {
         return Err(ProposalError::MissingCommitment);
     }
-    let got = BlockCommitment::decode(first.as_ref())
+    let got = NamespaceCommitment::decode(first.as_ref())
         .map_err(|e| ProposalError::MalformedCommitment(e.to_string()))?;
     let mut executor = BlockExecutor::new(base, height, sigs)?;
     for (offset, bytes) in user_txs.iter().enumerate() {
@@ -353,7 +337,7 @@ pub struct FinalizedBlock {
     /// The block's state writes.
     pub changes: ChangeSet,
     /// The block's blobs, in block order.
-    pub blobs: Vec<BlobRecord>,
+    pub blobs: Vec<Blob>,
     /// The app hash after this block.
     pub app_hash: [u8; 32],
 }
@@ -369,7 +353,7 @@ pub fn finalize_block(
     height: u64,
     txs: &[impl AsRef<[u8]>],
     sigs: &SignatureCache,
-) -> Result<FinalizedBlock, StorageError> {
+) -> Result<FinalizedBlock, StateReadError> {
     let mut executor = BlockExecutor::new(base, height, sigs)?;
     let has_commitment = txs.first().is_some_and(|tx| is_commitment_tx(tx.as_ref()));
     let first_user_tx = usize::from(has_commitment);
@@ -397,7 +381,7 @@ pub fn finalize_block(
                 .map(|hash: [u8; 32]| merkle::leaf_hash(&hash))
                 .collect();
             let matches_blobs =
-                BlockCommitment::decode(first.as_ref()).ok() == Some(tree.commitment());
+                NamespaceCommitment::decode(first.as_ref()).ok() == Some(tree.commitment());
             merkle::prove(&tx_hashes, 0).map(|tx_proof| FinalizedCommitment {
                 tx: first.as_ref().to_vec(),
                 tx_proof,
@@ -421,7 +405,7 @@ pub fn finalize_block(
 /// Digest of a block's blob index entries (namespace, signer, tx hash,
 /// positions), so the app hash also pins the index. The data itself is already
 /// pinned by the tx hash.
-pub fn blob_index_digest(blobs: &[BlobRecord]) -> [u8; 32] {
+pub fn blob_index_digest(blobs: &[Blob]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update((blobs.len() as u64).to_be_bytes());
     for blob in blobs {

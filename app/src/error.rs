@@ -1,15 +1,13 @@
 //! Why a transaction is refused, with the stable code CometBFT reports for it.
 
+use quire_core::codes::tx as codes;
 use thiserror::Error;
-
-/// The ABCI codespace of every error quired returns.
-pub const CODESPACE: &str = "quire";
 
 /// Storage could not be read. Not the transaction's fault: it is surfaced to the
 /// node operator rather than charged to the submitter.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[error("storage error: {0}")]
-pub struct StorageError(pub String);
+pub struct StateReadError(pub String);
 
 /// A transaction was refused. Each variant has a distinct, stable ABCI code (see
 /// [`TxError::code`]); the `Display` text is the readable log.
@@ -86,29 +84,29 @@ pub enum TxError {
     Duplicate,
     /// State could not be read; the node operator must look at the node.
     #[error("internal error: {0}")]
-    Storage(#[from] StorageError),
+    Storage(#[from] StateReadError),
 }
 
 impl TxError {
     /// The ABCI code, stable across versions, unique per variant, never 0.
     pub fn code(&self) -> u32 {
         match self {
-            TxError::Decode(_) => 2,
-            TxError::TooLarge { .. } => 3,
-            TxError::Invalid(_) => 4,
-            TxError::WrongChainId { .. } => 5,
-            TxError::BadSignature { .. } => 6,
-            TxError::UnknownAccount(_) => 7,
-            TxError::SequenceReused { .. } => 8,
-            TxError::SequenceGap { .. } => 9,
-            TxError::InsufficientFee { .. } => 10,
-            TxError::WrongFeeDenom { .. } => 11,
-            TxError::InsufficientFunds { .. } => 12,
-            TxError::BlobTooLarge { .. } => 13,
-            TxError::BlockBlobBudget { .. } => 14,
-            TxError::TimedOut { .. } => 15,
-            TxError::Duplicate => 16,
-            TxError::Storage(_) => 1,
+            TxError::Decode(_) => codes::DECODE,
+            TxError::TooLarge { .. } => codes::TOO_LARGE,
+            TxError::Invalid(_) => codes::INVALID,
+            TxError::WrongChainId { .. } => codes::WRONG_CHAIN_ID,
+            TxError::BadSignature { .. } => codes::BAD_SIGNATURE,
+            TxError::UnknownAccount(_) => codes::UNKNOWN_ACCOUNT,
+            TxError::SequenceReused { .. } => codes::SEQUENCE_REUSED,
+            TxError::SequenceGap { .. } => codes::SEQUENCE_GAP,
+            TxError::InsufficientFee { .. } => codes::INSUFFICIENT_FEE,
+            TxError::WrongFeeDenom { .. } => codes::WRONG_FEE_DENOM,
+            TxError::InsufficientFunds { .. } => codes::INSUFFICIENT_FUNDS,
+            TxError::BlobTooLarge { .. } => codes::BLOB_TOO_LARGE,
+            TxError::BlockBlobBudget { .. } => codes::BLOCK_BLOB_BUDGET,
+            TxError::TimedOut { .. } => codes::TIMED_OUT,
+            TxError::Duplicate => codes::DUPLICATE,
+            TxError::Storage(_) => codes::INTERNAL,
         }
     }
 }
@@ -171,7 +169,7 @@ mod tests {
                 height: 0,
             },
             TxError::Duplicate,
-            TxError::Storage(StorageError(String::new())),
+            TxError::Storage(StateReadError(String::new())),
         ];
         let mut codes: Vec<u32> = errors.iter().map(TxError::code).collect();
         assert!(codes.iter().all(|c| *c != 0));

@@ -1,12 +1,13 @@
 //! Executing one transaction against state: the rules every node applies the
 //! same way, in CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock.
 
-use crate::address::Address;
 use crate::error::TxError;
-use crate::params::Params;
 use crate::sigcache::SignatureCache;
 use crate::state::{Account, StateDelta, StateReadExt};
-use crate::tx::{DecodedTx, Msg};
+use crate::tx::DecodedTx;
+use quire_core::msg::{Msg, Send, SubmitBlob};
+use quire_core::Address;
+use quire_core::Params;
 use std::collections::BTreeMap;
 
 /// What a transaction is checked against: the chain's constants and the height
@@ -48,7 +49,7 @@ pub fn execute_tx(
 ) -> Result<TxReceipt, TxError> {
     let params = &ctx.params;
     for (index, msg) in tx.messages.iter().enumerate() {
-        if let Msg::SubmitBlob { data, .. } = msg {
+        if let Msg::SubmitBlob(SubmitBlob { data, .. }) = msg {
             if data.len() as u64 > params.max_blob_bytes {
                 return Err(TxError::BlobTooLarge {
                     index,
@@ -121,7 +122,7 @@ pub fn execute_tx(
 
     let mut needed = fee;
     for (index, msg) in tx.messages.iter().enumerate() {
-        if let Msg::Send { denom, amount, .. } = msg {
+        if let Msg::Send(Send { denom, amount, .. }) = msg {
             if denom != &params.fee_denom {
                 return Err(TxError::Invalid(format!(
                     "message {index}: can only send {}, not {denom:?}",
@@ -150,7 +151,7 @@ pub fn execute_tx(
     let mut next_number = state.next_account_number()?;
     let first_number = next_number;
     for msg in &tx.messages {
-        if let Msg::Send { to, amount, .. } = msg {
+        if let Msg::Send(Send { to, amount, .. }) = msg {
             let recipient = match staged.get(to) {
                 Some(existing) => *existing,
                 None => match state.account(to)? {

@@ -1,9 +1,9 @@
 //! The app's part of genesis: params and funded accounts, and the state they
 //! produce at InitChain.
 
-use crate::address::Address;
-use crate::params::{u128_string, Params, ParamsError};
 use crate::state::{app_hash, Account, ChangeSet, EmptyState, StateDelta};
+use quire_core::params::{u128_string, Params, ParamsError};
+use quire_core::Address;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use thiserror::Error;

@@ -6,31 +6,22 @@
 //! uses no randomness and knows nothing of ABCI: the `quired` crate adapts it to
 //! CometBFT, and `quire-store` persists what it produces.
 
-pub mod address;
 pub mod block;
-pub mod builder;
-pub mod commitment;
 pub mod error;
 pub mod exec;
 pub mod genesis;
 pub mod mempool;
-pub mod merkle;
-pub mod namespace;
-pub mod params;
 pub mod sigcache;
 pub mod state;
 pub mod tx;
 
-pub use address::Address;
 pub use block::{
-    finalize_block, prepare_proposal, process_proposal, BlobRecord, FinalizedBlock,
-    FinalizedCommitment, Proposal, ProposalError,
+    finalize_block, prepare_proposal, process_proposal, FinalizedBlock, FinalizedCommitment,
+    Proposal, ProposalError,
 };
-pub use error::{StorageError, TxError, CODESPACE};
+pub use error::{StateReadError, TxError};
 pub use genesis::{GenesisAccount, GenesisState};
 pub use mempool::CheckState;
-pub use namespace::Namespace;
-pub use params::Params;
 pub use sigcache::SignatureCache;
 pub use state::{ChangeSet, StateReader};
-pub use tx::{DecodedTx, Msg};
+pub use tx::DecodedTx;

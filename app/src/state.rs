@@ -5,10 +5,10 @@
 //! records writes in a [`StateDelta`], whose [`ChangeSet`] the node persists
 //! atomically at Commit.
 
-use crate::address::Address;
-use crate::error::StorageError;
-use crate::params::Params;
-use prost::Message;
+use crate::error::StateReadError;
+use quire_core::proto::Protobuf;
+use quire_core::Address;
+use quire_core::Params;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -19,14 +19,14 @@ pub type ChangeSet = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 /// Read access to committed state.
 pub trait StateReader {
     /// The value stored under `key`, if any.
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError>;
 }
 
 /// An empty state: what a node has before genesis.
 pub struct EmptyState;
 
 impl StateReader for EmptyState {
-    fn get(&self, _key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    fn get(&self, _key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
         Ok(None)
     }
 }
@@ -65,7 +65,7 @@ impl<'a> StateDelta<'a> {
 }
 
 impl StateReader for StateDelta<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
         match self.changes.get(key) {
             Some(value) => Ok(value.clone()),
             None => self.base.get(key),
@@ -75,7 +75,7 @@ impl StateReader for StateDelta<'_> {
 
 /// Storage keys. Every key starts with a one-word table name and a slash.
 pub mod keys {
-    use crate::address::Address;
+    use quire_core::Address;
 
     /// `acct/` + 20 address bytes -> [`super::Account`] encoding.
     pub fn account(address: &Address) -> Vec<u8> {
@@ -117,8 +117,8 @@ impl Account {
     }
 
     /// Inverse of [`Account::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self, StorageError> {
-        let corrupt = || StorageError(format!("corrupt account record of {} bytes", bytes.len()));
+    pub fn decode(bytes: &[u8]) -> Result<Self, StateReadError> {
+        let corrupt = || StateReadError(format!("corrupt account record of {} bytes", bytes.len()));
         if bytes.len() != ACCOUNT_LEN {
             return Err(corrupt());
         }
@@ -133,47 +133,47 @@ impl Account {
     }
 }
 
-fn decode_u64(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
+fn decode_u64(bytes: &[u8], what: &str) -> Result<u64, StateReadError> {
     let array: [u8; 8] = bytes
         .try_into()
-        .map_err(|_| StorageError(format!("corrupt {what}")))?;
+        .map_err(|_| StateReadError(format!("corrupt {what}")))?;
     Ok(u64::from_be_bytes(array))
 }
 
-fn decode_u128(bytes: &[u8], what: &str) -> Result<u128, StorageError> {
+fn decode_u128(bytes: &[u8], what: &str) -> Result<u128, StateReadError> {
     let array: [u8; 16] = bytes
         .try_into()
-        .map_err(|_| StorageError(format!("corrupt {what}")))?;
+        .map_err(|_| StateReadError(format!("corrupt {what}")))?;
     Ok(u128::from_be_bytes(array))
 }
 
 /// Typed reads, for every [`StateReader`].
 pub trait StateReadExt: StateReader {
     /// The account at `address`, if it exists.
-    fn account(&self, address: &Address) -> Result<Option<Account>, StorageError> {
+    fn account(&self, address: &Address) -> Result<Option<Account>, StateReadError> {
         self.get(&keys::account(address))?
             .map(|b| Account::decode(&b))
             .transpose()
     }
 
     /// The chain id set at genesis.
-    fn chain_id(&self) -> Result<String, StorageError> {
+    fn chain_id(&self) -> Result<String, StateReadError> {
         let bytes = self
             .get(keys::CHAIN_ID)?
-            .ok_or_else(|| StorageError("chain id not set: no genesis".into()))?;
-        String::from_utf8(bytes).map_err(|_| StorageError("corrupt chain id".into()))
+            .ok_or_else(|| StateReadError("chain id not set: no genesis".into()))?;
+        String::from_utf8(bytes).map_err(|_| StateReadError("corrupt chain id".into()))
     }
 
     /// The chain parameters set at genesis.
-    fn params(&self) -> Result<Params, StorageError> {
+    fn params(&self) -> Result<Params, StateReadError> {
         let bytes = self
             .get(keys::PARAMS)?
-            .ok_or_else(|| StorageError("params not set: no genesis".into()))?;
+            .ok_or_else(|| StateReadError("params not set: no genesis".into()))?;
         params_from_proto(&bytes)
     }
 
     /// The account number the next created account gets.
-    fn next_account_number(&self) -> Result<u64, StorageError> {
+    fn next_account_number(&self) -> Result<u64, StateReadError> {
         self.get(keys::NEXT_ACCOUNT_NUMBER)?
             .map(|b| decode_u64(&b, "next account number"))
             .transpose()
@@ -181,7 +181,7 @@ pub trait StateReadExt: StateReader {
     }
 
     /// Total fees collected since genesis.
-    fn fees_collected(&self) -> Result<u128, StorageError> {
+    fn fees_collected(&self) -> Result<u128, StateReadError> {
         self.get(keys::FEES_COLLECTED)?
             .map(|b| decode_u128(&b, "fees collected"))
             .transpose()
@@ -204,10 +204,7 @@ impl StateDelta<'_> {
 
     /// Writes the params.
     pub fn put_params(&mut self, params: &Params) {
-        self.put(
-            keys::PARAMS.to_vec(),
-            params_to_proto(params).encode_to_vec(),
-        );
+        self.put(keys::PARAMS.to_vec(), encode_params(params));
     }
 
     /// Writes the next account number.
@@ -224,32 +221,14 @@ impl StateDelta<'_> {
     }
 }
 
-/// Converts params to their protobuf form (also the query response shape).
-pub fn params_to_proto(params: &Params) -> quire_proto::blob::v1::Params {
-    quire_proto::blob::v1::Params {
-        fee_denom: params.fee_denom.clone(),
-        base_fee: params.base_fee.to_string(),
-        fee_per_blob_byte: params.fee_per_blob_byte.to_string(),
-        max_blob_bytes: params.max_blob_bytes,
-        max_block_blob_bytes: params.max_block_blob_bytes,
-        max_tx_bytes: params.max_tx_bytes,
-    }
+/// The stored encoding of params (today the protobuf of the query form,
+/// `quire.blob.v1.Params`).
+pub fn encode_params(params: &Params) -> Vec<u8> {
+    params.encode_to_vec()
 }
 
-fn params_from_proto(bytes: &[u8]) -> Result<Params, StorageError> {
-    let corrupt = |what: &str| StorageError(format!("corrupt params record: {what}"));
-    let p = quire_proto::blob::v1::Params::decode(bytes).map_err(|e| corrupt(&e.to_string()))?;
-    Ok(Params {
-        fee_denom: p.fee_denom,
-        base_fee: p.base_fee.parse().map_err(|_| corrupt("base_fee"))?,
-        fee_per_blob_byte: p
-            .fee_per_blob_byte
-            .parse()
-            .map_err(|_| corrupt("fee_per_blob_byte"))?,
-        max_blob_bytes: p.max_blob_bytes,
-        max_block_blob_bytes: p.max_block_blob_bytes,
-        max_tx_bytes: p.max_tx_bytes,
-    })
+fn params_from_proto(bytes: &[u8]) -> Result<Params, StateReadError> {
+    Params::decode(bytes).map_err(|e| StateReadError(format!("corrupt params record: {e}")))
 }
 
 /// Domain tag of the app hash.

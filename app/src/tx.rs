@@ -12,50 +12,23 @@
 //! here; the tests below check both libraries accept and reject the same
 //! keys and signatures.
 
-use crate::address::Address;
 use crate::error::TxError;
-use crate::namespace::Namespace;
 use crate::sigcache::SignatureCache;
-use cosmrs::proto::cosmos::bank::v1beta1::MsgSend;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::signing::v1beta1::SignMode;
 use cosmrs::proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, TxBody, TxRaw};
 use prost::Message;
-use quire_proto::blob::v1::{
-    ChainIdExtension, MsgSubmitBlob, CHAIN_ID_EXTENSION_TYPE_URL, MSG_SUBMIT_BLOB_TYPE_URL,
-};
+use quire_core::builder::SECP256K1_PUBKEY_TYPE_URL;
+use quire_core::msg::{Msg, MsgError, SubmitBlob};
+use quire_core::Address;
+use quire_proto::blob::v1::{ChainIdExtension, CHAIN_ID_EXTENSION_TYPE_URL};
 use secp256k1::ecdsa::Signature;
 use secp256k1::{Message as SecpMessage, PublicKey, Secp256k1, VerifyOnly};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-/// `Any` type URL of the Cosmos SDK bank send message.
-pub const MSG_SEND_TYPE_URL: &str = "/cosmos.bank.v1beta1.MsgSend";
-/// `Any` type URL of a secp256k1 public key.
-pub const SECP256K1_PUBKEY_TYPE_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
 /// Most messages one transaction may carry.
 pub const MAX_MESSAGES_PER_TX: usize = 256;
-
-/// One message of a transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Msg {
-    /// Order `data` under `namespace`.
-    SubmitBlob {
-        /// The rollup's namespace.
-        namespace: Namespace,
-        /// The blob.
-        data: Vec<u8>,
-    },
-    /// Move `amount` of `denom` from the signer to `to`.
-    Send {
-        /// Recipient.
-        to: Address,
-        /// Denom; must be the fee denom (checked at execution).
-        denom: String,
-        /// Amount.
-        amount: u128,
-    },
-}
 
 /// A transaction that decoded and is well-formed. Its signature is not yet
 /// checked: that needs the signer's account number (see
@@ -117,7 +90,7 @@ impl DecodedTx {
                 max: max_tx_bytes,
             });
         }
-        if crate::commitment::is_commitment_tx(bytes) {
+        if quire_core::commitment::is_commitment_tx(bytes) {
             return Err(invalid(
                 "a block commitment is put in blocks by proposers, not submitted",
             ));
@@ -252,7 +225,7 @@ impl DecodedTx {
         let mut blob_bytes: u64 = 0;
         for (index, any) in body.messages.iter().enumerate() {
             let msg = decode_msg(index, &any.type_url, &any.value, &signer)?;
-            if let Msg::SubmitBlob { data, .. } = &msg {
+            if let Msg::SubmitBlob(SubmitBlob { data, .. }) = &msg {
                 blob_bytes += data.len() as u64;
             }
             messages.push(msg);
@@ -409,60 +382,21 @@ fn parse_amount(text: &str, what: &str) -> Result<u128, TxError> {
     })
 }
 
+/// Decodes message `index` of a tx signed by `signer`.
 fn decode_msg(
     index: usize,
     type_url: &str,
     value: &[u8],
     signer: &Address,
 ) -> Result<Msg, TxError> {
-    let check_signer = |claimed: &str| -> Result<(), TxError> {
-        let claimed_addr: Address = claimed
-            .parse()
-            .map_err(|e| invalid(format!("message {index}: signer: {e}")))?;
-        if &claimed_addr != signer {
-            return Err(invalid(format!(
-                "message {index}: signer {claimed} is not the tx signer {signer}"
-            )));
-        }
-        Ok(())
-    };
-    match type_url {
-        MSG_SUBMIT_BLOB_TYPE_URL => {
-            let msg = MsgSubmitBlob::decode(value)
-                .map_err(|e| TxError::Decode(format!("message {index}: bad MsgSubmitBlob: {e}")))?;
-            check_signer(&msg.signer)?;
-            let namespace = Namespace::from_slice(&msg.namespace)
-                .map_err(|e| invalid(format!("message {index}: {e}")))?;
-            if msg.data.is_empty() {
-                return Err(invalid(format!("message {index}: blob data is empty")));
-            }
-            Ok(Msg::SubmitBlob {
-                namespace,
-                data: msg.data,
-            })
-        }
-        MSG_SEND_TYPE_URL => {
-            let msg = MsgSend::decode(value)
-                .map_err(|e| TxError::Decode(format!("message {index}: bad MsgSend: {e}")))?;
-            check_signer(&msg.from_address)?;
-            let to: Address = msg
-                .to_address
-                .parse()
-                .map_err(|e| invalid(format!("message {index}: to_address: {e}")))?;
-            let [coin] = msg.amount.as_slice() else {
-                return Err(invalid(format!(
-                    "message {index}: MsgSend must move exactly one coin"
-                )));
-            };
-            let amount = parse_amount(&coin.amount, "send")?;
-            Ok(Msg::Send {
-                to,
-                denom: coin.denom.clone(),
-                amount,
-            })
-        }
-        other => Err(invalid(format!(
-            "message {index}: unsupported message type {other:?}"
+    match Msg::decode(type_url, value, signer) {
+        Some(Ok(msg)) => Ok(msg),
+        Some(Err(MsgError::Decode { message, reason })) => Err(TxError::Decode(format!(
+            "message {index}: bad {message}: {reason}"
+        ))),
+        Some(Err(error)) => Err(invalid(format!("message {index}: {error}"))),
+        None => Err(invalid(format!(
+            "message {index}: unsupported message type {type_url:?}"
         ))),
     }
 }
@@ -472,6 +406,7 @@ mod tests {
     use super::*;
     use cosmrs::proto::cosmos::tx::v1beta1::SignDoc;
     use k256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+    use quire_core::Namespace;
 
     /// Deterministic test bytes: `sha256(tag ‖ i)`.
     fn bytes32(tag: &str, i: u64) -> [u8; 32] {
@@ -628,7 +563,7 @@ mod tests {
     /// `account_number`.
     fn signed_blob_tx(secret: u8, account_number: u64) -> Vec<u8> {
         let key = cosmrs::crypto::secp256k1::SigningKey::from_slice(&[secret; 32]).unwrap();
-        let params = crate::builder::TxParams {
+        let params = quire_core::builder::SignerContext {
             chain_id: "c".into(),
             account_number,
             sequence: 0,
@@ -637,11 +572,8 @@ mod tests {
             timeout_height: 0,
             memo: String::new(),
         };
-        let blob = crate::builder::OutgoingMsg::Blob {
-            namespace: Namespace::from_rollup_name("r"),
-            data: vec![1],
-        };
-        crate::builder::sign_tx(&key, &params, &[blob]).unwrap()
+        let blob = Msg::submit_blob(Namespace::from_rollup_name("r"), vec![1]);
+        quire_core::builder::sign_tx(&key, &params, &[blob]).unwrap()
     }
 
     #[test]

@@ -23,15 +23,16 @@ use common::MemState;
 use cosmrs::crypto::secp256k1::SigningKey;
 use cosmrs::proto::cosmos::tx::v1beta1::TxRaw;
 use prost::Message;
-use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
-use quire_app::commitment::{BlockCommitment, NamespaceTree, COMMITMENT_TX_LEN};
 use quire_app::exec::{execute_tx, ExecContext};
 use quire_app::state::{StateDelta, StateReadExt};
 use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, Address, BlobRecord, CheckState, DecodedTx,
-    FinalizedBlock, GenesisAccount, GenesisState, Msg, Namespace, Params, ProposalError,
-    SignatureCache, TxError,
+    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, FinalizedBlock,
+    GenesisAccount, GenesisState, ProposalError, SignatureCache, TxError,
 };
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::commitment::{NamespaceCommitment, NamespaceTree, COMMITMENT_TX_LEN};
+use quire_core::msg::{Send, SubmitBlob};
+use quire_core::{Address, Blob, Msg, Namespace, Params};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -144,8 +145,8 @@ fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap()
 }
 
-fn tx_params(account_number: u64, sequence: u64, fee: u128) -> TxParams {
-    TxParams {
+fn tx_params(account_number: u64, sequence: u64, fee: u128) -> SignerContext {
+    SignerContext {
         chain_id: CHAIN.into(),
         account_number,
         sequence,
@@ -156,15 +157,12 @@ fn tx_params(account_number: u64, sequence: u64, fee: u128) -> TxParams {
     }
 }
 
-fn signed(key: &SigningKey, params: &TxParams, msgs: &[OutgoingMsg]) -> Vec<u8> {
+fn signed(key: &SigningKey, params: &SignerContext, msgs: &[Msg]) -> Vec<u8> {
     sign_tx(key, params, msgs).unwrap()
 }
 
-fn blob(rollup: &str, data: &[u8]) -> OutgoingMsg {
-    OutgoingMsg::Blob {
-        namespace: Namespace::from_rollup_name(rollup),
-        data: data.to_vec(),
-    }
+fn blob(rollup: &str, data: &[u8]) -> Msg {
+    Msg::submit_blob(Namespace::from_rollup_name(rollup), data.to_vec())
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -181,8 +179,8 @@ fn commitment_over(height: u64, user_txs: &[Vec<u8>]) -> Vec<u8> {
             continue;
         };
         for (msg_index, msg) in tx.messages.into_iter().enumerate() {
-            if let Msg::SubmitBlob { namespace, data } = msg {
-                blobs.push(BlobRecord {
+            if let Msg::SubmitBlob(SubmitBlob { namespace, data }) = msg {
+                blobs.push(Blob {
                     namespace,
                     signer: tx.signer,
                     tx_hash: tx.hash,
@@ -204,7 +202,7 @@ fn block_of(commitment: &[u8], user_txs: &[Vec<u8>]) -> Vec<Vec<u8>> {
 
 /// A block's blobs without their tx index (which shifts when a tx is removed).
 #[allow(clippy::type_complexity)]
-fn blobs_without_index(blobs: &[BlobRecord]) -> Vec<(Namespace, Address, [u8; 32], u32, Vec<u8>)> {
+fn blobs_without_index(blobs: &[Blob]) -> Vec<(Namespace, Address, [u8; 32], u32, Vec<u8>)> {
     blobs
         .iter()
         .map(|b| {
@@ -454,7 +452,7 @@ fn byzantine_cases(cast: &Cast) -> Vec<Case> {
             bad_at: 1,
             bad: signed(
                 &cast.bob,
-                &TxParams {
+                &SignerContext {
                     fee_denom: "uatom".into(),
                     ..tx_params(1, 0, 1_000)
                 },
@@ -523,10 +521,7 @@ fn byzantine_cases(cast: &Cast) -> Vec<Case> {
                 &tx_params(3, 0, fee_for(1)),
                 &[
                     blob("d", b"x"),
-                    OutgoingMsg::Send {
-                        to: address_of(&cast.alice),
-                        amount: 1_000,
-                    },
+                    Msg::send(address_of(&cast.alice), "uquire", 1_000),
                 ],
             ),
             expect: is(TxError::InsufficientFunds {
@@ -541,7 +536,7 @@ fn byzantine_cases(cast: &Cast) -> Vec<Case> {
             bad_at: 1,
             bad: signed(
                 &cast.bob,
-                &TxParams {
+                &SignerContext {
                     chain_id: "other-chain".into(),
                     ..tx_params(1, 0, fee_for(5))
                 },
@@ -569,7 +564,7 @@ fn byzantine_cases(cast: &Cast) -> Vec<Case> {
     ];
     let memo_tx = signed(
         &cast.carol,
-        &TxParams {
+        &SignerContext {
             memo: "m".repeat(4000),
             ..tx_params(2, 0, fee_for(2))
         },
@@ -708,11 +703,11 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
         process_proposal(&state, 1, &block_of(&good, &valid), &NO_SIGS),
         Ok(())
     );
-    let expected = BlockCommitment::decode(&good).unwrap();
+    let expected = NamespaceCommitment::decode(&good).unwrap();
     assert_eq!(expected.namespace_count, 2);
 
     let mismatch = |bytes: &[u8], what: &str| {
-        let got = BlockCommitment::decode(bytes).unwrap();
+        let got = NamespaceCommitment::decode(bytes).unwrap();
         assert_ne!(got, expected, "{what}");
         assert_eq!(
             process_proposal(&state, 1, &block_of(bytes, &valid), &NO_SIGS),
@@ -884,7 +879,7 @@ fn replays_and_timeouts_across_blocks_are_rejected() {
     let other = Cast::blob_tx(&cast.alice, 0, 0, "a", b"alice-0 again");
     let expired = signed(
         &cast.alice,
-        &TxParams {
+        &SignerContext {
             timeout_height: 1,
             ..tx_params(0, 1, fee_for(3))
         },
@@ -1022,10 +1017,10 @@ impl World {
                 rng.range(1, 300.min(params.max_blob_bytes))
             };
             blob_bytes += len;
-            msgs.push(OutgoingMsg::Blob {
-                namespace: *rng.pick(&self.namespaces),
-                data: rng.bytes(len as usize),
-            });
+            msgs.push(Msg::submit_blob(
+                *rng.pick(&self.namespaces),
+                rng.bytes(len as usize),
+            ));
         }
         if blobs == 0 || rng.percent(8) {
             let to = if rng.percent(70) {
@@ -1033,10 +1028,7 @@ impl World {
             } else {
                 Address::new(rng.bytes(20).try_into().unwrap()) // a new account
             };
-            msgs.push(OutgoingMsg::Send {
-                to,
-                amount: u128::from(rng.range(1, 5_000)),
-            });
+            msgs.push(Msg::send(to, "uquire", u128::from(rng.range(1, 5_000))));
         }
         let required = params.fee_for(blob_bytes).unwrap();
         let fee = if messy && rng.percent(8) {
@@ -1116,10 +1108,7 @@ impl World {
                 signed(
                     &stranger,
                     &tx_params(0, 0, 10_000),
-                    &[OutgoingMsg::Blob {
-                        namespace: self.namespaces[0],
-                        data: b"who am i".to_vec(),
-                    }],
+                    &[Msg::submit_blob(self.namespaces[0], b"who am i".to_vec())],
                 )
             }
         }
@@ -1268,10 +1257,10 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
             blob_bytes += tx.blob_bytes;
             for msg in &tx.messages {
                 match msg {
-                    Msg::SubmitBlob { namespace, data } => {
+                    Msg::SubmitBlob(SubmitBlob { namespace, data }) => {
                         expected_blobs.push((*namespace, tx.signer, data.clone()))
                     }
-                    Msg::Send { to, .. } => {
+                    Msg::Send(Send { to, .. }) => {
                         recipients.insert(*to);
                     }
                 }
@@ -1657,7 +1646,7 @@ fn prepare_tries_every_candidate_for_a_sequence() {
     state.commit(&empty);
     let expired = signed(
         &cast.alice,
-        &TxParams {
+        &SignerContext {
             timeout_height: 1,
             ..tx_params(0, 0, fee_for(7))
         },
@@ -1689,7 +1678,7 @@ fn prepare_is_not_stopped_by_a_candidate_it_could_skip() {
     let a0 = cast.a0();
     let big = signed(
         &cast.alice,
-        &TxParams {
+        &SignerContext {
             memo: "m".repeat(1000),
             ..tx_params(0, 0, fee_for(7))
         },

@@ -11,13 +11,12 @@ mod common;
 
 use common::MemState;
 use cosmrs::crypto::secp256k1::SigningKey;
-use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
-use quire_app::commitment::NamespaceTree;
-use quire_app::state::{keys, params_to_proto, Account};
-use quire_app::{
-    finalize_block, prepare_proposal, Address, GenesisAccount, GenesisState, Namespace, Params,
-    SignatureCache,
-};
+use quire_app::state::{encode_params, keys, Account};
+use quire_app::{finalize_block, prepare_proposal, GenesisAccount, GenesisState, SignatureCache};
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::commitment::NamespaceTree;
+use quire_core::Msg;
+use quire_core::{Address, Namespace, Params};
 use std::fmt::Write;
 
 const CHAIN: &str = "quire-golden";
@@ -37,8 +36,8 @@ fn params() -> Params {
     }
 }
 
-fn tx(key: &SigningKey, number: u64, sequence: u64, fee: u128, msgs: &[OutgoingMsg]) -> Vec<u8> {
-    let params = TxParams {
+fn tx(key: &SigningKey, number: u64, sequence: u64, fee: u128, msgs: &[Msg]) -> Vec<u8> {
+    let params = SignerContext {
         chain_id: CHAIN.into(),
         account_number: number,
         sequence,
@@ -50,11 +49,8 @@ fn tx(key: &SigningKey, number: u64, sequence: u64, fee: u128, msgs: &[OutgoingM
     sign_tx(key, &params, msgs).unwrap()
 }
 
-fn blob(rollup: &str, data: &[u8]) -> OutgoingMsg {
-    OutgoingMsg::Blob {
-        namespace: Namespace::from_rollup_name(rollup),
-        data: data.to_vec(),
-    }
+fn blob(rollup: &str, data: &[u8]) -> Msg {
+    Msg::submit_blob(Namespace::from_rollup_name(rollup), data.to_vec())
 }
 
 /// A key for the snapshot: as text if it is printable ASCII, otherwise its
@@ -109,9 +105,7 @@ fn key_layout_and_record_encodings() {
     writeln!(
         out,
         "params record (default): {}",
-        hex::encode(prost::Message::encode_to_vec(&params_to_proto(
-            &Params::default()
-        )))
+        hex::encode(encode_params(&Params::default()))
     )
     .unwrap();
     let commitment = NamespaceTree::build(5, &[]).commitment();
@@ -165,16 +159,7 @@ fn app_hash_after_a_fixed_sequence_of_blocks() {
                     2_000,
                     &[blob("rollup-a", b"batch 2"), blob("rollup-b", b"batch b1")],
                 ),
-                tx(
-                    &bob,
-                    1,
-                    0,
-                    100,
-                    &[OutgoingMsg::Send {
-                        to: carol,
-                        amount: 12_345,
-                    }],
-                ),
+                tx(&bob, 1, 0, 100, &[Msg::send(carol, "uquire", 12_345)]),
             ],
         ),
         (

@@ -15,13 +15,14 @@ use cosmrs::proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw};
 use k256::ecdsa::{Signature, VerifyingKey};
 use prost::Message;
 use quire_app::block::TxOutcome;
-use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
 use quire_app::state::ChangeSet;
 use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, BlobRecord, CheckState, DecodedTx,
-    GenesisAccount, GenesisState, Namespace, Params, Proposal, ProposalError, SignatureCache,
-    TxError,
+    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, GenesisAccount,
+    GenesisState, Proposal, ProposalError, SignatureCache, TxError,
 };
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::Msg;
+use quire_core::{Blob, Namespace, Params};
 
 const CHAIN: &str = "quire-test";
 
@@ -45,7 +46,7 @@ fn genesis(keys: &[&SigningKey]) -> MemState {
 
 /// A blob tx of `key` for `chain`, signed for `account_number`.
 fn signed(key: &SigningKey, chain: &str, account_number: u64, sequence: u64) -> Vec<u8> {
-    let params = TxParams {
+    let params = SignerContext {
         chain_id: chain.into(),
         account_number,
         sequence,
@@ -54,10 +55,10 @@ fn signed(key: &SigningKey, chain: &str, account_number: u64, sequence: u64) -> 
         timeout_height: 0,
         memo: String::new(),
     };
-    let blob = OutgoingMsg::Blob {
-        namespace: Namespace::from_rollup_name("r"),
-        data: vec![sequence as u8 + 1; 40],
-    };
+    let blob = Msg::submit_blob(
+        Namespace::from_rollup_name("r"),
+        vec![sequence as u8 + 1; 40],
+    );
     sign_tx(key, &params, &[blob]).unwrap()
 }
 
@@ -299,7 +300,7 @@ struct Decisions {
     proposal: Proposal,
     honest: Result<(), ProposalError>,
     byzantine: Vec<Result<(), ProposalError>>,
-    finalized: (Vec<TxOutcome>, ChangeSet, Vec<BlobRecord>, [u8; 32]),
+    finalized: (Vec<TxOutcome>, ChangeSet, Vec<Blob>, [u8; 32]),
 }
 
 /// CheckTx, a recheck, PrepareProposal, ProcessProposal (of the honest block

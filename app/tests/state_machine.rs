@@ -6,13 +6,15 @@ mod common;
 use common::MemState;
 
 use cosmrs::crypto::secp256k1::SigningKey;
-use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
-use quire_app::commitment::COMMITMENT_TX_LEN;
 use quire_app::state::{StateDelta, StateReadExt};
 use quire_app::{
     finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState,
-    Namespace, Params, ProposalError, SignatureCache, TxError,
+    ProposalError, SignatureCache, TxError,
 };
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::commitment::COMMITMENT_TX_LEN;
+use quire_core::Msg;
+use quire_core::{Namespace, Params};
 use sha2::{Digest, Sha256};
 
 const CHAIN: &str = "quire-test";
@@ -71,13 +73,7 @@ fn params() -> Params {
     }
 }
 
-fn tx(
-    key: &SigningKey,
-    account_number: u64,
-    sequence: u64,
-    fee: u128,
-    msgs: &[OutgoingMsg],
-) -> Vec<u8> {
+fn tx(key: &SigningKey, account_number: u64, sequence: u64, fee: u128, msgs: &[Msg]) -> Vec<u8> {
     tx_for(CHAIN, key, account_number, sequence, fee, msgs)
 }
 
@@ -87,9 +83,9 @@ fn tx_for(
     account_number: u64,
     sequence: u64,
     fee: u128,
-    msgs: &[OutgoingMsg],
+    msgs: &[Msg],
 ) -> Vec<u8> {
-    let params = TxParams {
+    let params = SignerContext {
         chain_id: chain.into(),
         account_number,
         sequence,
@@ -101,11 +97,8 @@ fn tx_for(
     sign_tx(key, &params, msgs).unwrap()
 }
 
-fn blob(rollup: &str, data: &[u8]) -> OutgoingMsg {
-    OutgoingMsg::Blob {
-        namespace: Namespace::from_rollup_name(rollup),
-        data: data.to_vec(),
-    }
+fn blob(rollup: &str, data: &[u8]) -> Msg {
+    Msg::submit_blob(Namespace::from_rollup_name(rollup), data.to_vec())
 }
 
 fn check(state: &MemState, check: &mut CheckState, tx: &[u8]) -> Result<(), TxError> {
@@ -310,7 +303,7 @@ fn bad_transactions_get_distinct_errors() {
         check(&state, &mut cs, &empty),
         Err(TxError::Invalid(_))
     ));
-    let params_ = TxParams {
+    let params_ = SignerContext {
         chain_id: CHAIN.into(),
         account_number: 0,
         sequence: 0,
@@ -359,10 +352,7 @@ fn a_bundle_is_all_or_nothing() {
         &[
             blob("a", b"first"),
             blob("b", b"second"),
-            OutgoingMsg::Send {
-                to: address_of(&bob),
-                amount: 7,
-            },
+            Msg::send(address_of(&bob), "uquire", 7),
         ],
     );
     let block =
@@ -382,10 +372,7 @@ fn a_bundle_is_all_or_nothing() {
         100,
         &[
             blob("c", b""),
-            OutgoingMsg::Send {
-                to: address_of(&alice),
-                amount: 10_000_000,
-            },
+            Msg::send(address_of(&alice), "uquire", 10_000_000),
         ],
     );
     let block = finalize_block(&state, &state.app_hash, 3, &[too_much], &SIGS).unwrap();
@@ -403,10 +390,7 @@ fn send_creates_accounts_with_new_numbers() {
         0,
         0,
         100,
-        &[OutgoingMsg::Send {
-            to: address_of(&newcomer),
-            amount: 5_000,
-        }],
+        &[Msg::send(address_of(&newcomer), "uquire", 5_000)],
     );
     assert_eq!(state.commit_block(&[send]), vec![0]);
     let account = state.account(&address_of(&newcomer)).unwrap().unwrap();
@@ -609,7 +593,7 @@ fn finalize_indexes_blobs_after_the_commitment_and_proves_it_in_the_data_hash() 
     let data_hash = tendermint::merkle::simple_hash_from_byte_vectors::<
         tendermint::crypto::default::Sha256,
     >(&tx_hashes);
-    let leaf = quire_app::merkle::leaf_hash(&Sha256::digest(&block[0]));
+    let leaf = quire_core::merkle::leaf_hash(&Sha256::digest(&block[0]));
     commitment.tx_proof.verify(&data_hash, &leaf).unwrap();
 }
 

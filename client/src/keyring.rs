@@ -12,7 +12,7 @@
 //! Do not hold real value in it.
 
 use cosmrs::crypto::secp256k1::SigningKey;
-use quire_app::builder::address_of;
+use quire_core::builder::address_of;
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, DirBuilder, File, OpenOptions};

@@ -6,9 +6,8 @@ pub mod read;
 pub mod rpc;
 pub mod submitter;
 pub mod verify;
-pub mod wire;
 
-pub use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
-pub use quire_app::{Address, Namespace, Params};
+pub use quire_core::builder::{address_of, sign_tx, SignerContext};
+pub use quire_core::{Address, Msg, Namespace, Params};
 pub use rpc::{BroadcastResult, ClientError, CommittedTx, NodeClient};
 pub use submitter::{SubmitError, Submitter};

@@ -3,7 +3,7 @@
 //! follows new blocks.
 
 use crate::verify::{VerifiedNamespace, Verifier, VerifyError};
-use quire_app::Namespace;
+use quire_core::Namespace;
 use quire_proto::sequencer::v1 as pb;
 use quire_proto::sequencer::v1::sequencer_service_client::SequencerServiceClient;
 use std::time::Duration;

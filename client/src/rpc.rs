@@ -2,7 +2,7 @@
 //! query accounts, params and blobs, wait for inclusion.
 
 use prost::Message;
-use quire_app::{Address, Namespace, Params};
+use quire_core::{Address, Namespace, Params};
 use quire_proto::blob::v1::{QueryAccountResponse, QueryBlobsResponse, QueryParamsResponse};
 use std::time::Duration;
 use tendermint::Hash;

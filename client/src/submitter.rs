@@ -4,8 +4,9 @@
 
 use crate::rpc::{BroadcastResult, ClientError, NodeClient};
 use cosmrs::crypto::secp256k1::SigningKey;
-use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
-use quire_app::{Address, Params};
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::Msg;
+use quire_core::{Address, Params};
 use thiserror::Error;
 
 /// A submitter failure.
@@ -19,7 +20,7 @@ pub enum SubmitError {
     NoAccount(Address),
     /// Signing failed.
     #[error(transparent)]
-    Sign(#[from] quire_app::builder::SignError),
+    Sign(#[from] quire_core::builder::SignError),
     /// The node's answer is unusable.
     #[error("malformed account data: {0}")]
     Malformed(String),
@@ -73,24 +74,20 @@ impl Submitter {
     }
 
     /// The minimum fee for `messages`.
-    pub fn required_fee(&self, messages: &[OutgoingMsg]) -> u128 {
+    pub fn required_fee(&self, messages: &[Msg]) -> u128 {
         let blob_bytes: u64 = messages
             .iter()
             .map(|m| match m {
-                OutgoingMsg::Blob { data, .. } => data.len() as u64,
-                OutgoingMsg::Send { .. } => 0,
+                Msg::SubmitBlob(blob) => blob.data.len() as u64,
+                Msg::Send(_) => 0,
             })
             .sum();
         self.params.fee_for(blob_bytes).unwrap_or(u128::MAX)
     }
 
     /// Signs `messages` with the next sequence and the minimum fee (or `fee`).
-    pub fn sign(
-        &self,
-        messages: &[OutgoingMsg],
-        fee: Option<u128>,
-    ) -> Result<Vec<u8>, SubmitError> {
-        let params = TxParams {
+    pub fn sign(&self, messages: &[Msg], fee: Option<u128>) -> Result<Vec<u8>, SubmitError> {
+        let params = SignerContext {
             chain_id: self.chain_id.clone(),
             account_number: self.account_number,
             sequence: self.next_sequence,
@@ -106,7 +103,7 @@ impl Submitter {
     /// sequence (no need to wait for a block).
     pub async fn submit(
         &mut self,
-        messages: &[OutgoingMsg],
+        messages: &[Msg],
         fee: Option<u128>,
     ) -> Result<BroadcastResult, SubmitError> {
         let tx = self.sign(messages, fee)?;

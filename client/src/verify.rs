@@ -13,10 +13,12 @@
 //! A blob's `tx_hash`, `tx_index` and `msg_index` are informational: the
 //! commitment covers each blob's signer and data.
 
-use crate::wire::{blob_signer, merkle_from_proto, proof_from_proto, WireError};
-use quire_app::commitment::{BlockCommitment, ProofError};
-use quire_app::merkle::{self, MerkleError};
-use quire_app::{Address, Namespace};
+use quire_core::commitment::NamespaceProof;
+use quire_core::commitment::{NamespaceCommitment, ProofError};
+use quire_core::merkle::InclusionProof;
+use quire_core::merkle::{self, MerkleError};
+use quire_core::proto::{blob_signer, Protobuf as _, WireError};
+use quire_core::{Address, Namespace};
 use quire_proto::sequencer::v1 as pb;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -208,7 +210,7 @@ impl Verifier {
             .ok_or(VerifyError::NoAttestation)?;
         let header = self.verify_header(attestation, height)?;
         let commitment = verify_commitment(attestation, &header, height)?;
-        let proof = proof_from_proto(data.proof.as_ref().ok_or(WireError {
+        let proof = NamespaceProof::try_from_raw(data.proof.as_ref().ok_or(WireError {
             field: "proof",
             reason: "missing".into(),
         })?)?;
@@ -350,11 +352,13 @@ fn verify_commitment(
     attestation: &pb::Attestation,
     signed_header: &SignedHeader,
     height: u64,
-) -> Result<BlockCommitment, VerifyError> {
-    let proof = merkle_from_proto(attestation.commitment_tx_proof.as_ref().ok_or(WireError {
-        field: "commitment_tx_proof",
-        reason: "missing".into(),
-    })?)?;
+) -> Result<NamespaceCommitment, VerifyError> {
+    let proof = InclusionProof::try_from_raw(attestation.commitment_tx_proof.as_ref().ok_or(
+        WireError {
+            field: "commitment_tx_proof",
+            reason: "missing".into(),
+        },
+    )?)?;
     if proof.index != 0 {
         return Err(VerifyError::DataHash(format!(
             "commitment must be tx 0, proof is for tx {}",
@@ -373,7 +377,7 @@ fn verify_commitment(
     proof
         .verify(&root, &leaf)
         .map_err(|e: MerkleError| VerifyError::DataHash(e.to_string()))?;
-    let commitment = BlockCommitment::decode(&attestation.commitment_tx)
+    let commitment = NamespaceCommitment::decode(&attestation.commitment_tx)
         .map_err(|e| VerifyError::Commitment(e.to_string()))?;
     if commitment.height != height {
         return Err(VerifyError::Commitment(format!(

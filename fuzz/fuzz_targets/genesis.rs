@@ -9,7 +9,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quire_app::{GenesisState, Params};
+use quire_app::GenesisState;
+use quire_core::Params;
 use quire_genesis::GenesisDoc;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,7 @@
 //!   to `Verifier::verify` of a verifier that trusts the fixed genesis
 //!   (`quire_fuzz::genesis_json`, one ed25519 validator);
 //! - odd mode: 44 bytes that, behind the commitment prefix, make a
-//!   `BlockCommitment` (height ‖ count ‖ root), then a protobuf
+//!   `NamespaceCommitment` (height ‖ count ‖ root), then a protobuf
 //!   `NamespaceData` whose proof goes through `wire::proof_from_proto` and
 //!   `NamespaceProof::verify` against that commitment.
 //!
@@ -17,9 +17,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
-use quire_app::commitment::{blobs_root, BlockCommitment, NamespaceProof, COMMITMENT_TX_PREFIX};
-use quire_app::{Address, Namespace};
-use quire_client::wire::{blob_signer, proof_from_proto, proof_to_proto};
+use quire_core::commitment::{blobs_root, NamespaceCommitment, NamespaceProof, COMMITMENT_TX_PREFIX};
+use quire_core::{Address, Namespace};
+use quire_core::proto::{blob_signer, proof_from_proto, proof_to_proto};
 use quire_proto::sequencer::v1 as pb;
 use std::sync::OnceLock;
 
@@ -82,7 +82,7 @@ fn proof_only(bytes: &[u8]) {
     };
     let mut tx = COMMITMENT_TX_PREFIX.to_vec();
     tx.extend_from_slice(head);
-    let Ok(commitment) = BlockCommitment::decode(&tx) else {
+    let Ok(commitment) = NamespaceCommitment::decode(&tx) else {
         return;
     };
     assert_eq!(commitment.encode(), tx, "commitment encoding round trip");

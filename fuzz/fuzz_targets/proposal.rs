@@ -18,7 +18,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quire_app::commitment::{is_commitment_tx, NamespaceTree, COMMITMENT_TX_LEN};
+use quire_core::commitment::{is_commitment_tx, NamespaceTree, COMMITMENT_TX_LEN};
 use quire_app::{finalize_block, prepare_proposal, process_proposal, SignatureCache};
 use quire_fuzz::{split_chunks, MemState};
 use std::sync::OnceLock;

@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
-use quire_app::Namespace;
+use quire_core::Namespace;
 use quire_proto::sequencer::v1 as pb;
 use std::fmt::Debug;
 

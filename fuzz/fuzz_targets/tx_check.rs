@@ -14,10 +14,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, Msg, SignatureCache,
-    TxError,
-};
+use quire_app::{finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, SignatureCache, TxError};
+use quire_core::Msg;
 use quire_fuzz::{params, MemState};
 use std::sync::OnceLock;
 

@@ -8,14 +8,16 @@
 
 use cosmrs::crypto::secp256k1::SigningKey;
 use prost::Message;
-use quire_app::block::BlobRecord;
-use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
-use quire_app::commitment::NamespaceTree;
-use quire_app::merkle;
+use quire_core::Blob;
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::Msg;
+use quire_core::commitment::NamespaceTree;
+use quire_core::merkle;
 use quire_app::state::{ChangeSet, StateReader};
-use quire_app::{Address, GenesisAccount, GenesisState, Namespace, Params, StorageError};
+use quire_app::{GenesisAccount, GenesisState, StateReadError};
+use quire_core::{Address, Namespace, Params};
 use quire_client::verify::Verifier;
-use quire_client::wire::{merkle_to_proto, proof_to_proto};
+use quire_core::proto::{merkle_to_proto, proof_to_proto};
 use quire_genesis::{GenesisDoc, GenesisValidator};
 use quire_proto::sequencer::v1 as pb;
 use sha2::{Digest, Sha256};
@@ -75,7 +77,7 @@ pub struct MemState {
 }
 
 impl StateReader for MemState {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
         Ok(self.data.get(key).cloned())
     }
 }
@@ -112,9 +114,9 @@ pub fn signed_tx(
     sequence: u64,
     fee: u128,
     timeout_height: u64,
-    msgs: &[OutgoingMsg],
+    msgs: &[Msg],
 ) -> Vec<u8> {
-    let params = TxParams {
+    let params = SignerContext {
         chain_id: CHAIN.into(),
         account_number: from as u64,
         sequence,
@@ -127,19 +129,13 @@ pub fn signed_tx(
 }
 
 /// A blob message for the namespace of rollup `name`.
-pub fn blob(name: &str, data: &[u8]) -> OutgoingMsg {
-    OutgoingMsg::Blob {
-        namespace: Namespace::from_rollup_name(name),
-        data: data.to_vec(),
-    }
+pub fn blob(name: &str, data: &[u8]) -> Msg {
+    Msg::submit_blob(Namespace::from_rollup_name(name), data.to_vec())
 }
 
 /// A send of `amount` uquire to genesis account `to`.
-pub fn send(to: usize, amount: u128) -> OutgoingMsg {
-    OutgoingMsg::Send {
-        to: address_of(&account_key(to)),
-        amount,
-    }
+pub fn send(to: usize, amount: u128) -> Msg {
+    Msg::send(address_of(&account_key(to)), "uquire", amount)
 }
 
 /// Most chunks [`split_chunks`] returns (bounds the work per input).
@@ -211,8 +207,8 @@ pub fn verifier(genesis_json: &str) -> Verifier {
 }
 
 /// A blob record as the blob index keeps it (positions are informational).
-pub fn record(namespace: Namespace, signer: Address, data: &[u8]) -> BlobRecord {
-    BlobRecord {
+pub fn record(namespace: Namespace, signer: Address, data: &[u8]) -> Blob {
+    Blob {
         namespace,
         signer,
         tx_hash: [0; 32],
@@ -227,7 +223,7 @@ pub fn record(namespace: Namespace, signer: Address, data: &[u8]) -> BlobRecord 
 /// signed header, validator sets), exactly as the read API serves it.
 /// `height` must be 1 (the verifier trusts genesis, and the header of height
 /// 1 has no last block id).
-pub fn signed_block(height: u64, blobs: &[BlobRecord]) -> (NamespaceTree, pb::Attestation) {
+pub fn signed_block(height: u64, blobs: &[Blob]) -> (NamespaceTree, pb::Attestation) {
     use tendermint::block::header::Version;
     use tendermint::block::{self, parts, Commit, CommitSig, Header, Round};
     use tendermint::{account, chain, hash::Hash, validator, vote, AppHash, PublicKey, Time};
@@ -316,7 +312,7 @@ pub fn signed_block(height: u64, blobs: &[BlobRecord]) -> (NamespaceTree, pb::At
 /// namespace's blobs in block order, its proof, and (if given) the attestation.
 pub fn namespace_data(
     tree: &NamespaceTree,
-    blobs: &[BlobRecord],
+    blobs: &[Blob],
     namespace: &Namespace,
     attestation: Option<pb::Attestation>,
 ) -> pb::NamespaceData {
@@ -326,7 +322,7 @@ pub fn namespace_data(
         blobs: blobs
             .iter()
             .filter(|b| b.namespace == *namespace)
-            .map(|b| quire_client::wire::blob_to_proto(b.clone()))
+            .map(|b| quire_core::proto::blob_to_proto(b.clone()))
             .collect(),
         proof: Some(proof_to_proto(&tree.prove(namespace))),
         attestation,

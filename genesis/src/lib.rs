@@ -9,7 +9,8 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use quire_app::{GenesisState, Params};
+//! use quire_app::GenesisState;
+//! use quire_core::Params;
 //! use quire_genesis::{GenesisDoc, GenesisValidator};
 //! let validator = GenesisValidator::from_base64_key("cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4=", 10, "node0")?;
 //! let app_state = GenesisState { params: Params::default(), accounts: Vec::new() };

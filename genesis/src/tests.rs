@@ -2,14 +2,15 @@
 //! and every rejection.
 
 use crate::*;
-use quire_app::{GenesisAccount, GenesisState, Params};
+use quire_app::{GenesisAccount, GenesisState};
+use quire_core::Params;
 use serde_json::{json, Value};
 
 const KEY_A: &str = "cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4=";
 const ADDRESS_A: &str = "0E652F1C85348C542D94B518B360DF75B27AB41B";
 
 fn account(seed: u8) -> String {
-    quire_app::Address::new([seed; 20]).to_bech32()
+    quire_core::Address::new([seed; 20]).to_bech32()
 }
 
 fn sample() -> GenesisDoc {

@@ -4,7 +4,7 @@
 
 use anyhow::{bail, Context};
 use cosmrs::crypto::secp256k1::SigningKey;
-use quire_client::{address_of, sign_tx, Address, Namespace, OutgoingMsg, Params, TxParams};
+use quire_client::{address_of, sign_tx, Address, Msg, Namespace, Params, SignerContext};
 use sha2::{Digest, Sha256};
 
 /// Which application the network runs.
@@ -170,12 +170,12 @@ pub fn quire_txs(
             let slot = (global * shape.blobs_per_tx as u64 + m) % all_namespaces.len() as u64;
             let namespace = all_namespaces[slot as usize];
             first_namespace.get_or_insert(namespace);
-            messages.push(OutgoingMsg::Blob {
+            messages.push(Msg::submit_blob(
                 namespace,
-                data: blob_data(plan.index, sequence, m, shape.blob_size),
-            });
+                blob_data(plan.index, sequence, m, shape.blob_size),
+            ));
         }
-        let params = TxParams {
+        let params = SignerContext {
             chain_id: chain.chain_id.clone(),
             account_number: plan.account_number,
             sequence,
@@ -311,7 +311,11 @@ mod tests {
             assert_eq!(decoded.signer, accounts[1].address);
             assert_eq!(decoded.blob_bytes, 1000);
             for msg in decoded.messages {
-                if let quire_app::Msg::SubmitBlob { namespace, data } = msg {
+                if let quire_core::Msg::SubmitBlob(quire_core::msg::SubmitBlob {
+                    namespace,
+                    data,
+                }) = msg
+                {
                     assert_eq!(data.len(), 250);
                     seen.insert(namespace);
                 }

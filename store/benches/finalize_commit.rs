@@ -9,10 +9,10 @@
 
 use cosmrs::crypto::secp256k1::SigningKey;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use quire_app::builder::{address_of, sign_tx, OutgoingMsg, TxParams};
-use quire_app::{
-    finalize_block, CheckState, GenesisAccount, GenesisState, Namespace, Params, SignatureCache,
-};
+use quire_app::{finalize_block, CheckState, GenesisAccount, GenesisState, SignatureCache};
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::Msg;
+use quire_core::{Namespace, Params};
 use quire_store::{CommitBatch, CommitmentRecord, Store};
 use std::time::{Duration, Instant};
 
@@ -32,7 +32,7 @@ fn block_txs(keys: &[SigningKey], count: usize, sequence: u64) -> Vec<Vec<u8>> {
         .iter()
         .enumerate()
         .map(|(account, key)| {
-            let params = TxParams {
+            let params = SignerContext {
                 chain_id: CHAIN.into(),
                 account_number: account as u64,
                 sequence,
@@ -41,10 +41,10 @@ fn block_txs(keys: &[SigningKey], count: usize, sequence: u64) -> Vec<Vec<u8>> {
                 timeout_height: 0,
                 memo: String::new(),
             };
-            let blob = OutgoingMsg::Blob {
-                namespace: Namespace::from_rollup_name(&format!("rollup-{}", account % 10)),
-                data: vec![(account % 251) as u8; BLOB_LEN],
-            };
+            let blob = Msg::submit_blob(
+                Namespace::from_rollup_name(&format!("rollup-{}", account % 10)),
+                vec![(account % 251) as u8; BLOB_LEN],
+            );
             sign_tx(key, &params, &[blob]).expect("sign")
         })
         .collect()
@@ -62,7 +62,7 @@ fn genesis_store(dir: &std::path::Path, keys: &[SigningKey]) -> (Store, [u8; 32]
             .map(|i| GenesisAccount {
                 address: match keys.get(i) {
                     Some(k) => address_of(k).to_bech32(),
-                    None => quire_app::Address::new(synthetic_address(i)).to_bech32(),
+                    None => quire_core::Address::new(synthetic_address(i)).to_bech32(),
                 },
                 balance: u128::MAX / (2 * ACCOUNTS as u128),
             })
@@ -104,7 +104,7 @@ fn synthetic_address(i: usize) -> [u8; 20] {
 struct Layered<'a>(&'a quire_app::ChangeSet, &'a dyn quire_app::StateReader);
 
 impl quire_app::StateReader for Layered<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, quire_app::StorageError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, quire_app::StateReadError> {
         match self.0.get(key) {
             Some(value) => Ok(value.clone()),
             None => self.1.get(key),

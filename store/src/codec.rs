@@ -2,9 +2,9 @@
 //! big-endian byte layouts: sortable keys, no serialisation library.
 
 use crate::StoreError;
-use quire_app::commitment::NamespaceLeaf;
-use quire_app::merkle::InclusionProof;
-use quire_app::{Address, BlobRecord, Namespace};
+use quire_core::commitment::NamespaceLeaf;
+use quire_core::merkle::InclusionProof;
+use quire_core::{Address, Blob, Namespace};
 
 /// Most aunts a stored proof can have (a tree of 2^64 leaves).
 const MAX_AUNTS: usize = 64;
@@ -20,7 +20,7 @@ pub(crate) fn blob_key(height: u64, namespace: &Namespace, position: u32) -> [u8
 }
 
 /// Blob index value: signer (20) ‖ tx hash (32) ‖ tx index u32 BE ‖ msg index u32 BE ‖ data.
-pub(crate) fn encode_blob(blob: &BlobRecord) -> Vec<u8> {
+pub(crate) fn encode_blob(blob: &Blob) -> Vec<u8> {
     let mut out = Vec::with_capacity(60 + blob.data.len());
     out.extend_from_slice(blob.signer.as_bytes());
     out.extend_from_slice(&blob.tx_hash);
@@ -30,7 +30,7 @@ pub(crate) fn encode_blob(blob: &BlobRecord) -> Vec<u8> {
     out
 }
 
-pub(crate) fn decode_blob(namespace: Namespace, bytes: &[u8]) -> Result<BlobRecord, StoreError> {
+pub(crate) fn decode_blob(namespace: Namespace, bytes: &[u8]) -> Result<Blob, StoreError> {
     if bytes.len() < 60 {
         return Err(StoreError::Corrupt(format!(
             "blob record of {} bytes",
@@ -38,7 +38,7 @@ pub(crate) fn decode_blob(namespace: Namespace, bytes: &[u8]) -> Result<BlobReco
         )));
     }
     let corrupt = |_| StoreError::Corrupt("blob record".into());
-    Ok(BlobRecord {
+    Ok(Blob {
         namespace,
         signer: Address::new(bytes[..20].try_into().map_err(corrupt)?),
         tx_hash: bytes[20..52].try_into().map_err(corrupt)?,
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn record_layouts_are_pinned() {
         let namespace = Namespace::new([0x22; 32]);
-        let blob = BlobRecord {
+        let blob = Blob {
             namespace,
             signer: Address::new([0x11; 20]),
             tx_hash: [0x33; 32],

@@ -13,9 +13,10 @@ use codec::{
     blob_key, decode_blob, decode_commitment, decode_leaf, encode_blob, encode_commitment,
     encode_leaf, leaf_key,
 };
-use quire_app::commitment::NamespaceLeaf;
-use quire_app::merkle::InclusionProof;
-use quire_app::{BlobRecord, ChangeSet, Namespace, StateReader, StorageError};
+use quire_app::{ChangeSet, StateReadError, StateReader};
+use quire_core::commitment::NamespaceLeaf;
+use quire_core::merkle::InclusionProof;
+use quire_core::{Blob, Namespace};
 use redb::{Database, ReadOnlyTable, TableDefinition};
 use std::path::Path;
 use thiserror::Error;
@@ -84,7 +85,7 @@ pub struct CommitBatch<'a> {
     /// State writes.
     pub changes: &'a ChangeSet,
     /// The block's blobs in block order.
-    pub blobs: &'a [BlobRecord],
+    pub blobs: &'a [Blob],
     /// The block's namespace commitment, if it has one.
     pub commitment: Option<CommitmentRecord<'a>>,
 }
@@ -215,7 +216,7 @@ impl Store {
     }
 
     /// The blobs of `namespace` at `height`, in block order (empty if none).
-    pub fn blobs(&self, height: u64, namespace: &Namespace) -> Result<Vec<BlobRecord>, StoreError> {
+    pub fn blobs(&self, height: u64, namespace: &Namespace) -> Result<Vec<Blob>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(BLOBS)?;
         let start = blob_key(height, namespace, 0);
@@ -231,7 +232,7 @@ impl Store {
 
 impl Store {
     /// Every blob of the block at `height`, sorted by namespace, then block order.
-    pub fn block_blobs(&self, height: u64) -> Result<Vec<BlobRecord>, StoreError> {
+    pub fn block_blobs(&self, height: u64) -> Result<Vec<Blob>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(BLOBS)?;
         let start = blob_key(height, &Namespace::new([0; 32]), 0);
@@ -278,11 +279,11 @@ pub struct StateSnapshot {
 }
 
 impl StateReader for StateSnapshot {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
         self.table
             .get(key)
             .map(|v| v.map(|v| v.value().to_vec()))
-            .map_err(|e| StorageError(e.to_string()))
+            .map_err(|e| StateReadError(e.to_string()))
     }
 }
 
@@ -290,10 +291,10 @@ impl StateReader for StateSnapshot {
 mod tests {
     use super::*;
     use quire_app::state::StateReadExt;
-    use quire_app::Address;
+    use quire_core::Address;
 
-    fn blob(ns: &str, tx_index: u32, data: &[u8]) -> BlobRecord {
-        BlobRecord {
+    fn blob(ns: &str, tx_index: u32, data: &[u8]) -> Blob {
+        Blob {
             namespace: Namespace::from_rollup_name(ns),
             signer: Address::new([9; 20]),
             tx_hash: [tx_index as u8; 32],

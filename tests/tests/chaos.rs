@@ -12,9 +12,9 @@
 //! `QUIRE_CHAOS_FAULTS` (default 6) and `QUIRE_CHAOS_SEED` set the run; the
 //! long run is documented in docs/chaos.md.
 
-use quire_app::Namespace;
 use quire_client::keyring::Keyring;
-use quire_client::{NodeClient, OutgoingMsg, Submitter};
+use quire_client::{Msg, NodeClient, Submitter};
+use quire_core::Namespace;
 use quire_tests::{run_scenario, start_localnet, Localnet, Rng};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,7 +62,7 @@ async fn load(
         let data = format!("{namespace} #{n}").into_bytes();
         n += 1;
         match submitter
-            .submit(&[OutgoingMsg::Blob { namespace, data }], None)
+            .submit(&[Msg::submit_blob(namespace, data)], None)
             .await
         {
             Ok(result) if result.accepted() => sent.push((result.hash, namespace)),

@@ -4,9 +4,9 @@
 //! CometBFT's handshake replays to the same app hash as the other nodes, and
 //! its blob index has every blob exactly once.
 
-use quire_app::Namespace;
 use quire_client::keyring::Keyring;
-use quire_client::{NodeClient, OutgoingMsg, Submitter};
+use quire_client::{Msg, NodeClient, Submitter};
+use quire_core::Namespace;
 use quire_tests::{run_scenario, start_localnet, Localnet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -51,7 +51,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
             while !stop.load(Ordering::SeqCst) {
                 let data = format!("blob {}", hashes.len()).into_bytes();
                 let result = submitter
-                    .submit(&[OutgoingMsg::Blob { namespace, data }], None)
+                    .submit(&[Msg::submit_blob(namespace, data)], None)
                     .await?;
                 anyhow::ensure!(result.accepted(), "load tx refused: {}", result.log);
                 hashes.push(result.hash);

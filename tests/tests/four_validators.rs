@@ -5,10 +5,12 @@
 //! while the chain keeps producing blocks.
 
 use base64::Engine;
-use quire_app::builder::{sign_tx, OutgoingMsg, TxParams};
-use quire_app::{Namespace, TxError};
+use quire_app::TxError;
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, Submitter};
+use quire_core::builder::{sign_tx, SignerContext};
+use quire_core::Msg;
+use quire_core::Namespace;
 use quire_tests::{run_scenario, start_localnet, Localnet};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -40,13 +42,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     for i in 0..PIPELINED {
         let data = format!("alice blob {i}").into_bytes();
         let result = alice
-            .submit(
-                &[OutgoingMsg::Blob {
-                    namespace: ns("rollup-a"),
-                    data,
-                }],
-                None,
-            )
+            .submit(&[Msg::submit_blob(ns("rollup-a"), data)], None)
             .await?;
         anyhow::ensure!(
             result.accepted(),
@@ -58,26 +54,14 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     }
     // Bob: one tx bundling two namespaces, then one more to each of b and a.
     let bundle = [
-        OutgoingMsg::Blob {
-            namespace: ns("rollup-b"),
-            data: b"bob bundle b".to_vec(),
-        },
-        OutgoingMsg::Blob {
-            namespace: ns("rollup-c"),
-            data: b"bob bundle c".to_vec(),
-        },
+        Msg::submit_blob(ns("rollup-b"), b"bob bundle b".to_vec()),
+        Msg::submit_blob(ns("rollup-c"), b"bob bundle c".to_vec()),
     ];
     let mut bob_hashes = Vec::new();
     for msgs in [
         bundle.to_vec(),
-        vec![OutgoingMsg::Blob {
-            namespace: ns("rollup-b"),
-            data: b"bob second b".to_vec(),
-        }],
-        vec![OutgoingMsg::Blob {
-            namespace: ns("rollup-a"),
-            data: b"bob in a".to_vec(),
-        }],
+        vec![Msg::submit_blob(ns("rollup-b"), b"bob second b".to_vec())],
+        vec![Msg::submit_blob(ns("rollup-a"), b"bob in a".to_vec())],
     ] {
         let result = bob.submit(&msgs, None).await?;
         anyhow::ensure!(
@@ -168,13 +152,8 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         .expect("alice exists");
     let alice_key = keyring.signing_key("alice")?;
     let params = clients[0].params().await?;
-    let blob = |data: Vec<u8>| {
-        vec![OutgoingMsg::Blob {
-            namespace: ns("rollup-a"),
-            data,
-        }]
-    };
-    let base = TxParams {
+    let blob = |data: Vec<u8>| vec![Msg::submit_blob(ns("rollup-a"), data)];
+    let base = SignerContext {
         chain_id: chain_id.clone(),
         account_number: account.account_number,
         sequence: account.sequence,
@@ -188,7 +167,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     bad_signature[end] ^= 0x01;
     let wrong_chain = sign_tx(
         &alice_key,
-        &TxParams {
+        &SignerContext {
             chain_id: "other-chain".into(),
             ..base.clone()
         },
@@ -196,7 +175,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     )?;
     let reused = sign_tx(
         &alice_key,
-        &TxParams {
+        &SignerContext {
             sequence: 0,
             ..base.clone()
         },
@@ -204,7 +183,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     )?;
     let unpaid = sign_tx(
         &alice_key,
-        &TxParams {
+        &SignerContext {
             fee: 0,
             ..base.clone()
         },
@@ -212,7 +191,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     )?;
     let over_cap = sign_tx(
         &alice_key,
-        &TxParams {
+        &SignerContext {
             fee: u128::from(u64::MAX),
             ..base.clone()
         },
@@ -238,7 +217,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
             result.log
         );
         anyhow::ensure!(
-            result.codespace == quire_app::CODESPACE,
+            result.codespace == quire_core::codes::CODESPACE,
             "{what}: codespace {:?}",
             result.codespace
         );

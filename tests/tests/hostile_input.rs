@@ -12,11 +12,13 @@
 //! owner only, every listener on loopback.
 
 use prost::Message;
-use quire_app::builder::{sign_tx, OutgoingMsg, TxParams};
-use quire_app::commitment::{COMMITMENT_TX_LEN, COMMITMENT_TX_PREFIX};
-use quire_app::{Namespace, CODESPACE};
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, Submitter};
+use quire_core::builder::{sign_tx, SignerContext};
+use quire_core::codes::CODESPACE;
+use quire_core::commitment::{COMMITMENT_TX_LEN, COMMITMENT_TX_PREFIX};
+use quire_core::Msg;
+use quire_core::Namespace;
 use quire_tests::{run_scenario, start_localnet, Localnet, Rng};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::os::unix::fs::PermissionsExt;
@@ -203,12 +205,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
     let alice_key = keyring.signing_key("alice")?;
     let namespace = Namespace::from_rollup_name("hostile-rollup");
-    let blob = |data: &[u8]| {
-        vec![OutgoingMsg::Blob {
-            namespace,
-            data: data.to_vec(),
-        }]
-    };
+    let blob = |data: &[u8]| vec![Msg::submit_blob(namespace, data.to_vec())];
     let mut alice = Submitter::connect(client.clone(), keyring.signing_key("alice")?).await?;
     let committed_tx = alice.sign(&blob(b"committed before the flood"), None)?;
     let first = client.broadcast(committed_tx.clone()).await?;
@@ -493,15 +490,15 @@ fn build_cases(
     chain_id: &str,
     account_number: u64,
     next_sequence: u64,
-    params: &quire_app::Params,
+    params: &quire_core::Params,
     comet: &CometLimits,
     namespace: Namespace,
     committed_tx: Vec<u8>,
 ) -> anyhow::Result<Vec<Case>> {
     let mut rng = Rng::new(0x5155_4952_4521_0001);
     let mut cases = Vec::new();
-    let blob = |data: Vec<u8>| vec![OutgoingMsg::Blob { namespace, data }];
-    let base = TxParams {
+    let blob = |data: Vec<u8>| vec![Msg::submit_blob(namespace, data)];
+    let base = SignerContext {
         chain_id: chain_id.to_string(),
         account_number,
         sequence: next_sequence,
@@ -510,9 +507,8 @@ fn build_cases(
         timeout_height: 0,
         memo: String::new(),
     };
-    let sign = |p: TxParams, msgs: &[OutgoingMsg]| {
-        sign_tx(key, &p, msgs).map_err(|e| anyhow::anyhow!("{e}"))
-    };
+    let sign =
+        |p: SignerContext, msgs: &[Msg]| sign_tx(key, &p, msgs).map_err(|e| anyhow::anyhow!("{e}"));
 
     // A valid, never-sent tx: the source of truncations and bit flips. Any
     // mutation that were accepted would be caught (code 0 fails the test).
@@ -555,7 +551,7 @@ fn build_cases(
     for i in 0..60 {
         let m = memo(i);
         let tx = sign(
-            TxParams {
+            SignerContext {
                 chain_id: format!("not-{chain_id}"),
                 memo: m.clone(),
                 ..base.clone()
@@ -564,7 +560,7 @@ fn build_cases(
         )?;
         cases.push(case("wrong chain id", tx, Expect::Codes(&[5])));
         let tx = sign(
-            TxParams {
+            SignerContext {
                 fee: 0,
                 memo: m.clone(),
                 ..base.clone()
@@ -573,7 +569,7 @@ fn build_cases(
         )?;
         cases.push(case("zero fee", tx, Expect::Codes(&[10])));
         let tx = sign(
-            TxParams {
+            SignerContext {
                 fee: params.base_fee.saturating_sub(1).max(1),
                 memo: m.clone(),
                 ..base.clone()
@@ -582,7 +578,7 @@ fn build_cases(
         )?;
         cases.push(case("fee below required", tx, Expect::Codes(&[10])));
         let tx = sign(
-            TxParams {
+            SignerContext {
                 sequence: next_sequence - 1,
                 memo: m.clone(),
                 ..base.clone()
@@ -591,7 +587,7 @@ fn build_cases(
         )?;
         cases.push(case("re-signed used sequence", tx, Expect::Codes(&[8])));
         let tx = sign(
-            TxParams {
+            SignerContext {
                 sequence: next_sequence + 1 + i as u64,
                 memo: m.clone(),
                 ..base.clone()
@@ -603,7 +599,7 @@ fn build_cases(
     for i in 0..20 {
         let m = memo(i);
         let tx = sign(
-            TxParams {
+            SignerContext {
                 fee_denom: "ufake".into(),
                 memo: m.clone(),
                 ..base.clone()
@@ -612,7 +608,7 @@ fn build_cases(
         )?;
         cases.push(case("fee in wrong denom", tx, Expect::Codes(&[11])));
         let tx = sign(
-            TxParams {
+            SignerContext {
                 timeout_height: 1,
                 memo: m.clone(),
                 ..base.clone()
@@ -621,14 +617,15 @@ fn build_cases(
         )?;
         cases.push(case("timeout height passed", tx, Expect::Codes(&[15])));
         let tx = sign(
-            TxParams {
+            SignerContext {
                 memo: m.clone(),
                 ..base.clone()
             },
-            &[OutgoingMsg::Send {
-                to: quire_app::builder::address_of(key),
-                amount: u128::MAX / 2,
-            }],
+            &[Msg::send(
+                quire_core::builder::address_of(key),
+                "uquire",
+                u128::MAX / 2,
+            )],
         )?;
         cases.push(case("send beyond balance", tx, Expect::Codes(&[12])));
         let stranger = loop {
@@ -638,7 +635,7 @@ fn build_cases(
         };
         let tx = sign_tx(
             &stranger,
-            &TxParams {
+            &SignerContext {
                 account_number: 0,
                 sequence: 0,
                 memo: m.clone(),
@@ -650,14 +647,11 @@ fn build_cases(
         cases.push(case("unknown account", tx, Expect::Codes(&[7])));
     }
     for i in 0..5 {
-        let msgs: Vec<OutgoingMsg> = (0..quire_app::tx::MAX_MESSAGES_PER_TX + 1)
-            .map(|_| OutgoingMsg::Blob {
-                namespace,
-                data: b"y".to_vec(),
-            })
+        let msgs: Vec<Msg> = (0..quire_app::tx::MAX_MESSAGES_PER_TX + 1)
+            .map(|_| Msg::submit_blob(namespace, b"y".to_vec()))
             .collect();
         let tx = sign(
-            TxParams {
+            SignerContext {
                 memo: memo(i),
                 ..base.clone()
             },
@@ -718,7 +712,7 @@ fn build_cases(
     }
     for i in 0..4 {
         let mut tx = sign(
-            TxParams {
+            SignerContext {
                 fee: params.fee_for(params.max_blob_bytes).unwrap_or(u128::MAX),
                 memo: memo(i),
                 ..base.clone()
@@ -736,7 +730,7 @@ fn build_cases(
     }
     for i in 0..2 {
         let tx = sign(
-            TxParams {
+            SignerContext {
                 fee: u128::from(u64::MAX),
                 memo: memo(i),
                 ..base.clone()

@@ -4,13 +4,13 @@
 //! every kind of tampering caught, and the HTTP transport's shapes and errors.
 
 use prost::Message;
-use quire_app::commitment::{AbsenceProof, NamespaceProof};
-use quire_app::Namespace;
 use quire_client::keyring::Keyring;
 use quire_client::read::{ReadClient, ReadError, VerifiedReader};
 use quire_client::verify::{Verifier, VerifyError};
-use quire_client::wire::{proof_from_proto, proof_to_proto};
-use quire_client::{NodeClient, OutgoingMsg, Submitter};
+use quire_client::{Msg, NodeClient, Submitter};
+use quire_core::commitment::{AbsenceProof, NamespaceProof};
+use quire_core::proto::Protobuf;
+use quire_core::Namespace;
 use quire_proto::sequencer::v1 as pb;
 use quire_tests::{http_get, run_scenario, start_localnet, Localnet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,13 +37,7 @@ fn busy(
         while !stop.load(Ordering::SeqCst) {
             let data = format!("{rollup} #{sent}").into_bytes();
             let result = submitter
-                .submit(
-                    &[OutgoingMsg::Blob {
-                        namespace: ns(rollup),
-                        data,
-                    }],
-                    None,
-                )
+                .submit(&[Msg::submit_blob(ns(rollup), data)], None)
                 .await?;
             anyhow::ensure!(result.accepted(), "{rollup}: {}", result.log);
             sent += 1;
@@ -92,12 +86,9 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
                 format!("a{i}-first").into_bytes(),
                 format!("a{i}-second").into_bytes(),
             ];
-            let msgs: Vec<OutgoingMsg> = pair
+            let msgs: Vec<Msg> = pair
                 .iter()
-                .map(|d| OutgoingMsg::Blob {
-                    namespace: ns("rollup-a"),
-                    data: d.clone(),
-                })
+                .map(|d| Msg::submit_blob(ns("rollup-a"), d.clone()))
                 .collect();
             let result = submitter.submit(&msgs, None).await?;
             anyhow::ensure!(result.accepted(), "alice: {}", result.log);
@@ -274,13 +265,13 @@ async fn tampering_is_caught(net: &Localnet, genesis: &str) -> anyhow::Result<()
     let leaves: Vec<_> = block
         .namespaces
         .iter()
-        .map(|n| proof_from_proto(n.proof.as_ref().expect("proof")))
+        .map(|n| NamespaceProof::try_from_raw(n.proof.as_ref().expect("proof")))
         .collect::<Result<_, _>>()?;
     let included: Vec<_> = leaves
         .into_iter()
         .filter_map(|p| match p {
             NamespaceProof::Inclusion { leaf, proof } => {
-                Some(quire_app::commitment::IncludedLeaf { leaf, proof })
+                Some(quire_core::commitment::IncludedLeaf { leaf, proof })
             }
             NamespaceProof::Absence(_) => None,
         })
@@ -301,7 +292,7 @@ async fn tampering_is_caught(net: &Localnet, genesis: &str) -> anyhow::Result<()
     for lie in lies {
         let mut lying = full.clone();
         lying.blobs.clear();
-        lying.proof = Some(proof_to_proto(&lie));
+        lying.proof = Some(lie.to_raw());
         cases.push(("lying absence claim", lying, h, a));
     }
 

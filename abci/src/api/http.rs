@@ -20,7 +20,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use quire_app::Namespace;
+use quire_core::Namespace;
 use quire_proto::sequencer::v1 as pb;
 use serde::Deserialize;
 use std::sync::Arc;

@@ -14,9 +14,9 @@ pub mod grpc;
 pub mod http;
 
 use attestation::AttestationSource;
-use quire_app::commitment::{NamespaceProof, NamespaceTree};
-use quire_app::Namespace;
-use quire_client::wire::{blob_to_proto, proof_to_proto};
+use quire_core::commitment::{NamespaceProof, NamespaceTree};
+use quire_core::proto::{blob_to_raw, Protobuf};
+use quire_core::Namespace;
 use quire_proto::sequencer::v1 as pb;
 use quire_store::Store;
 use std::sync::Arc;
@@ -89,7 +89,7 @@ fn stored_tree(store: &Store, height: u64) -> Result<(NamespaceTree, pb::Attesta
     let tree = NamespaceTree::from_leaves(height, store.namespace_leaves(height)?);
     let attestation = pb::Attestation {
         commitment_tx,
-        commitment_tx_proof: Some(quire_client::wire::merkle_to_proto(&tx_proof)),
+        commitment_tx_proof: Some(tx_proof.to_raw()),
         ..Default::default()
     };
     Ok((tree, attestation))
@@ -113,8 +113,8 @@ pub fn proven_namespace(
     Ok(pb::NamespaceData {
         height,
         namespace: namespace.as_bytes().to_vec(),
-        blobs: blobs.into_iter().map(blob_to_proto).collect(),
-        proof: Some(proof_to_proto(&proof)),
+        blobs: blobs.into_iter().map(blob_to_raw).collect(),
+        proof: Some(proof.to_raw()),
         attestation: Some(attestation),
     })
 }
@@ -237,7 +237,7 @@ impl ReadApi {
                 self.limits.max_response_bytes
             )));
         }
-        let mut by_namespace: std::collections::BTreeMap<Namespace, Vec<quire_app::BlobRecord>> =
+        let mut by_namespace: std::collections::BTreeMap<Namespace, Vec<quire_core::Blob>> =
             Default::default();
         for blob in all {
             by_namespace.entry(blob.namespace).or_default().push(blob);
@@ -252,9 +252,9 @@ impl ReadApi {
                     .remove(&leaf.namespace)
                     .unwrap_or_default()
                     .into_iter()
-                    .map(blob_to_proto)
+                    .map(blob_to_raw)
                     .collect(),
-                proof: Some(proof_to_proto(&tree.prove(&leaf.namespace))),
+                proof: Some(tree.prove(&leaf.namespace).to_raw()),
                 attestation: None,
             })
             .collect();

@@ -2,7 +2,8 @@
 //! Quire's app state.
 
 use anyhow::{bail, Context};
-use quire_app::{Address, GenesisAccount, GenesisState, Params};
+use quire_app::{GenesisAccount, GenesisState};
+use quire_core::{Address, Params};
 use quire_genesis::{parse_ed25519_pubkey, GenesisDoc, GenesisValidator};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -109,7 +110,7 @@ fn parse_time(text: &str) -> Result<String, String> {
         .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z: {e}"))
 }
 
-/// Reads `--params FILE`: a JSON `quire_app::Params`.
+/// Reads `--params FILE`: a JSON `quire_core::Params`.
 fn read_params(path: &Path) -> anyhow::Result<Params> {
     let mut text = Vec::new();
     std::fs::File::open(path)

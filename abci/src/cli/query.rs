@@ -2,10 +2,10 @@
 
 use crate::cli::{NodeArg, Output};
 use anyhow::{bail, Context};
-use quire_app::{Address, Namespace};
 use quire_client::read::{ReadClient, VerifiedReader};
 use quire_client::verify::{VerifiedNamespace, Verifier};
 use quire_client::NodeClient;
+use quire_core::{Address, Namespace};
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -2,9 +2,9 @@
 
 use crate::cli::{HomeArg, NodeArg, Output};
 use anyhow::{bail, Context};
-use quire_app::Namespace;
 use quire_client::keyring::Keyring;
-use quire_client::{Address, NodeClient, OutgoingMsg, Submitter};
+use quire_client::{Address, Msg, NodeClient, Submitter};
+use quire_core::Namespace;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -88,10 +88,7 @@ impl TxCommand {
                     broadcast(args.common, messages).await
                 }
                 TxCommand::Send(args) => {
-                    let messages = vec![OutgoingMsg::Send {
-                        to: args.to,
-                        amount: args.amount,
-                    }];
+                    let messages = vec![Msg::send(args.to, "uquire", args.amount)];
                     broadcast(args.common, messages).await
                 }
             }
@@ -100,7 +97,7 @@ impl TxCommand {
 }
 
 impl SubmitBlobArgs {
-    fn messages(&self) -> anyhow::Result<Vec<OutgoingMsg>> {
+    fn messages(&self) -> anyhow::Result<Vec<Msg>> {
         let namespace = match (&self.namespace, &self.rollup) {
             (Some(ns), None) => *ns,
             (None, Some(name)) => Namespace::from_rollup_name(name),
@@ -114,7 +111,7 @@ impl SubmitBlobArgs {
                 .with_context(|| format!("--data-file: cannot read {}", path.display()))?,
             _ => bail!("give the blob with --data <text> or --data-file <path>"),
         };
-        let mut messages = vec![OutgoingMsg::Blob { namespace, data }];
+        let mut messages = vec![Msg::submit_blob(namespace, data)];
         for extra in &self.also {
             let Some((rollup, text)) = extra.split_once('=') else {
                 bail!("--also {extra:?}: expected ROLLUP=TEXT");
@@ -122,16 +119,16 @@ impl SubmitBlobArgs {
             if rollup.is_empty() || text.is_empty() {
                 bail!("--also {extra:?}: rollup name and text must not be empty");
             }
-            messages.push(OutgoingMsg::Blob {
-                namespace: Namespace::from_rollup_name(rollup),
-                data: text.as_bytes().to_vec(),
-            });
+            messages.push(Msg::submit_blob(
+                Namespace::from_rollup_name(rollup),
+                text.as_bytes().to_vec(),
+            ));
         }
         Ok(messages)
     }
 }
 
-async fn broadcast(common: TxCommon, messages: Vec<OutgoingMsg>) -> anyhow::Result<()> {
+async fn broadcast(common: TxCommon, messages: Vec<Msg>) -> anyhow::Result<()> {
     let keyring = Keyring::open(&common.home.home.join("keyring"))?;
     let key = keyring.signing_key(&common.from)?;
     let client = NodeClient::new(&common.node.node)?;

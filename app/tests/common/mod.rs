@@ -2,7 +2,7 @@
 //! memory, which is what the node's store does, minus the disk.
 
 use quire_app::state::{ChangeSet, StateReader};
-use quire_app::{GenesisState, StorageError};
+use quire_app::{GenesisState, StateReadError};
 use std::collections::BTreeMap;
 
 /// Committed state in memory, with the chain's last app hash and height.
@@ -14,7 +14,7 @@ pub struct MemState {
 }
 
 impl StateReader for MemState {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
         Ok(self.data.get(key).cloned())
     }
 }

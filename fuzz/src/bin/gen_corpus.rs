@@ -3,8 +3,9 @@
 //! Deterministic (RFC 6979 signatures, fixed keys and times): re-running it
 //! rewrites the same files.
 
-use quire_app::commitment::{NamespaceTree, COMMITMENT_TX_PREFIX};
-use quire_app::{finalize_block, Address, Namespace, SignatureCache};
+use quire_core::commitment::{NamespaceTree, COMMITMENT_TX_PREFIX};
+use quire_app::{finalize_block, SignatureCache};
+use quire_core::{Address, Namespace};
 use quire_fuzz::*;
 use quire_proto::sequencer::v1 as pb;
 use std::path::Path;
@@ -144,11 +145,8 @@ fn tx_seeds() -> Vec<(&'static str, Vec<u8>)> {
 /// Sends to accounts that do not exist yet.
 struct OutgoingSend;
 impl OutgoingSend {
-    fn new_account(seed: u8) -> quire_app::builder::OutgoingMsg {
-        quire_app::builder::OutgoingMsg::Send {
-            to: Address::new([seed; 20]),
-            amount: 1,
-        }
+    fn new_account(seed: u8) -> quire_core::builder::Msg {
+        quire_core::builder::Msg::send(Address::new([seed; 20]), "uquire", 1)
     }
 }
 

@@ -1,11 +1,10 @@
 //! Building and signing transactions (SIGN_MODE_DIRECT, secp256k1). Pure and
-//! deterministic (RFC 6979 signatures), so it lives beside the rules that check
-//! what it builds; the client SDK and the CLI re-use it.
+//! deterministic (RFC 6979 signatures); the client SDK, the CLI and the tests
+//! use it.
 
 use crate::address::Address;
-use crate::namespace::Namespace;
+use crate::msg::Msg;
 use cosmrs::crypto::secp256k1::SigningKey;
-use cosmrs::proto::cosmos::bank::v1beta1::MsgSend;
 use cosmrs::proto::cosmos::base::v1beta1::Coin;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::signing::v1beta1::SignMode;
@@ -14,40 +13,20 @@ use cosmrs::proto::cosmos::tx::v1beta1::{
 };
 use cosmrs::Any;
 use prost::Message;
-use quire_proto::blob::v1::{
-    ChainIdExtension, MsgSubmitBlob, CHAIN_ID_EXTENSION_TYPE_URL, MSG_SUBMIT_BLOB_TYPE_URL,
-};
+use quire_proto::blob::v1::{ChainIdExtension, CHAIN_ID_EXTENSION_TYPE_URL};
 use thiserror::Error;
 
-use crate::tx::{MSG_SEND_TYPE_URL, SECP256K1_PUBKEY_TYPE_URL};
+/// `Any` type URL of a secp256k1 public key.
+pub const SECP256K1_PUBKEY_TYPE_URL: &str = "/cosmos.crypto.secp256k1.PubKey";
 
 /// Signing failed (the key refused; not expected with in-memory keys).
 #[derive(Debug, Error)]
 #[error("signing failed: {0}")]
 pub struct SignError(String);
 
-/// A message to put in a transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutgoingMsg {
-    /// A blob for a namespace.
-    Blob {
-        /// Namespace.
-        namespace: Namespace,
-        /// Data.
-        data: Vec<u8>,
-    },
-    /// A transfer of the fee token.
-    Send {
-        /// Recipient.
-        to: Address,
-        /// Amount.
-        amount: u128,
-    },
-}
-
 /// Everything a signed transaction needs besides its messages.
 #[derive(Debug, Clone)]
-pub struct TxParams {
+pub struct SignerContext {
     /// Chain id the tx is for (signed, and named in the body).
     pub chain_id: String,
     /// The signer's account number.
@@ -79,36 +58,11 @@ fn to_any(type_url: &str, value: Vec<u8>) -> Any {
 /// Builds and signs a transaction; returns the `TxRaw` bytes to broadcast.
 pub fn sign_tx(
     key: &SigningKey,
-    params: &TxParams,
-    messages: &[OutgoingMsg],
+    params: &SignerContext,
+    messages: &[Msg],
 ) -> Result<Vec<u8>, SignError> {
-    let signer = address_of(key).to_bech32();
-    let messages = messages
-        .iter()
-        .map(|msg| match msg {
-            OutgoingMsg::Blob { namespace, data } => to_any(
-                MSG_SUBMIT_BLOB_TYPE_URL,
-                MsgSubmitBlob {
-                    signer: signer.clone(),
-                    namespace: namespace.as_bytes().to_vec(),
-                    data: data.clone(),
-                }
-                .encode_to_vec(),
-            ),
-            OutgoingMsg::Send { to, amount } => to_any(
-                MSG_SEND_TYPE_URL,
-                MsgSend {
-                    from_address: signer.clone(),
-                    to_address: to.to_bech32(),
-                    amount: vec![Coin {
-                        denom: params.fee_denom.clone(),
-                        amount: amount.to_string(),
-                    }],
-                }
-                .encode_to_vec(),
-            ),
-        })
-        .collect();
+    let signer = address_of(key);
+    let messages = messages.iter().map(|msg| msg.to_any(&signer)).collect();
     let body = TxBody {
         messages,
         memo: params.memo.clone(),

@@ -22,9 +22,8 @@
 //! proofs work: two leaves at adjacent indexes whose namespaces bracket N leave
 //! no room for N.
 
-use crate::block::BlobRecord;
 use crate::merkle::{self, InclusionProof, MerkleError, MerkleTree};
-use crate::{Address, Namespace};
+use crate::{Address, Blob, Namespace};
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -141,7 +140,7 @@ pub enum ProofError {
 
 /// The commitment the proposer puts first in a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlockCommitment {
+pub struct NamespaceCommitment {
     /// Height of the block it commits.
     pub height: u64,
     /// Number of distinct namespaces in the block.
@@ -150,7 +149,7 @@ pub struct BlockCommitment {
     pub namespace_root: [u8; 32],
 }
 
-impl BlockCommitment {
+impl NamespaceCommitment {
     /// The transaction bytes: prefix ‖ height (u64 BE) ‖ namespace_count
     /// (u32 BE) ‖ namespace_root.
     pub fn encode(&self) -> Vec<u8> {
@@ -176,7 +175,7 @@ impl BlockCommitment {
         let (height, rest) = body.split_first_chunk::<8>().ok_or(wrong_length.clone())?;
         let (count, rest) = rest.split_first_chunk::<4>().ok_or(wrong_length.clone())?;
         let root: [u8; 32] = rest.try_into().map_err(|_| wrong_length)?;
-        let commitment = BlockCommitment {
+        let commitment = NamespaceCommitment {
             height: u64::from_be_bytes(*height),
             namespace_count: u32::from_be_bytes(*count),
             namespace_root: root,
@@ -189,7 +188,7 @@ impl BlockCommitment {
 }
 
 /// Whether `bytes` are (or claim to be) a commitment transaction: they start
-/// with [`COMMITMENT_TX_PREFIX`]. [`BlockCommitment::decode`] checks the rest.
+/// with [`COMMITMENT_TX_PREFIX`]. [`NamespaceCommitment::decode`] checks the rest.
 pub fn is_commitment_tx(bytes: &[u8]) -> bool {
     bytes.starts_with(COMMITMENT_TX_PREFIX)
 }
@@ -250,7 +249,7 @@ impl NamespaceTree {
     ///
     /// Counts saturate at `u32::MAX`, which no block within CometBFT's size
     /// limits comes near (every blob costs bytes of a transaction).
-    pub fn build(height: u64, blobs: &[BlobRecord]) -> NamespaceTree {
+    pub fn build(height: u64, blobs: &[Blob]) -> NamespaceTree {
         let mut groups: BTreeMap<Namespace, Vec<[u8; 32]>> = BTreeMap::new();
         for blob in blobs {
             groups
@@ -297,8 +296,8 @@ impl NamespaceTree {
     }
 
     /// The commitment to put first in the block.
-    pub fn commitment(&self) -> BlockCommitment {
-        BlockCommitment {
+    pub fn commitment(&self) -> NamespaceCommitment {
+        NamespaceCommitment {
             height: self.height,
             namespace_count: u32::try_from(self.leaves.len()).unwrap_or(u32::MAX),
             namespace_root: self.tree.root(),
@@ -360,7 +359,7 @@ pub struct IncludedLeaf {
 impl IncludedLeaf {
     /// Checks that the leaf is in the tree `commitment` commits to, at the
     /// index its proof claims (the size is taken from the commitment).
-    fn verify(&self, commitment: &BlockCommitment) -> Result<(), ProofError> {
+    fn verify(&self, commitment: &NamespaceCommitment) -> Result<(), ProofError> {
         verify_leaf(&self.leaf, &self.proof, commitment)
     }
 }
@@ -384,7 +383,7 @@ pub enum AbsenceProof {
 }
 
 /// What a block holds for one namespace, provable to a reader who trusts only
-/// the block's [`BlockCommitment`].
+/// the block's [`NamespaceCommitment`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NamespaceProof {
     /// The namespace is present: its leaf and the leaf's path.
@@ -403,7 +402,7 @@ pub enum NamespaceProof {
 fn verify_leaf(
     leaf: &NamespaceLeaf,
     proof: &InclusionProof,
-    commitment: &BlockCommitment,
+    commitment: &NamespaceCommitment,
 ) -> Result<(), ProofError> {
     if proof.total != u64::from(commitment.namespace_count) {
         return Err(ProofError::TotalMismatch {
@@ -427,7 +426,7 @@ impl NamespaceProof {
     /// asked about (its height, and its inclusion in the block).
     pub fn verify(
         &self,
-        commitment: &BlockCommitment,
+        commitment: &NamespaceCommitment,
         namespace: &Namespace,
         blobs: &[(Address, &[u8])],
     ) -> Result<(), ProofError> {
@@ -467,7 +466,7 @@ impl AbsenceProof {
     /// Checks that `namespace` has no blobs in the block `commitment` commits.
     fn verify(
         &self,
-        commitment: &BlockCommitment,
+        commitment: &NamespaceCommitment,
         namespace: &Namespace,
     ) -> Result<(), ProofError> {
         // The leaves are verified first, so that the order checks below
@@ -545,8 +544,8 @@ mod tests {
         Address::new([byte; 20])
     }
 
-    fn record(namespace: Namespace, signer: Address, data: &[u8]) -> BlobRecord {
-        BlobRecord {
+    fn record(namespace: Namespace, signer: Address, data: &[u8]) -> Blob {
+        Blob {
             namespace,
             signer,
             tx_hash: [0; 32],
@@ -557,7 +556,7 @@ mod tests {
     }
 
     /// The blobs of `namespace` in `blobs`, in block order, as a reader gets them.
-    fn blobs_of(blobs: &[BlobRecord], namespace: &Namespace) -> Vec<(Address, Vec<u8>)> {
+    fn blobs_of(blobs: &[Blob], namespace: &Namespace) -> Vec<(Address, Vec<u8>)> {
         blobs
             .iter()
             .filter(|b| b.namespace == *namespace)
@@ -571,7 +570,7 @@ mod tests {
 
     /// A block with namespaces 0x20, 0x40, 0x60 (interleaved in block order)
     /// and several blobs each.
-    fn sample_block() -> Vec<BlobRecord> {
+    fn sample_block() -> Vec<Blob> {
         vec![
             record(ns(0x40), addr(1), b"forty-a"),
             record(ns(0x20), addr(2), b"twenty-a"),
@@ -593,7 +592,7 @@ mod tests {
 
     #[test]
     fn encoding_round_trip_and_known_bytes() {
-        let c = BlockCommitment {
+        let c = NamespaceCommitment {
             height: 0x0102_0304_0506_0708,
             namespace_count: 0x0a0b_0c0d,
             namespace_root: [0xee; 32],
@@ -606,10 +605,10 @@ mod tests {
         want.extend_from_slice(&[0xee; 32]);
         assert_eq!(bytes, want);
         assert!(is_commitment_tx(&bytes));
-        assert_eq!(BlockCommitment::decode(&bytes), Ok(c));
+        assert_eq!(NamespaceCommitment::decode(&bytes), Ok(c));
 
         let empty = NamespaceTree::build(9, &[]).commitment();
-        assert_eq!(BlockCommitment::decode(&empty.encode()), Ok(empty));
+        assert_eq!(NamespaceCommitment::decode(&empty.encode()), Ok(empty));
     }
 
     #[test]
@@ -619,7 +618,7 @@ mod tests {
             .encode();
         // Truncated at every length, and extended.
         for len in 0..bytes.len() {
-            let got = BlockCommitment::decode(&bytes[..len]);
+            let got = NamespaceCommitment::decode(&bytes[..len]);
             if len < COMMITMENT_TX_PREFIX.len() {
                 assert_eq!(got, Err(CommitmentError::NotACommitment), "len {len}");
             } else {
@@ -635,7 +634,7 @@ mod tests {
         let mut long = bytes.clone();
         long.push(0);
         assert_eq!(
-            BlockCommitment::decode(&long),
+            NamespaceCommitment::decode(&long),
             Err(CommitmentError::WrongLength {
                 expected: 65,
                 got: 66
@@ -647,7 +646,7 @@ mod tests {
             bad[i] ^= 1;
             assert!(!is_commitment_tx(&bad));
             assert_eq!(
-                BlockCommitment::decode(&bad),
+                NamespaceCommitment::decode(&bad),
                 Err(CommitmentError::NotACommitment)
             );
         }
@@ -656,13 +655,13 @@ mod tests {
         tx_raw.extend_from_slice(&bytes);
         assert!(!is_commitment_tx(&tx_raw));
         // No namespaces, but a non-empty root.
-        let bad = BlockCommitment {
+        let bad = NamespaceCommitment {
             height: 1,
             namespace_count: 0,
             namespace_root: [1; 32],
         };
         assert_eq!(
-            BlockCommitment::decode(&bad.encode()),
+            NamespaceCommitment::decode(&bad.encode()),
             Err(CommitmentError::NonEmptyRootForEmptyBlock)
         );
     }
@@ -987,7 +986,7 @@ mod tests {
             Err(ProofError::NotEmptyBlock { namespace_count: 3 })
         );
         // ... or that forges the count but keeps the real root.
-        let forged = BlockCommitment {
+        let forged = NamespaceCommitment {
             namespace_count: 0,
             ..full
         };
@@ -1001,7 +1000,7 @@ mod tests {
     #[test]
     fn lying_absence_claims_are_caught() {
         // Five namespaces: 0x10, 0x20, 0x30, 0x40, 0x50.
-        let blobs: Vec<BlobRecord> = (1..=5u8)
+        let blobs: Vec<Blob> = (1..=5u8)
             .map(|i| record(ns(i * 0x10), addr(i), &[i; 3]))
             .collect();
         let tree = NamespaceTree::build(11, &blobs);
@@ -1177,7 +1176,7 @@ mod tests {
                 .collect();
             let signers: Vec<Address> = (0..4).map(|_| Address::new(rng.bytes())).collect();
             let blob_count = rng.below(80);
-            let blobs: Vec<BlobRecord> = (0..blob_count)
+            let blobs: Vec<Blob> = (0..blob_count)
                 .map(|_| {
                     let n = pool[rng.below(pool.len() as u64) as usize];
                     let s = signers[rng.below(4) as usize];
@@ -1188,7 +1187,7 @@ mod tests {
             let height = rng.next();
             let tree = NamespaceTree::build(height, &blobs);
             let c = tree.commitment();
-            assert_eq!(BlockCommitment::decode(&c.encode()), Ok(c));
+            assert_eq!(NamespaceCommitment::decode(&c.encode()), Ok(c));
 
             let present: Vec<Namespace> = tree.leaves().iter().map(|l| l.namespace).collect();
             assert!(present.windows(2).all(|w| w[0] < w[1]), "round {round}");

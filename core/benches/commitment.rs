@@ -1,11 +1,11 @@
 //! Benchmarks of the per-block namespace commitment: building it, building
 //! proofs from it, and verifying proofs as an untrusting client would.
 //!
-//! Run: `cargo bench -p quire-app --bench commitment -- --quick`
+//! Run: `cargo bench -p quire-core --bench commitment -- --quick`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use quire_app::commitment::{NamespaceProof, NamespaceTree};
-use quire_app::{Address, BlobRecord, Namespace};
+use quire_core::commitment::{NamespaceProof, NamespaceTree};
+use quire_core::{Address, Blob, Namespace};
 use std::hint::black_box;
 
 /// Size of every blob in the benchmark blocks.
@@ -29,12 +29,12 @@ fn namespace(i: usize) -> Namespace {
 
 /// A block of `namespaces × per_namespace` blobs, namespaces interleaved in
 /// block order as independent rollups' txs would be.
-fn block(namespaces: usize, per_namespace: usize) -> Vec<BlobRecord> {
+fn block(namespaces: usize, per_namespace: usize) -> Vec<Blob> {
     let mut blobs = Vec::with_capacity(namespaces * per_namespace);
     for round in 0..per_namespace {
         for i in 0..namespaces {
             let tx_index = (round * namespaces + i) as u32;
-            blobs.push(BlobRecord {
+            blobs.push(Blob {
                 namespace: namespace(i),
                 signer: Address::new([(i % 251) as u8; 20]),
                 tx_hash: [0; 32],
@@ -47,7 +47,7 @@ fn block(namespaces: usize, per_namespace: usize) -> Vec<BlobRecord> {
     blobs
 }
 
-fn blobs_of(blobs: &[BlobRecord], ns: &Namespace) -> Vec<(Address, Vec<u8>)> {
+fn blobs_of(blobs: &[Blob], ns: &Namespace) -> Vec<(Address, Vec<u8>)> {
     blobs
         .iter()
         .filter(|b| b.namespace == *ns)
