@@ -1,17 +1,8 @@
-//! `quired`: the Quire validator application and its command line.
-//!
-//! `quired start` serves CometBFT v0.38's ABCI 2.0 over tower-abci; the other
-//! commands set up homes, keys and genesis files, send transactions and query.
-
-mod api;
-mod cli;
-mod fault;
-mod logging;
-mod node;
-mod query;
-mod server;
+//! `quired`: the Quire validator application and its command line (the
+//! library `quired` holds everything; this is its entry point).
 
 use clap::{Parser, Subcommand};
+use quired::cli;
 
 /// Quire: a lazy shared sequencer for rollups.
 #[derive(Debug, Parser)]

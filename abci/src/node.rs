@@ -1,5 +1,5 @@
-//! The ABCI application: CometBFT's requests mapped onto the deterministic
-//! state machine (`quire-app`) and the store (`quire-store`).
+//! The node: the app ([`quire_app::App`], which keeps the ABCI call order)
+//! over the store ([`quire_store::Store`]), plus the crash-fault points.
 //!
 //! Crash safety: FinalizeBlock computes and keeps its result in memory only;
 //! Commit writes it in one atomic redb transaction; Info reports exactly the
@@ -9,112 +9,73 @@
 
 use crate::fault::{self, FaultPoint};
 use crate::query::{self, QueryError};
-use quire_app::state::StateReader;
 use quire_app::{
-    block, ChangeSet, CheckState, FinalizedBlock, GenesisState, Proposal, SignatureCache,
-    StateReadError, TxError,
+    App, AppError, BlockContext, CommitError, FinalizedBlock, Proposal, ProposalError, TxError,
+    TxReceipt, VoteContext, VoteExtensionError,
 };
-use quire_store::{CommitBatch, CommitmentRecord, LastCommit, Store, StoreError};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use quire_store::{LastCommit, Store, StoreError};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A failure that must stop the node rather than be answered: the node could
 /// not read or write its own storage, or CometBFT broke the ABCI call order.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum NodeError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// State could not be read.
+    /// The app refused to go on (its state, the call order, genesis).
     #[error(transparent)]
-    State(#[from] StateReadError),
-    /// A call out of order (e.g. Commit without FinalizeBlock).
-    #[error("ABCI protocol violation: {0}")]
-    Protocol(String),
-    /// InitChain with a genesis quired cannot use.
-    #[error("bad genesis: {0}")]
-    Genesis(String),
+    App(#[from] AppError),
+    /// A value the app computed has no ABCI form (a bug: stop loudly).
+    #[error("cannot encode for CometBFT: {0}")]
+    Encoding(String),
 }
 
-/// State in flight between InitChain/FinalizeBlock and Commit.
-#[derive(Default)]
-struct Consensus {
-    /// Genesis writes not yet persisted (until the first Commit).
-    genesis: Option<Arc<ChangeSet>>,
-    /// App hash the next block chains from.
-    last_app_hash: [u8; 32],
-    /// Height of the last committed block (initial_height - 1 before the first).
-    last_height: u64,
-    /// The finalized, not yet committed block.
-    pending: Option<Arc<FinalizedBlock>>,
-}
-
-/// State reads through the genesis writes (if not yet persisted) into the store.
-struct Layered<'a> {
-    changes: Option<&'a ChangeSet>,
-    base: &'a dyn StateReader,
-}
-
-impl StateReader for Layered<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
-        if let Some(value) = self.changes.and_then(|c| c.get(key)) {
-            return Ok(value.clone());
+impl From<CommitError<StoreError>> for NodeError {
+    fn from(error: CommitError<StoreError>) -> Self {
+        match error {
+            CommitError::App(e) => NodeError::App(e),
+            CommitError::Persist(e) => NodeError::Store(e),
         }
-        self.base.get(key)
     }
 }
 
 /// One quired node.
 pub struct Node {
     store: Arc<Store>,
-    consensus: Mutex<Consensus>,
-    check: Mutex<CheckState>,
-    /// Verified signatures, shared by CheckTx (new and recheck) and the
-    /// consensus paths, so each tx's signature is verified once per node. It
-    /// serves this node's one chain.
-    sigs: SignatureCache,
-    /// Genesis writes, visible to CheckTx and queries before the first commit.
-    genesis: RwLock<Option<Arc<ChangeSet>>>,
-    /// Last committed height, for CheckTx and queries.
-    committed_height: AtomicU64,
+    app: App,
     /// Announces each committed height (to the read API's streams).
     commits: tokio::sync::watch::Sender<u64>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock would have aborted the process (panic =
-    // abort is not set, but no code path panics while holding it); recover the
-    // guard rather than poisoning every later call.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Node {
     /// Opens the node over `store`, resuming from its last commit.
     pub fn new(store: Store) -> Result<Self, NodeError> {
         let last = store.last_commit()?;
-        let consensus = Consensus {
-            last_app_hash: last.map(|l| l.app_hash).unwrap_or([0; 32]),
-            last_height: last.map(|l| l.height).unwrap_or(0),
-            ..Consensus::default()
-        };
-        let (commits, _) = tokio::sync::watch::channel(consensus.last_height);
-        Ok(Node {
-            committed_height: AtomicU64::new(consensus.last_height),
-            commits,
+        let app = App::new(last.map(|l| (l.height, l.app_hash)))?;
+        Ok(Self::with_app(store, app))
+    }
+
+    /// Opens the node over `store` with `app` (tests give it extra components).
+    pub fn with_app(store: Store, app: App) -> Self {
+        let (commits, _) = tokio::sync::watch::channel(app.last_height());
+        Node {
             store: Arc::new(store),
-            consensus: Mutex::new(consensus),
-            check: Mutex::new(CheckState::new()),
-            sigs: SignatureCache::default(),
-            genesis: RwLock::new(None),
-        })
+            app,
+            commits,
+        }
     }
 
     /// The store, shared with the read API.
     pub fn store(&self) -> Arc<Store> {
         self.store.clone()
+    }
+
+    /// The app.
+    pub fn app(&self) -> &App {
+        &self.app
     }
 
     /// Follows the last committed height.
@@ -136,182 +97,94 @@ impl Node {
         initial_height: u64,
         app_state: &[u8],
     ) -> Result<[u8; 32], NodeError> {
-        if let Some(last) = self.store.last_commit()? {
-            return Err(NodeError::Protocol(format!(
-                "InitChain called but the store already holds height {}",
-                last.height
-            )));
-        }
-        let genesis: GenesisState = serde_json::from_slice(app_state)
-            .map_err(|e| NodeError::Genesis(format!("app_state: {e}")))?;
-        let initial_height = initial_height.max(1);
-        let (changes, app_hash) = genesis
-            .init(chain_id, initial_height)
-            .map_err(|e| NodeError::Genesis(e.to_string()))?;
-        let changes = Arc::new(changes);
-        let mut consensus = lock(&self.consensus);
-        consensus.genesis = Some(changes.clone());
-        consensus.last_app_hash = app_hash;
-        consensus.last_height = initial_height - 1;
-        consensus.pending = None;
-        self.committed_height
-            .store(initial_height - 1, Ordering::SeqCst);
-        *self.genesis.write().unwrap_or_else(|p| p.into_inner()) = Some(changes);
-        Ok(app_hash)
+        let stored = self.store.last_commit()?.map(|last| last.height);
+        Ok(self
+            .app
+            .init_chain(chain_id, initial_height, app_state, stored)?)
     }
 
-    fn with_state<R>(
-        &self,
-        genesis: Option<&ChangeSet>,
-        f: impl FnOnce(&dyn StateReader) -> R,
-    ) -> Result<R, NodeError> {
-        let snapshot = self.store.state()?;
-        let layered = Layered {
-            changes: genesis,
-            base: &snapshot,
-        };
-        Ok(f(&layered))
-    }
-
-    /// PrepareProposal: the commitment and the candidates to propose, in order.
+    /// PrepareProposal: the system txs and the candidates to propose, in order.
     pub fn prepare_proposal(
         &self,
-        height: u64,
+        ctx: &BlockContext,
         txs: &[impl AsRef<[u8]>],
         max_tx_bytes: u64,
     ) -> Result<Proposal, NodeError> {
-        let consensus = lock(&self.consensus);
-        let genesis = consensus.genesis.clone();
-        drop(consensus);
-        Ok(self.with_state(genesis.as_deref(), |state| {
-            block::prepare_proposal(state, height, txs, max_tx_bytes, &self.sigs)
-        })??)
+        let state = self.store.state()?;
+        Ok(self.app.prepare_proposal(&state, ctx, txs, max_tx_bytes)?)
     }
 
     /// ProcessProposal: `Ok(())` to accept, or why the proposal is rejected.
     pub fn process_proposal(
         &self,
-        height: u64,
+        ctx: &BlockContext,
         txs: &[impl AsRef<[u8]>],
-    ) -> Result<Result<(), quire_app::ProposalError>, NodeError> {
-        let genesis = lock(&self.consensus).genesis.clone();
-        let outcome = self.with_state(genesis.as_deref(), |state| {
-            block::process_proposal(state, height, txs, &self.sigs)
-        })?;
-        match outcome {
-            Err(quire_app::ProposalError::Storage(e)) => Err(e.into()),
-            other => Ok(other),
-        }
+    ) -> Result<Result<(), ProposalError>, NodeError> {
+        let state = self.store.state()?;
+        Ok(self.app.process_proposal(&state, ctx, txs)?)
+    }
+
+    /// ExtendVote: this node's vote extension.
+    pub fn extend_vote(&self, ctx: &VoteContext) -> Result<Vec<u8>, NodeError> {
+        let state = self.store.state()?;
+        Ok(self.app.extend_vote(&state, ctx)?)
+    }
+
+    /// VerifyVoteExtension: `Ok(())` to accept another validator's extension.
+    pub fn verify_vote_extension(
+        &self,
+        ctx: &VoteContext,
+        validator: &[u8; 20],
+        extension: &[u8],
+    ) -> Result<Result<(), VoteExtensionError>, NodeError> {
+        let state = self.store.state()?;
+        Ok(self
+            .app
+            .verify_vote_extension(&state, ctx, validator, extension)?)
     }
 
     /// FinalizeBlock: executes the decided block and keeps the result for
     /// Commit. Persists nothing.
     pub fn finalize_block(
         &self,
-        height: u64,
+        ctx: &BlockContext,
         txs: &[impl AsRef<[u8]>],
     ) -> Result<Arc<FinalizedBlock>, NodeError> {
-        let mut consensus = lock(&self.consensus);
-        if height != consensus.last_height + 1 {
-            return Err(NodeError::Protocol(format!(
-                "FinalizeBlock for height {height}, but the last committed height is {}",
-                consensus.last_height
-            )));
-        }
-        let genesis = consensus.genesis.clone();
-        let prev = consensus.last_app_hash;
-        let block = Arc::new(self.with_state(genesis.as_deref(), |state| {
-            block::finalize_block(state, &prev, height, txs, &self.sigs)
-        })??);
-        consensus.pending = Some(block.clone());
-        fault::check(FaultPoint::AfterFinalize, height);
+        let state = self.store.state()?;
+        let block = self.app.finalize_block(&state, ctx, txs)?;
+        fault::check(FaultPoint::AfterFinalize, ctx.height);
         Ok(block)
     }
 
     /// Commit: persists the finalized block atomically (with the genesis writes
-    /// on the first block) and resets the mempool's check state. Returns the
-    /// committed height.
+    /// on the first block). Returns the committed height.
     pub fn commit(&self) -> Result<u64, NodeError> {
-        let mut consensus = lock(&self.consensus);
-        let block = consensus
-            .pending
-            .take()
-            .ok_or_else(|| NodeError::Protocol("Commit without a finalized block".into()))?;
-        // On the first block, the genesis writes go to disk with it.
-        let merged;
-        let changes = match consensus.genesis.as_deref() {
-            Some(genesis) => {
-                let mut all = genesis.clone();
-                all.extend(block.changes.iter().map(|(k, v)| (k.clone(), v.clone())));
-                merged = all;
-                &merged
-            }
-            None => &block.changes,
-        };
-        let commitment = block.commitment.as_ref().map(|c| CommitmentRecord {
-            tx: &c.tx,
-            tx_proof: &c.tx_proof,
-            leaves: &c.leaves,
-        });
-        let batch = CommitBatch {
-            height: block.height,
-            app_hash: block.app_hash,
-            changes,
-            blobs: &block.blobs,
-            commitment,
-        };
-        self.store
-            .commit_with(&batch, || fault::check(FaultPoint::MidCommit, block.height))?;
-        fault::check(FaultPoint::AfterCommit, block.height);
-        consensus.genesis = None;
-        consensus.last_height = block.height;
-        consensus.last_app_hash = block.app_hash;
-        *self.genesis.write().unwrap_or_else(|p| p.into_inner()) = None;
-        self.committed_height.store(block.height, Ordering::SeqCst);
-        lock(&self.check).reset(block.height + 1);
-        self.commits.send_replace(block.height);
-        Ok(block.height)
+        let height = self.app.commit(|batch| {
+            self.store
+                .commit_with(batch, || fault::check(FaultPoint::MidCommit, batch.height))
+        })?;
+        fault::check(FaultPoint::AfterCommit, height);
+        self.commits.send_replace(height);
+        Ok(height)
     }
 
     /// CheckTx (new and recheck alike): checks the tx against committed state
     /// plus the effects of the mempool txs accepted before it.
-    pub fn check_tx(
-        &self,
-        tx: &[u8],
-    ) -> Result<Result<quire_app::exec::TxReceipt, TxError>, NodeError> {
-        let genesis = self
-            .genesis
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let next_height = self.committed_height.load(Ordering::SeqCst) + 1;
-        let mut check = lock(&self.check);
-        let result = self.with_state(genesis.as_deref(), |state| {
-            check.check_tx(state, next_height, tx, &self.sigs)
-        })?;
-        match result {
-            Err(TxError::Storage(e)) => Err(e.into()),
-            other => Ok(other.map(|(_, receipt)| receipt)),
-        }
+    pub fn check_tx(&self, tx: &[u8]) -> Result<Result<TxReceipt, TxError>, NodeError> {
+        let state = self.store.state()?;
+        Ok(self.app.check_tx(&state, tx)?)
     }
 
     /// Answers an ABCI query (see [`query`] for the paths).
     pub fn query(&self, path: &str) -> Result<(u64, Vec<u8>), QueryError> {
-        let height = self.committed_height.load(Ordering::SeqCst);
-        let genesis = self
-            .genesis
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let height = self.app.last_height();
         let snapshot = self
             .store
             .state()
             .map_err(|e| QueryError::Internal(e.to_string()))?;
-        let state = Layered {
-            changes: genesis.as_deref(),
-            base: &snapshot,
-        };
-        let value = query::answer(path, height, &state, &self.store)?;
+        let value = self.app.with_state(&snapshot, |state| {
+            query::answer(path, height, state, &self.store)
+        })?;
         Ok((height, value))
     }
 }
@@ -319,7 +192,7 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire_app::GenesisAccount;
+    use quire_app::{GenesisAccount, GenesisState};
     use quire_core::builder::{address_of, sign_tx, SignerContext};
     use quire_core::Msg;
     use quire_core::{Namespace, Params};
@@ -373,7 +246,9 @@ mod tests {
         node.init_chain("node-test", 1, &app_state()).unwrap();
         // CheckTx works before the first commit (reads the pending genesis).
         node.check_tx(&blob_tx(0)).unwrap().unwrap();
-        let block = node.finalize_block(1, &[blob_tx(0)]).unwrap();
+        let block = node
+            .finalize_block(&BlockContext::at_height(1), &[blob_tx(0)])
+            .unwrap();
         assert_eq!(node.commit().unwrap(), 1);
         drop(node);
 
@@ -395,7 +270,8 @@ mod tests {
             node.check_tx(&blob_tx(0)).unwrap(),
             Err(TxError::SequenceReused { .. })
         ));
-        node.finalize_block(2, &[blob_tx(1)]).unwrap();
+        node.finalize_block(&BlockContext::at_height(2), &[blob_tx(1)])
+            .unwrap();
         node.commit().unwrap();
     }
 
@@ -406,15 +282,27 @@ mod tests {
         node.init_chain("node-test", 1, &app_state()).unwrap();
         let tx = blob_tx(0);
         node.check_tx(&tx).unwrap().unwrap();
-        assert_eq!(node.sigs.stats().misses, 1, "CheckTx verifies");
+        assert_eq!(
+            node.app.machine().sig_cache().stats().misses,
+            1,
+            "CheckTx verifies"
+        );
         let proposal = node
-            .prepare_proposal(1, std::slice::from_ref(&tx), 1 << 20)
+            .prepare_proposal(
+                &BlockContext::at_height(1),
+                std::slice::from_ref(&tx),
+                1 << 20,
+            )
             .unwrap();
-        let block = vec![proposal.commitment_tx, tx];
-        node.process_proposal(1, &block).unwrap().unwrap();
-        let finalized = node.finalize_block(1, &block).unwrap();
+        let block = proposal.txs(std::slice::from_ref(&tx));
+        node.process_proposal(&BlockContext::at_height(1), &block)
+            .unwrap()
+            .unwrap();
+        let finalized = node
+            .finalize_block(&BlockContext::at_height(1), &block)
+            .unwrap();
         assert!(finalized.txs[0].result.is_ok());
-        let stats = node.sigs.stats();
+        let stats = node.app.machine().sig_cache().stats();
         assert_eq!(
             (stats.hits, stats.misses),
             (3, 1),
@@ -428,9 +316,12 @@ mod tests {
         let path = dir.path().join("db.redb");
         let node = open(&path);
         node.init_chain("node-test", 1, &app_state()).unwrap();
-        node.finalize_block(1, &[blob_tx(0)]).unwrap();
+        node.finalize_block(&BlockContext::at_height(1), &[blob_tx(0)])
+            .unwrap();
         node.commit().unwrap();
-        let first = node.finalize_block(2, &[blob_tx(1)]).unwrap();
+        let first = node
+            .finalize_block(&BlockContext::at_height(2), &[blob_tx(1)])
+            .unwrap();
         drop(node); // "crash": FinalizeBlock ran, Commit did not.
 
         let node = open(&path);
@@ -439,7 +330,9 @@ mod tests {
             1,
             "FinalizeBlock must not persist"
         );
-        let replayed = node.finalize_block(2, &[blob_tx(1)]).unwrap();
+        let replayed = node
+            .finalize_block(&BlockContext::at_height(2), &[blob_tx(1)])
+            .unwrap();
         assert_eq!(replayed.app_hash, first.app_hash);
         node.commit().unwrap();
         assert_eq!(node.info().unwrap().unwrap().app_hash, first.app_hash);
@@ -451,7 +344,8 @@ mod tests {
         let path = dir.path().join("db.redb");
         let node = open(&path);
         let genesis_hash = node.init_chain("node-test", 1, &app_state()).unwrap();
-        node.finalize_block(1, &[blob_tx(0)]).unwrap();
+        node.finalize_block(&BlockContext::at_height(1), &[blob_tx(0)])
+            .unwrap();
         drop(node);
         let node = open(&path);
         assert_eq!(node.info().unwrap(), None);
@@ -466,14 +360,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let node = open(&dir.path().join("db.redb"));
         node.init_chain("node-test", 1, &app_state()).unwrap();
-        assert!(matches!(node.commit(), Err(NodeError::Protocol(_))));
         assert!(matches!(
-            node.finalize_block(5, &[blob_tx(0)]),
-            Err(NodeError::Protocol(_))
+            node.commit(),
+            Err(NodeError::App(AppError::Protocol(_)))
+        ));
+        assert!(matches!(
+            node.finalize_block(&BlockContext::at_height(5), &[blob_tx(0)]),
+            Err(NodeError::App(AppError::Protocol(_)))
         ));
         assert!(matches!(
             node.init_chain("node-test", 1, b"{not json"),
-            Err(NodeError::Genesis(_))
+            Err(NodeError::App(AppError::Genesis(_)))
         ));
     }
 
@@ -482,7 +379,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let node = open(&dir.path().join("db.redb"));
         node.init_chain("node-test", 1, &app_state()).unwrap();
-        node.finalize_block(1, &[] as &[Vec<u8>]).unwrap();
+        node.finalize_block(&BlockContext::at_height(1), &[] as &[Vec<u8>])
+            .unwrap();
         node.commit().unwrap();
         assert!(node.query("/params").is_ok());
         assert!(node

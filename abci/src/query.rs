@@ -12,7 +12,9 @@
 //! ignored. Blobs are kept for every committed height.
 
 use prost::Message;
-use quire_app::state::{StateReadExt, StateReader};
+use quire_app::auth::state::AuthRead;
+use quire_app::chain::ChainRead;
+use quire_app::StateRead;
 use quire_core::proto::Protobuf;
 use quire_core::{Address, Namespace};
 use quire_proto::blob::v1::{
@@ -63,7 +65,7 @@ impl QueryError {
 pub fn answer(
     path: &str,
     height: u64,
-    state: &dyn StateReader,
+    state: &dyn StateRead,
     store: &Store,
 ) -> Result<Vec<u8>, QueryError> {
     let internal = |e: &dyn std::fmt::Display| QueryError::Internal(e.to_string());

@@ -7,17 +7,15 @@
 //! error: tower-abci then drops the connection and CometBFT halts, which is the
 //! safe outcome when the node can no longer trust its own state.
 
+use crate::convert;
 use crate::node::{Node, NodeError};
 use bytes::Bytes;
 use futures::future::{ready, Ready};
-use quire_app::exec::TxReceipt;
-use quire_app::{FinalizedBlock, FinalizedCommitment, TxError};
+use quire_app::{FinalizedBlock, TxError, VoteContext};
 use quire_core::codes::CODESPACE;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tendermint::abci::{
-    response::ProcessProposal, types::ExecTxResult, Code, Event, EventAttributeIndexExt,
-};
+use tendermint::abci::{response::ProcessProposal, types::ExecTxResult, Code};
 use tendermint::v0_38::abci::{
     response, ConsensusRequest, ConsensusResponse, InfoRequest, InfoResponse, MempoolRequest,
     MempoolResponse, SnapshotRequest, SnapshotResponse,
@@ -53,21 +51,30 @@ impl Abci {
                 ConsensusResponse::InitChain(response::InitChain {
                     consensus_params: None,
                     validators: req.validators,
-                    app_hash: app_hash.to_vec().try_into().unwrap_or_default(),
+                    app_hash: app_hash_bytes(&app_hash)?,
                 })
             }
             ConsensusRequest::PrepareProposal(req) => {
-                let height = req.height.value();
+                let ctx = convert::block_context(
+                    req.height,
+                    req.time,
+                    &req.proposer_address,
+                    req.local_last_commit
+                        .as_ref()
+                        .map(convert::extended_commit_info)
+                        .unwrap_or_default(),
+                    &req.misbehavior,
+                );
                 let max = u64::try_from(req.max_tx_bytes).unwrap_or(0);
-                let proposal = node.prepare_proposal(height, &req.txs, max)?;
+                let proposal = node.prepare_proposal(&ctx, &req.txs, max)?;
                 tracing::info!(
-                    height,
+                    height = ctx.height,
                     candidates = req.txs.len(),
                     chosen = proposal.chosen.len(),
                     "prepared proposal"
                 );
-                let mut txs = Vec::with_capacity(proposal.chosen.len() + 1);
-                txs.push(Bytes::from(proposal.commitment_tx));
+                let mut txs = Vec::with_capacity(proposal.system_txs.len() + proposal.chosen.len());
+                txs.extend(proposal.system_txs.into_iter().map(Bytes::from));
                 txs.extend(
                     proposal
                         .chosen
@@ -77,48 +84,85 @@ impl Abci {
                 ConsensusResponse::PrepareProposal(response::PrepareProposal { txs })
             }
             ConsensusRequest::ProcessProposal(req) => {
-                let height = req.height.value();
-                match node.process_proposal(height, &req.txs)? {
+                let ctx = convert::block_context(
+                    req.height,
+                    req.time,
+                    &req.proposer_address,
+                    req.proposed_last_commit
+                        .as_ref()
+                        .map(convert::commit_info)
+                        .unwrap_or_default(),
+                    &req.misbehavior,
+                );
+                match node.process_proposal(&ctx, &req.txs)? {
                     Ok(()) => ConsensusResponse::ProcessProposal(ProcessProposal::Accept),
                     Err(rejection) => {
-                        tracing::warn!(height, proposer = %req.proposer_address, reason = %rejection, "rejected proposal");
+                        tracing::warn!(height = ctx.height, proposer = %req.proposer_address, reason = %rejection, "rejected proposal");
                         ConsensusResponse::ProcessProposal(ProcessProposal::Reject)
                     }
                 }
             }
-            ConsensusRequest::ExtendVote(_) => {
+            ConsensusRequest::ExtendVote(req) => {
+                let ctx = VoteContext {
+                    height: req.height.value(),
+                    block_hash: req.hash.as_bytes().to_vec(),
+                };
+                let extension = node.extend_vote(&ctx)?;
                 ConsensusResponse::ExtendVote(response::ExtendVote {
-                    vote_extension: Bytes::new(),
+                    vote_extension: Bytes::from(extension),
                 })
             }
             ConsensusRequest::VerifyVoteExtension(req) => {
-                // Quire uses no vote extensions: only an empty one is valid.
-                ConsensusResponse::VerifyVoteExtension(if req.vote_extension.is_empty() {
-                    response::VerifyVoteExtension::Accept
-                } else {
-                    response::VerifyVoteExtension::Reject
-                })
+                let ctx = VoteContext {
+                    height: req.height.value(),
+                    block_hash: req.hash.as_bytes().to_vec(),
+                };
+                let validator = convert::address(&req.validator_address);
+                ConsensusResponse::VerifyVoteExtension(
+                    match node.verify_vote_extension(&ctx, &validator, &req.vote_extension)? {
+                        Ok(()) => response::VerifyVoteExtension::Accept,
+                        Err(rejection) => {
+                            tracing::warn!(
+                                height = ctx.height,
+                                validator = %req.validator_address,
+                                size = req.vote_extension.len(),
+                                reason = %rejection,
+                                "rejected vote extension"
+                            );
+                            response::VerifyVoteExtension::Reject
+                        }
+                    },
+                )
             }
             ConsensusRequest::FinalizeBlock(req) => {
-                let height = req.height.value();
-                let block = node.finalize_block(height, &req.txs)?;
+                let ctx = convert::block_context(
+                    req.height,
+                    req.time,
+                    &req.proposer_address,
+                    convert::commit_info(&req.decided_last_commit),
+                    &req.misbehavior,
+                );
+                let block = node.finalize_block(&ctx, &req.txs)?;
                 match &block.commitment {
                     Some(c) if !c.matches_blobs => tracing::error!(
-                        height,
+                        height = ctx.height,
                         "decided block's commitment does not match its blobs: more than 1/3 of \
                          the voting power accepted an invalid proposal"
                     ),
-                    None => tracing::error!(height, "decided block has no namespace commitment"),
+                    None => tracing::error!(
+                        height = ctx.height,
+                        "decided block has no namespace commitment"
+                    ),
                     Some(_) => {}
                 }
                 tracing::info!(
-                    height,
+                    height = ctx.height,
                     txs = req.txs.len(),
                     blobs = block.blobs.len(),
                     app_hash = %hex::encode(block.app_hash),
                     "finalized block"
                 );
-                ConsensusResponse::FinalizeBlock(finalize_response(&block))
+                ConsensusResponse::FinalizeBlock(finalize_response(&block)?)
             }
             ConsensusRequest::Commit => {
                 let height = node.commit()?;
@@ -165,11 +209,10 @@ impl Abci {
                         .unwrap_or(0)
                         .try_into()
                         .unwrap_or_default(),
-                    last_block_app_hash: last
-                        .map(|l| l.app_hash.to_vec())
-                        .unwrap_or_default()
-                        .try_into()
-                        .unwrap_or_default(),
+                    last_block_app_hash: match last {
+                        Some(last) => app_hash_bytes(&last.app_hash)?,
+                        None => tendermint::AppHash::default(),
+                    },
                 })
             }
             InfoRequest::Query(req) => InfoResponse::Query(match self.node.query(&req.path) {
@@ -193,76 +236,57 @@ impl Abci {
     }
 }
 
-/// The FinalizeBlock response: per-tx results with searchable events.
+/// An app hash as CometBFT's type; a failure would be a bug, and stops the
+/// node loudly rather than reporting a wrong hash.
+fn app_hash_bytes(app_hash: &[u8; 32]) -> Result<tendermint::AppHash, NodeError> {
+    tendermint::AppHash::try_from(app_hash.to_vec())
+        .map_err(|e| NodeError::Encoding(format!("app hash: {e}")))
+}
+
+/// The FinalizeBlock response: per-tx results with searchable events (the
+/// system transactions first, then the user transactions), the validator
+/// updates and the app hash.
 ///
-/// Events (all attributes indexed, so `tx_search "blob.namespace='…'"` works):
-/// `tx {signer, sequence, fee}` and one `blob {namespace, signer, size, msg_index}`
-/// per blob.
-fn finalize_response(block: &FinalizedBlock) -> response::FinalizeBlock {
-    // Blob tx indexes count the commitment (tx 0) when the block has one.
-    let offset = usize::from(block.commitment.is_some());
-    let mut blobs_by_tx: Vec<Vec<&quire_core::Blob>> = vec![Vec::new(); block.txs.len()];
-    for blob in &block.blobs {
-        let position = (blob.tx_index as usize).checked_sub(offset);
-        if let Some(list) = position.and_then(|p| blobs_by_tx.get_mut(p)) {
-            list.push(blob);
-        }
-    }
-    let mut tx_results = Vec::with_capacity(block.txs.len() + offset);
-    if let Some(commitment) = &block.commitment {
-        tx_results.push(commitment_result(commitment));
-    }
-    tx_results.extend(block.txs.iter().zip(blobs_by_tx).map(
-        |(outcome, blobs)| match &outcome.result {
-            Ok(receipt) => ok_result(receipt, &blobs),
-            Err(error) => error_result(error),
-        },
-    ));
-    response::FinalizeBlock {
+/// Events (all attributes indexed but `fee`, `msg_index` and `namespaces`,
+/// so `tx_search "blob.namespace='…'"` works): `commitment {namespaces}` on
+/// the commitment tx; `tx {signer, sequence, fee}` and one
+/// `blob {namespace, signer, size, msg_index}` per blob on each user tx.
+fn finalize_response(block: &FinalizedBlock) -> Result<response::FinalizeBlock, NodeError> {
+    let system = block
+        .system_txs
+        .iter()
+        .map(|outcome| match &outcome.result {
+            Ok(events) => ok_result(events),
+            Err(error) => ExecTxResult {
+                code: Code::from(quire_core::codes::tx::INVALID),
+                log: format!("invalid {} system tx: {error}", outcome.kind),
+                codespace: CODESPACE.to_string(),
+                ..Default::default()
+            },
+        });
+    let user = block.txs.iter().map(|outcome| match &outcome.result {
+        Ok(receipt) => ok_result(&receipt.events),
+        Err(error) => error_result(error),
+    });
+    let validator_updates = block
+        .validator_updates
+        .iter()
+        .map(convert::validator_update)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(NodeError::Encoding)?;
+    Ok(response::FinalizeBlock {
         events: Vec::new(),
-        tx_results,
-        validator_updates: Vec::new(),
+        tx_results: system.chain(user).collect(),
+        validator_updates,
         consensus_param_updates: None,
-        app_hash: block.app_hash.to_vec().try_into().unwrap_or_default(),
-    }
+        app_hash: app_hash_bytes(&block.app_hash)?,
+    })
 }
 
-/// The commitment tx's result: event `commitment {namespaces}`.
-fn commitment_result(commitment: &FinalizedCommitment) -> ExecTxResult {
+fn ok_result(events: &[quire_app::Event]) -> ExecTxResult {
     ExecTxResult {
         code: Code::Ok,
-        events: vec![Event::new(
-            "commitment",
-            [("namespaces", commitment.leaves.len().to_string()).no_index()],
-        )],
-        ..Default::default()
-    }
-}
-
-fn ok_result(receipt: &TxReceipt, blobs: &[&quire_core::Blob]) -> ExecTxResult {
-    let signer = receipt.signer.to_bech32();
-    let mut events = vec![Event::new(
-        "tx",
-        [
-            ("signer", signer.clone()).index(),
-            ("sequence", receipt.sequence.to_string()).index(),
-            ("fee", receipt.fee.to_string()).no_index(),
-        ],
-    )];
-    events.extend(blobs.iter().map(|blob| {
-        Event::new(
-            "blob",
-            [
-                ("namespace", blob.namespace.to_hex()).index(),
-                ("signer", signer.clone()).index(),
-                ("size", blob.data.len().to_string()).index(),
-                ("msg_index", blob.msg_index.to_string()).no_index(),
-            ],
-        )
-    }));
-    ExecTxResult {
-        code: Code::Ok,
-        events,
+        events: events.iter().map(convert::event).collect(),
         ..Default::default()
     }
 }

@@ -9,28 +9,23 @@
 
 use cosmrs::crypto::secp256k1::SigningKey;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use quire_app::state::{ChangeSet, StateReader};
-use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, GenesisAccount,
-    GenesisState, SignatureCache, StateReadError,
-};
+use quire_app::{BlockContext, CheckState, DecodedTx, GenesisAccount, GenesisState, StateMachine};
 use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::Msg;
 use quire_core::{Namespace, Params};
-use std::collections::BTreeMap;
+use quire_test_utils::MemState;
 use std::hint::black_box;
 
 const CHAIN: &str = "quire-bench";
 const ACCOUNTS: usize = 100;
 const BLOB_LEN: usize = 250;
 
-/// Committed state in memory.
-struct MemState(BTreeMap<Vec<u8>, Vec<u8>>);
-
-impl StateReader for MemState {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
-        Ok(self.0.get(key).cloned())
-    }
+/// A state machine whose signature cache holds `capacity` entries (0: none).
+fn machine(capacity: usize) -> StateMachine {
+    StateMachine::standard()
+        .sig_cache_capacity(capacity)
+        .build()
+        .expect("machine")
 }
 
 fn keys() -> Vec<SigningKey> {
@@ -57,18 +52,7 @@ fn genesis(keys: &[SigningKey]) -> MemState {
             })
             .collect(),
     };
-    let (changes, _) = state.init(CHAIN, 1).expect("genesis");
-    MemState(apply(BTreeMap::new(), &changes))
-}
-
-fn apply(mut data: BTreeMap<Vec<u8>, Vec<u8>>, changes: &ChangeSet) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    for (k, v) in changes {
-        match v {
-            Some(v) => data.insert(k.clone(), v.clone()),
-            None => data.remove(k),
-        };
-    }
-    data
+    MemState::from_genesis(&machine(0), &state, CHAIN)
 }
 
 /// `count` signed blob txs, round-robin over the accounts, sequences in order.
@@ -94,20 +78,22 @@ fn txs(keys: &[SigningKey], count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// A signature cache that has seen every tx of `txs` pass CheckTx, as a
-/// node's has by the time those txs are proposed.
-fn warm_cache(state: &MemState, txs: &[Vec<u8>]) -> SignatureCache {
-    let sigs = SignatureCache::default();
+/// A state machine whose signature cache has seen every tx of `txs` pass
+/// CheckTx, as a node's has by the time those txs are proposed.
+fn warm(state: &MemState, txs: &[Vec<u8>]) -> StateMachine {
+    let machine = machine(quire_app::sigcache::DEFAULT_CAPACITY);
     let mut check = CheckState::new();
     for tx in txs {
-        check.check_tx(state, 1, tx, &sigs).expect("valid");
+        machine.check_tx(&mut check, state, 1, tx).expect("valid");
     }
-    sigs
+    machine
 }
 
 fn bench(c: &mut Criterion) {
     let keys = keys();
     let state = genesis(&keys);
+    let fresh = || machine(quire_app::sigcache::DEFAULT_CAPACITY);
+    let ctx = BlockContext::at_height(1);
 
     let mut group = c.benchmark_group("check_tx");
     let batch = txs(&keys, 1_000);
@@ -116,10 +102,10 @@ fn bench(c: &mut Criterion) {
     // New txs: nothing cached, every signature verified (and stored).
     group.bench_function("1000_new_txs", |b| {
         b.iter_batched_ref(
-            || (CheckState::new(), SignatureCache::default()),
-            |(check, sigs)| {
+            || (CheckState::new(), fresh()),
+            |(check, machine)| {
                 for tx in &batch {
-                    black_box(check.check_tx(&state, 1, tx, sigs).expect("valid"));
+                    black_box(machine.check_tx(check, &state, 1, tx).expect("valid"));
                 }
             },
             BatchSize::LargeInput,
@@ -127,13 +113,13 @@ fn bench(c: &mut Criterion) {
     });
     // CometBFT's recheck after a commit: the same txs again over a fresh
     // overlay, their signatures cached by their first CheckTx.
-    let warm = warm_cache(&state, &batch);
+    let warm_machine = warm(&state, &batch);
     group.bench_function("1000_recheck", |b| {
         b.iter_batched_ref(
             CheckState::new,
             |check| {
                 for tx in &batch {
-                    black_box(check.check_tx(&state, 1, tx, &warm).expect("valid"));
+                    black_box(warm_machine.check_tx(check, &state, 1, tx).expect("valid"));
                 }
             },
             BatchSize::LargeInput,
@@ -145,17 +131,34 @@ fn bench(c: &mut Criterion) {
     // for txs whose signature is cached.
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Elements(batch.len() as u64));
+    let cold_machine = machine(0);
     group.bench_function("1000_txs", |b| {
         b.iter(|| {
             for tx in &batch {
-                black_box(DecodedTx::decode(tx, max_tx_bytes).expect("decodes"));
+                black_box(
+                    DecodedTx::decode(
+                        tx,
+                        max_tx_bytes,
+                        cold_machine.router(),
+                        cold_machine.sig_cache(),
+                    )
+                    .expect("decodes"),
+                );
             }
         })
     });
     group.bench_function("1000_txs_cached", |b| {
         b.iter(|| {
             for tx in &batch {
-                black_box(DecodedTx::decode_cached(tx, max_tx_bytes, &warm).expect("decodes"));
+                black_box(
+                    DecodedTx::decode(
+                        tx,
+                        max_tx_bytes,
+                        warm_machine.router(),
+                        warm_machine.sig_cache(),
+                    )
+                    .expect("decodes"),
+                );
             }
         })
     });
@@ -168,32 +171,26 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     for count in [1_000usize, 10_000] {
         let candidates = txs(&keys, count);
-        let proposal =
-            prepare_proposal(&state, 1, &candidates, u64::MAX, &SignatureCache::default())
-                .expect("prepare");
+        let proposal = fresh()
+            .prepare_proposal(&state, &ctx, &candidates, u64::MAX)
+            .expect("prepare");
         assert_eq!(proposal.chosen.len(), count);
-        let mut block = vec![proposal.commitment_tx.clone()];
-        block.extend(proposal.chosen.iter().map(|&i| candidates[i].clone()));
-        let warm = warm_cache(&state, &candidates);
+        let block = proposal.txs(&candidates);
+        let warm_machine = warm(&state, &candidates);
         group.throughput(Throughput::Elements(count as u64));
         for (name, cached) in [("", false), ("_warm", true)] {
-            let sigs = || {
-                if cached {
-                    None
-                } else {
-                    Some(SignatureCache::default())
-                }
-            };
+            let machines = || if cached { None } else { Some(fresh()) };
             group.bench_with_input(
                 BenchmarkId::new(format!("prepare_proposal{name}"), count),
                 &candidates,
                 |b, candidates| {
                     b.iter_batched_ref(
-                        sigs,
-                        |fresh| {
-                            let sigs = fresh.as_ref().unwrap_or(&warm);
+                        machines,
+                        |cold| {
+                            let machine = cold.as_ref().unwrap_or(&warm_machine);
                             black_box(
-                                prepare_proposal(&state, 1, candidates, u64::MAX, sigs)
+                                machine
+                                    .prepare_proposal(&state, &ctx, candidates, u64::MAX)
                                     .expect("prepare"),
                             )
                         },
@@ -206,10 +203,12 @@ fn bench(c: &mut Criterion) {
                 &block,
                 |b, block| {
                     b.iter_batched_ref(
-                        sigs,
-                        |fresh| {
-                            let sigs = fresh.as_ref().unwrap_or(&warm);
-                            process_proposal(&state, 1, block, sigs).expect("accepted")
+                        machines,
+                        |cold| {
+                            let machine = cold.as_ref().unwrap_or(&warm_machine);
+                            machine
+                                .process_proposal(&state, &ctx, block)
+                                .expect("accepted")
                         },
                         BatchSize::PerIteration,
                     )
@@ -220,11 +219,13 @@ fn bench(c: &mut Criterion) {
                 &block,
                 |b, block| {
                     b.iter_batched_ref(
-                        sigs,
-                        |fresh| {
-                            let sigs = fresh.as_ref().unwrap_or(&warm);
+                        machines,
+                        |cold| {
+                            let machine = cold.as_ref().unwrap_or(&warm_machine);
                             black_box(
-                                finalize_block(&state, &[0; 32], 1, block, sigs).expect("finalize"),
+                                machine
+                                    .finalize_block(&state, &[0; 32], &ctx, block)
+                                    .expect("finalize"),
                             )
                         },
                         BatchSize::PerIteration,

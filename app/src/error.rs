@@ -1,10 +1,12 @@
-//! Why a transaction is refused, with the stable code CometBFT reports for it.
+//! Why a transaction, a proposal or a vote extension is refused; a
+//! transaction's error carries the stable code CometBFT reports for it.
 
 use quire_core::codes::tx as codes;
 use thiserror::Error;
 
-/// Storage could not be read. Not the transaction's fault: it is surfaced to the
-/// node operator rather than charged to the submitter.
+/// State could not be read (I/O, or a record that does not decode). Not the
+/// transaction's fault: it is surfaced to the node operator rather than
+/// charged to the submitter, and it stops the node.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[error("storage error: {0}")]
 pub struct StateReadError(pub String);
@@ -12,6 +14,7 @@ pub struct StateReadError(pub String);
 /// A transaction was refused. Each variant has a distinct, stable ABCI code (see
 /// [`TxError::code`]); the `Display` text is the readable log.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TxError {
     /// The bytes are not a Cosmos SDK `TxRaw` with decodable body and auth info.
     #[error("tx decode failed: {0}")]
@@ -109,6 +112,123 @@ impl TxError {
             TxError::Storage(_) => codes::INTERNAL,
         }
     }
+}
+
+/// A failure that must stop the node rather than be answered: its own state
+/// could not be read, CometBFT broke the ABCI call order, the genesis is
+/// unusable, or a component misbehaved.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AppError {
+    /// State could not be read.
+    #[error(transparent)]
+    State(#[from] StateReadError),
+    /// A call out of order (e.g. Commit without FinalizeBlock).
+    #[error("ABCI protocol violation: {0}")]
+    Protocol(String),
+    /// InitChain with a genesis the app cannot use.
+    #[error("bad genesis: {0}")]
+    Genesis(String),
+    /// A component broke its contract (a system tx larger than it reserved,
+    /// an oversized vote extension section, a clashing registration).
+    #[error("component error: {0}")]
+    Component(String),
+}
+
+/// A system transaction (one the proposer puts first in a block) is wrong.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SystemTxError {
+    /// The bytes do not decode as this kind of system transaction.
+    #[error("malformed: {0}")]
+    Malformed(String),
+    /// The namespace commitment is not the one the block's blobs give.
+    #[error("commitment {got:?} does not match the block's blobs ({expected:?})")]
+    CommitmentMismatch {
+        /// What the blobs give.
+        expected: Box<quire_core::commitment::NamespaceCommitment>,
+        /// What the proposal carries.
+        got: Box<quire_core::commitment::NamespaceCommitment>,
+    },
+}
+
+/// Why a proposal was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ProposalError {
+    /// The block lacks a system transaction it must start with.
+    #[error("the proposal does not start with its {kind} system transaction")]
+    MissingSystemTx {
+        /// The kind missing, e.g. `commitment`.
+        kind: &'static str,
+    },
+    /// A system transaction is wrong.
+    #[error("system tx {index} ({kind}) of the proposal is invalid: {error}")]
+    SystemTx {
+        /// Index of the system transaction in the block.
+        index: usize,
+        /// Its kind.
+        kind: &'static str,
+        /// What is wrong with it.
+        error: SystemTxError,
+    },
+    /// A user transaction breaks a rule.
+    #[error("tx {index} of the proposal is invalid: {error}")]
+    Tx {
+        /// Index of the offending transaction in the block.
+        index: usize,
+        /// What is wrong with it.
+        error: TxError,
+    },
+    /// State could not be read (the node's problem, not the proposal's).
+    #[error(transparent)]
+    Storage(#[from] StateReadError),
+}
+
+/// Why a vote extension was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum VoteExtensionError {
+    /// Larger than the total limit.
+    #[error("vote extension is {size} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Does not decode as sections.
+    #[error("vote extension does not decode: {0}")]
+    Malformed(String),
+    /// Sections out of order, repeated, or of no component.
+    #[error("vote extension section {index} ({component:?}) is not expected here")]
+    UnexpectedSection {
+        /// Position of the section.
+        index: usize,
+        /// The component it names.
+        component: String,
+    },
+    /// A section is larger than its component allows.
+    #[error("vote extension section {component} is {size} bytes, more than the {max} allowed")]
+    SectionTooLarge {
+        /// The component.
+        component: &'static str,
+        /// Its size.
+        size: usize,
+        /// The component's limit.
+        max: usize,
+    },
+    /// A component's section is missing or wrong.
+    #[error("vote extension section {component}: {reason}")]
+    Invalid {
+        /// The component.
+        component: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// State could not be read (the node's problem).
+    #[error(transparent)]
+    Storage(#[from] StateReadError),
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The app's part of genesis: params and funded accounts, and the state they
 //! produce at InitChain.
 
-use crate::state::{app_hash, Account, ChangeSet, EmptyState, StateDelta};
 use quire_core::params::{u128_string, Params, ParamsError};
 use quire_core::Address;
 use serde::{Deserialize, Serialize};
@@ -29,8 +28,22 @@ pub struct GenesisAccount {
     pub balance: u128,
 }
 
+/// What every component's `init_chain` gets: the validated genesis.
+#[derive(Debug, Clone)]
+pub struct Genesis<'a> {
+    /// The chain id.
+    pub chain_id: &'a str,
+    /// Height of the first block.
+    pub initial_height: u64,
+    /// The `app_state` as the genesis file has it.
+    pub state: &'a GenesisState,
+    /// The accounts, parsed and checked, in genesis order.
+    pub accounts: Vec<(Address, u128)>,
+}
+
 /// Why a genesis state is unusable.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GenesisError {
     /// Bad params.
     #[error("app_state.params: {0}")]
@@ -94,39 +107,5 @@ impl GenesisState {
             accounts.push((address, entry.balance));
         }
         Ok(accounts)
-    }
-
-    /// The genesis state writes and the genesis app hash, for `chain_id`. The
-    /// app hash chains from 32 zero bytes at height `initial_height - 1`.
-    pub fn init(
-        &self,
-        chain_id: &str,
-        initial_height: u64,
-    ) -> Result<(ChangeSet, [u8; 32]), GenesisError> {
-        validate_chain_id(chain_id)?;
-        let accounts = self.validate()?;
-        let mut delta = StateDelta::new(&EmptyState);
-        delta.put_chain_id(chain_id);
-        delta.put_params(&self.params);
-        for (number, (address, balance)) in accounts.iter().enumerate() {
-            delta.put_account(
-                address,
-                &Account {
-                    balance: *balance,
-                    account_number: number as u64,
-                    sequence: 0,
-                },
-            );
-        }
-        delta.put_next_account_number(accounts.len() as u64);
-        delta.put_fees_collected(0);
-        let changes = delta.into_changes();
-        let hash = app_hash(
-            &[0; 32],
-            initial_height.saturating_sub(1),
-            &changes,
-            &crate::block::blob_index_digest(&[]),
-        );
-        Ok((changes, hash))
     }
 }

@@ -5,23 +5,46 @@
 //! checking, block execution and the app hash. It does no I/O, reads no clock,
 //! uses no randomness and knows nothing of ABCI: the `quired` crate adapts it to
 //! CometBFT, and `quire-store` persists what it produces.
+//!
+//! The state machine is a fixed, ordered list of components
+//! ([`StateMachine::standard`]): [`auth`] (accounts, signatures, sequences,
+//! limits), [`bank`] (fees, transfers), [`blob`] (blobs, the blob budget, the
+//! namespace commitment). [`App`] runs it in CometBFT's call order.
 
+pub mod app;
+pub mod app_hash;
+pub mod auth;
+pub mod bank;
+pub mod blob;
 pub mod block;
+pub mod chain;
+pub mod component;
+pub mod context;
 pub mod error;
-pub mod exec;
+pub mod event;
+pub mod execute;
 pub mod genesis;
+pub mod machine;
 pub mod mempool;
+pub mod router;
 pub mod sigcache;
 pub mod state;
+pub mod system_tx;
 pub mod tx;
+pub mod vote_extension;
 
-pub use block::{
-    finalize_block, prepare_proposal, process_proposal, FinalizedBlock, FinalizedCommitment,
-    Proposal, ProposalError,
+pub use app::{App, CommitBatch, CommitError};
+pub use block::{FinalizedBlock, FinalizedCommitment, Proposal, SystemTxOutcome, TxOutcome};
+pub use component::Component;
+pub use context::{BlockContext, TxContext, ValidatorUpdate, VoteContext};
+pub use error::{
+    AppError, ProposalError, StateReadError, SystemTxError, TxError, VoteExtensionError,
 };
-pub use error::{StateReadError, TxError};
+pub use event::Event;
+pub use execute::TxReceipt;
 pub use genesis::{GenesisAccount, GenesisState};
+pub use machine::{GenesisOutput, StateMachine};
 pub use mempool::CheckState;
 pub use sigcache::SignatureCache;
-pub use state::{ChangeSet, StateReader};
+pub use state::{ChangeSet, StateRead, StateWrite};
 pub use tx::DecodedTx;

@@ -16,129 +16,110 @@
 //! At the end, tests for problems found on the way. Those marked `#[ignore]`
 //! assert the behaviour we want and still fail (`-- --ignored` runs them).
 
-mod common;
-
-use common::MemState;
-
 use cosmrs::crypto::secp256k1::SigningKey;
 use cosmrs::proto::cosmos::tx::v1beta1::TxRaw;
 use prost::Message;
-use quire_app::exec::{execute_tx, ExecContext};
-use quire_app::state::{StateDelta, StateReadExt};
+use quire_app::auth::state::AuthRead;
+use quire_app::blob::tx_blob_bytes;
 use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, FinalizedBlock,
-    GenesisAccount, GenesisState, ProposalError, SignatureCache, TxError,
+    AppError, BlockContext, CheckState, DecodedTx, FinalizedBlock, GenesisAccount, GenesisState,
+    Proposal, ProposalError, StateMachine, SystemTxError, TxError,
 };
 use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::commitment::{NamespaceCommitment, NamespaceTree, COMMITMENT_TX_LEN};
 use quire_core::msg::{Send, SubmitBlob};
 use quire_core::{Address, Blob, Msg, Namespace, Params};
+use quire_test_utils::{MemState, Rng};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 const CHAIN: &str = "quire-test";
 const DENOM: &str = "uquire";
 
-/// No signature cache: every check here verifies (the coherence run gives one
-/// of its two nodes a cache).
-static NO_SIGS: SignatureCache = SignatureCache::disabled();
+/// A state machine without a signature cache: every check here verifies (the
+/// coherence run gives one of its two nodes a cache).
+static MACHINE: LazyLock<StateMachine> = LazyLock::new(|| machine_with_cache(0));
+
+/// A state machine whose signature cache holds `capacity` entries.
+fn machine_with_cache(capacity: usize) -> StateMachine {
+    StateMachine::standard()
+        .sig_cache_capacity(capacity)
+        .build()
+        .unwrap()
+}
+
+fn prepare(
+    machine: &StateMachine,
+    state: &MemState,
+    height: u64,
+    candidates: &[impl AsRef<[u8]>],
+    max_tx_bytes: u64,
+) -> Result<Proposal, AppError> {
+    machine.prepare_proposal(
+        state,
+        &BlockContext::at_height(height),
+        candidates,
+        max_tx_bytes,
+    )
+}
+
+fn process(
+    machine: &StateMachine,
+    state: &MemState,
+    height: u64,
+    txs: &[impl AsRef<[u8]>],
+) -> Result<(), ProposalError> {
+    machine.process_proposal(state, &BlockContext::at_height(height), txs)
+}
+
+fn decode(bytes: &[u8], max_tx_bytes: u64) -> Result<DecodedTx, TxError> {
+    DecodedTx::decode(bytes, max_tx_bytes, MACHINE.router(), MACHINE.sig_cache())
+}
 
 // ---------------------------------------------------------------------------
 // Helpers: in-memory node state, a seeded PRNG, tx building, commitments.
 // ---------------------------------------------------------------------------
 
-impl MemState {
-    fn genesis(params: Params, accounts: &[(Address, u128)]) -> Self {
-        let genesis = GenesisState {
-            params,
-            accounts: accounts
-                .iter()
-                .map(|(address, balance)| GenesisAccount {
-                    address: address.to_bech32(),
-                    balance: *balance,
-                })
-                .collect(),
-        };
-        MemState::from_genesis(&genesis, CHAIN)
-    }
-
-    /// FinalizeBlock of the next height over this state (nothing committed).
-    fn finalize(&self, txs: &[Vec<u8>]) -> FinalizedBlock {
-        self.finalize_with(txs, &NO_SIGS)
-    }
-
-    /// [`MemState::finalize`] with signature checks through `sigs`.
-    fn finalize_with(&self, txs: &[Vec<u8>], sigs: &SignatureCache) -> FinalizedBlock {
-        finalize_block(self, &self.app_hash, self.height + 1, txs, sigs).unwrap()
-    }
-
-    /// Commit of a block finalized over this state.
-    fn commit(&mut self, block: &FinalizedBlock) {
-        assert_eq!(block.height, self.height + 1);
-        self.apply(&block.changes);
-        self.app_hash = block.app_hash;
-        self.height = block.height;
-    }
-
-    fn sequence(&self, address: &Address) -> u64 {
-        self.account(address).unwrap().map_or(0, |a| a.sequence)
-    }
+fn genesis_state(params: Params, accounts: &[(Address, u128)]) -> MemState {
+    let genesis = GenesisState {
+        params,
+        accounts: accounts
+            .iter()
+            .map(|(address, balance)| GenesisAccount {
+                address: address.to_bech32(),
+                balance: *balance,
+            })
+            .collect(),
+    };
+    MemState::from_genesis(&MACHINE, &genesis, CHAIN)
 }
 
-/// SplitMix64: small, seedable, good enough to drive test generation.
-struct Rng(u64);
+/// FinalizeBlock of the next height over `state` (nothing committed).
+fn finalize(state: &MemState, txs: &[Vec<u8>]) -> FinalizedBlock {
+    finalize_with(state, txs, &MACHINE)
+}
 
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5155_4952_4542_595a)
-    }
+/// [`finalize`] with signature checks through `machine`'s cache.
+fn finalize_with(state: &MemState, txs: &[Vec<u8>], machine: &StateMachine) -> FinalizedBlock {
+    machine
+        .finalize_block(
+            state,
+            &state.app_hash,
+            &BlockContext::at_height(state.height + 1),
+            txs,
+        )
+        .unwrap()
+}
 
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+/// Commit of a block finalized over `state`.
+fn commit(state: &mut MemState, block: &FinalizedBlock) {
+    assert_eq!(block.height, state.height + 1);
+    state.commit(block);
+}
 
-    /// Uniform in `0..n` (n > 0).
-    fn below(&mut self, n: u64) -> u64 {
-        assert!(n > 0);
-        self.next_u64() % n
-    }
-
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        assert!(lo <= hi);
-        lo + self.below(hi - lo + 1)
-    }
-
-    fn percent(&mut self, p: u64) -> bool {
-        self.below(100) < p
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next_u64() as u8).collect()
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
-            items.swap(i, j);
-        }
-    }
-
-    fn key(&mut self) -> SigningKey {
-        loop {
-            if let Ok(key) = SigningKey::from_slice(&self.bytes(32)) {
-                return key;
-            }
-        }
-    }
+fn sequence(state: &MemState, address: &Address) -> u64 {
+    state.account(address).unwrap().map_or(0, |a| a.sequence)
 }
 
 fn key(seed: u8) -> SigningKey {
@@ -175,18 +156,18 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 fn commitment_over(height: u64, user_txs: &[Vec<u8>]) -> Vec<u8> {
     let mut blobs = Vec::new();
     for (offset, bytes) in user_txs.iter().enumerate() {
-        let Ok(tx) = DecodedTx::decode(bytes, u64::MAX) else {
+        let Ok(tx) = decode(bytes, u64::MAX) else {
             continue;
         };
-        for (msg_index, msg) in tx.messages.into_iter().enumerate() {
-            if let Msg::SubmitBlob(SubmitBlob { namespace, data }) = msg {
+        for (msg_index, msg) in tx.messages.iter().enumerate() {
+            if let Some(SubmitBlob { namespace, data }) = msg.as_any().downcast_ref() {
                 blobs.push(Blob {
-                    namespace,
+                    namespace: *namespace,
                     signer: tx.signer,
                     tx_hash: tx.hash,
                     tx_index: offset as u32 + 1,
                     msg_index: msg_index as u32,
-                    data,
+                    data: data.clone(),
                 });
             }
         }
@@ -291,7 +272,7 @@ impl Cast {
     }
 
     fn genesis(&self) -> MemState {
-        MemState::genesis(
+        genesis_state(
             byz_params(),
             &[
                 (address_of(&self.alice), 1_000_000),
@@ -610,19 +591,15 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
 
         // The valid part alone is what an honest proposer builds, and is accepted.
         let valid_commitment = commitment_over(1, &case.valid);
-        let prepared = prepare_proposal(&state, 1, &case.valid, 1 << 30, &NO_SIGS).unwrap();
+        let prepared = prepare(&MACHINE, &state, 1, &case.valid, 1 << 30).unwrap();
         assert_eq!(
             prepared.chosen,
             (0..case.valid.len()).collect::<Vec<_>>(),
             "{name}"
         );
-        assert_eq!(prepared.commitment_tx, valid_commitment, "{name}");
+        assert_eq!(prepared.system_txs[0], valid_commitment, "{name}");
         let honest = block_of(&valid_commitment, &case.valid);
-        assert_eq!(
-            process_proposal(&state, 1, &honest, &NO_SIGS),
-            Ok(()),
-            "{name}"
-        );
+        assert_eq!(process(&MACHINE, &state, 1, &honest), Ok(()), "{name}");
 
         let mut user_txs = case.valid.clone();
         user_txs.insert(case.bad_at, case.bad.clone());
@@ -631,7 +608,7 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
         // caught) or recomputing it over every blob: rejected all the same.
         let all_blobs_commitment = commitment_over(1, &user_txs);
         for commitment in [&valid_commitment, &all_blobs_commitment] {
-            match process_proposal(&state, 1, &block_of(commitment, &user_txs), &NO_SIGS) {
+            match process(&MACHINE, &state, 1, &block_of(commitment, &user_txs)) {
                 Err(ProposalError::Tx { index: i, error }) if i == index => {
                     assert!((case.expect)(&error), "{name}: wrong error {error:?}")
                 }
@@ -640,20 +617,20 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
         }
 
         // An honest proposer given the same candidates leaves the bad tx out.
-        let prepared = prepare_proposal(&state, 1, &user_txs, 1 << 30, &NO_SIGS).unwrap();
+        let prepared = prepare(&MACHINE, &state, 1, &user_txs, 1 << 30).unwrap();
         let picked: Vec<Vec<u8>> = prepared
             .chosen
             .iter()
             .map(|&i| user_txs[i].clone())
             .collect();
         assert_eq!(picked, case.valid, "{name}: prepare over the candidates");
-        assert_eq!(prepared.commitment_tx, valid_commitment, "{name}");
+        assert_eq!(prepared.system_txs[0], valid_commitment, "{name}");
 
         // FinalizeBlock of the bad block, as if > 1/3 byzantine got it through.
         let block = block_of(&valid_commitment, &user_txs);
-        let first = state.finalize(&block);
-        assert_same_finalization(&first, &state.finalize(&block), name);
-        assert_same_finalization(&first, &cast.genesis().finalize(&block), name);
+        let first = finalize(&state, &block);
+        assert_same_finalization(&first, &finalize(&state, &block), name);
+        assert_same_finalization(&first, &finalize(&cast.genesis(), &block), name);
         assert_eq!(first.txs.len(), user_txs.len(), "{name}");
         for (i, outcome) in first.txs.iter().enumerate() {
             if i == case.bad_at {
@@ -667,7 +644,7 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
             }
         }
         // The bad tx changed nothing: same writes and blobs as without it.
-        let reference = state.finalize(&honest);
+        let reference = finalize(&state, &honest);
         assert_eq!(first.changes, reference.changes, "{name}: writes");
         assert_eq!(
             blobs_without_index(&first.blobs),
@@ -681,7 +658,7 @@ fn byzantine_transactions_are_rejected_whatever_the_commitment() {
         assert!(commitment.matches_blobs, "{name}");
         // With the over-all-blobs commitment, finalize flags the mismatch (if
         // the bad tx carried blobs) but executes the same way.
-        let sloppy = state.finalize(&block_of(&all_blobs_commitment, &user_txs));
+        let sloppy = finalize(&state, &block_of(&all_blobs_commitment, &user_txs));
         assert_eq!(sloppy.changes, reference.changes, "{name}");
         assert_eq!(
             sloppy.commitment.as_ref().unwrap().matches_blobs,
@@ -700,7 +677,7 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
     let good = commitment_over(1, &valid);
     assert_eq!(good.len(), COMMITMENT_TX_LEN);
     assert_eq!(
-        process_proposal(&state, 1, &block_of(&good, &valid), &NO_SIGS),
+        process(&MACHINE, &state, 1, &block_of(&good, &valid)),
         Ok(())
     );
     let expected = NamespaceCommitment::decode(&good).unwrap();
@@ -710,8 +687,15 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
         let got = NamespaceCommitment::decode(bytes).unwrap();
         assert_ne!(got, expected, "{what}");
         assert_eq!(
-            process_proposal(&state, 1, &block_of(bytes, &valid), &NO_SIGS),
-            Err(ProposalError::CommitmentMismatch { expected, got }),
+            process(&MACHINE, &state, 1, &block_of(bytes, &valid)),
+            Err(ProposalError::SystemTx {
+                index: 0,
+                kind: "commitment",
+                error: SystemTxError::CommitmentMismatch {
+                    expected: Box::new(expected),
+                    got: Box::new(got),
+                },
+            }),
             "{what}"
         );
     };
@@ -743,9 +727,16 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
 
     // Malformed: truncated, extended, or no namespaces with a non-empty root.
     let malformed = |bytes: &[u8], what: &str| {
-        let got = process_proposal(&state, 1, &block_of(bytes, &valid), &NO_SIGS);
+        let got = process(&MACHINE, &state, 1, &block_of(bytes, &valid));
         assert!(
-            matches!(got, Err(ProposalError::MalformedCommitment(_))),
+            matches!(
+                got,
+                Err(ProposalError::SystemTx {
+                    index: 0,
+                    error: SystemTxError::Malformed(_),
+                    ..
+                })
+            ),
             "{what}: {got:?}"
         );
     };
@@ -763,8 +754,8 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
     // Missing: none at all, a damaged prefix, or not at position 0.
     let missing = |block: &[Vec<u8>], what: &str| {
         assert_eq!(
-            process_proposal(&state, 1, block, &NO_SIGS),
-            Err(ProposalError::MissingCommitment),
+            process(&MACHINE, &state, 1, block),
+            Err(ProposalError::MissingSystemTx { kind: "commitment" }),
             "{what}"
         );
     };
@@ -788,7 +779,7 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
     // Duplicated at position 1 (after a good one): the copy is a bad user tx.
     let mut twice = block_of(&good, &valid);
     twice.insert(1, good.clone());
-    match process_proposal(&state, 1, &twice, &NO_SIGS) {
+    match process(&MACHINE, &state, 1, &twice) {
         Err(ProposalError::Tx {
             index: 1,
             error: TxError::Invalid(_),
@@ -799,12 +790,16 @@ fn wrong_missing_or_misplaced_commitments_are_rejected() {
     // An empty block needs the empty commitment, and only that.
     let empty = commitment_over(1, &[]);
     assert_eq!(
-        process_proposal(&state, 1, std::slice::from_ref(&empty), &NO_SIGS),
+        process(&MACHINE, &state, 1, std::slice::from_ref(&empty)),
         Ok(())
     );
     assert!(matches!(
-        process_proposal(&state, 1, std::slice::from_ref(&good), &NO_SIGS),
-        Err(ProposalError::CommitmentMismatch { .. })
+        process(&MACHINE, &state, 1, std::slice::from_ref(&good)),
+        Err(ProposalError::SystemTx {
+            index: 0,
+            error: SystemTxError::CommitmentMismatch { .. },
+            ..
+        })
     ));
 }
 
@@ -814,16 +809,20 @@ fn finalize_of_a_block_with_a_bad_commitment_is_deterministic_and_flags_it() {
     let state = cast.genesis();
     let valid = vec![cast.a0(), cast.b0(), cast.c0()];
     let good = commitment_over(1, &valid);
-    let honest = state.finalize(&block_of(&good, &valid));
+    let honest = finalize(&state, &block_of(&good, &valid));
     assert!(honest.commitment.as_ref().unwrap().matches_blobs);
 
     // A wrong commitment (of another height): txs execute as in the honest
     // block, the commitment is kept as it is in the block and flagged.
     let wrong = commitment_over(2, &valid);
     let block = block_of(&wrong, &valid);
-    let first = state.finalize(&block);
-    assert_same_finalization(&first, &state.finalize(&block), "wrong commitment");
-    assert_same_finalization(&first, &cast.genesis().finalize(&block), "wrong commitment");
+    let first = finalize(&state, &block);
+    assert_same_finalization(&first, &finalize(&state, &block), "wrong commitment");
+    assert_same_finalization(
+        &first,
+        &finalize(&cast.genesis(), &block),
+        "wrong commitment",
+    );
     assert_eq!(first.txs, honest.txs);
     assert_eq!(first.changes, honest.changes);
     assert_eq!(first.blobs, honest.blobs);
@@ -834,8 +833,8 @@ fn finalize_of_a_block_with_a_bad_commitment_is_deterministic_and_flags_it() {
     assert_eq!(first.app_hash, honest.app_hash);
 
     // No commitment: every tx is a user tx, indexed from 0.
-    let first = state.finalize(&valid);
-    assert_same_finalization(&first, &cast.genesis().finalize(&valid), "no commitment");
+    let first = finalize(&state, &valid);
+    assert_same_finalization(&first, &finalize(&cast.genesis(), &valid), "no commitment");
     assert!(first.commitment.is_none());
     assert!(first.txs.iter().all(|t| t.result.is_ok()));
     assert_eq!(first.changes, honest.changes);
@@ -849,8 +848,8 @@ fn finalize_of_a_block_with_a_bad_commitment_is_deterministic_and_flags_it() {
         valid[1].clone(),
         valid[2].clone(),
     ];
-    let first = state.finalize(&block);
-    assert_same_finalization(&first, &cast.genesis().finalize(&block), "misplaced");
+    let first = finalize(&state, &block);
+    assert_same_finalization(&first, &finalize(&cast.genesis(), &block), "misplaced");
     assert!(first.commitment.is_none());
     assert!(matches!(first.txs[1].result, Err(TxError::Invalid(_))));
     assert_eq!(first.txs[1].hash, sha256(&good));
@@ -864,9 +863,9 @@ fn replays_and_timeouts_across_blocks_are_rejected() {
     let a0 = cast.a0();
     let one = std::slice::from_ref(&a0);
     let block1 = block_of(&commitment_over(1, one), one);
-    assert_eq!(process_proposal(&state, 1, &block1, &NO_SIGS), Ok(()));
-    let finalized = state.finalize(&block1);
-    state.commit(&finalized);
+    assert_eq!(process(&MACHINE, &state, 1, &block1), Ok(()));
+    let finalized = finalize(&state, &block1);
+    commit(&mut state, &finalized);
 
     let alice = address_of(&cast.alice).to_bech32();
     let reused = TxError::SequenceReused {
@@ -900,16 +899,16 @@ fn replays_and_timeouts_across_blocks_are_rejected() {
         let user = vec![b0.clone(), bad.clone()];
         for commitment in [commitment_over(2, &user[..1]), commitment_over(2, &user)] {
             assert_eq!(
-                process_proposal(&state, 2, &block_of(&commitment, &user), &NO_SIGS),
+                process(&MACHINE, &state, 2, &block_of(&commitment, &user)),
                 Err(ProposalError::Tx {
                     index: 2,
                     error: expected.clone()
                 })
             );
         }
-        let finalized = state.finalize(&block_of(&commitment_over(2, &user[..1]), &user));
+        let finalized = finalize(&state, &block_of(&commitment_over(2, &user[..1]), &user));
         assert_eq!(finalized.txs[1].result, Err(expected));
-        let prepared = prepare_proposal(&state, 2, &user, 1 << 20, &NO_SIGS).unwrap();
+        let prepared = prepare(&MACHINE, &state, 2, &user, 1 << 20).unwrap();
         assert_eq!(prepared.chosen, vec![0]);
     }
 }
@@ -1136,7 +1135,7 @@ impl World {
         let mut fresh = Vec::new();
         for who in 0..self.submitters.len() {
             if self.rng.percent(50) {
-                let sequence = state.sequence(&self.addresses[who]);
+                let sequence = sequence(state, &self.addresses[who]);
                 let count = self.rng.range(1, 6);
                 self.txs(who, sequence, count, &mut fresh);
             }
@@ -1173,13 +1172,13 @@ const BLOCKS_PER_SEED: u64 = 8;
 
 fn coherence_run(seed: u64, stats: &mut Stats) {
     let mut world = World::new(seed);
-    let mut node_a = MemState::genesis(world.params.clone(), &world.genesis);
-    let mut node_b = MemState::genesis(world.params.clone(), &world.genesis);
+    let mut node_a = genesis_state(world.params.clone(), &world.genesis);
+    let mut node_b = genesis_state(world.params.clone(), &world.genesis);
     // Node A runs like a node: one signature cache for CheckTx (the recheck)
     // and its blocks, small enough to evict; node B verifies every time. They
     // must agree on everything.
-    let sigs_a = SignatureCache::new(64);
-    let sigs_b = SignatureCache::disabled();
+    let machine_a = machine_with_cache(64);
+    let machine_b = machine_with_cache(0);
     let mut mempool = world.mempool();
     // Half the runs keep the whole leftover mempool (stale txs and junk stay
     // candidates); half drop what CometBFT's recheck would.
@@ -1191,10 +1190,9 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         let height = node_a.height + 1;
         let at = format!("seed {seed}, height {height}");
 
-        let prepared =
-            prepare_proposal(&node_a, height, &mempool, world.block_max, &sigs_a).unwrap();
+        let prepared = prepare(&machine_a, &node_a, height, &mempool, world.block_max).unwrap();
         assert_eq!(
-            prepare_proposal(&node_b, height, &mempool, world.block_max, &sigs_b).unwrap(),
+            prepare(&machine_b, &node_b, height, &mempool, world.block_max).unwrap(),
             prepared,
             "{at}: prepare is deterministic"
         );
@@ -1206,7 +1204,7 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
             .iter()
             .map(|&i| mempool[i].clone())
             .collect();
-        let block = block_of(&prepared.commitment_tx, &chosen_txs);
+        let block = block_of(&prepared.system_txs[0], &chosen_txs);
         let raw: u64 = block.iter().map(|t| t.len() as u64).sum();
         let total = cometbft_proto_size(&block);
         assert!(
@@ -1216,19 +1214,11 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         );
 
         // Another node accepts it (and so does the proposer).
-        assert_eq!(
-            process_proposal(&node_b, height, &block, &sigs_b),
-            Ok(()),
-            "{at}"
-        );
-        assert_eq!(
-            process_proposal(&node_a, height, &block, &sigs_a),
-            Ok(()),
-            "{at}"
-        );
+        assert_eq!(process(&machine_b, &node_b, height, &block), Ok(()), "{at}");
+        assert_eq!(process(&machine_a, &node_a, height, &block), Ok(()), "{at}");
 
-        let fa = node_a.finalize_with(&block, &sigs_a);
-        let fb = node_b.finalize_with(&block, &sigs_b);
+        let fa = finalize_with(&node_a, &block, &machine_a);
+        let fb = finalize_with(&node_b, &block, &machine_b);
         assert_same_finalization(&fa, &fb, &at);
         for (i, outcome) in fa.txs.iter().enumerate() {
             assert!(
@@ -1242,7 +1232,7 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         // the block's blobs are exactly the chosen txs' blobs, in order.
         let decoded: Vec<DecodedTx> = chosen_txs
             .iter()
-            .map(|t| DecodedTx::decode(t, params.max_tx_bytes).unwrap())
+            .map(|t| decode(t, params.max_tx_bytes).unwrap())
             .collect();
         let mut next: BTreeMap<Address, u64> = BTreeMap::new();
         let mut expected_blobs = Vec::new();
@@ -1251,19 +1241,15 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         for tx in &decoded {
             let expected = next
                 .entry(tx.signer)
-                .or_insert_with(|| node_a.sequence(&tx.signer));
+                .or_insert_with(|| sequence(&node_a, &tx.signer));
             assert_eq!(tx.sequence, *expected, "{at}: sequence of {}", tx.signer);
             *expected += 1;
-            blob_bytes += tx.blob_bytes;
-            for msg in &tx.messages {
-                match msg {
-                    Msg::SubmitBlob(SubmitBlob { namespace, data }) => {
-                        expected_blobs.push((*namespace, tx.signer, data.clone()))
-                    }
-                    Msg::Send(Send { to, .. }) => {
-                        recipients.insert(*to);
-                    }
-                }
+            blob_bytes += tx_blob_bytes(tx);
+            for SubmitBlob { namespace, data } in tx.messages_of::<SubmitBlob>() {
+                expected_blobs.push((*namespace, tx.signer, data.clone()));
+            }
+            for Send { to, .. } in tx.messages_of::<Send>() {
+                recipients.insert(*to);
             }
         }
         let blobs: Vec<_> = fa
@@ -1274,8 +1260,8 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         assert_eq!(blobs, expected_blobs, "{at}: blobs");
         assert!(blob_bytes <= params.max_block_blob_bytes, "{at}");
 
-        node_a.commit(&fa);
-        node_b.commit(&fb);
+        commit(&mut node_a, &fa);
+        commit(&mut node_b, &fb);
         assert_eq!(node_a.data, node_b.data, "{at}: committed state");
         assert_eq!(node_a.app_hash, node_b.app_hash, "{at}");
 
@@ -1291,15 +1277,16 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         // unambiguous, appending it would fail or not fit.
         let remaining_bytes = world.block_max - total;
         let remaining_budget = params.max_block_blob_bytes - blob_bytes;
-        let ctx = ExecContext {
-            chain_id: CHAIN.into(),
-            params: params.clone(),
-            height,
-        };
-        let mut by_signer: BTreeMap<Address, Vec<DecodedTx>> = BTreeMap::new();
+        // One tx on its own over node A's state, as this block would have
+        // checked it: CheckTx over committed state at this height.
+        let alone = |bytes: &[u8]| MACHINE.check_tx(&mut CheckState::new(), &node_a, height, bytes);
+        let mut by_signer: BTreeMap<Address, Vec<(DecodedTx, &[u8])>> = BTreeMap::new();
         for bytes in &mempool {
-            if let Ok(tx) = DecodedTx::decode(bytes, params.max_tx_bytes) {
-                by_signer.entry(tx.signer).or_default().push(tx);
+            if let Ok(tx) = decode(bytes, params.max_tx_bytes) {
+                by_signer
+                    .entry(tx.signer)
+                    .or_default()
+                    .push((tx, bytes.as_slice()));
             }
         }
         for (signer, txs) in &by_signer {
@@ -1311,38 +1298,35 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
             }
             // A stale lower-sequence candidate failing for another reason than
             // its sequence makes PrepareProposal give up on the account.
-            let stale_blocks = txs.iter().any(|tx| {
+            let stale_blocks = txs.iter().any(|(tx, bytes)| {
                 tx.sequence < account.sequence
                     && (proto_len(tx.size) > remaining_bytes
-                        || tx.blob_bytes > remaining_budget
-                        || !matches!(
-                            execute_tx(&mut StateDelta::new(&node_a), &ctx, tx, &NO_SIGS),
-                            Err(TxError::SequenceReused { .. })
-                        ))
+                        || tx_blob_bytes(tx) > remaining_budget
+                        || !matches!(alone(bytes), Err(TxError::SequenceReused { .. })))
             });
             // Every candidate for the account's next sequence was tried
             // (PrepareProposal moves on to another candidate for the same
             // sequence when one fails) unless one did not fit.
-            let next: BTreeMap<[u8; 32], &DecodedTx> = txs
+            let next: BTreeMap<[u8; 32], &(DecodedTx, &[u8])> = txs
                 .iter()
-                .filter(|tx| tx.sequence == account.sequence)
-                .map(|tx| (tx.hash, tx))
+                .filter(|(tx, _)| tx.sequence == account.sequence)
+                .map(|entry| (entry.0.hash, entry))
                 .collect();
             let fits = |tx: &DecodedTx| proto_len(tx.size) <= remaining_bytes;
             if stale_blocks
                 || next.is_empty()
-                || (next.len() > 1 && !next.values().all(|t| fits(t)))
+                || (next.len() > 1 && !next.values().all(|(t, _)| fits(t)))
             {
                 continue;
             }
             stats.maximality_checked += 1;
-            for tx in next.values() {
+            for (tx, bytes) in next.values() {
                 if !fits(tx) {
                     stats.bytes_bound += 1;
-                } else if tx.blob_bytes > remaining_budget {
+                } else if tx_blob_bytes(tx) > remaining_budget {
                     stats.budget_bound += 1;
                 } else {
-                    let result = execute_tx(&mut StateDelta::new(&node_a), &ctx, tx, &NO_SIGS);
+                    let result = alone(bytes);
                     assert!(
                         result.is_err(),
                         "{at}: prepare left out includable tx {} (sequence {} of {signer})",
@@ -1375,11 +1359,15 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
             // CometBFT's recheck after Commit: the leftover mempool through
             // CheckTx again, in order, over the new state; failures dropped.
             let mut check = CheckState::new();
-            mempool.retain(|tx| check.check_tx(&node_a, height + 1, tx, &sigs_a).is_ok());
+            mempool.retain(|tx| {
+                machine_a
+                    .check_tx(&mut check, &node_a, height + 1, tx)
+                    .is_ok()
+            });
         }
         world.top_up(&node_a, &mut mempool);
     }
-    stats.sig_cache_hits += sigs_a.stats().hits;
+    stats.sig_cache_hits += machine_a.sig_cache().stats().hits;
 }
 
 /// 200 seeds × 8 heights. `QUIRE_BYZANTINE_SEED=n` runs seed n alone;
@@ -1430,7 +1418,7 @@ fn flood() -> Flood {
     let smalls = [key(21), key(22), key(23)];
     let mut accounts = vec![(address_of(&flooder), 1_000_000_000)];
     accounts.extend(smalls.iter().map(|k| (address_of(k), 1_000_000_000)));
-    let state = MemState::genesis(Params::default(), &accounts);
+    let state = genesis_state(Params::default(), &accounts);
     let fee = Params::default().fee_for(100).unwrap();
     let flood: Vec<Vec<u8>> = (0..200)
         .map(|s| {
@@ -1485,7 +1473,7 @@ fn prepare_is_fair_to_small_accounts_behind_a_flood() {
     }
     let max = (COMMITMENT_TX_LEN + 20 * f.tx_len + f.tx_len / 2) as u64;
     for candidates in [in_order, shuffled] {
-        let prepared = prepare_proposal(&f.state, 1, &candidates, max, &NO_SIGS).unwrap();
+        let prepared = prepare(&MACHINE, &f.state, 1, &candidates, max).unwrap();
         let picked: Vec<&Vec<u8>> = prepared.chosen.iter().map(|&i| &candidates[i]).collect();
         assert_eq!(picked.len(), 20);
         for (i, account) in f.small.iter().enumerate() {
@@ -1506,12 +1494,12 @@ fn prepare_is_fair_to_small_accounts_behind_a_flood() {
         assert_eq!(flood_picked, f.flood[..11].iter().collect::<Vec<_>>());
 
         let block = block_of(
-            &prepared.commitment_tx,
+            &prepared.system_txs[0],
             &picked.into_iter().cloned().collect::<Vec<_>>(),
         );
         assert!(block.iter().map(|t| t.len() as u64).sum::<u64>() <= max);
-        assert_eq!(process_proposal(&f.state, 1, &block, &NO_SIGS), Ok(()));
-        let finalized = f.state.finalize(&block);
+        assert_eq!(process(&MACHINE, &f.state, 1, &block), Ok(()));
+        let finalized = finalize(&f.state, &block);
         assert!(finalized.txs.iter().all(|t| t.result.is_ok()));
     }
 }
@@ -1532,16 +1520,16 @@ fn prepare_is_fair_to_small_accounts_behind_a_flood() {
 #[test]
 fn prepare_fits_cometbft_proto_size_of_a_full_mempool() {
     let alice = key(1);
-    let state = MemState::genesis(Params::default(), &[(address_of(&alice), 1_000_000_000)]);
+    let state = genesis_state(Params::default(), &[(address_of(&alice), 1_000_000_000)]);
     let fee = Params::default().fee_for(200).unwrap();
     let txs: Vec<Vec<u8>> = (0..40)
         .map(|s| signed(&alice, &tx_params(0, s, fee), &[blob("a", &[7; 200])]))
         .collect();
     // What CometBFT would hand over with maxDataBytes = exactly these txs.
     let max_tx_bytes = cometbft_proto_size(&txs);
-    let prepared = prepare_proposal(&state, 1, &txs, max_tx_bytes, &NO_SIGS).unwrap();
+    let prepared = prepare(&MACHINE, &state, 1, &txs, max_tx_bytes).unwrap();
     let chosen: Vec<Vec<u8>> = prepared.chosen.iter().map(|&i| txs[i].clone()).collect();
-    let block = block_of(&prepared.commitment_tx, &chosen);
+    let block = block_of(&prepared.system_txs[0], &chosen);
     let raw: u64 = block.iter().map(|t| t.len() as u64).sum();
     assert!(raw <= max_tx_bytes);
     assert!(
@@ -1580,7 +1568,7 @@ fn a_relayer_cannot_change_a_tx_hash() {
         assert_ne!(sha256(&malleated), sha256(&a0));
         let user = vec![malleated.clone()];
         let block = block_of(&commitment_over(1, &user), &user);
-        match process_proposal(&state, 1, &block, &NO_SIGS) {
+        match process(&MACHINE, &state, 1, &block) {
             Err(ProposalError::Tx {
                 index: 1,
                 error: TxError::Decode(_),
@@ -1591,7 +1579,7 @@ fn a_relayer_cannot_change_a_tx_hash() {
                 hex::encode(sha256(&malleated))
             ),
         }
-        let finalized = state.finalize(&block);
+        let finalized = finalize(&state, &block);
         assert!(matches!(finalized.txs[0].result, Err(TxError::Decode(_))));
         assert!(finalized.changes.is_empty());
     }
@@ -1621,7 +1609,7 @@ fn fairness_survives_cometbft_fifo_reaping() {
         size += s;
         reaped.push(tx.clone());
     }
-    let prepared = prepare_proposal(&f.state, 1, &reaped, max, &NO_SIGS).unwrap();
+    let prepared = prepare(&MACHINE, &f.state, 1, &reaped, max).unwrap();
     let picked: Vec<&Vec<u8>> = prepared.chosen.iter().map(|&i| &reaped[i]).collect();
     for (i, account) in f.small.iter().enumerate() {
         assert!(
@@ -1642,8 +1630,8 @@ fn fairness_survives_cometbft_fifo_reaping() {
 fn prepare_tries_every_candidate_for_a_sequence() {
     let cast = Cast::new();
     let mut state = cast.genesis();
-    let empty = state.finalize(&[commitment_over(1, &[])]);
-    state.commit(&empty);
+    let empty = finalize(&state, &[commitment_over(1, &[])]);
+    commit(&mut state, &empty);
     let expired = signed(
         &cast.alice,
         &SignerContext {
@@ -1656,7 +1644,7 @@ fn prepare_tries_every_candidate_for_a_sequence() {
     let resubmitted = cast.a0();
     for stale in [expired, underpaid] {
         let candidates = vec![stale, resubmitted.clone()];
-        let prepared = prepare_proposal(&state, 2, &candidates, 1 << 20, &NO_SIGS).unwrap();
+        let prepared = prepare(&MACHINE, &state, 2, &candidates, 1 << 20).unwrap();
         assert_eq!(
             prepared.chosen,
             vec![1],
@@ -1686,20 +1674,23 @@ fn prepare_is_not_stopped_by_a_candidate_it_could_skip() {
     );
     let max = proto_len(COMMITMENT_TX_LEN) + proto_len(a0.len()) + 10;
     let candidates = vec![big, a0.clone()];
-    let prepared = prepare_proposal(&state, 1, &candidates, max, &NO_SIGS).unwrap();
+    let prepared = prepare(&MACHINE, &state, 1, &candidates, max).unwrap();
     let too_big_first = prepared.chosen;
 
     let mut state = state;
-    let block1 = state.finalize(&block_of(
-        &commitment_over(1, std::slice::from_ref(&a0)),
-        std::slice::from_ref(&a0),
-    ));
-    state.commit(&block1);
+    let block1 = finalize(
+        &state,
+        &block_of(
+            &commitment_over(1, std::slice::from_ref(&a0)),
+            std::slice::from_ref(&a0),
+        ),
+    );
+    commit(&mut state, &block1);
     let mut stale = Cast::blob_tx(&cast.alice, 0, 0, "a", b"stale");
     *stale.last_mut().unwrap() ^= 1; // bad signature on a used sequence
     let a1 = Cast::blob_tx(&cast.alice, 0, 1, "a", b"alice-1");
     let candidates = vec![stale, a1];
-    let prepared = prepare_proposal(&state, 2, &candidates, 1 << 20, &NO_SIGS).unwrap();
+    let prepared = prepare(&MACHINE, &state, 2, &candidates, 1 << 20).unwrap();
     assert_eq!(
         (too_big_first, prepared.chosen),
         (vec![1], vec![1]),

@@ -7,16 +7,16 @@
 //! (`cargo insta review`, or read the `.snap.new` file) and say in the commit
 //! why the state or the app hash changes.
 
-mod common;
-
-use common::MemState;
 use cosmrs::crypto::secp256k1::SigningKey;
-use quire_app::state::{encode_params, keys, Account};
-use quire_app::{finalize_block, prepare_proposal, GenesisAccount, GenesisState, SignatureCache};
+use quire_app::auth::{keys as auth_keys, state::Account};
+use quire_app::bank::keys as bank_keys;
+use quire_app::chain::{encode_params, keys as chain_keys};
+use quire_app::{BlockContext, GenesisAccount, GenesisState};
 use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::commitment::NamespaceTree;
 use quire_core::Msg;
 use quire_core::{Address, Namespace, Params};
+use quire_test_utils::{machine, MemState};
 use std::fmt::Write;
 
 const CHAIN: &str = "quire-golden";
@@ -86,21 +86,21 @@ fn key_layout_and_record_encodings() {
         sequence: 9,
     };
     let mut out = String::new();
-    writeln!(out, "account key: {}", show_key(&keys::account(&address))).unwrap();
-    writeln!(out, "chain id key: {}", show_key(keys::CHAIN_ID)).unwrap();
-    writeln!(out, "params key: {}", show_key(keys::PARAMS)).unwrap();
+    writeln!(
+        out,
+        "account key: {}",
+        show_key(&auth_keys::account(&address))
+    )
+    .unwrap();
+    writeln!(out, "chain id key: {}", show_key(chain_keys::CHAIN_ID)).unwrap();
+    writeln!(out, "params key: {}", show_key(chain_keys::PARAMS)).unwrap();
     writeln!(
         out,
         "next account number key: {}",
-        show_key(keys::NEXT_ACCOUNT_NUMBER)
+        show_key(auth_keys::NEXT_ACCOUNT_NUMBER)
     )
     .unwrap();
-    writeln!(
-        out,
-        "fees collected key: {}",
-        show_key(keys::FEES_COLLECTED)
-    )
-    .unwrap();
+    writeln!(out, "fees collected key: {}", show_key(bank_keys::FEE_POOL)).unwrap();
     writeln!(out, "account record: {}", hex::encode(account.encode())).unwrap();
     writeln!(
         out,
@@ -136,13 +136,12 @@ fn app_hash_after_a_fixed_sequence_of_blocks() {
             },
         ],
     };
-    let mut state = MemState::from_genesis(&genesis, CHAIN);
-    state.height = 0;
+    let machine = machine();
+    let mut state = MemState::from_genesis(&machine, &genesis, CHAIN);
     let mut out = String::new();
     writeln!(out, "genesis app hash: {}", hex::encode(state.app_hash)).unwrap();
     dump_state(&mut out, &state);
 
-    let sigs = SignatureCache::disabled();
     let blocks: Vec<(&str, Vec<Vec<u8>>)> = vec![
         ("empty block", vec![]),
         (
@@ -173,11 +172,15 @@ fn app_hash_after_a_fixed_sequence_of_blocks() {
     ];
     for (name, user_txs) in blocks {
         let height = state.height + 1;
-        let proposal = prepare_proposal(&state, height, &user_txs, u64::MAX, &sigs).unwrap();
-        let mut block = vec![proposal.commitment_tx];
+        let ctx = BlockContext::at_height(height);
+        let proposal = machine
+            .prepare_proposal(&state, &ctx, &user_txs, u64::MAX)
+            .unwrap();
+        let mut block = proposal.system_txs;
         block.extend(user_txs);
-        let finalized =
-            finalize_block(&state, &state.app_hash.clone(), height, &block, &sigs).unwrap();
+        let finalized = machine
+            .finalize_block(&state, &state.app_hash, &ctx, &block)
+            .unwrap();
         writeln!(out, "\nblock {height}: {name}").unwrap();
         writeln!(out, "  commitment tx: {}", hex::encode(&block[0])).unwrap();
         for outcome in &finalized.txs {
@@ -208,9 +211,7 @@ fn app_hash_after_a_fixed_sequence_of_blocks() {
             .unwrap();
         }
         writeln!(out, "  app hash: {}", hex::encode(finalized.app_hash)).unwrap();
-        state.apply(&finalized.changes);
-        state.app_hash = finalized.app_hash;
-        state.height = height;
+        state.commit(&finalized);
     }
     insta::assert_snapshot!("app_hash_sequence", out);
 }

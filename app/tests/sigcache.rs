@@ -5,26 +5,37 @@
 //! FinalizeBlock give identical results without a cache, with a cold, a tiny
 //! (evicting) or a warm one.
 
-mod common;
-
-use common::MemState;
-
 use cosmrs::crypto::secp256k1::SigningKey;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw};
 use k256::ecdsa::{Signature, VerifyingKey};
 use prost::Message;
+use quire_app::blob::tx_blob_bytes;
 use quire_app::block::TxOutcome;
 use quire_app::state::ChangeSet;
 use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, CheckState, DecodedTx, GenesisAccount,
-    GenesisState, Proposal, ProposalError, SignatureCache, TxError,
+    BlockContext, CheckState, DecodedTx, GenesisAccount, GenesisState, Proposal, ProposalError,
+    SignatureCache, StateMachine, TxError,
 };
 use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::Msg;
 use quire_core::{Blob, Namespace, Params};
+use quire_test_utils::MemState;
+use std::sync::LazyLock;
 
 const CHAIN: &str = "quire-test";
+
+/// The message router (and a state machine for the tests that need no
+/// particular cache).
+static MACHINE: LazyLock<StateMachine> = LazyLock::new(quire_test_utils::machine);
+
+/// A state machine whose signature cache holds `capacity` entries (0: none).
+fn machine_with_cache(capacity: usize) -> StateMachine {
+    StateMachine::standard()
+        .sig_cache_capacity(capacity)
+        .build()
+        .unwrap()
+}
 
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap()
@@ -41,7 +52,7 @@ fn genesis(keys: &[&SigningKey]) -> MemState {
             })
             .collect(),
     };
-    MemState::from_genesis(&genesis, CHAIN)
+    MemState::from_genesis(&MACHINE, &genesis, CHAIN)
 }
 
 /// A blob tx of `key` for `chain`, signed for `account_number`.
@@ -134,7 +145,11 @@ fn off_curve_key(tx: &[u8]) -> Vec<u8> {
 }
 
 fn decode(tx: &[u8], sigs: &SignatureCache) -> DecodedTx {
-    DecodedTx::decode_cached(tx, u64::MAX, sigs).unwrap()
+    decode_limited(tx, u64::MAX, sigs).unwrap()
+}
+
+fn decode_limited(tx: &[u8], max: u64, sigs: &SignatureCache) -> Result<DecodedTx, TxError> {
+    DecodedTx::decode(tx, max, MACHINE.router(), sigs)
 }
 
 #[test]
@@ -249,7 +264,7 @@ fn decoding_with_a_cache_gives_the_same_tx_and_the_same_errors() {
     decode(&tx, &sigs)
         .verify_signature_cached(CHAIN, 0, &sigs)
         .unwrap();
-    let plain = DecodedTx::decode(&tx, u64::MAX).unwrap();
+    let plain = decode(&tx, &SignatureCache::disabled());
     let cached = decode(&tx, &sigs);
     assert_eq!(
         (
@@ -260,8 +275,8 @@ fn decoding_with_a_cache_gives_the_same_tx_and_the_same_errors() {
             &plain.fee,
             plain.timeout_height,
             &plain.chain_id,
-            &plain.messages,
-            plain.blob_bytes
+            format!("{:?}", plain.messages),
+            tx_blob_bytes(&plain)
         ),
         (
             cached.hash,
@@ -271,24 +286,24 @@ fn decoding_with_a_cache_gives_the_same_tx_and_the_same_errors() {
             &cached.fee,
             cached.timeout_height,
             &cached.chain_id,
-            &cached.messages,
-            cached.blob_bytes
+            format!("{:?}", cached.messages),
+            tx_blob_bytes(&cached)
         )
     );
 
     // A key that is no curve point is refused at decoding, with or without
     // a cache (code 4).
     let bad_key = off_curve_key(&tx);
-    let plain = DecodedTx::decode(&bad_key, u64::MAX).unwrap_err();
+    let plain = decode_limited(&bad_key, u64::MAX, &SignatureCache::disabled()).unwrap_err();
     assert_eq!(plain.code(), 4, "{plain}");
     assert_eq!(
-        DecodedTx::decode_cached(&bad_key, u64::MAX, &sigs).unwrap_err(),
+        decode_limited(&bad_key, u64::MAX, &sigs).unwrap_err(),
         plain
     );
     // Too large still comes first.
     assert_eq!(
-        DecodedTx::decode_cached(&tx, 10, &sigs).unwrap_err(),
-        DecodedTx::decode(&tx, 10).unwrap_err()
+        decode_limited(&tx, 10, &sigs).unwrap_err(),
+        decode_limited(&tx, 10, &SignatureCache::disabled()).unwrap_err()
     );
 }
 
@@ -305,33 +320,41 @@ struct Decisions {
 
 /// CheckTx, a recheck, PrepareProposal, ProcessProposal (of the honest block
 /// and of blocks with one bad tx slipped in) and FinalizeBlock of everything,
-/// all through `sigs`.
-fn run(state: &MemState, valid: &[Vec<u8>], bad: &[Vec<u8>], sigs: &SignatureCache) -> Decisions {
+/// all through `machine` (and its signature cache).
+fn run(state: &MemState, valid: &[Vec<u8>], bad: &[Vec<u8>], machine: &StateMachine) -> Decisions {
     let height = state.height + 1;
     let all: Vec<Vec<u8>> = valid.iter().chain(bad).cloned().collect();
     let check = |txs: &[Vec<u8>]| {
         let mut check_state = CheckState::new();
         txs.iter()
-            .map(|tx| check_state.check_tx(state, height, tx, sigs).map(|_| ()))
+            .map(|tx| {
+                machine
+                    .check_tx(&mut check_state, state, height, tx)
+                    .map(|_| ())
+            })
             .collect::<Vec<_>>()
     };
     let checked = check(&all);
     let recheck = check(&all);
-    let proposal = prepare_proposal(state, height, &all, u64::MAX, sigs).unwrap();
-    let mut block = vec![proposal.commitment_tx.clone()];
-    block.extend(proposal.chosen.iter().map(|&i| all[i].clone()));
-    let honest = process_proposal(state, height, &block, sigs);
+    let ctx = BlockContext::at_height(height);
+    let proposal = machine
+        .prepare_proposal(state, &ctx, &all, u64::MAX)
+        .unwrap();
+    let block = proposal.txs(&all);
+    let honest = machine.process_proposal(state, &ctx, &block);
     let byzantine = bad
         .iter()
         .map(|tx| {
             let mut block = block.clone();
             block.insert(2, tx.clone());
-            process_proposal(state, height, &block, sigs)
+            machine.process_proposal(state, &ctx, &block)
         })
         .collect();
-    let mut everything = vec![proposal.commitment_tx.clone()];
+    let mut everything = proposal.system_txs.clone();
     everything.extend(all.iter().cloned());
-    let finalized = finalize_block(state, &state.app_hash, height, &everything, sigs).unwrap();
+    let finalized = machine
+        .finalize_block(state, &state.app_hash, &ctx, &everything)
+        .unwrap();
     Decisions {
         check: checked,
         recheck,
@@ -375,7 +398,7 @@ fn every_path_decides_the_same_with_and_without_a_cache() {
         b"not a tx".to_vec(),
     ];
 
-    let baseline = run(&state, &valid, &bad, &SignatureCache::disabled());
+    let baseline = run(&state, &valid, &bad, &machine_with_cache(0));
     // The scenario does reach the signature rules.
     assert!(baseline.check[..valid.len()].iter().all(Result::is_ok));
     let codes: Vec<u32> = baseline.check[valid.len()..]
@@ -388,8 +411,13 @@ fn every_path_decides_the_same_with_and_without_a_cache() {
     chosen.sort_unstable();
     assert_eq!(chosen, vec![0, 1, 2, 3, 4], "exactly the valid txs");
 
-    let cold = SignatureCache::new(1_000);
-    assert_eq!(run(&state, &valid, &bad, &cold), baseline, "cold cache");
+    let cold_machine = machine_with_cache(1_000);
+    let cold = cold_machine.sig_cache();
+    assert_eq!(
+        run(&state, &valid, &bad, &cold_machine),
+        baseline,
+        "cold cache"
+    );
     assert!(cold.stats().hits > 0);
     assert_eq!(
         cold.stats().entries,
@@ -398,16 +426,30 @@ fn every_path_decides_the_same_with_and_without_a_cache() {
     );
     // A warm cache: the same again, now hitting from the first CheckTx on.
     let hits = cold.stats().hits;
-    assert_eq!(run(&state, &valid, &bad, &cold), baseline, "warm cache");
+    assert_eq!(
+        run(&state, &valid, &bad, &cold_machine),
+        baseline,
+        "warm cache"
+    );
     assert!(cold.stats().hits > hits);
-    let tiny = SignatureCache::new(2);
-    assert_eq!(run(&state, &valid, &bad, &tiny), baseline, "evicting cache");
+    let tiny_machine = machine_with_cache(2);
+    let tiny = tiny_machine.sig_cache();
+    assert_eq!(
+        run(&state, &valid, &bad, &tiny_machine),
+        baseline,
+        "evicting cache"
+    );
     assert_eq!(tiny.stats().entries, 2);
     // A cache that served another chain first.
-    let other = SignatureCache::new(1_000);
+    let other_machine = machine_with_cache(1_000);
+    let other = other_machine.sig_cache();
     let elsewhere = signed(&alice, "other-chain", 0, 0);
-    decode(&elsewhere, &other)
-        .verify_signature_cached("other-chain", 0, &other)
+    decode(&elsewhere, other)
+        .verify_signature_cached("other-chain", 0, other)
         .unwrap();
-    assert_eq!(run(&state, &valid, &bad, &other), baseline, "rebound cache");
+    assert_eq!(
+        run(&state, &valid, &bad, &other_machine),
+        baseline,
+        "rebound cache"
+    );
 }

@@ -1,61 +1,77 @@
 //! The state machine end to end, without CometBFT: genesis, CheckTx,
 //! PrepareProposal, ProcessProposal and FinalizeBlock over in-memory state.
 
-mod common;
-
-use common::MemState;
-
 use cosmrs::crypto::secp256k1::SigningKey;
-use quire_app::state::{StateDelta, StateReadExt};
+use quire_app::auth::state::AuthRead;
+use quire_app::bank::state::BankRead;
+use quire_app::chain::ChainRead;
+use quire_app::state::{EmptyState, StateDelta};
 use quire_app::{
-    finalize_block, prepare_proposal, process_proposal, CheckState, GenesisAccount, GenesisState,
-    ProposalError, SignatureCache, TxError,
+    AppError, BlockContext, CheckState, FinalizedBlock, GenesisAccount, GenesisState, Proposal,
+    ProposalError, StateMachine, StateReadError, SystemTxError, TxError,
 };
 use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::commitment::COMMITMENT_TX_LEN;
 use quire_core::Msg;
 use quire_core::{Namespace, Params};
+use quire_test_utils::MemState;
 use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
 
 const CHAIN: &str = "quire-test";
 
-/// One signature cache for every test, as one node has one for CheckTx and
-/// the blocks: the tests pass with it as they do without (results never
-/// depend on it).
-static SIGS: SignatureCache = SignatureCache::new(10_000);
+/// One state machine (one signature cache) for every test, as one node has
+/// one for CheckTx and the blocks: the tests pass with it as they do without
+/// (results never depend on the cache).
+static MACHINE: LazyLock<StateMachine> = LazyLock::new(quire_test_utils::machine);
 
-impl MemState {
-    fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> Self {
-        let genesis = GenesisState {
-            params,
-            accounts: keys
-                .iter()
-                .map(|k| GenesisAccount {
-                    address: address_of(k).to_bech32(),
-                    balance,
-                })
-                .collect(),
-        };
-        MemState::from_genesis(&genesis, CHAIN)
-    }
+fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> MemState {
+    MemState::from_genesis(
+        &MACHINE,
+        &quire_test_utils::genesis(params, keys, balance),
+        CHAIN,
+    )
+}
 
-    /// Finalizes and commits one block; returns the per-tx codes.
-    fn commit_block(&mut self, txs: &[Vec<u8>]) -> Vec<u32> {
-        let height = self.height + 1;
-        let block = finalize_block(self, &self.app_hash.clone(), height, txs, &SIGS).unwrap();
-        self.apply(&block.changes);
-        self.app_hash = block.app_hash;
-        self.height = height;
-        block
-            .txs
-            .iter()
-            .map(|t| t.result.as_ref().map(|_| 0).unwrap_or_else(|e| e.code()))
-            .collect()
-    }
+/// Finalizes and commits one block; returns the per-tx codes.
+fn commit_block(state: &mut MemState, txs: &[Vec<u8>]) -> Vec<u32> {
+    let block = finalize_block(state, &state.app_hash, state.height + 1, txs).unwrap();
+    state.commit(&block);
+    block
+        .txs
+        .iter()
+        .map(|t| t.result.as_ref().map(|_| 0).unwrap_or_else(|e| e.code()))
+        .collect()
+}
 
-    fn balance(&self, key: &SigningKey) -> u128 {
-        self.account(&address_of(key)).unwrap().unwrap().balance
-    }
+fn balance(state: &MemState, key: &SigningKey) -> u128 {
+    state.account(&address_of(key)).unwrap().unwrap().balance
+}
+
+fn finalize_block(
+    state: &MemState,
+    prev: &[u8; 32],
+    height: u64,
+    txs: &[impl AsRef<[u8]>],
+) -> Result<FinalizedBlock, StateReadError> {
+    MACHINE.finalize_block(state, prev, &BlockContext::at_height(height), txs)
+}
+
+fn prepare_proposal(
+    state: &MemState,
+    height: u64,
+    txs: &[impl AsRef<[u8]>],
+    max_tx_bytes: u64,
+) -> Result<Proposal, AppError> {
+    MACHINE.prepare_proposal(state, &BlockContext::at_height(height), txs, max_tx_bytes)
+}
+
+fn process_proposal(
+    state: &MemState,
+    height: u64,
+    txs: &[impl AsRef<[u8]>],
+) -> Result<(), ProposalError> {
+    MACHINE.process_proposal(state, &BlockContext::at_height(height), txs)
 }
 
 fn key(seed: u8) -> SigningKey {
@@ -103,18 +119,18 @@ fn blob(rollup: &str, data: &[u8]) -> Msg {
 
 fn check(state: &MemState, check: &mut CheckState, tx: &[u8]) -> Result<(), TxError> {
     check
-        .check_tx(state, state.height + 1, tx, &SIGS)
+        .check_tx(&MACHINE, state, state.height + 1, tx)
         .map(|_| ())
 }
 
 #[test]
 fn fee_is_charged_and_sequence_advances() {
     let alice = key(1);
-    let mut state = MemState::genesis(params(), &[&alice], 10_000);
+    let mut state = genesis(params(), &[&alice], 10_000);
     let fee = 100 + 2 * 5;
-    let codes = state.commit_block(&[tx(&alice, 0, 0, fee, &[blob("a", b"hello")])]);
+    let codes = commit_block(&mut state, &[tx(&alice, 0, 0, fee, &[blob("a", b"hello")])]);
     assert_eq!(codes, vec![0]);
-    assert_eq!(state.balance(&alice), 10_000 - fee);
+    assert_eq!(balance(&state, &alice), 10_000 - fee);
     assert_eq!(
         state
             .account(&address_of(&alice))
@@ -123,13 +139,13 @@ fn fee_is_charged_and_sequence_advances() {
             .sequence,
         1
     );
-    assert_eq!(state.fees_collected().unwrap(), fee);
+    assert_eq!(state.fee_pool().unwrap(), fee);
 }
 
 #[test]
 fn overpaying_is_allowed_and_charged_underpaying_is_refused() {
     let alice = key(1);
-    let state = MemState::genesis(params(), &[&alice], 10_000);
+    let state = genesis(params(), &[&alice], 10_000);
     let mut cs = CheckState::new();
     let err = check(
         &state,
@@ -169,7 +185,7 @@ fn overpaying_is_allowed_and_charged_underpaying_is_refused() {
 #[test]
 fn check_tx_pipelines_sequences_and_refuses_reuse_and_gaps() {
     let alice = key(1);
-    let mut state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let mut state = genesis(params(), &[&alice], 1_000_000);
     let mut cs = CheckState::new();
     let txs: Vec<Vec<u8>> = (0..200)
         .map(|s| tx(&alice, 0, s, 200, &[blob("a", &s.to_be_bytes())]))
@@ -196,8 +212,8 @@ fn check_tx_pipelines_sequences_and_refuses_reuse_and_gaps() {
     ));
 
     // A block takes the first 50; recheck of the rest rebuilds the pending state.
-    assert_eq!(state.commit_block(&txs[..50]), vec![0; 50]);
-    cs.reset(state.height + 1);
+    assert_eq!(commit_block(&mut state, &txs[..50]), vec![0; 50]);
+    cs.reset();
     for t in &txs[50..] {
         check(&state, &mut cs, t).unwrap();
     }
@@ -210,7 +226,7 @@ fn check_tx_pipelines_sequences_and_refuses_reuse_and_gaps() {
 #[test]
 fn check_tx_counts_pending_fees_against_the_balance() {
     let alice = key(1);
-    let state = MemState::genesis(params(), &[&alice], 250);
+    let state = genesis(params(), &[&alice], 250);
     let mut cs = CheckState::new();
     check(&state, &mut cs, &tx(&alice, 0, 0, 200, &[blob("a", b"x")])).unwrap();
     let err = check(&state, &mut cs, &tx(&alice, 0, 1, 200, &[blob("a", b"y")])).unwrap_err();
@@ -231,7 +247,7 @@ fn check_tx_counts_pending_fees_against_the_balance() {
 fn bad_transactions_get_distinct_errors() {
     let alice = key(1);
     let stranger = key(9);
-    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let state = genesis(params(), &[&alice], 1_000_000);
     let mut cs = CheckState::new();
     let ok_msgs = [blob("a", b"data")];
 
@@ -325,7 +341,7 @@ fn bad_transactions_get_distinct_errors() {
 fn a_bundle_is_all_or_nothing() {
     let alice = key(1);
     let bob = key(2);
-    let mut state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+    let mut state = genesis(params(), &[&alice, &bob], 1_000_000);
     // Second blob too large: the whole tx fails, the first blob is not included.
     let bundle = tx(
         &alice,
@@ -334,13 +350,13 @@ fn a_bundle_is_all_or_nothing() {
         100_000,
         &[blob("a", b"first"), blob("b", &[1u8; 1001])],
     );
-    let block = finalize_block(&state, &state.app_hash, 1, &[bundle], &SIGS).unwrap();
+    let block = finalize_block(&state, &state.app_hash, 1, &[bundle]).unwrap();
     assert!(block.blobs.is_empty());
     assert!(matches!(
         block.txs[0].result,
         Err(TxError::BlobTooLarge { index: 1, .. })
     ));
-    assert_eq!(state.commit_block(&[]), Vec::<u32>::new());
+    assert_eq!(commit_block(&mut state, &[]), Vec::<u32>::new());
 
     // A bundle for two namespaces plus a send: all applied.
     let fee = 100 + 2 * 11; // "first" + "second"
@@ -355,14 +371,13 @@ fn a_bundle_is_all_or_nothing() {
             Msg::send(address_of(&bob), "uquire", 7),
         ],
     );
-    let block =
-        finalize_block(&state, &state.app_hash, 2, std::slice::from_ref(&ok), &SIGS).unwrap();
+    let block = finalize_block(&state, &state.app_hash, 2, std::slice::from_ref(&ok)).unwrap();
     assert_eq!(block.blobs.len(), 2);
     assert_eq!(block.blobs[0].namespace, Namespace::from_rollup_name("a"));
     assert_eq!(block.blobs[1].namespace, Namespace::from_rollup_name("b"));
-    assert_eq!(state.commit_block(&[ok]), vec![0]);
-    assert_eq!(state.balance(&alice), 1_000_000 - fee - 7);
-    assert_eq!(state.balance(&bob), 1_000_007);
+    assert_eq!(commit_block(&mut state, &[ok]), vec![0]);
+    assert_eq!(balance(&state, &alice), 1_000_000 - fee - 7);
+    assert_eq!(balance(&state, &bob), 1_000_007);
 
     // Sending more than the balance fails the whole tx.
     let too_much = tx(
@@ -375,7 +390,7 @@ fn a_bundle_is_all_or_nothing() {
             Msg::send(address_of(&alice), "uquire", 10_000_000),
         ],
     );
-    let block = finalize_block(&state, &state.app_hash, 3, &[too_much], &SIGS).unwrap();
+    let block = finalize_block(&state, &state.app_hash, 3, &[too_much]).unwrap();
     assert!(block.txs[0].result.is_err());
     assert!(block.changes.is_empty());
 }
@@ -384,7 +399,7 @@ fn a_bundle_is_all_or_nothing() {
 fn send_creates_accounts_with_new_numbers() {
     let alice = key(1);
     let newcomer = key(3);
-    let mut state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let mut state = genesis(params(), &[&alice], 1_000_000);
     let send = tx(
         &alice,
         0,
@@ -392,7 +407,7 @@ fn send_creates_accounts_with_new_numbers() {
         100,
         &[Msg::send(address_of(&newcomer), "uquire", 5_000)],
     );
-    assert_eq!(state.commit_block(&[send]), vec![0]);
+    assert_eq!(commit_block(&mut state, &[send]), vec![0]);
     let account = state.account(&address_of(&newcomer)).unwrap().unwrap();
     assert_eq!(
         (account.balance, account.account_number, account.sequence),
@@ -400,15 +415,15 @@ fn send_creates_accounts_with_new_numbers() {
     );
     // The newcomer can now submit, signing with account number 1.
     assert_eq!(
-        state.commit_block(&[tx(&newcomer, 1, 0, 102, &[blob("n", b"x")])]),
+        commit_block(&mut state, &[tx(&newcomer, 1, 0, 102, &[blob("n", b"x")])]),
         vec![0]
     );
 }
 
 /// The block a proposer would build from exactly `txs`: their commitment first.
 fn proposal(state: &MemState, height: u64, txs: &[&Vec<u8>]) -> Vec<Vec<u8>> {
-    let prepared = prepare_proposal(state, height, txs, 1 << 30, &SIGS).unwrap();
-    let mut block = vec![prepared.commitment_tx];
+    let prepared = prepare_proposal(state, height, txs, 1 << 30).unwrap();
+    let mut block = vec![prepared.system_txs[0].clone()];
     block.extend(txs.iter().map(|t| t.to_vec()));
     block
 }
@@ -424,20 +439,15 @@ fn tx_error(result: Result<(), ProposalError>) -> (usize, TxError) {
 fn block_blob_budget_is_enforced() {
     let alice = key(1);
     let bob = key(2);
-    let state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+    let state = genesis(params(), &[&alice, &bob], 1_000_000);
     // Budget 3000 bytes; three 1000-byte blobs fit, a fourth does not.
     let txs: Vec<Vec<u8>> = (0..4)
         .map(|s| tx(&alice, 0, s, 100_000, &[blob("a", &[s as u8; 1000])]))
         .collect();
-    let prepared = prepare_proposal(&state, 1, &txs, 1 << 20, &SIGS).unwrap();
+    let prepared = prepare_proposal(&state, 1, &txs, 1 << 20).unwrap();
     assert_eq!(prepared.chosen, vec![0, 1, 2]);
     let all: Vec<&Vec<u8>> = txs.iter().collect();
-    let (index, error) = tx_error(process_proposal(
-        &state,
-        1,
-        &proposal(&state, 1, &all),
-        &SIGS,
-    ));
+    let (index, error) = tx_error(process_proposal(&state, 1, &proposal(&state, 1, &all)));
     assert_eq!(index, 4, "tx 0 is the commitment");
     assert!(matches!(error, TxError::BlockBlobBudget { .. }));
 }
@@ -446,7 +456,7 @@ fn block_blob_budget_is_enforced() {
 fn prepare_orders_by_sequence_takes_turns_and_drops_bad_txs() {
     let alice = key(1);
     let bob = key(2);
-    let state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+    let state = genesis(params(), &[&alice, &bob], 1_000_000);
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 200, &[blob("a", b"a1")]);
     let a2 = tx(&alice, 0, 2, 200, &[blob("a", b"a2")]);
@@ -463,18 +473,18 @@ fn prepare_orders_by_sequence_takes_turns_and_drops_bad_txs() {
         b_unpaid,
         a0.clone(),
     ];
-    let prepared = prepare_proposal(&state, 1, &candidates, 1 << 20, &SIGS).unwrap();
+    let prepared = prepare_proposal(&state, 1, &candidates, 1 << 20).unwrap();
     let picked: Vec<&Vec<u8>> = prepared.chosen.iter().map(|&i| &candidates[i]).collect();
     assert_eq!(picked, vec![&a0, &b0, &a1, &a2]);
-    let mut block = vec![prepared.commitment_tx.clone()];
+    let mut block = vec![prepared.system_txs[0].clone()];
     block.extend(picked.iter().map(|t| t.to_vec()));
-    process_proposal(&state, 1, &block, &SIGS).unwrap();
+    process_proposal(&state, 1, &block).unwrap();
 }
 
 #[test]
 fn prepare_respects_max_tx_bytes_and_what_it_builds_is_accepted() {
     let alice = key(1);
-    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let state = genesis(params(), &[&alice], 1_000_000);
     let txs: Vec<Vec<u8>> = (0..10)
         .map(|s| tx(&alice, 0, s, 1_000, &[blob("a", &[1u8; 100])]))
         .collect();
@@ -482,33 +492,31 @@ fn prepare_respects_max_tx_bytes_and_what_it_builds_is_accepted() {
     // Each tx also costs its protobuf framing (tag + 2-byte length here).
     let framed: usize = txs[..3].iter().map(|t| t.len() + 3).sum();
     let limit = (COMMITMENT_TX_LEN + 2 + framed + 2) as u64;
-    let prepared = prepare_proposal(&state, 1, &txs, limit, &SIGS).unwrap();
+    let prepared = prepare_proposal(&state, 1, &txs, limit).unwrap();
     assert_eq!(prepared.chosen, vec![0, 1, 2]);
-    let mut block = vec![prepared.commitment_tx.clone()];
+    let mut block = vec![prepared.system_txs[0].clone()];
     block.extend(prepared.chosen.iter().map(|&i| txs[i].clone()));
     let total: usize = block.iter().map(Vec::len).sum();
     assert!(total as u64 <= limit);
-    process_proposal(&state, 1, &block, &SIGS).unwrap();
+    process_proposal(&state, 1, &block).unwrap();
 }
 
 #[test]
 fn process_rejects_duplicates_and_out_of_sequence() {
     let alice = key(1);
-    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let state = genesis(params(), &[&alice], 1_000_000);
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 200, &[blob("a", b"a1")]);
     let (index, error) = tx_error(process_proposal(
         &state,
         1,
         &proposal(&state, 1, &[&a0, &a0]),
-        &SIGS,
     ));
     assert_eq!((index, error), (2, TxError::Duplicate));
     let (index, error) = tx_error(process_proposal(
         &state,
         1,
         &proposal(&state, 1, &[&a1, &a0]),
-        &SIGS,
     ));
     assert_eq!(index, 1);
     assert!(matches!(error, TxError::SequenceGap { .. }));
@@ -517,26 +525,26 @@ fn process_rejects_duplicates_and_out_of_sequence() {
 #[test]
 fn process_requires_the_right_commitment_first() {
     let alice = key(1);
-    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let state = genesis(params(), &[&alice], 1_000_000);
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 200, &[blob("b", b"a1")]);
     let good = proposal(&state, 1, &[&a0, &a1]);
-    process_proposal(&state, 1, &good, &SIGS).unwrap();
+    process_proposal(&state, 1, &good).unwrap();
 
     // No commitment at all, or not first.
     let no_commitment = vec![a0.clone(), a1.clone()];
     assert_eq!(
-        process_proposal(&state, 1, &no_commitment, &SIGS),
-        Err(ProposalError::MissingCommitment)
+        process_proposal(&state, 1, &no_commitment),
+        Err(ProposalError::MissingSystemTx { kind: "commitment" })
     );
     assert_eq!(
-        process_proposal(&state, 1, &Vec::<Vec<u8>>::new(), &SIGS),
-        Err(ProposalError::MissingCommitment)
+        process_proposal(&state, 1, &Vec::<Vec<u8>>::new()),
+        Err(ProposalError::MissingSystemTx { kind: "commitment" })
     );
     let late = vec![a0.clone(), good[0].clone(), a1.clone()];
     assert_eq!(
-        process_proposal(&state, 1, &late, &SIGS),
-        Err(ProposalError::MissingCommitment)
+        process_proposal(&state, 1, &late),
+        Err(ProposalError::MissingSystemTx { kind: "commitment" })
     );
 
     // The commitment of other blobs, of another height, or a truncated one.
@@ -544,20 +552,32 @@ fn process_requires_the_right_commitment_first() {
     let mut wrong = vec![other[0].clone()];
     wrong.extend([a0.clone(), a1.clone()]);
     assert!(matches!(
-        process_proposal(&state, 1, &wrong, &SIGS),
-        Err(ProposalError::CommitmentMismatch { .. })
+        process_proposal(&state, 1, &wrong),
+        Err(ProposalError::SystemTx {
+            index: 0,
+            error: SystemTxError::CommitmentMismatch { .. },
+            ..
+        })
     ));
     let mut other_height = proposal(&state, 2, &[&a0, &a1]);
     other_height.truncate(3);
     assert!(matches!(
-        process_proposal(&state, 1, &other_height, &SIGS),
-        Err(ProposalError::CommitmentMismatch { .. })
+        process_proposal(&state, 1, &other_height),
+        Err(ProposalError::SystemTx {
+            index: 0,
+            error: SystemTxError::CommitmentMismatch { .. },
+            ..
+        })
     ));
     let mut truncated = good.clone();
     truncated[0].pop();
     assert!(matches!(
-        process_proposal(&state, 1, &truncated, &SIGS),
-        Err(ProposalError::MalformedCommitment(_))
+        process_proposal(&state, 1, &truncated),
+        Err(ProposalError::SystemTx {
+            index: 0,
+            error: SystemTxError::Malformed(_),
+            ..
+        })
     ));
 
     // A commitment can never come in as a user tx.
@@ -571,11 +591,11 @@ fn process_requires_the_right_commitment_first() {
 #[test]
 fn finalize_indexes_blobs_after_the_commitment_and_proves_it_in_the_data_hash() {
     let alice = key(1);
-    let state = MemState::genesis(params(), &[&alice], 1_000_000);
+    let state = genesis(params(), &[&alice], 1_000_000);
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 300, &[blob("b", b"b1"), blob("a", b"a1")]);
     let block = proposal(&state, 1, &[&a0, &a1]);
-    let finalized = finalize_block(&state, &state.app_hash, 1, &block, &SIGS).unwrap();
+    let finalized = finalize_block(&state, &state.app_hash, 1, &block).unwrap();
     assert_eq!(finalized.txs.len(), 2);
     assert!(finalized.txs.iter().all(|t| t.result.is_ok()));
     let positions: Vec<(u32, u32)> = finalized
@@ -616,10 +636,10 @@ fn same_blocks_on_two_fresh_states_give_the_same_app_hashes() {
         )],
     ];
     let run = || {
-        let mut state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+        let mut state = genesis(params(), &[&alice, &bob], 1_000_000);
         let mut hashes = vec![state.app_hash];
         for block in &blocks {
-            state.commit_block(block);
+            commit_block(&mut state, block);
             hashes.push(state.app_hash);
         }
         hashes
@@ -630,10 +650,10 @@ fn same_blocks_on_two_fresh_states_give_the_same_app_hashes() {
     let unique: std::collections::BTreeSet<_> = first.iter().collect();
     assert_eq!(unique.len(), first.len());
     // A different tx order is a different history.
-    let mut state = MemState::genesis(params(), &[&alice, &bob], 1_000_000);
+    let mut state = genesis(params(), &[&alice, &bob], 1_000_000);
     let mut swapped = blocks[0].clone();
     swapped.reverse();
-    state.commit_block(&swapped);
+    commit_block(&mut state, &swapped);
     assert_ne!(state.app_hash, first[1]);
 }
 
@@ -654,8 +674,8 @@ fn genesis_is_validated() {
             },
         ],
     };
-    assert!(dup
-        .init(CHAIN, 1)
+    assert!(MACHINE
+        .genesis(CHAIN, 1, &dup)
         .unwrap_err()
         .to_string()
         .contains("accounts[1]"));
@@ -666,8 +686,8 @@ fn genesis_is_validated() {
             balance: 1,
         }],
     };
-    assert!(bad
-        .init(CHAIN, 1)
+    assert!(MACHINE
+        .genesis(CHAIN, 1, &bad)
         .unwrap_err()
         .to_string()
         .contains("accounts[0]"));
@@ -675,11 +695,11 @@ fn genesis_is_validated() {
         params: params(),
         accounts: vec![],
     };
-    assert!(ok
-        .init("bad chain id!", 1)
+    assert!(MACHINE
+        .genesis("bad chain id!", 1, &ok)
         .unwrap_err()
         .to_string()
         .contains("chain_id"));
-    let delta = StateDelta::new(&quire_app::state::EmptyState);
+    let delta = StateDelta::new(&EmptyState);
     assert!(delta.chain_id().is_err());
 }

@@ -249,7 +249,7 @@ impl NamespaceTree {
     ///
     /// Counts saturate at `u32::MAX`, which no block within CometBFT's size
     /// limits comes near (every blob costs bytes of a transaction).
-    pub fn build(height: u64, blobs: &[Blob]) -> NamespaceTree {
+    pub fn build<'b>(height: u64, blobs: impl IntoIterator<Item = &'b Blob>) -> NamespaceTree {
         let mut groups: BTreeMap<Namespace, Vec<[u8; 32]>> = BTreeMap::new();
         for blob in blobs {
             groups

@@ -80,6 +80,7 @@ fn app_error(error: GenesisError) -> GenesisDocError {
         GenesisError::SupplyOverflow => {
             GenesisDocError::new("app_state.accounts", "total supply overflows u128")
         }
+        other => GenesisDocError::new("app_state", other.to_string()),
     }
 }
 

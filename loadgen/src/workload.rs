@@ -249,7 +249,6 @@ pub fn kvstore_txs(index: u32, size: usize, count: usize) -> Vec<PreparedTx> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire_app::DecodedTx;
 
     fn chain() -> ChainInfo {
         ChainInfo {
@@ -304,21 +303,16 @@ mod tests {
         let txs = quire_txs(&chain(), &plan, 2, &shape, &all, 3).unwrap();
         assert_eq!(txs.len(), 3);
         let mut seen = std::collections::BTreeSet::new();
+        let machine = quire_test_utils::machine();
         for (j, tx) in txs.iter().enumerate() {
-            let decoded = DecodedTx::decode(&tx.bytes, u64::MAX).unwrap();
+            let decoded = machine.decode_tx(&tx.bytes).unwrap();
             decoded.verify_signature("quire-localnet", 9).unwrap();
             assert_eq!(decoded.sequence, 3 + j as u64);
             assert_eq!(decoded.signer, accounts[1].address);
-            assert_eq!(decoded.blob_bytes, 1000);
-            for msg in decoded.messages {
-                if let quire_core::Msg::SubmitBlob(quire_core::msg::SubmitBlob {
-                    namespace,
-                    data,
-                }) = msg
-                {
-                    assert_eq!(data.len(), 250);
-                    seen.insert(namespace);
-                }
+            assert_eq!(quire_app::blob::tx_blob_bytes(&decoded), 1000);
+            for blob in decoded.messages_of::<quire_core::msg::SubmitBlob>() {
+                assert_eq!(blob.data.len(), 250);
+                seen.insert(blob.namespace);
             }
         }
         assert_eq!(seen.len(), 6, "12 blobs round-robin over 6 namespaces");

@@ -1,19 +1,19 @@
-//! FinalizeBlock followed by Commit into a real redb store: the part of a
-//! block's cost that grows with the state it touches (state writes, the app
-//! hash, the fsynced commit). Blocks of 1 000 and 10 000 txs, each tx from a
-//! different account (so a block touches that many accounts), over a store
-//! holding 100 000 funded accounts. Signatures are cached (the node checked
-//! the txs in CheckTx first), so signature checks do not hide the state cost.
+//! FinalizeBlock followed by Commit into a real redb store, as quired runs
+//! them: the part of a block's cost that grows with the state it touches
+//! (state writes, the app hash, the fsynced commit). Blocks of 1 000 and
+//! 10 000 txs, each tx from a different account (so a block touches that
+//! many accounts), over a store holding 100 000 funded accounts. Signatures
+//! are cached (the node checked the txs in CheckTx first), so signature
+//! checks do not hide the state cost.
 //!
 //! Run: `cargo bench -p quire-store --bench finalize_commit -- --quick`
 
 use cosmrs::crypto::secp256k1::SigningKey;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use quire_app::{finalize_block, CheckState, GenesisAccount, GenesisState, SignatureCache};
+use quire_app::{App, BlockContext, GenesisAccount, GenesisState};
 use quire_core::builder::{address_of, sign_tx, SignerContext};
-use quire_core::Msg;
-use quire_core::{Namespace, Params};
-use quire_store::{CommitBatch, CommitmentRecord, Store};
+use quire_core::{Address, Msg, Namespace, Params};
+use quire_store::Store;
 use std::time::{Duration, Instant};
 
 const CHAIN: &str = "quire-bench";
@@ -50,9 +50,15 @@ fn block_txs(keys: &[SigningKey], count: usize, sequence: u64) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// A store at height 1 (genesis plus an empty block) with `ACCOUNTS` funded
-/// accounts, whose keys are `keys`.
-fn genesis_store(dir: &std::path::Path, keys: &[SigningKey]) -> (Store, [u8; 32]) {
+fn synthetic_address(i: usize) -> [u8; 20] {
+    let mut address = [0xabu8; 20];
+    address[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    address
+}
+
+/// A store and app at height 1 (genesis plus an empty block, as quired
+/// commits them) with `ACCOUNTS` funded accounts, the first of them `keys`'.
+fn genesis_node(dir: &std::path::Path, keys: &[SigningKey]) -> (Store, App) {
     let genesis = GenesisState {
         params: Params {
             max_block_blob_bytes: 100 * 1024 * 1024,
@@ -62,54 +68,21 @@ fn genesis_store(dir: &std::path::Path, keys: &[SigningKey]) -> (Store, [u8; 32]
             .map(|i| GenesisAccount {
                 address: match keys.get(i) {
                     Some(k) => address_of(k).to_bech32(),
-                    None => quire_core::Address::new(synthetic_address(i)).to_bech32(),
+                    None => Address::new(synthetic_address(i)).to_bech32(),
                 },
                 balance: u128::MAX / (2 * ACCOUNTS as u128),
             })
             .collect(),
     };
-    let (changes, app_hash) = genesis.init(CHAIN, 1).expect("genesis");
     let store = Store::open(&dir.join("bench.redb")).expect("store");
+    let app = App::new(None).expect("app");
+    let app_state = serde_json::to_vec(&genesis).expect("json");
+    app.init_chain(CHAIN, 1, &app_state, None).expect("genesis");
     let state = store.state().expect("snapshot");
-    // Genesis writes go to disk with block 1 (as quired does).
-    let layered = Layered(&changes, &state);
-    let block = finalize_block(
-        &layered,
-        &app_hash,
-        1,
-        &[] as &[Vec<u8>],
-        &SignatureCache::default(),
-    )
-    .expect("finalize 1");
-    let mut all = changes.clone();
-    all.extend(block.changes.clone());
-    store
-        .commit(&CommitBatch {
-            height: 1,
-            app_hash: block.app_hash,
-            changes: &all,
-            blobs: &block.blobs,
-            commitment: None,
-        })
-        .expect("commit 1");
-    (store, block.app_hash)
-}
-
-fn synthetic_address(i: usize) -> [u8; 20] {
-    let mut address = [0xabu8; 20];
-    address[..8].copy_from_slice(&(i as u64).to_be_bytes());
-    address
-}
-
-struct Layered<'a>(&'a quire_app::ChangeSet, &'a dyn quire_app::StateReader);
-
-impl quire_app::StateReader for Layered<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, quire_app::StateReadError> {
-        match self.0.get(key) {
-            Some(value) => Ok(value.clone()),
-            None => self.1.get(key),
-        }
-    }
+    app.finalize_block(&state, &BlockContext::at_height(1), &[] as &[Vec<u8>])
+        .expect("finalize 1");
+    app.commit(|batch| store.commit(batch)).expect("commit 1");
+    (store, app)
 }
 
 fn bench(c: &mut Criterion) {
@@ -119,9 +92,8 @@ fn bench(c: &mut Criterion) {
     for count in [1_000usize, 10_000] {
         let keys: Vec<SigningKey> = (0..count).map(key).collect();
         let dir = tempfile::tempdir().expect("tempdir");
-        let (store, mut app_hash) = genesis_store(dir.path(), &keys);
+        let (store, app) = genesis_node(dir.path(), &keys);
         let mut height = 1u64;
-        let sigs = SignatureCache::default();
         group.throughput(Throughput::Elements(count as u64));
         group.bench_function(BenchmarkId::from_parameter(count), |b| {
             b.iter_custom(|iters| {
@@ -131,40 +103,22 @@ fn bench(c: &mut Criterion) {
                     // (as the node's mempool does), warming the signature cache.
                     let txs = block_txs(&keys, count, height - 1);
                     let state = store.state().expect("snapshot");
-                    let mut check = CheckState::new();
                     for tx in &txs {
-                        check
-                            .check_tx(&state, height + 1, tx, &sigs)
-                            .expect("valid");
+                        app.check_tx(&state, tx).expect("state").expect("valid");
                     }
-                    let proposal =
-                        quire_app::prepare_proposal(&state, height + 1, &txs, u64::MAX, &sigs)
-                            .expect("prepare");
+                    let ctx = BlockContext::at_height(height + 1);
+                    let proposal = app
+                        .prepare_proposal(&state, &ctx, &txs, u64::MAX)
+                        .expect("prepare");
                     assert_eq!(proposal.chosen.len(), count);
-                    let mut block = vec![proposal.commitment_tx];
-                    block.extend(txs);
+                    let block = proposal.txs(&txs);
                     height += 1;
 
                     let start = Instant::now();
                     let state = store.state().expect("snapshot");
-                    let finalized =
-                        finalize_block(&state, &app_hash, height, &block, &sigs).expect("finalize");
-                    let commitment = finalized.commitment.as_ref().map(|c| CommitmentRecord {
-                        tx: &c.tx,
-                        tx_proof: &c.tx_proof,
-                        leaves: &c.leaves,
-                    });
-                    store
-                        .commit(&CommitBatch {
-                            height,
-                            app_hash: finalized.app_hash,
-                            changes: &finalized.changes,
-                            blobs: &finalized.blobs,
-                            commitment,
-                        })
-                        .expect("commit");
+                    app.finalize_block(&state, &ctx, &block).expect("finalize");
+                    app.commit(|batch| store.commit(batch)).expect("commit");
                     spent += start.elapsed();
-                    app_hash = finalized.app_hash;
                 }
                 spent
             })

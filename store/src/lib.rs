@@ -13,7 +13,7 @@ use codec::{
     blob_key, decode_blob, decode_commitment, decode_leaf, encode_blob, encode_commitment,
     encode_leaf, leaf_key,
 };
-use quire_app::{ChangeSet, StateReadError, StateReader};
+use quire_app::{CommitBatch, StateRead, StateReadError};
 use quire_core::commitment::NamespaceLeaf;
 use quire_core::merkle::InclusionProof;
 use quire_core::{Blob, Namespace};
@@ -73,33 +73,6 @@ pub struct LastCommit {
     pub height: u64,
     /// App hash after it.
     pub app_hash: [u8; 32],
-}
-
-/// Everything one Commit writes.
-#[derive(Debug)]
-pub struct CommitBatch<'a> {
-    /// Height being committed.
-    pub height: u64,
-    /// App hash after it.
-    pub app_hash: [u8; 32],
-    /// State writes.
-    pub changes: &'a ChangeSet,
-    /// The block's blobs in block order.
-    pub blobs: &'a [Blob],
-    /// The block's namespace commitment, if it has one.
-    pub commitment: Option<CommitmentRecord<'a>>,
-}
-
-/// What the read API needs to prove a block's namespaces: the commitment tx,
-/// its proof under the header's data hash, and the namespace tree's leaves.
-#[derive(Debug, Clone, Copy)]
-pub struct CommitmentRecord<'a> {
-    /// The commitment transaction (the block's first tx).
-    pub tx: &'a [u8],
-    /// Proof of `sha256(tx)` under the block header's data hash.
-    pub tx_proof: &'a InclusionProof,
-    /// The namespace tree's leaves, sorted by namespace.
-    pub leaves: &'a [NamespaceLeaf],
 }
 
 /// The node's database.
@@ -188,14 +161,14 @@ impl Store {
                 *position += 1;
                 blobs.insert(key.as_slice(), encode_blob(blob).as_slice())?;
             }
-            if let Some(commitment) = &batch.commitment {
+            if let Some(commitment) = batch.commitment {
                 let mut leaves = txn.open_table(NAMESPACES)?;
-                for leaf in commitment.leaves {
+                for leaf in &commitment.leaves {
                     let key = leaf_key(batch.height, &leaf.namespace);
                     leaves.insert(key.as_slice(), encode_leaf(leaf).as_slice())?;
                 }
                 let mut commitments = txn.open_table(COMMITMENTS)?;
-                let record = encode_commitment(commitment.tx, commitment.tx_proof);
+                let record = encode_commitment(&commitment.tx, &commitment.tx_proof);
                 commitments.insert(batch.height, record.as_slice())?;
             }
             let mut meta = txn.open_table(META)?;
@@ -228,9 +201,7 @@ impl Store {
         }
         Ok(out)
     }
-}
 
-impl Store {
     /// Every blob of the block at `height`, sorted by namespace, then block order.
     pub fn block_blobs(&self, height: u64) -> Result<Vec<Blob>, StoreError> {
         let txn = self.db.begin_read()?;
@@ -278,19 +249,33 @@ pub struct StateSnapshot {
     table: ReadOnlyTable<&'static [u8], &'static [u8]>,
 }
 
-impl StateReader for StateSnapshot {
+impl StateRead for StateSnapshot {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
         self.table
             .get(key)
             .map(|v| v.map(|v| v.value().to_vec()))
             .map_err(|e| StateReadError(e.to_string()))
     }
+
+    fn prefix(&self, prefix: &[u8]) -> Result<quire_app::state::Entries, StateReadError> {
+        let read_error = |e: redb::StorageError| StateReadError(e.to_string());
+        let mut out = Vec::new();
+        for entry in self.table.range(prefix..).map_err(read_error)? {
+            let (key, value) = entry.map_err(read_error)?;
+            if !key.value().starts_with(prefix) {
+                break;
+            }
+            out.push((key.value().to_vec(), value.value().to_vec()));
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quire_app::state::StateReadExt;
+    use quire_app::chain::ChainRead;
+    use quire_app::{ChangeSet, FinalizedCommitment};
     use quire_core::Address;
 
     fn blob(ns: &str, tx_index: u32, data: &[u8]) -> Blob {
@@ -384,10 +369,11 @@ mod tests {
                 app_hash: [0; 32],
                 changes: &changes,
                 blobs: &blobs,
-                commitment: Some(CommitmentRecord {
-                    tx: &tx,
-                    tx_proof: &proof,
-                    leaves: &leaves,
+                commitment: Some(&FinalizedCommitment {
+                    tx: tx.clone(),
+                    tx_proof: proof.clone(),
+                    leaves: leaves.clone(),
+                    matches_blobs: true,
                 }),
             })
             .unwrap();
@@ -400,6 +386,37 @@ mod tests {
         let all = store.block_blobs(1).unwrap();
         assert_eq!(all.len(), 3);
         assert!(all.windows(2).all(|w| w[0].namespace <= w[1].namespace));
+    }
+
+    #[test]
+    fn prefix_reads_are_in_key_order_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.redb")).unwrap();
+        let mut changes = ChangeSet::new();
+        for key in [&b"a/2"[..], b"a/1", b"b/1", b"a", b"a/\xff"] {
+            changes.insert(key.to_vec(), Some(key.to_vec()));
+        }
+        store
+            .commit(&CommitBatch {
+                height: 1,
+                app_hash: [0; 32],
+                changes: &changes,
+                blobs: &[],
+                commitment: None,
+            })
+            .unwrap();
+        let keys: Vec<Vec<u8>> = store
+            .state()
+            .unwrap()
+            .prefix(b"a/")
+            .unwrap()
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        assert_eq!(
+            keys,
+            vec![b"a/1".to_vec(), b"a/2".to_vec(), b"a/\xff".to_vec()]
+        );
     }
 
     #[test]

@@ -13,19 +13,21 @@
 //! keys and signatures.
 
 use crate::error::TxError;
+use crate::router::{ActionHandler, MsgRouter};
 use crate::sigcache::SignatureCache;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::signing::v1beta1::SignMode;
 use cosmrs::proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, TxBody, TxRaw};
 use prost::Message;
 use quire_core::builder::SECP256K1_PUBKEY_TYPE_URL;
-use quire_core::msg::{Msg, MsgError, SubmitBlob};
 use quire_core::Address;
 use quire_proto::blob::v1::{ChainIdExtension, CHAIN_ID_EXTENSION_TYPE_URL};
+mod signature;
+
 use secp256k1::ecdsa::Signature;
-use secp256k1::{Message as SecpMessage, PublicKey, Secp256k1, VerifyOnly};
+use secp256k1::PublicKey;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use signature::decompress;
 
 /// Most messages one transaction may carry.
 pub const MAX_MESSAGES_PER_TX: usize = 256;
@@ -33,7 +35,7 @@ pub const MAX_MESSAGES_PER_TX: usize = 256;
 /// A transaction that decoded and is well-formed. Its signature is not yet
 /// checked: that needs the signer's account number (see
 /// [`DecodedTx::verify_signature`]).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DecodedTx {
     /// SHA-256 of the transaction bytes: CometBFT's tx hash.
     pub hash: [u8; 32],
@@ -49,10 +51,8 @@ pub struct DecodedTx {
     pub timeout_height: u64,
     /// The chain id named in the body's [`ChainIdExtension`], if any.
     pub chain_id: Option<String>,
-    /// The messages, in order.
-    pub messages: Vec<Msg>,
-    /// Total blob bytes over all messages.
-    pub blob_bytes: u64,
+    /// The messages, in order, decoded by their components' decoders.
+    pub messages: Vec<Box<dyn ActionHandler>>,
     /// The signer's compressed (SEC1, 33-byte) public key.
     public_key: [u8; 33],
     /// The parsed (decompressed) key, when decoding computed it (see
@@ -68,20 +68,18 @@ fn invalid(reason: impl Into<String>) -> TxError {
 }
 
 impl DecodedTx {
-    /// Decodes and checks the form of a transaction. `max_tx_bytes` is checked
-    /// before anything is decoded.
-    pub fn decode(bytes: &[u8], max_tx_bytes: u64) -> Result<Self, TxError> {
-        Self::decode_cached(bytes, max_tx_bytes, &SignatureCache::disabled())
-    }
-
-    /// [`DecodedTx::decode`], with the same result, skipping the public key's
-    /// decompression (a field square root, the costliest step of decoding)
-    /// when `sigs` holds a verified signature of this very tx: its key is then
-    /// known to be a valid point. The key is decompressed later, if a
-    /// signature check misses the cache.
-    pub fn decode_cached(
+    /// Decodes and checks the form of a transaction, its messages through
+    /// `router`. `max_tx_bytes` is checked before anything is decoded.
+    ///
+    /// The public key's decompression (a field square root, the costliest
+    /// step of decoding) is skipped when `sigs` holds a verified signature of
+    /// this very tx: its key is then known to be a valid point. The key is
+    /// decompressed later, if a signature check misses the cache. The result
+    /// is the same with any cache.
+    pub fn decode(
         bytes: &[u8],
         max_tx_bytes: u64,
+        router: &MsgRouter,
         sigs: &SignatureCache,
     ) -> Result<Self, TxError> {
         if bytes.len() as u64 > max_tx_bytes {
@@ -90,10 +88,11 @@ impl DecodedTx {
                 max: max_tx_bytes,
             });
         }
-        if quire_core::commitment::is_commitment_tx(bytes) {
-            return Err(invalid(
-                "a block commitment is put in blocks by proposers, not submitted",
-            ));
+        if let Some(tag) = router.system_tx(bytes) {
+            return Err(invalid(format!(
+                "a {} system transaction is put in blocks by proposers, not submitted",
+                tag.kind
+            )));
         }
         let raw = TxRaw::decode(bytes)
             .map_err(|e| TxError::Decode(format!("not a cosmos TxRaw: {e}")))?;
@@ -221,15 +220,12 @@ impl DecodedTx {
                 body.messages.len()
             )));
         }
-        let mut messages = Vec::with_capacity(body.messages.len());
-        let mut blob_bytes: u64 = 0;
-        for (index, any) in body.messages.iter().enumerate() {
-            let msg = decode_msg(index, &any.type_url, &any.value, &signer)?;
-            if let Msg::SubmitBlob(SubmitBlob { data, .. }) = &msg {
-                blob_bytes += data.len() as u64;
-            }
-            messages.push(msg);
-        }
+        let messages = body
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(index, any)| router.decode(index, &any.type_url, &any.value, &signer))
+            .collect::<Result<Vec<_>, _>>()?;
 
         Ok(DecodedTx {
             hash,
@@ -240,7 +236,6 @@ impl DecodedTx {
             timeout_height: body.timeout_height,
             chain_id,
             messages,
-            blob_bytes,
             public_key: compressed,
             point,
             signature,
@@ -249,73 +244,13 @@ impl DecodedTx {
         })
     }
 
-    /// Checks the chain id (when the body names one) and the signature over the
-    /// SIGN_MODE_DIRECT sign doc for `chain_id` and `account_number`.
-    pub fn verify_signature(&self, chain_id: &str, account_number: u64) -> Result<(), TxError> {
-        self.verify_signature_cached(chain_id, account_number, &SignatureCache::disabled())
+    /// The messages that are `T`s, in order (a component looking at its own
+    /// messages across the transaction).
+    pub fn messages_of<T: 'static>(&self) -> impl Iterator<Item = &T> {
+        self.messages
+            .iter()
+            .filter_map(|msg| msg.as_any().downcast_ref::<T>())
     }
-
-    /// [`DecodedTx::verify_signature`], with the same result, skipping the
-    /// sign-doc digest and the ECDSA verification when `sigs` holds a
-    /// successful verification of this tx for `account_number` and
-    /// `chain_id`; a successful verification is stored in `sigs`. The chain-id
-    /// check runs either way.
-    pub fn verify_signature_cached(
-        &self,
-        chain_id: &str,
-        account_number: u64,
-        sigs: &SignatureCache,
-    ) -> Result<(), TxError> {
-        if let Some(named) = &self.chain_id {
-            if named != chain_id {
-                return Err(TxError::WrongChainId {
-                    expected: chain_id.to_string(),
-                    got: named.clone(),
-                });
-            }
-        }
-        if sigs.lookup(&self.hash, account_number, chain_id) {
-            return Ok(());
-        }
-        let digest = sign_doc_digest(
-            &self.body_bytes,
-            &self.auth_info_bytes,
-            chain_id,
-            account_number,
-        );
-        let key = match self.point {
-            Some(key) => key,
-            // Decoding skipped it because a verification of this tx was
-            // cached, which proves the key valid: this cannot fail.
-            None => decompress(&self.public_key)?,
-        };
-        verify_prehash(&key, &digest, &self.signature).map_err(|()| TxError::BadSignature {
-            chain_id: chain_id.to_string(),
-            account_number,
-        })?;
-        sigs.insert(self.hash, account_number, chain_id);
-        Ok(())
-    }
-}
-
-/// The point of a 33-byte SEC1 secp256k1 public key: `02` (even y) or `03`
-/// (odd y), then `x < p` with `x³ + 7` a square. SEC1's "compact" `05 ‖ x`
-/// is refused (by `decode`, and by libsecp256k1 here): it would give one key
-/// a second address, and the Cosmos SDK refuses it too.
-fn decompress(compressed: &[u8; 33]) -> Result<PublicKey, TxError> {
-    PublicKey::from_slice(compressed).map_err(|_| invalid("public key is not a secp256k1 point"))
-}
-
-/// ECDSA verification of `signature` over the 32-byte `digest` (reduced mod
-/// n), refusing high-S signatures. Deterministic; the libsecp256k1 context
-/// is created once and only verifies.
-fn verify_prehash(key: &PublicKey, digest: &[u8; 32], signature: &Signature) -> Result<(), ()> {
-    static VERIFIER: OnceLock<Secp256k1<VerifyOnly>> = OnceLock::new();
-    let verifier = VERIFIER.get_or_init(Secp256k1::verification_only);
-    let message = SecpMessage::from_slice(digest).map_err(|_| ())?;
-    verifier
-        .verify_ecdsa(&message, signature, key)
-        .map_err(|_| ())
 }
 
 /// Whether `bytes` are exactly the canonical protobuf encoding of `raw`
@@ -347,33 +282,6 @@ fn is_canonical_tx_raw(raw: &TxRaw, bytes: &[u8]) -> bool {
     rest.is_empty()
 }
 
-/// SHA-256 of the protobuf encoding of `SignDoc{body_bytes, auth_info_bytes,
-/// chain_id, account_number}`, streamed from the raw parts without building the
-/// (up to megabytes large) sign doc in memory. Proto3 rules: empty or zero
-/// fields are omitted; fields in tag order.
-fn sign_doc_digest(body: &[u8], auth_info: &[u8], chain_id: &str, account_number: u64) -> [u8; 32] {
-    use prost::encoding::{encode_key, encode_varint, WireType};
-    let mut hasher = Sha256::new();
-    let mut header = Vec::with_capacity(16);
-    for (tag, field) in [(1u32, body), (2, auth_info), (3, chain_id.as_bytes())] {
-        if field.is_empty() {
-            continue;
-        }
-        header.clear();
-        encode_key(tag, WireType::LengthDelimited, &mut header);
-        encode_varint(field.len() as u64, &mut header);
-        hasher.update(&header);
-        hasher.update(field);
-    }
-    if account_number != 0 {
-        header.clear();
-        encode_key(4, WireType::Varint, &mut header);
-        encode_varint(account_number, &mut header);
-        hasher.update(&header);
-    }
-    hasher.finalize().into()
-}
-
 fn parse_amount(text: &str, what: &str) -> Result<u128, TxError> {
     text.parse::<u128>().map_err(|_| {
         invalid(format!(
@@ -382,33 +290,25 @@ fn parse_amount(text: &str, what: &str) -> Result<u128, TxError> {
     })
 }
 
-/// Decodes message `index` of a tx signed by `signer`.
-fn decode_msg(
-    index: usize,
-    type_url: &str,
-    value: &[u8],
-    signer: &Address,
-) -> Result<Msg, TxError> {
-    match Msg::decode(type_url, value, signer) {
-        Some(Ok(msg)) => Ok(msg),
-        Some(Err(MsgError::Decode { message, reason })) => Err(TxError::Decode(format!(
-            "message {index}: bad {message}: {reason}"
-        ))),
-        Some(Err(error)) => Err(invalid(format!("message {index}: {error}"))),
-        None => Err(invalid(format!(
-            "message {index}: unsupported message type {type_url:?}"
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::signature::{sign_doc_digest, verify_prehash};
     use super::*;
     use cosmrs::proto::cosmos::tx::v1beta1::SignDoc;
     use k256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-    use quire_core::Namespace;
+    use quire_core::{Msg, Namespace};
 
     /// Deterministic test bytes: `sha256(tag ‖ i)`.
+    fn decode(bytes: &[u8]) -> Result<DecodedTx, TxError> {
+        let machine = crate::StateMachine::standard().build().unwrap();
+        DecodedTx::decode(
+            bytes,
+            u64::MAX,
+            machine.router(),
+            &SignatureCache::disabled(),
+        )
+    }
+
     fn bytes32(tag: &str, i: u64) -> [u8; 32] {
         let mut hasher = Sha256::new();
         hasher.update(tag.as_bytes());
@@ -583,8 +483,8 @@ mod tests {
         let signature: [u8; 64] = raw.signatures[0].as_slice().try_into().unwrap();
         raw.signatures[0] = negate_s(&signature).to_vec();
         let high = raw.encode_to_vec();
-        let low = DecodedTx::decode(&low, u64::MAX).unwrap();
-        let high = DecodedTx::decode(&high, u64::MAX).unwrap();
+        let low = decode(&low).unwrap();
+        let high = decode(&high).unwrap();
         assert_eq!(low.verify_signature("c", 4), Ok(()));
         assert_eq!(
             high.verify_signature("c", 4),
@@ -598,7 +498,7 @@ mod tests {
     #[test]
     fn only_02_and_03_public_keys_are_accepted() {
         let good = signed_blob_tx(7, 1);
-        assert!(DecodedTx::decode(&good, u64::MAX).is_ok());
+        assert!(decode(&good).is_ok());
         for prefix in [0x05u8, 0x04, 0x00] {
             let mut raw = TxRaw::decode(good.as_slice()).unwrap();
             let mut auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice()).unwrap();
@@ -607,7 +507,7 @@ mod tests {
             pubkey.key[0] = prefix;
             any.value = pubkey.encode_to_vec();
             raw.auth_info_bytes = auth_info.encode_to_vec();
-            let err = DecodedTx::decode(&raw.encode_to_vec(), u64::MAX).unwrap_err();
+            let err = decode(&raw.encode_to_vec()).unwrap_err();
             assert!(
                 matches!(&err, TxError::Invalid(m) if m.contains("02 or 03")),
                 "prefix {prefix:02x}: {err:?}"

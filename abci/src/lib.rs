@@ -1,0 +1,22 @@
+//! `quired`: the Quire validator application.
+//!
+//! - [`node`]: the app ([`quire_app::App`]) over the store, with the crash
+//!   fault points ([`fault`]);
+//! - [`server`]: the tower-abci (CometBFT v0.38, ABCI 2.0) services, and
+//!   [`convert`], ABCI types to the app's;
+//! - [`query`]: ABCI Query paths;
+//! - [`api`]: the read API (gRPC and HTTP/JSON);
+//! - [`cli`]: the `quired` command line (`quired start` serves ABCI; the other
+//!   commands set up homes, keys and genesis files, send transactions and
+//!   query).
+//!
+//! As a library it lets tests drive a node in process, without CometBFT.
+
+pub mod api;
+pub mod cli;
+pub mod convert;
+pub mod fault;
+pub mod logging;
+pub mod node;
+pub mod query;
+pub mod server;

@@ -1,0 +1,60 @@
+//! ProcessProposal: check a block someone else built.
+
+use super::executor::BlockExecutor;
+use crate::context::BlockContext;
+use crate::error::{ProposalError, TxError};
+use crate::machine::StateMachine;
+use crate::state::StateRead;
+
+/// Checks a proposal: it must start with the system transaction of every
+/// component that makes one, in component order, each valid; every other
+/// transaction must decode, verify, pay and fit, in the order given; then
+/// every such component's final check (e.g. that the commitment is the one
+/// the blobs give). Returns the first problem found, the same with any
+/// signature cache.
+pub(crate) fn process_proposal(
+    app: &StateMachine,
+    base: &dyn StateRead,
+    ctx: &BlockContext,
+    txs: &[impl AsRef<[u8]>],
+) -> Result<(), ProposalError> {
+    let mut executor = BlockExecutor::begin(app, base, ctx)?;
+    let system = app.system_tx_components();
+    for (position, &(component, tag)) in system.iter().enumerate() {
+        let tx = txs
+            .get(position)
+            .map(AsRef::as_ref)
+            .filter(|tx| tag.matches(tx))
+            .ok_or(ProposalError::MissingSystemTx { kind: tag.kind })?;
+        executor
+            .deliver_system_tx(component, ctx, tx)
+            .map_err(|error| ProposalError::SystemTx {
+                index: position,
+                kind: tag.kind,
+                error,
+            })?;
+    }
+    for (index, bytes) in txs.iter().enumerate().skip(system.len()) {
+        let tx = executor
+            .decode(bytes.as_ref())
+            .map_err(|error| ProposalError::Tx { index, error })?;
+        executor
+            .apply(tx, index as u32)
+            .map_err(|error| match error {
+                TxError::Storage(e) => ProposalError::Storage(e),
+                error => ProposalError::Tx { index, error },
+            })?;
+    }
+    for (position, &(component, tag)) in system.iter().enumerate() {
+        if let Some(component) = app.components().get(component) {
+            component
+                .verify_block(&executor.state, ctx)
+                .map_err(|error| ProposalError::SystemTx {
+                    index: position,
+                    kind: tag.kind,
+                    error,
+                })?;
+        }
+    }
+    Ok(())
+}

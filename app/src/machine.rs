@@ -1,0 +1,300 @@
+//! [`StateMachine`]: the components in their fixed order, the message
+//! router, and the pure block functions over them. Every method takes the
+//! state it reads and returns what it computed; nothing here remembers
+//! anything between calls but the signature cache (which changes only how
+//! fast). The ABCI call order around it is [`crate::App`]'s.
+
+use crate::auth::Auth;
+use crate::bank::Bank;
+use crate::blob::Blobs;
+use crate::block::{finalize, prepare, process, FinalizedBlock, Proposal};
+use crate::chain::ChainWrite;
+use crate::component::Component;
+use crate::context::{BlockContext, VoteContext};
+use crate::error::{AppError, ProposalError, StateReadError, TxError, VoteExtensionError};
+use crate::execute::TxReceipt;
+use crate::genesis::{validate_chain_id, Genesis, GenesisError, GenesisState};
+use crate::mempool::CheckState;
+use crate::router::MsgRouter;
+use crate::sigcache::SignatureCache;
+use crate::state::{ChangeSet, EmptyState, StateDelta, StateRead};
+use crate::system_tx::SystemTxTag;
+use crate::tx::DecodedTx;
+use crate::vote_extension::{self, MAX_VOTE_EXTENSION_BYTES};
+
+/// Quire's state machine: its components, in order.
+pub struct StateMachine {
+    components: Vec<Box<dyn Component>>,
+    router: MsgRouter,
+    system_txs: Vec<(usize, SystemTxTag)>,
+    sig_cache: SignatureCache,
+}
+
+/// Assembles a [`StateMachine`] from components, in the order given.
+pub struct Builder {
+    components: Vec<Box<dyn Component>>,
+    sig_cache_capacity: usize,
+}
+
+/// The genesis state writes and the genesis app hash.
+#[derive(Debug, Clone)]
+pub struct GenesisOutput {
+    /// The writes of every component's `init_chain`.
+    pub changes: ChangeSet,
+    /// The app hash before the first block.
+    pub app_hash: [u8; 32],
+}
+
+impl Builder {
+    /// Adds a component after those added so far.
+    pub fn component(mut self, component: impl Component + 'static) -> Self {
+        self.components.push(Box::new(component));
+        self
+    }
+
+    /// Sets how many verified signatures the node remembers.
+    pub fn sig_cache_capacity(mut self, capacity: usize) -> Self {
+        self.sig_cache_capacity = capacity;
+        self
+    }
+
+    /// Builds the state machine; refuses two components of one name, two
+    /// handlers of one message type and clashing system transaction tags.
+    pub fn build(self) -> Result<StateMachine, AppError> {
+        let mut router = MsgRouter::default();
+        let mut system_txs = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        for (index, component) in self.components.iter().enumerate() {
+            let name = component.name();
+            if !names.insert(name) || name.len() > usize::from(u8::MAX) {
+                return Err(AppError::Component(format!(
+                    "component name {name:?} is taken or too long"
+                )));
+            }
+            for (type_url, decoder) in component.msg_types() {
+                if !router.register(type_url, decoder) {
+                    return Err(AppError::Component(format!(
+                        "{name}: message type {type_url} already has a handler"
+                    )));
+                }
+            }
+            if let Some(tag) = component.system_tx() {
+                if !router.register_system_tx(tag) {
+                    return Err(AppError::Component(format!(
+                        "{name}: system tx tag {:?} is malformed or clashes",
+                        tag.kind
+                    )));
+                }
+                system_txs.push((index, tag));
+            }
+        }
+        Ok(StateMachine {
+            components: self.components,
+            router,
+            system_txs,
+            sig_cache: SignatureCache::new(self.sig_cache_capacity),
+        })
+    }
+}
+
+impl StateMachine {
+    /// Quire's components, in the order every hook runs. **The one place a
+    /// component is registered**: adding a module is its folder plus one line
+    /// here (docs/adding-a-component.md).
+    pub fn standard() -> Builder {
+        Self::builder()
+            .component(Auth)
+            .component(Bank)
+            .component(Blobs)
+    }
+
+    /// A builder with no components (tests that add their own).
+    pub fn builder() -> Builder {
+        Builder {
+            components: Vec::new(),
+            sig_cache_capacity: crate::sigcache::DEFAULT_CAPACITY,
+        }
+    }
+
+    /// The components, in order.
+    pub fn components(&self) -> &[Box<dyn Component>] {
+        &self.components
+    }
+
+    /// What transactions can carry.
+    pub fn router(&self) -> &MsgRouter {
+        &self.router
+    }
+
+    /// The node's verified signatures.
+    pub fn sig_cache(&self) -> &SignatureCache {
+        &self.sig_cache
+    }
+
+    /// `(component index, tag)` of every component that makes a system
+    /// transaction, in component order: the order they take in a block.
+    pub fn system_tx_components(&self) -> &[(usize, SystemTxTag)] {
+        &self.system_txs
+    }
+
+    /// Decodes a user transaction (no size limit: callers that have one
+    /// check it first; blocks use the chain's `max_tx_bytes`).
+    pub fn decode_tx(&self, bytes: &[u8]) -> Result<DecodedTx, TxError> {
+        DecodedTx::decode(bytes, u64::MAX, &self.router, &self.sig_cache)
+    }
+
+    /// The genesis writes and app hash for `chain_id`: the chain id and
+    /// params, then every component's `init_chain`. The app hash chains from
+    /// 32 zero bytes at height `initial_height - 1`.
+    pub fn genesis(
+        &self,
+        chain_id: &str,
+        initial_height: u64,
+        state: &GenesisState,
+    ) -> Result<GenesisOutput, GenesisError> {
+        validate_chain_id(chain_id)?;
+        let accounts = state.validate()?;
+        let genesis = Genesis {
+            chain_id,
+            initial_height,
+            state,
+            accounts,
+        };
+        let mut delta = StateDelta::new(&EmptyState);
+        delta.put_chain_id(chain_id);
+        delta.put_params(&state.params);
+        for component in &self.components {
+            component.init_chain(&mut delta, &genesis)?;
+        }
+        let changes = delta.into_changes();
+        let app_hash = crate::app_hash::app_hash(
+            &[0; 32],
+            initial_height.saturating_sub(1),
+            &changes,
+            &crate::app_hash::blob_index_digest(&[]),
+        );
+        Ok(GenesisOutput { changes, app_hash })
+    }
+
+    /// CheckTx against `committed` plus the mempool's pending effects.
+    pub fn check_tx(
+        &self,
+        check: &mut CheckState,
+        committed: &dyn StateRead,
+        next_height: u64,
+        bytes: &[u8],
+    ) -> Result<TxReceipt, TxError> {
+        check.check_tx(self, committed, next_height, bytes)
+    }
+
+    /// PrepareProposal (see [`prepare`]).
+    pub fn prepare_proposal(
+        &self,
+        committed: &dyn StateRead,
+        ctx: &BlockContext,
+        candidates: &[impl AsRef<[u8]>],
+        max_tx_bytes: u64,
+    ) -> Result<Proposal, AppError> {
+        prepare::prepare_proposal(self, committed, ctx, candidates, max_tx_bytes)
+    }
+
+    /// ProcessProposal (see [`process`]).
+    pub fn process_proposal(
+        &self,
+        committed: &dyn StateRead,
+        ctx: &BlockContext,
+        txs: &[impl AsRef<[u8]>],
+    ) -> Result<(), ProposalError> {
+        process::process_proposal(self, committed, ctx, txs)
+    }
+
+    /// FinalizeBlock (see [`finalize`]).
+    pub fn finalize_block(
+        &self,
+        committed: &dyn StateRead,
+        prev_app_hash: &[u8; 32],
+        ctx: &BlockContext,
+        txs: &[impl AsRef<[u8]>],
+    ) -> Result<FinalizedBlock, StateReadError> {
+        finalize::finalize_block(self, committed, prev_app_hash, ctx, txs)
+    }
+
+    /// ExtendVote: every component's section, in component order (see
+    /// [`vote_extension`]). Empty while no component makes one.
+    pub fn extend_vote(
+        &self,
+        committed: &dyn StateRead,
+        ctx: &VoteContext,
+    ) -> Result<Vec<u8>, AppError> {
+        let mut sections = Vec::new();
+        for component in &self.components {
+            if let Some(data) = component.extend_vote(committed, ctx)? {
+                let max = component.max_vote_extension_bytes();
+                if data.is_empty() || data.len() > max {
+                    return Err(AppError::Component(format!(
+                        "{} made a vote extension section of {} bytes (allowed 1..={max})",
+                        component.name(),
+                        data.len()
+                    )));
+                }
+                sections.push((component.name(), data));
+            }
+        }
+        let extension = vote_extension::encode(&sections);
+        if extension.len() > MAX_VOTE_EXTENSION_BYTES {
+            return Err(AppError::Component(format!(
+                "vote extension of {} bytes exceeds the {MAX_VOTE_EXTENSION_BYTES} allowed",
+                extension.len()
+            )));
+        }
+        Ok(extension)
+    }
+
+    /// VerifyVoteExtension: the extension must decode, its sections be in
+    /// component order, each of a component and within its limit, and every
+    /// component accept its section (or its absence). Deterministic: only
+    /// the request and committed state are read.
+    pub fn verify_vote_extension(
+        &self,
+        committed: &dyn StateRead,
+        ctx: &VoteContext,
+        validator: &[u8; 20],
+        extension: &[u8],
+    ) -> Result<(), VoteExtensionError> {
+        let sections = vote_extension::decode(extension)?;
+        let mut next = sections.iter().enumerate().peekable();
+        for component in &self.components {
+            let name = component.name();
+            let section = match next.peek() {
+                Some((_, section)) if section.component == name => {
+                    next.next().map(|(_, section)| section.data)
+                }
+                _ => None,
+            };
+            if let Some(data) = section {
+                let max = component.max_vote_extension_bytes();
+                if data.len() > max {
+                    return Err(VoteExtensionError::SectionTooLarge {
+                        component: name,
+                        size: data.len(),
+                        max,
+                    });
+                }
+            }
+            component
+                .verify_vote_extension(committed, ctx, validator, section)
+                .map_err(|reason| VoteExtensionError::Invalid {
+                    component: name,
+                    reason,
+                })?;
+        }
+        // Anything left is out of order, repeated, or of no component.
+        if let Some((index, section)) = next.next() {
+            return Err(VoteExtensionError::UnexpectedSection {
+                index,
+                component: section.component.to_string(),
+            });
+        }
+        Ok(())
+    }
+}

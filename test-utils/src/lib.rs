@@ -1,0 +1,192 @@
+//! Fixtures shared by Quire's tests, benches and fuzz targets, written once:
+//! committed state in memory ([`MemState`]), a seeded generator ([`Rng`]),
+//! keys and signed transactions.
+
+use cosmrs::crypto::secp256k1::SigningKey;
+use quire_app::{
+    ChangeSet, FinalizedBlock, GenesisAccount, GenesisState, StateMachine, StateRead,
+    StateReadError,
+};
+use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::{Msg, Namespace, Params};
+use std::collections::BTreeMap;
+
+/// Committed state in memory (what the node's store holds, minus the disk),
+/// with the chain's last app hash and height.
+#[derive(Debug, Default, Clone)]
+pub struct MemState {
+    /// Every committed key and value.
+    pub data: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// The app hash after the last committed block (or genesis).
+    pub app_hash: [u8; 32],
+    /// The last committed height (0 after genesis).
+    pub height: u64,
+}
+
+impl StateRead for MemState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
+        Ok(self.data.get(key).cloned())
+    }
+
+    fn prefix(&self, prefix: &[u8]) -> Result<quire_app::state::Entries, StateReadError> {
+        Ok(self
+            .data
+            .range(prefix.to_vec()..)
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect())
+    }
+}
+
+impl MemState {
+    /// The committed state right after `genesis` for `chain_id` (next block: 1).
+    pub fn from_genesis(machine: &StateMachine, genesis: &GenesisState, chain_id: &str) -> Self {
+        let output = machine
+            .genesis(chain_id, 1, genesis)
+            .unwrap_or_else(|e| panic!("fixture genesis is invalid: {e}"));
+        let mut state = MemState {
+            app_hash: output.app_hash,
+            ..Default::default()
+        };
+        state.apply(&output.changes);
+        state
+    }
+
+    /// Applies a block's (or genesis') writes.
+    pub fn apply(&mut self, changes: &ChangeSet) {
+        for (key, value) in changes {
+            match value {
+                Some(value) => self.data.insert(key.clone(), value.clone()),
+                None => self.data.remove(key),
+            };
+        }
+    }
+
+    /// Commits a finalized block: its writes, app hash and height.
+    pub fn commit(&mut self, block: &FinalizedBlock) {
+        self.apply(&block.changes);
+        self.app_hash = block.app_hash;
+        self.height = block.height;
+    }
+}
+
+/// The standard state machine.
+pub fn machine() -> StateMachine {
+    StateMachine::standard()
+        .build()
+        .unwrap_or_else(|e| panic!("the standard state machine does not build: {e}"))
+}
+
+/// SplitMix64: small, seedable, good enough to drive test generation.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0; the modulo bias is irrelevant here).
+    pub fn below(&mut self, n: u64) -> u64 {
+        assert!(n > 0, "below(0)");
+        self.next_u64() % n
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        assert!(lo <= hi, "empty range");
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// True with probability `p` percent.
+    pub fn percent(&mut self, p: u64) -> bool {
+        self.below(100) < p
+    }
+
+    /// `len` random bytes.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            out.extend_from_slice(&self.next_u64().to_le_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+
+    /// One of `items` (not empty).
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// Shuffles `items` in place (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
+    }
+
+    /// A random secp256k1 key.
+    pub fn key(&mut self) -> SigningKey {
+        loop {
+            if let Ok(key) = SigningKey::from_slice(&self.bytes(32)) {
+                return key;
+            }
+        }
+    }
+}
+
+/// The key whose secret is 32 bytes of `seed`.
+pub fn key(seed: u8) -> SigningKey {
+    SigningKey::from_slice(&[seed; 32]).unwrap_or_else(|e| panic!("key {seed}: {e}"))
+}
+
+/// A genesis funding `keys` with `balance` each (account numbers in order).
+pub fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> GenesisState {
+    GenesisState {
+        params,
+        accounts: keys
+            .iter()
+            .map(|k| GenesisAccount {
+                address: address_of(k).to_bech32(),
+                balance,
+            })
+            .collect(),
+    }
+}
+
+/// Signs `msgs` for `chain_id` with the fee in uquire and no timeout.
+pub fn signed_tx(
+    chain_id: &str,
+    key: &SigningKey,
+    account_number: u64,
+    sequence: u64,
+    fee: u128,
+    msgs: &[Msg],
+) -> Vec<u8> {
+    let context = SignerContext {
+        chain_id: chain_id.into(),
+        account_number,
+        sequence,
+        fee_denom: "uquire".into(),
+        fee,
+        timeout_height: 0,
+        memo: String::new(),
+    };
+    sign_tx(key, &context, msgs).unwrap_or_else(|e| panic!("signing: {e}"))
+}
+
+/// A blob of `data` for the rollup `rollup`.
+pub fn blob(rollup: &str, data: &[u8]) -> Msg {
+    Msg::submit_blob(Namespace::from_rollup_name(rollup), data.to_vec())
+}
