@@ -38,7 +38,13 @@ impl Abci {
         Abci { node }
     }
 
-    fn consensus(&self, request: ConsensusRequest) -> Result<ConsensusResponse, NodeError> {
+    /// The node served.
+    pub fn node(&self) -> Arc<Node> {
+        self.node.clone()
+    }
+
+    /// Answers one request of the consensus connection.
+    pub fn consensus(&self, request: ConsensusRequest) -> Result<ConsensusResponse, NodeError> {
         let node = &self.node;
         Ok(match request {
             ConsensusRequest::InitChain(req) => {
@@ -175,7 +181,8 @@ impl Abci {
         })
     }
 
-    fn mempool(&self, request: MempoolRequest) -> Result<MempoolResponse, NodeError> {
+    /// Answers one request of the mempool connection.
+    pub fn mempool(&self, request: MempoolRequest) -> Result<MempoolResponse, NodeError> {
         let MempoolRequest::CheckTx(req) = request;
         let response = match self.node.check_tx(&req.tx)? {
             Ok(receipt) => response::CheckTx {
@@ -196,7 +203,29 @@ impl Abci {
         Ok(MempoolResponse::CheckTx(response))
     }
 
-    fn info(&self, request: InfoRequest) -> Result<InfoResponse, NodeError> {
+    /// Answers one request of the snapshot connection. State sync is not
+    /// offered: no snapshots, every offer refused.
+    pub fn snapshot(&self, request: SnapshotRequest) -> Result<SnapshotResponse, NodeError> {
+        Ok(match request {
+            SnapshotRequest::ListSnapshots => SnapshotResponse::ListSnapshots(Default::default()),
+            SnapshotRequest::OfferSnapshot(_) => {
+                SnapshotResponse::OfferSnapshot(response::OfferSnapshot::Reject)
+            }
+            SnapshotRequest::LoadSnapshotChunk(_) => {
+                SnapshotResponse::LoadSnapshotChunk(Default::default())
+            }
+            SnapshotRequest::ApplySnapshotChunk(_) => {
+                SnapshotResponse::ApplySnapshotChunk(response::ApplySnapshotChunk {
+                    result: tendermint::abci::response::ApplySnapshotChunkResult::Abort,
+                    refetch_chunks: Vec::new(),
+                    reject_senders: Vec::new(),
+                })
+            }
+        })
+    }
+
+    /// Answers one request of the info connection.
+    pub fn info(&self, request: InfoRequest) -> Result<InfoResponse, NodeError> {
         Ok(match request {
             InfoRequest::Info(_) => {
                 let last = self.node.info()?;
@@ -326,35 +355,7 @@ abci_service!(ConsensusRequest, ConsensusResponse, consensus);
 abci_service!(MempoolRequest, MempoolResponse, mempool);
 abci_service!(InfoRequest, InfoResponse, info);
 
-impl Service<SnapshotRequest> for Abci {
-    type Response = SnapshotResponse;
-    type Error = BoxError;
-    type Future = Ready<Result<SnapshotResponse, BoxError>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    /// State sync is not offered: no snapshots, every offer refused.
-    fn call(&mut self, request: SnapshotRequest) -> Self::Future {
-        ready(Ok(match request {
-            SnapshotRequest::ListSnapshots => SnapshotResponse::ListSnapshots(Default::default()),
-            SnapshotRequest::OfferSnapshot(_) => {
-                SnapshotResponse::OfferSnapshot(response::OfferSnapshot::Reject)
-            }
-            SnapshotRequest::LoadSnapshotChunk(_) => {
-                SnapshotResponse::LoadSnapshotChunk(Default::default())
-            }
-            SnapshotRequest::ApplySnapshotChunk(_) => {
-                SnapshotResponse::ApplySnapshotChunk(response::ApplySnapshotChunk {
-                    result: tendermint::abci::response::ApplySnapshotChunkResult::Abort,
-                    refetch_chunks: Vec::new(),
-                    reject_senders: Vec::new(),
-                })
-            }
-        }))
-    }
-}
+abci_service!(SnapshotRequest, SnapshotResponse, snapshot);
 
 /// Serves ABCI on `addr` (`tcp://host:port` or `unix:///path`) until the process ends.
 pub async fn serve(node: Arc<Node>, addr: &str) -> Result<(), BoxError> {
