@@ -9,10 +9,13 @@
 
 use crate::fault::{self, FaultPoint};
 use crate::query::{self, QueryError};
+use quire_app::state::tree;
+use quire_app::StateRead;
 use quire_app::{
     App, AppError, BlockContext, CommitError, FinalizedBlock, Proposal, ProposalError, TxError,
     TxReceipt, VoteContext, VoteExtensionError,
 };
+use quire_core::state_proof::StateProof;
 use quire_store::{LastCommit, Store, StoreError};
 use std::sync::Arc;
 use thiserror::Error;
@@ -42,6 +45,17 @@ impl From<CommitError<StoreError>> for NodeError {
     }
 }
 
+/// A query's answer with the proofs of the state it is made of.
+#[derive(Debug)]
+pub struct ProvenAnswer {
+    /// The height the answer is of.
+    pub height: u64,
+    /// The encoded response, or why there is none.
+    pub result: Result<Vec<u8>, QueryError>,
+    /// One proof per state entry the answer is made of (when asked for).
+    pub proofs: Vec<StateProof>,
+}
+
 /// One quired node.
 pub struct Node {
     store: Arc<Store>,
@@ -54,7 +68,7 @@ impl Node {
     /// Opens the node over `store`, resuming from its last commit.
     pub fn new(store: Store) -> Result<Self, NodeError> {
         let last = store.last_commit()?;
-        let app = App::new(last.map(|l| (l.height, l.app_hash)))?;
+        let app = App::new(last.map(|l| l.height))?;
         Ok(Self::with_app(store, app))
     }
 
@@ -177,15 +191,63 @@ impl Node {
 
     /// Answers an ABCI query (see [`query`] for the paths).
     pub fn query(&self, path: &str) -> Result<(u64, Vec<u8>), QueryError> {
-        let height = self.app.last_height();
-        let snapshot = self
-            .store
-            .state()
-            .map_err(|e| QueryError::Internal(e.to_string()))?;
-        let value = self.app.with_state(&snapshot, |state| {
-            query::answer(path, height, state, &self.store)
-        })?;
-        Ok((height, value))
+        let answer = self.query_with_proof(path, 0, false)?;
+        Ok((answer.height, answer.result?))
+    }
+
+    /// Answers an ABCI query at `height` (0: the latest), with state proofs
+    /// when `prove` (see [`query`]). Answer, proofs and height come from one
+    /// consistent view of the store.
+    pub fn query_with_proof(
+        &self,
+        path: &str,
+        height: u64,
+        prove: bool,
+    ) -> Result<ProvenAnswer, QueryError> {
+        let internal = |e: &dyn std::fmt::Display| QueryError::Internal(e.to_string());
+        let snapshot = self.store.state().map_err(|e| internal(&e))?;
+        let committed = snapshot.last_commit().map_or(0, |last| last.height);
+        // Before the first commit the app's height is genesis' (its writes are
+        // held in memory until then).
+        let latest = self.app.last_height().max(committed);
+        if prove && committed == 0 {
+            return Err(QueryError::BadArgument(
+                "nothing is committed yet: there is no state to prove".into(),
+            ));
+        }
+        if prove && height != 0 && height != committed {
+            return Err(QueryError::BadArgument(format!(
+                "proofs are of the last committed height ({committed}) only: no history is kept"
+            )));
+        }
+        let answer = self.app.with_state(&snapshot, |state| {
+            query::answer(path, latest, state, &self.store)
+        });
+        if !prove {
+            return Ok(ProvenAnswer {
+                height: latest,
+                result: answer.result,
+                proofs: Vec::new(),
+            });
+        }
+        if answer.keys.is_empty() {
+            return Err(QueryError::BadArgument(format!(
+                "{path} has no state proof: prove works for /account/{{address}} and /params"
+            )));
+        }
+        let proofs = answer
+            .keys
+            .iter()
+            .map(|key| {
+                let value = snapshot.get(key).map_err(|e| internal(&e))?;
+                tree::prove(&snapshot, committed, key, value).map_err(|e| internal(&e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ProvenAnswer {
+            height: committed,
+            result: answer.result,
+            proofs,
+        })
     }
 }
 

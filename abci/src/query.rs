@@ -7,14 +7,19 @@
 //! | `/blobs/{height}/{namespace: 64 hex digits}` | `QueryBlobsResponse` (empty list if none) |
 //! | `/namespace/{height}/{namespace: 64 hex digits}` | `quire.sequencer.v1.NamespaceData`: blobs, namespace proof, commitment tx and its data-hash proof (the signed header comes from CometBFT's `/commit`) |
 //!
-//! Answers are always from the last committed state; the `height` field of the
-//! request is not supported for state (no historical state is kept) and is
-//! ignored. Blobs are kept for every committed height.
+//! Answers are always from the last committed state: no historical state is
+//! kept. With `prove = true`, `/account` and `/params` answers carry a state
+//! proof (one `ProofOp` of type `quire/jmt/v1` per state entry the answer is
+//! made of, also for an account that does not exist) that verifies against
+//! the app hash in the header of the next height; a `prove` query must ask
+//! for height 0 or the last committed height. Blobs are kept for every
+//! committed height (their proofs are the namespace proofs of `/namespace`).
 
 use prost::Message;
 use quire_app::auth::state::AuthRead;
 use quire_app::chain::ChainRead;
 use quire_app::StateRead;
+use quire_core::codes::query as codes;
 use quire_core::proto::Protobuf;
 use quire_core::{Address, Namespace};
 use quire_proto::blob::v1::{
@@ -52,17 +57,48 @@ impl QueryError {
     /// ABCI code; distinct from the tx codes in `quire_app::TxError`.
     pub fn code(&self) -> u32 {
         match self {
-            QueryError::UnknownPath(_) => 30,
-            QueryError::BadArgument(_) => 31,
-            QueryError::NotFound(_) => 32,
-            QueryError::HeightNotCommitted { .. } => 33,
-            QueryError::Internal(_) => 1,
+            QueryError::UnknownPath(_) => codes::UNKNOWN_PATH,
+            QueryError::BadArgument(_) => codes::BAD_ARGUMENT,
+            QueryError::NotFound(_) => codes::NOT_FOUND,
+            QueryError::HeightNotCommitted { .. } => codes::HEIGHT_NOT_COMMITTED,
+            QueryError::Internal(_) => codes::INTERNAL,
         }
     }
 }
 
+/// A query's answer, and the state entries it is made of (what a proof of
+/// it must cover).
+#[derive(Debug)]
+pub struct Answer {
+    /// The encoded response, or why there is none.
+    pub result: Result<Vec<u8>, QueryError>,
+    /// The state keys read to make it, in order (empty for blob queries).
+    pub keys: Vec<Vec<u8>>,
+}
+
 /// Answers `path` against committed `state` (at `height`) and the blob index.
-pub fn answer(
+pub fn answer(path: &str, height: u64, state: &dyn StateRead, store: &Store) -> Answer {
+    let keys = state_keys(path);
+    Answer {
+        result: value(path, height, state, store),
+        keys,
+    }
+}
+
+/// The state keys the answer to `path` is made of.
+fn state_keys(path: &str) -> Vec<Vec<u8>> {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["account", address] => match address.parse::<Address>() {
+            Ok(address) => vec![quire_core::account::account_key(&address)],
+            Err(_) => Vec::new(),
+        },
+        ["params"] => vec![quire_app::chain::keys::PARAMS.to_vec()],
+        _ => Vec::new(),
+    }
+}
+
+fn value(
     path: &str,
     height: u64,
     state: &dyn StateRead,

@@ -9,13 +9,16 @@
 
 use crate::convert;
 use crate::node::{Node, NodeError};
+use crate::query::QueryError;
 use bytes::Bytes;
 use futures::future::{ready, Ready};
 use quire_app::{FinalizedBlock, TxError, VoteContext};
 use quire_core::codes::CODESPACE;
+use quire_core::state_proof::PROOF_OP_TYPE;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tendermint::abci::{response::ProcessProposal, types::ExecTxResult, Code};
+use tendermint::merkle::proof::{ProofOp, ProofOps};
 use tendermint::v0_38::abci::{
     response, ConsensusRequest, ConsensusResponse, InfoRequest, InfoResponse, MempoolRequest,
     MempoolResponse, SnapshotRequest, SnapshotResponse,
@@ -203,6 +206,45 @@ impl Abci {
         Ok(MempoolResponse::CheckTx(response))
     }
 
+    fn query(&self, req: &tendermint::v0_38::abci::request::Query) -> response::Query {
+        let failed = |error: QueryError, height: u64, proof: Option<ProofOps>| response::Query {
+            code: Code::from(error.code()),
+            log: error.to_string(),
+            codespace: CODESPACE.to_string(),
+            height: height.try_into().unwrap_or_default(),
+            proof,
+            ..Default::default()
+        };
+        let answer = match self
+            .node
+            .query_with_proof(&req.path, req.height.value(), req.prove)
+        {
+            Ok(answer) => answer,
+            Err(error) => return failed(error, 0, None),
+        };
+        let proof = (!answer.proofs.is_empty()).then(|| ProofOps {
+            ops: answer
+                .proofs
+                .iter()
+                .map(|proof| ProofOp {
+                    field_type: PROOF_OP_TYPE.to_string(),
+                    key: proof.key.clone(),
+                    data: proof.encode_op_data(),
+                })
+                .collect(),
+        });
+        match answer.result {
+            Ok(value) => response::Query {
+                code: Code::Ok,
+                value: value.into(),
+                height: answer.height.try_into().unwrap_or_default(),
+                proof,
+                ..Default::default()
+            },
+            Err(error) => failed(error, answer.height, proof),
+        }
+    }
+
     /// Answers one request of the snapshot connection. State sync is not
     /// offered: no snapshots, every offer refused.
     pub fn snapshot(&self, request: SnapshotRequest) -> Result<SnapshotResponse, NodeError> {
@@ -244,20 +286,7 @@ impl Abci {
                     },
                 })
             }
-            InfoRequest::Query(req) => InfoResponse::Query(match self.node.query(&req.path) {
-                Ok((height, value)) => response::Query {
-                    code: Code::Ok,
-                    value: value.into(),
-                    height: height.try_into().unwrap_or_default(),
-                    ..Default::default()
-                },
-                Err(error) => response::Query {
-                    code: Code::from(error.code()),
-                    log: error.to_string(),
-                    codespace: CODESPACE.to_string(),
-                    ..Default::default()
-                },
-            }),
+            InfoRequest::Query(req) => InfoResponse::Query(self.query(&req)),
             InfoRequest::Echo(req) => InfoResponse::Echo(response::Echo {
                 message: req.message,
             }),

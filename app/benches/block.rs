@@ -224,7 +224,7 @@ fn bench(c: &mut Criterion) {
                             let machine = cold.as_ref().unwrap_or(&warm_machine);
                             black_box(
                                 machine
-                                    .finalize_block(&state, &[0; 32], &ctx, block)
+                                    .finalize_block(&state, None, &ctx, block)
                                     .expect("finalize"),
                             )
                         },

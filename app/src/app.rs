@@ -21,9 +21,9 @@ use crate::context::{BlockContext, VoteContext};
 use crate::error::{AppError, ProposalError, TxError, VoteExtensionError};
 use crate::execute::TxReceipt;
 use crate::genesis::GenesisState;
-use crate::machine::{Builder, StateMachine};
+use crate::machine::{Builder, GenesisOutput, StateMachine};
 use crate::mempool::CheckState;
-use crate::state::{ChangeSet, Overlay, StateRead};
+use crate::state::{ChangeSet, CommittedState, Overlay, StateRead, TreeChanges};
 use quire_core::Blob;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -36,6 +36,8 @@ pub struct CommitBatch<'a> {
     pub app_hash: [u8; 32],
     /// State writes (with the genesis writes on the first block).
     pub changes: &'a ChangeSet,
+    /// The state tree's nodes to write and to delete.
+    pub tree: &'a TreeChanges,
     /// The block's blobs in block order.
     pub blobs: &'a [Blob],
     /// The block's namespace commitment, if it has one.
@@ -56,12 +58,10 @@ pub enum CommitError<E> {
 /// What lives between ABCI calls.
 #[derive(Default)]
 struct Between {
-    /// Genesis writes not yet persisted (until the first Commit).
-    genesis: Option<Arc<ChangeSet>>,
+    /// Genesis writes and tree not yet persisted (until the first Commit).
+    genesis: Option<Arc<GenesisOutput>>,
     /// Height of the last committed block (initial_height - 1 before the first).
     last_height: u64,
-    /// App hash the next block chains from.
-    last_app_hash: [u8; 32],
     /// The finalized, not yet committed block.
     pending: Option<Arc<FinalizedBlock>>,
 }
@@ -82,20 +82,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl App {
-    /// Quire's standard state machine, resuming after `last` (the store's
-    /// last commit: height and app hash), or fresh before genesis.
-    pub fn new(last: Option<(u64, [u8; 32])>) -> Result<Self, AppError> {
+    /// Quire's standard state machine, resuming after `last` (the height of
+    /// the store's last commit), or fresh before genesis.
+    pub fn new(last: Option<u64>) -> Result<Self, AppError> {
         Self::with(StateMachine::standard(), last)
     }
 
     /// A state machine built from `builder` (tests add components).
-    pub fn with(builder: Builder, last: Option<(u64, [u8; 32])>) -> Result<Self, AppError> {
-        let (last_height, last_app_hash) = last.unwrap_or((0, [0; 32]));
+    pub fn with(builder: Builder, last: Option<u64>) -> Result<Self, AppError> {
         Ok(App {
             machine: builder.build()?,
             between: RwLock::new(Between {
-                last_height,
-                last_app_hash,
+                last_height: last.unwrap_or(0),
                 ..Between::default()
             }),
             check: Mutex::new(CheckState::new()),
@@ -133,7 +131,7 @@ impl App {
     ) -> R {
         let genesis = self.read().genesis.clone();
         f(&Overlay {
-            changes: genesis.as_deref(),
+            changes: genesis.as_ref().map(|g| &g.changes),
             base: committed,
         })
     }
@@ -161,14 +159,14 @@ impl App {
             .machine
             .genesis(chain_id, initial_height, &genesis)
             .map_err(|e| AppError::Genesis(e.to_string()))?;
+        let app_hash = output.app_hash;
         let mut between = self.write();
-        between.genesis = Some(Arc::new(output.changes));
-        between.last_app_hash = output.app_hash;
+        between.genesis = Some(Arc::new(output));
         between.last_height = initial_height - 1;
         between.pending = None;
         drop(between);
         lock(&self.check).reset();
-        Ok(output.app_hash)
+        Ok(app_hash)
     }
 
     /// CheckTx (new and recheck alike): the tx against committed state plus
@@ -249,11 +247,11 @@ impl App {
     /// Commit. Persists nothing.
     pub fn finalize_block(
         &self,
-        committed: &dyn StateRead,
+        committed: &dyn CommittedState,
         ctx: &BlockContext,
         txs: &[impl AsRef<[u8]>],
     ) -> Result<Arc<FinalizedBlock>, AppError> {
-        let (genesis, prev) = {
+        let genesis = {
             let between = self.read();
             if ctx.height != between.last_height + 1 {
                 return Err(AppError::Protocol(format!(
@@ -261,13 +259,10 @@ impl App {
                     ctx.height, between.last_height
                 )));
             }
-            (between.genesis.clone(), between.last_app_hash)
+            between.genesis.clone()
         };
-        let state = Overlay {
-            changes: genesis.as_deref(),
-            base: committed,
-        };
-        let block = Arc::new(self.machine.finalize_block(&state, &prev, ctx, txs)?);
+        let pending = genesis.as_ref().map(|g| (&g.changes, &g.tree));
+        let block = Arc::new(self.machine.finalize_block(committed, pending, ctx, txs)?);
         self.write().pending = Some(block.clone());
         Ok(block)
     }
@@ -286,19 +281,20 @@ impl App {
             .clone()
             .ok_or_else(|| AppError::Protocol("Commit without a finalized block".into()))?;
         let merged;
-        let changes = match between.genesis.as_deref() {
+        let (changes, tree) = match between.genesis.as_deref() {
             Some(genesis) => {
-                let mut all = genesis.clone();
+                let mut all = genesis.changes.clone();
                 all.extend(block.changes.iter().map(|(k, v)| (k.clone(), v.clone())));
-                merged = all;
-                &merged
+                merged = (all, genesis.tree.clone().then(block.tree.clone()));
+                (&merged.0, &merged.1)
             }
-            None => &block.changes,
+            None => (&block.changes, &block.tree),
         };
         persist(&CommitBatch {
             height: block.height,
             app_hash: block.app_hash,
             changes,
+            tree,
             blobs: &block.blobs,
             commitment: block.commitment.as_ref(),
         })
@@ -306,7 +302,6 @@ impl App {
         between.genesis = None;
         between.pending = None;
         between.last_height = block.height;
-        between.last_app_hash = block.app_hash;
         drop(between);
         lock(&self.check).reset();
         Ok(block.height)

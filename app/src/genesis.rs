@@ -62,6 +62,9 @@ pub enum GenesisError {
     /// The sum of balances overflows.
     #[error("app_state.accounts: total supply overflows u128")]
     SupplyOverflow,
+    /// The genesis state could not be committed to (a bug, not the file's fault).
+    #[error("genesis state tree: {0}")]
+    State(String),
 }
 
 /// Checks a chain id: 1-50 characters of `[a-zA-Z0-9._-]` (CometBFT allows 50).

@@ -12,7 +12,6 @@
 //! namespace commitment). [`App`] runs it in CometBFT's call order.
 
 pub mod app;
-pub mod app_hash;
 pub mod auth;
 pub mod bank;
 pub mod blob;

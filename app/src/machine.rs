@@ -17,7 +17,8 @@ use crate::genesis::{validate_chain_id, Genesis, GenesisError, GenesisState};
 use crate::mempool::CheckState;
 use crate::router::MsgRouter;
 use crate::sigcache::SignatureCache;
-use crate::state::{ChangeSet, EmptyState, StateDelta, StateRead};
+use crate::state::tree::{self, EmptyTree, TreeChanges};
+use crate::state::{ChangeSet, CommittedState, EmptyState, StateDelta, StateRead};
 use crate::system_tx::SystemTxTag;
 use crate::tx::DecodedTx;
 use crate::vote_extension::{self, MAX_VOTE_EXTENSION_BYTES};
@@ -41,7 +42,9 @@ pub struct Builder {
 pub struct GenesisOutput {
     /// The writes of every component's `init_chain`.
     pub changes: ChangeSet,
-    /// The app hash before the first block.
+    /// The state tree's first version.
+    pub tree: TreeChanges,
+    /// The app hash before the first block: the tree's root.
     pub app_hash: [u8; 32],
 }
 
@@ -144,8 +147,8 @@ impl StateMachine {
     }
 
     /// The genesis writes and app hash for `chain_id`: the chain id and
-    /// params, then every component's `init_chain`. The app hash chains from
-    /// 32 zero bytes at height `initial_height - 1`.
+    /// params, then every component's `init_chain`. They make the state
+    /// tree's version `initial_height - 1`; its root is the genesis app hash.
     pub fn genesis(
         &self,
         chain_id: &str,
@@ -167,13 +170,19 @@ impl StateMachine {
             component.init_chain(&mut delta, &genesis)?;
         }
         let changes = delta.into_changes();
-        let app_hash = crate::app_hash::app_hash(
-            &[0; 32],
+        let (app_hash, tree) = tree::update(
+            &EmptyTree,
+            None,
             initial_height.saturating_sub(1),
             &changes,
-            &crate::app_hash::blob_index_digest(&[]),
-        );
-        Ok(GenesisOutput { changes, app_hash })
+            true,
+        )
+        .map_err(|e| GenesisError::State(e.to_string()))?;
+        Ok(GenesisOutput {
+            changes,
+            tree,
+            app_hash,
+        })
     }
 
     /// CheckTx against `committed` plus the mempool's pending effects.
@@ -208,15 +217,16 @@ impl StateMachine {
         process::process_proposal(self, committed, ctx, txs)
     }
 
-    /// FinalizeBlock (see [`finalize`]).
+    /// FinalizeBlock (see [`finalize`]) over committed state, with `pending`
+    /// (genesis writes not yet persisted) on top.
     pub fn finalize_block(
         &self,
-        committed: &dyn StateRead,
-        prev_app_hash: &[u8; 32],
+        committed: &dyn CommittedState,
+        pending: Option<(&ChangeSet, &TreeChanges)>,
         ctx: &BlockContext,
         txs: &[impl AsRef<[u8]>],
     ) -> Result<FinalizedBlock, StateReadError> {
-        finalize::finalize_block(self, committed, prev_app_hash, ctx, txs)
+        finalize::finalize_block(self, committed, pending, ctx, txs)
     }
 
     /// ExtendVote: every component's section, in component order (see

@@ -101,6 +101,12 @@ fn key_layout_and_record_encodings() {
     )
     .unwrap();
     writeln!(out, "fees collected key: {}", show_key(bank_keys::FEE_POOL)).unwrap();
+    writeln!(
+        out,
+        "blob commitment key (height 5): {}",
+        show_key(&quire_app::blob::keys::commitment(5))
+    )
+    .unwrap();
     writeln!(out, "account record: {}", hex::encode(account.encode())).unwrap();
     writeln!(
         out,
@@ -109,6 +115,15 @@ fn key_layout_and_record_encodings() {
     )
     .unwrap();
     let commitment = NamespaceTree::build(5, &[]).commitment();
+    writeln!(
+        out,
+        "blob commitment record (empty, height 5): {}",
+        hex::encode(quire_app::blob::keys::encode_commitment_record(
+            &commitment,
+            &quire_app::blob::blob_index_digest(&[])
+        ))
+    )
+    .unwrap();
     writeln!(
         out,
         "commitment tx (empty, height 5): {}",
@@ -178,9 +193,7 @@ fn app_hash_after_a_fixed_sequence_of_blocks() {
             .unwrap();
         let mut block = proposal.system_txs;
         block.extend(user_txs);
-        let finalized = machine
-            .finalize_block(&state, &state.app_hash, &ctx, &block)
-            .unwrap();
+        let finalized = machine.finalize_block(&state, None, &ctx, &block).unwrap();
         writeln!(out, "\nblock {height}: {name}").unwrap();
         writeln!(out, "  commitment tx: {}", hex::encode(&block[0])).unwrap();
         for outcome in &finalized.txs {

@@ -353,7 +353,7 @@ fn run(state: &MemState, valid: &[Vec<u8>], bad: &[Vec<u8>], machine: &StateMach
     let mut everything = proposal.system_txs.clone();
     everything.extend(all.iter().cloned());
     let finalized = machine
-        .finalize_block(state, &state.app_hash, &ctx, &everything)
+        .finalize_block(state, None, &ctx, &everything)
         .unwrap();
     Decisions {
         check: checked,

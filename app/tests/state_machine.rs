@@ -35,7 +35,7 @@ fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> MemState {
 
 /// Finalizes and commits one block; returns the per-tx codes.
 fn commit_block(state: &mut MemState, txs: &[Vec<u8>]) -> Vec<u32> {
-    let block = finalize_block(state, &state.app_hash, state.height + 1, txs).unwrap();
+    let block = finalize_block(state, state.height + 1, txs).unwrap();
     state.commit(&block);
     block
         .txs
@@ -50,11 +50,10 @@ fn balance(state: &MemState, key: &SigningKey) -> u128 {
 
 fn finalize_block(
     state: &MemState,
-    prev: &[u8; 32],
     height: u64,
     txs: &[impl AsRef<[u8]>],
 ) -> Result<FinalizedBlock, StateReadError> {
-    MACHINE.finalize_block(state, prev, &BlockContext::at_height(height), txs)
+    MACHINE.finalize_block(state, None, &BlockContext::at_height(height), txs)
 }
 
 fn prepare_proposal(
@@ -350,7 +349,7 @@ fn a_bundle_is_all_or_nothing() {
         100_000,
         &[blob("a", b"first"), blob("b", &[1u8; 1001])],
     );
-    let block = finalize_block(&state, &state.app_hash, 1, &[bundle]).unwrap();
+    let block = finalize_block(&state, 1, &[bundle]).unwrap();
     assert!(block.blobs.is_empty());
     assert!(matches!(
         block.txs[0].result,
@@ -371,7 +370,7 @@ fn a_bundle_is_all_or_nothing() {
             Msg::send(address_of(&bob), "uquire", 7),
         ],
     );
-    let block = finalize_block(&state, &state.app_hash, 2, std::slice::from_ref(&ok)).unwrap();
+    let block = finalize_block(&state, 2, std::slice::from_ref(&ok)).unwrap();
     assert_eq!(block.blobs.len(), 2);
     assert_eq!(block.blobs[0].namespace, Namespace::from_rollup_name("a"));
     assert_eq!(block.blobs[1].namespace, Namespace::from_rollup_name("b"));
@@ -390,7 +389,7 @@ fn a_bundle_is_all_or_nothing() {
             Msg::send(address_of(&alice), "uquire", 10_000_000),
         ],
     );
-    let block = finalize_block(&state, &state.app_hash, 3, &[too_much]).unwrap();
+    let block = finalize_block(&state, 3, &[too_much]).unwrap();
     assert!(block.txs[0].result.is_err());
     assert!(block.changes.is_empty());
 }
@@ -595,7 +594,7 @@ fn finalize_indexes_blobs_after_the_commitment_and_proves_it_in_the_data_hash() 
     let a0 = tx(&alice, 0, 0, 200, &[blob("a", b"a0")]);
     let a1 = tx(&alice, 0, 1, 300, &[blob("b", b"b1"), blob("a", b"a1")]);
     let block = proposal(&state, 1, &[&a0, &a1]);
-    let finalized = finalize_block(&state, &state.app_hash, 1, &block).unwrap();
+    let finalized = finalize_block(&state, 1, &block).unwrap();
     assert_eq!(finalized.txs.len(), 2);
     assert!(finalized.txs.iter().all(|t| t.result.is_ok()));
     let positions: Vec<(u32, u32)> = finalized

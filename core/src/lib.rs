@@ -14,6 +14,7 @@
 //! No consensus logic, no I/O, no clock, no C dependency: the rollup SDK
 //! (`quire-client`) depends on this crate, not on the state machine.
 
+pub mod account;
 pub mod address;
 pub mod blob;
 pub mod builder;
@@ -24,6 +25,7 @@ pub mod msg;
 pub mod namespace;
 pub mod params;
 pub mod proto;
+pub mod state_proof;
 
 pub use address::Address;
 pub use blob::Blob;

@@ -13,6 +13,7 @@ use codec::{
     blob_key, decode_blob, decode_commitment, decode_leaf, encode_blob, encode_commitment,
     encode_leaf, leaf_key,
 };
+use quire_app::state::TreeRead;
 use quire_app::{CommitBatch, StateRead, StateReadError};
 use quire_core::commitment::NamespaceLeaf;
 use quire_core::merkle::InclusionProof;
@@ -22,6 +23,8 @@ use std::path::Path;
 use thiserror::Error;
 
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
+/// The state tree's nodes (latest version only): encoded node key -> node.
+const TREE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tree");
 const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blobs");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const NAMESPACES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("namespaces");
@@ -75,6 +78,29 @@ pub struct LastCommit {
     pub app_hash: [u8; 32],
 }
 
+/// The last commit recorded in `meta`.
+fn read_last_commit(
+    meta: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Option<LastCommit>, StoreError> {
+    let Some(height) = meta.get(LAST_HEIGHT)? else {
+        return Ok(None);
+    };
+    let height = u64::from_be_bytes(
+        height
+            .value()
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("last_height".into()))?,
+    );
+    let hash = meta
+        .get(LAST_APP_HASH)?
+        .ok_or_else(|| StoreError::Corrupt("last_app_hash missing".into()))?;
+    let app_hash = hash
+        .value()
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("last_app_hash".into()))?;
+    Ok(Some(LastCommit { height, app_hash }))
+}
+
 /// The node's database.
 pub struct Store {
     db: Database,
@@ -86,6 +112,7 @@ impl Store {
         let db = Database::create(path)?;
         let txn = db.begin_write()?;
         txn.open_table(STATE)?;
+        txn.open_table(TREE)?;
         txn.open_table(BLOBS)?;
         txn.open_table(META)?;
         txn.open_table(NAMESPACES)?;
@@ -97,24 +124,7 @@ impl Store {
     /// The last committed block, or `None` before the first commit.
     pub fn last_commit(&self) -> Result<Option<LastCommit>, StoreError> {
         let txn = self.db.begin_read()?;
-        let meta = txn.open_table(META)?;
-        let Some(height) = meta.get(LAST_HEIGHT)? else {
-            return Ok(None);
-        };
-        let height = u64::from_be_bytes(
-            height
-                .value()
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("last_height".into()))?,
-        );
-        let hash = meta
-            .get(LAST_APP_HASH)?
-            .ok_or_else(|| StoreError::Corrupt("last_app_hash missing".into()))?;
-        let app_hash = hash
-            .value()
-            .try_into()
-            .map_err(|_| StoreError::Corrupt("last_app_hash".into()))?;
-        Ok(Some(LastCommit { height, app_hash }))
+        read_last_commit(&txn.open_table(META)?)
     }
 
     /// Persists one block atomically: state writes, blob index entries and the
@@ -153,6 +163,13 @@ impl Store {
                     }
                 }
             }
+            let mut tree = txn.open_table(TREE)?;
+            for (key, node) in &batch.tree.nodes {
+                tree.insert(key.as_slice(), node.as_slice())?;
+            }
+            for key in &batch.tree.stale {
+                tree.remove(key.as_slice())?;
+            }
             let mut blobs = txn.open_table(BLOBS)?;
             let mut positions: std::collections::BTreeMap<Namespace, u32> = Default::default();
             for blob in batch.blobs {
@@ -180,11 +197,14 @@ impl Store {
         Ok(())
     }
 
-    /// A consistent read view of the committed state.
+    /// A consistent read view of the committed state, its tree and the
+    /// last commit they are of.
     pub fn state(&self) -> Result<StateSnapshot, StoreError> {
         let txn = self.db.begin_read()?;
         Ok(StateSnapshot {
+            last_commit: read_last_commit(&txn.open_table(META)?)?,
             table: txn.open_table(STATE)?,
+            tree: txn.open_table(TREE)?,
         })
     }
 
@@ -244,9 +264,28 @@ impl Store {
     }
 }
 
-/// A read-only view of committed state at the moment it was taken.
+/// A read-only view of committed state (entries and tree) at the moment it
+/// was taken.
 pub struct StateSnapshot {
+    last_commit: Option<LastCommit>,
     table: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    tree: ReadOnlyTable<&'static [u8], &'static [u8]>,
+}
+
+impl StateSnapshot {
+    /// The commit this view is of (`None` before the first).
+    pub fn last_commit(&self) -> Option<LastCommit> {
+        self.last_commit
+    }
+}
+
+impl TreeRead for StateSnapshot {
+    fn tree_node(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
+        self.tree
+            .get(key)
+            .map(|v| v.map(|v| v.value().to_vec()))
+            .map_err(|e| StateReadError(e.to_string()))
+    }
 }
 
 impl StateRead for StateSnapshot {
@@ -309,6 +348,7 @@ mod tests {
                     height: 1,
                     app_hash: [7; 32],
                     changes: &changes,
+                    tree: &Default::default(),
                     blobs: &blobs,
                     commitment: None,
                 })
@@ -368,6 +408,7 @@ mod tests {
                 height: 1,
                 app_hash: [0; 32],
                 changes: &changes,
+                tree: &Default::default(),
                 blobs: &blobs,
                 commitment: Some(&FinalizedCommitment {
                     tx: tx.clone(),
@@ -401,6 +442,7 @@ mod tests {
                 height: 1,
                 app_hash: [0; 32],
                 changes: &changes,
+                tree: &Default::default(),
                 blobs: &[],
                 commitment: None,
             })
@@ -429,6 +471,7 @@ mod tests {
                 height: 5,
                 app_hash: [1; 32],
                 changes: &changes,
+                tree: &Default::default(),
                 blobs: &[],
                 commitment: None,
             })
@@ -437,6 +480,7 @@ mod tests {
             height: 7,
             app_hash: [1; 32],
             changes: &changes,
+            tree: &Default::default(),
             blobs: &[],
             commitment: None,
         });
@@ -449,6 +493,7 @@ mod tests {
                 height: 6,
                 app_hash: [2; 32],
                 changes: &changes,
+                tree: &Default::default(),
                 blobs: &[],
                 commitment: None,
             })

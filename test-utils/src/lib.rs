@@ -3,20 +3,23 @@
 //! keys and signed transactions.
 
 use cosmrs::crypto::secp256k1::SigningKey;
+use quire_app::state::{TreeChanges, TreeRead};
 use quire_app::{
-    ChangeSet, FinalizedBlock, GenesisAccount, GenesisState, StateMachine, StateRead,
+    BlockContext, ChangeSet, FinalizedBlock, GenesisAccount, GenesisState, StateMachine, StateRead,
     StateReadError,
 };
 use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::{Msg, Namespace, Params};
 use std::collections::BTreeMap;
 
-/// Committed state in memory (what the node's store holds, minus the disk),
-/// with the chain's last app hash and height.
+/// Committed state in memory (what the node's store holds, minus the disk):
+/// the entries, the state tree's nodes, the last app hash and height.
 #[derive(Debug, Default, Clone)]
 pub struct MemState {
     /// Every committed key and value.
     pub data: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// The state tree's nodes.
+    pub tree: BTreeMap<Vec<u8>, Vec<u8>>,
     /// The app hash after the last committed block (or genesis).
     pub app_hash: [u8; 32],
     /// The last committed height (0 after genesis).
@@ -38,6 +41,12 @@ impl StateRead for MemState {
     }
 }
 
+impl TreeRead for MemState {
+    fn tree_node(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
+        Ok(self.tree.get(key).cloned())
+    }
+}
+
 impl MemState {
     /// The committed state right after `genesis` for `chain_id` (next block: 1).
     pub fn from_genesis(machine: &StateMachine, genesis: &GenesisState, chain_id: &str) -> Self {
@@ -48,23 +57,35 @@ impl MemState {
             app_hash: output.app_hash,
             ..Default::default()
         };
-        state.apply(&output.changes);
+        state.apply(&output.changes, &output.tree);
         state
     }
 
-    /// Applies a block's (or genesis') writes.
-    pub fn apply(&mut self, changes: &ChangeSet) {
+    /// Applies a block's (or genesis') writes and tree changes.
+    pub fn apply(&mut self, changes: &ChangeSet, tree: &TreeChanges) {
         for (key, value) in changes {
             match value {
                 Some(value) => self.data.insert(key.clone(), value.clone()),
                 None => self.data.remove(key),
             };
         }
+        self.tree
+            .extend(tree.nodes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for key in &tree.stale {
+            self.tree.remove(key);
+        }
     }
 
-    /// Commits a finalized block: its writes, app hash and height.
+    /// FinalizeBlock of the next height over this state, with `machine`.
+    pub fn finalize(&self, machine: &StateMachine, txs: &[impl AsRef<[u8]>]) -> FinalizedBlock {
+        machine
+            .finalize_block(self, None, &BlockContext::at_height(self.height + 1), txs)
+            .unwrap_or_else(|e| panic!("finalize: {e}"))
+    }
+
+    /// Commits a finalized block: its writes, tree, app hash and height.
     pub fn commit(&mut self, block: &FinalizedBlock) {
-        self.apply(&block.changes);
+        self.apply(&block.changes, &block.tree);
         self.app_hash = block.app_hash;
         self.height = block.height;
     }

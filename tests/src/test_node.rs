@@ -64,8 +64,7 @@ impl Boundary {
 
 /// Builds a node's app from its validator index and its store's last commit
 /// (tests give apps extra components, e.g. one that makes vote extensions).
-pub type AppFactory =
-    Arc<dyn Fn(usize, Option<(u64, [u8; 32])>) -> anyhow::Result<App> + Send + Sync>;
+pub type AppFactory = Arc<dyn Fn(usize, Option<u64>) -> anyhow::Result<App> + Send + Sync>;
 
 /// One validator of the network.
 struct SimNode {
@@ -246,7 +245,7 @@ impl TestNet {
         let node_dir = self.nodes[index].dir.path().join("quired.redb");
         let store = Store::open(&node_dir)?;
         let last = store.last_commit()?;
-        let app = (self.factory)(index, last.map(|l| (l.height, l.app_hash)))?;
+        let app = (self.factory)(index, last.map(|l| l.height))?;
         let abci = Abci::new(Arc::new(Node::with_app(store, app)));
         let info = match abci.info(InfoRequest::Info(request::Info {
             version: "0.38.26".into(),

@@ -16,6 +16,7 @@ use quire_app::error::{StateReadError, SystemTxError};
 use quire_app::state::{StateDelta, StateRead, StateWrite};
 use quire_app::system_tx::SystemTxTag;
 use quire_app::{vote_extension, App, Event, StateMachine};
+use quire_core::state_proof::StateProof;
 use quire_core::{Msg, Namespace, Params};
 use quire_test_utils::{blob, key, signed_tx};
 use quire_tests::test_node::{validator_address, Boundary, TestNet};
@@ -130,6 +131,61 @@ fn a_hundred_blocks_with_a_crash_at_every_boundary() {
         .sum();
     assert_eq!(total_blobs, blobs_sent);
     assert!(net.list_snapshots(0).unwrap().snapshots.is_empty());
+
+    // State proofs: an account, and an address with none, proven against
+    // the app hash of the last block (the next header's app hash).
+    let root: [u8; 32] = net
+        .finalize_response(100)
+        .unwrap()
+        .app_hash
+        .as_bytes()
+        .try_into()
+        .unwrap();
+    let alice = quire_core::builder::address_of(&keys[0]);
+    let answer = net
+        .query(2, &format!("/account/{alice}"), &[], true)
+        .unwrap();
+    assert!(answer.code.is_ok(), "{}", answer.log);
+    assert_eq!(answer.height.value(), 100);
+    let op = &answer.proof.as_ref().unwrap().ops[0];
+    assert_eq!(op.field_type, quire_core::state_proof::PROOF_OP_TYPE);
+    let proof = StateProof::decode_op_data(&op.key, &op.data).unwrap();
+    assert_eq!(op.key, quire_core::account::account_key(&alice));
+    proof.verify(&root).unwrap();
+    let account = quire_core::account::Account::decode(proof.value.as_deref().unwrap()).unwrap();
+    assert_eq!(account.sequence, sequences[0]);
+    let mut lie = proof.clone();
+    lie.value = Some(
+        quire_core::account::Account {
+            balance: account.balance + 1,
+            ..account
+        }
+        .encode(),
+    );
+    assert!(lie.verify(&root).is_err(), "a changed balance is caught");
+    let nobody = quire_core::Address::new([0x77; 20]);
+    let answer = net
+        .query(3, &format!("/account/{nobody}"), &[], true)
+        .unwrap();
+    assert_eq!(answer.code.value(), quire_core::codes::query::NOT_FOUND);
+    let op = &answer.proof.as_ref().unwrap().ops[0];
+    let absent = StateProof::decode_op_data(&op.key, &op.data).unwrap();
+    assert_eq!(absent.value, None);
+    absent.verify(&root).unwrap();
+    // Proofs are of the last height only, and of state paths only.
+    assert!(net.query(0, "/params", &[], true).unwrap().proof.is_some());
+    assert_eq!(
+        net.query(
+            0,
+            &format!("/blobs/5/{}", Namespace::from_rollup_name("rollup-0")),
+            &[],
+            true
+        )
+        .unwrap()
+        .code
+        .value(),
+        quire_core::codes::query::BAD_ARGUMENT
+    );
     eprintln!(
         "100 blocks, {} crashes, {} blocks replayed, {blobs_sent} blobs, in {elapsed:?}",
         net.crashes.len(),

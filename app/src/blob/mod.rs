@@ -1,11 +1,18 @@
 //! blob: `MsgSubmitBlob`, the per-block blob budget, the block's blob list
 //! (the blob index), and the namespace commitment the proposer puts first
 //! in every block ([`quire_core::commitment`]).
+//!
+//! State: `blob/commitment/{height u64 BE}` for every height -> the
+//! height's namespace commitment (as its blobs give it: height u64 BE ‖
+//! namespace count u32 BE ‖ namespace root) ‖ the digest of its blob index
+//! entries ([`blob_index_digest`]). So the state root, and with it every
+//! later app hash, commits to every height's blobs and index.
 
+pub mod keys;
 pub mod submit;
 
 use crate::component::Component;
-use crate::context::{BlockContext, TxContext};
+use crate::context::{BlockContext, TxContext, ValidatorUpdate};
 use crate::error::{StateReadError, SystemTxError, TxError};
 use crate::event::Event;
 use crate::router::{ActionHandler, MsgDecoder};
@@ -25,7 +32,7 @@ pub const COMMITMENT_TAG: SystemTxTag = SystemTxTag {
 };
 
 /// Object keys (per block, never persisted).
-mod objects {
+pub(crate) mod objects {
     /// Blob bytes the block holds so far: `u64`.
     pub const USED: &[u8] = b"blob/used";
     /// The commitment the block's system transaction claims.
@@ -33,6 +40,8 @@ mod objects {
     /// Prefix of the block's blobs: `blob/tx/` ‖ tx index u32 BE ‖ msg index
     /// u32 BE -> [`quire_core::Blob`], so key order is block order.
     pub const BLOBS: &[u8] = b"blob/tx/";
+    /// The block's namespace tree, once EndBlock built it.
+    pub const TREE: &[u8] = b"blob/tree";
 
     /// The key of one blob.
     pub fn blob(tx_index: u32, msg_index: u32) -> Vec<u8> {
@@ -64,10 +73,38 @@ fn used(state: &dyn StateRead) -> u64 {
 }
 
 /// The blobs of the block in `state` so far, in block order.
-pub fn block_blobs<'s>(state: &'s StateDelta<'_>) -> impl Iterator<Item = &'s Blob> + 's {
+pub fn block_blobs(state: &dyn StateRead) -> Vec<&Blob> {
     state
-        .objects(objects::BLOBS)
+        .object_prefix(objects::BLOBS)
+        .into_iter()
         .filter_map(|(_, object)| object.downcast_ref::<Blob>())
+        .collect()
+}
+
+/// The block's namespace tree, as EndBlock built it.
+pub fn take_block_tree(state: &mut StateDelta<'_>) -> Option<NamespaceTree> {
+    state
+        .take_objects(objects::TREE)
+        .into_iter()
+        .find_map(|(_, object)| object.downcast::<NamespaceTree>().ok().map(|tree| *tree))
+}
+
+/// Digest of a block's blob index entries (namespace, signer, tx hash,
+/// positions), so the state (and the app hash) also pins the index. The data
+/// itself is already pinned by the commitment and the tx hash.
+pub fn blob_index_digest<'b>(blobs: impl IntoIterator<Item = &'b Blob>) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let blobs: Vec<&Blob> = blobs.into_iter().collect();
+    let mut hasher = Sha256::new();
+    hasher.update((blobs.len() as u64).to_be_bytes());
+    for blob in blobs {
+        hasher.update(blob.namespace.as_bytes());
+        hasher.update(blob.signer.as_bytes());
+        hasher.update(blob.tx_hash);
+        hasher.update(blob.tx_index.to_be_bytes());
+        hasher.update(blob.msg_index.to_be_bytes());
+    }
+    hasher.finalize().into()
 }
 
 /// Removes the block's blobs from `state`, in block order.
@@ -136,6 +173,28 @@ impl Component for Blobs {
             });
         }
         Ok(())
+    }
+
+    /// Builds the block's namespace tree from its blobs and records the
+    /// height's commitment and index digest in the state.
+    fn end_block(
+        &self,
+        state: &mut dyn StateWrite,
+        ctx: &BlockContext,
+    ) -> Result<Vec<ValidatorUpdate>, StateReadError> {
+        let (tree, digest) = {
+            let blobs = block_blobs(&*state);
+            (
+                NamespaceTree::build(ctx.height, blobs.iter().copied()),
+                blob_index_digest(blobs),
+            )
+        };
+        state.put_raw(
+            keys::commitment(ctx.height),
+            keys::encode_commitment_record(&tree.commitment(), &digest),
+        );
+        state.put_object(objects::TREE.to_vec(), Box::new(tree));
+        Ok(Vec::new())
     }
 
     fn system_tx_reserve(&self, _state: &dyn StateRead, _ctx: &BlockContext) -> u64 {

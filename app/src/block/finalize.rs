@@ -1,14 +1,14 @@
 //! FinalizeBlock: execute a decided block. Nothing is persisted here.
 
 use super::executor::BlockExecutor;
-use crate::app_hash::{app_hash, blob_index_digest};
 use crate::blob::{self, COMMITMENT_TAG};
 use crate::context::{BlockContext, ValidatorUpdate};
 use crate::error::{StateReadError, SystemTxError, TxError};
 use crate::event::Event;
 use crate::execute::TxReceipt;
 use crate::machine::StateMachine;
-use crate::state::{ChangeSet, StateRead};
+use crate::state::tree::{self, TreeChanges};
+use crate::state::{ChangeSet, CommittedState, Overlay};
 use quire_core::commitment::{NamespaceLeaf, NamespaceTree};
 use quire_core::merkle::{self, InclusionProof};
 use quire_core::Blob;
@@ -64,6 +64,8 @@ pub struct FinalizedBlock {
     pub txs: Vec<TxOutcome>,
     /// The block's state writes.
     pub changes: ChangeSet,
+    /// The state tree's new version (its root is the app hash).
+    pub tree: TreeChanges,
     /// The block's blobs, in block order.
     pub blobs: Vec<Blob>,
     /// Validator-set changes (take effect at height + 2).
@@ -72,19 +74,24 @@ pub struct FinalizedBlock {
     pub app_hash: [u8; 32],
 }
 
-/// Executes a decided block. Deterministic: it depends only on the committed
-/// state, the previous app hash, the block context and the transactions. A
+/// Executes a decided block over committed state `base` (with `pending`, the
+/// genesis writes not yet persisted, on top). Deterministic: it depends only
+/// on the committed state, the block context and the transactions. A
 /// transaction that fails (possible only if a byzantine proposer got a block
 /// through) gets an error result and changes nothing. The node's signature
 /// cache changes only how fast.
 pub(crate) fn finalize_block(
     app: &StateMachine,
-    base: &dyn StateRead,
-    prev_app_hash: &[u8; 32],
+    base: &dyn CommittedState,
+    pending: Option<(&ChangeSet, &TreeChanges)>,
     ctx: &BlockContext,
     txs: &[impl AsRef<[u8]>],
 ) -> Result<FinalizedBlock, StateReadError> {
-    let mut executor = BlockExecutor::begin(app, base, ctx)?;
+    let state = Overlay {
+        changes: pending.map(|(changes, _)| changes),
+        base,
+    };
+    let mut executor = BlockExecutor::begin(app, &state, ctx)?;
     let mut system_txs = Vec::new();
     let mut commitment_position = None;
     for &(component, tag) in app.system_tx_components().iter() {
@@ -128,7 +135,8 @@ pub(crate) fn finalize_block(
     let blobs = blob::take_block_blobs(&mut executor.state);
     let commitment = match commitment_position.and_then(|p| Some((p, txs.get(p)?))) {
         Some((position, tx)) => {
-            let tree = NamespaceTree::build(ctx.height, &blobs);
+            let tree = blob::take_block_tree(&mut executor.state)
+                .unwrap_or_else(|| NamespaceTree::build(ctx.height, &blobs));
             if let Some(SystemTxOutcome {
                 result: Ok(events), ..
             }) = system_txs.get_mut(position)
@@ -153,18 +161,20 @@ pub(crate) fn finalize_block(
         None => None,
     };
     let changes = executor.state.into_changes();
-    let app_hash = app_hash(
-        prev_app_hash,
+    let (app_hash, tree) = tree::update(
+        base,
+        pending.map(|(_, tree)| tree),
         ctx.height,
         &changes,
-        &blob_index_digest(&blobs),
-    );
+        false,
+    )?;
     Ok(FinalizedBlock {
         height: ctx.height,
         system_txs,
         commitment,
         txs: outcomes,
         changes,
+        tree,
         blobs,
         validator_updates,
         app_hash,

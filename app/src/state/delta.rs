@@ -106,6 +106,19 @@ impl StateRead for StateDelta<'_> {
             None => self.base.object(key),
         }
     }
+
+    fn object_prefix(&self, prefix: &[u8]) -> Vec<(Vec<u8>, &dyn Any)> {
+        let mut merged: BTreeMap<Vec<u8>, &dyn Any> =
+            self.base.object_prefix(prefix).into_iter().collect();
+        for (key, object) in self
+            .objects
+            .range(prefix.to_vec()..)
+            .take_while(|(key, _)| key.starts_with(prefix))
+        {
+            merged.insert(key.clone(), object.as_ref());
+        }
+        merged.into_iter().collect()
+    }
 }
 
 impl StateWrite for StateDelta<'_> {

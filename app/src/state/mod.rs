@@ -16,8 +16,10 @@
 //! through typed extension traits of its own (`crate::auth::state`, …).
 
 mod delta;
+pub mod tree;
 
 pub use delta::{ChangeSet, StateDelta};
+pub use tree::{TreeChanges, TreeRead};
 
 use crate::error::StateReadError;
 use std::any::Any;
@@ -38,7 +40,18 @@ pub trait StateRead {
     fn object(&self, _key: &[u8]) -> Option<&dyn Any> {
         None
     }
+
+    /// Every object whose key starts with `prefix`, in key order.
+    fn object_prefix(&self, _prefix: &[u8]) -> Vec<(Vec<u8>, &dyn Any)> {
+        Vec::new()
+    }
 }
+
+/// Committed state as the node's store holds it: the entries and the state
+/// tree's nodes.
+pub trait CommittedState: StateRead + TreeRead {}
+
+impl<T: StateRead + TreeRead + ?Sized> CommittedState for T {}
 
 /// Write access to state: what a [`StateDelta`] records.
 pub trait StateWrite: StateRead {
