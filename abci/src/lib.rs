@@ -6,6 +6,7 @@
 //!   [`convert`], ABCI types to the app's;
 //! - [`query`]: ABCI Query paths;
 //! - [`api`]: the read API (gRPC and HTTP/JSON);
+//! - [`config`]: the node config file (`quired.toml`);
 //! - [`cli`]: the `quired` command line (`quired start` serves ABCI; the other
 //!   commands set up homes, keys and genesis files, send transactions and
 //!   query).
@@ -14,6 +15,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod config;
 pub mod convert;
 pub mod fault;
 pub mod logging;

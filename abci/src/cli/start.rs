@@ -1,7 +1,7 @@
 //! `quired start`: run the ABCI application for CometBFT.
 
-use crate::cli::init::NodeConfig;
 use crate::cli::HomeArg;
+use crate::config::NodeConfig;
 use crate::node::Node;
 use anyhow::Context;
 use quire_store::Store;
