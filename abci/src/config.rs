@@ -53,10 +53,12 @@ pub const COMETBFT_RPC: TextField = TextField {
     comment: "this node's CometBFT RPC (http:// or https://), used by the read API",
 };
 
-/// `grpc_addr`: the gRPC read API's listen address (loopback only).
+/// `grpc_addr`: the gRPC read API's listen address (loopback only). Not port
+/// 9090: that is the Cosmos SDK's gRPC port, kept for the standard Cosmos
+/// services Quire will serve there.
 pub const GRPC_ADDR: TextField = TextField {
     name: "grpc_addr",
-    default: "127.0.0.1:9090",
+    default: "127.0.0.1:9190",
     rule: TextRule::ListenAddr,
     comment: "gRPC read API listen address (ip:port); \"\" disables it",
 };
@@ -648,7 +650,7 @@ pub fn parse_listen_addr(addr: &str) -> Result<Option<SocketAddr>, String> {
     }
     let parsed: SocketAddr = addr.parse().map_err(|_| {
         format!(
-            "{addr:?} is not an ip:port address (e.g. 127.0.0.1:9090 or [::1]:9090; \"\" disables)"
+            "{addr:?} is not an ip:port address (e.g. 127.0.0.1:9190 or [::1]:9190; \"\" disables)"
         )
     })?;
     if parsed.port() == 0 {
@@ -712,10 +714,10 @@ mod tests {
                 "cometbft_rpc = \"http://127.0.0.1:26657 \"\n",
                 "field cometbft_rpc",
             ),
-            ("grpc_addr = \"localhost:9090\"\n", "field grpc_addr"),
+            ("grpc_addr = \"localhost:9190\"\n", "field grpc_addr"),
             ("grpc_addr = \"127.0.0.1:65536\"\n", "field grpc_addr"),
             ("http_addr = \"http://127.0.0.1:8080\"\n", "field http_addr"),
-            ("http_addr = \"127.0.0.1:9090\"\n", "field http_addr"),
+            ("http_addr = \"127.0.0.1:9190\"\n", "field http_addr"),
             ("api_max_range = 0\n", "field api_max_range"),
             ("api_max_range = 1001\n", "field api_max_range"),
             ("api_max_range = -1\n", "api_max_range"),
@@ -815,7 +817,7 @@ mod tests {
     fn read_api_defaults_and_bounds() {
         let config = NodeConfig::default();
         assert_eq!(config.cometbft_rpc, "http://127.0.0.1:26657");
-        assert_eq!(config.grpc_addr, "127.0.0.1:9090");
+        assert_eq!(config.grpc_addr, "127.0.0.1:9190");
         assert_eq!(config.http_addr, "127.0.0.1:8080");
         assert_eq!(config.api_max_range, 100);
         assert_eq!(config.api_request_timeout_secs, 30);
@@ -850,11 +852,11 @@ mod tests {
             ),
             "{err}"
         );
-        let err = load_text("grpc_addr = \"localhost:9090\"\n")
+        let err = load_text("grpc_addr = \"localhost:9190\"\n")
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("field grpc_addr: \"localhost:9090\" is not an ip:port address"),
+            err.contains("field grpc_addr: \"localhost:9190\" is not an ip:port address"),
             "{err}"
         );
     }

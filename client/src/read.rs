@@ -57,7 +57,7 @@ pub struct ReadClient {
 }
 
 impl ReadClient {
-    /// Connects to `url`, e.g. `http://127.0.0.1:9090`.
+    /// Connects to `url`, e.g. `http://127.0.0.1:9190`.
     pub async fn connect(url: &str) -> Result<Self, ReadError> {
         let connect = |reason: String| ReadError::Connect {
             url: url.to_string(),

@@ -193,7 +193,7 @@ mod tests {
         let home = tmp.path().to_str().unwrap();
         let out = init(&["--home", home]).unwrap();
         assert!(
-            out.contains("read API:  grpc 127.0.0.1:9090, http 127.0.0.1:8080"),
+            out.contains("read API:  grpc 127.0.0.1:9190, http 127.0.0.1:8080"),
             "{out}"
         );
         let config = NodeConfig::load(home).unwrap();
@@ -272,7 +272,7 @@ mod tests {
                 "must start with http://",
             ),
             (["--cometbft-rpc", "http://"], "not a valid URL"),
-            (["--grpc-addr", "localhost:9090"], "not an ip:port address"),
+            (["--grpc-addr", "localhost:9190"], "not an ip:port address"),
             (["--grpc-addr", "127.0.0.1"], "not an ip:port address"),
             (["--http-addr", "127.0.0.1:0"], "port 0"),
         ];

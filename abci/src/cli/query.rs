@@ -82,7 +82,7 @@ impl NamespaceArgs {
 #[derive(Debug, clap::Args)]
 pub struct ReadArgs {
     /// gRPC read API of a node (any node: nothing it says is trusted).
-    #[arg(long, env = "QUIRE_GRPC", default_value = "http://127.0.0.1:9090")]
+    #[arg(long, env = "QUIRE_GRPC", default_value = "http://127.0.0.1:9190")]
     api: String,
     /// The chain's genesis.json: its validator set is the root of trust.
     #[arg(long, env = "QUIRE_GENESIS")]
@@ -216,5 +216,25 @@ impl QueryCommand {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--api` defaults to the gRPC read API a node listens on by default.
+    #[test]
+    fn the_api_default_is_the_default_grpc_addr() {
+        let command = <ReadArgs as clap::Args>::augment_args(clap::Command::new("read"));
+        let api = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "api")
+            .unwrap();
+        let defaults: Vec<_> = api.get_default_values().iter().collect();
+        assert_eq!(
+            defaults,
+            [&format!("http://{}", crate::config::GRPC_ADDR.default)]
+        );
     }
 }
