@@ -140,3 +140,61 @@ fn init_keys_genesis_validate_and_a_malformed_genesis() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--validator"), "{}", stderr(&out));
 }
+
+/// `quired start` with `QUIRED_FAULT` set: a build without the fault-injection
+/// feature refuses to start, in one line, instead of ignoring the variable; a
+/// build with it parses the value (a bad one is refused).
+#[test]
+fn start_with_quired_fault_needs_the_fault_injection_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("node");
+    let socket = format!("unix://{}", path(&dir.path().join("abci.sock")));
+    let out = quired(&[
+        "init",
+        "--home",
+        path(&home),
+        "--abci-addr",
+        &socket,
+        "--grpc-addr",
+        "",
+        "--http-addr",
+        "",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let with_feature = cfg!(feature = "fault-injection");
+    // A valid value would arm the fault and serve, so only the build without
+    // the feature gets one; the other gets a value it must refuse.
+    let value = if with_feature {
+        "sometime@3"
+    } else {
+        "mid-commit@5"
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quired"))
+        .args(["start", "--home", path(&home)])
+        .env("QUIRED_FAULT", value)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("quired runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("quired start with QUIRED_FAULT={value} did not exit");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    if with_feature {
+        assert!(err.contains("unknown point \"sometime\""), "{err}");
+    } else {
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("error: QUIRED_FAULT is set, but this quired was built without the fault-injection feature"),
+            "{err}"
+        );
+    }
+}

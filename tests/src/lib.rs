@@ -16,7 +16,9 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The quired binary cargo built for this test run.
+/// The quired binary cargo built for this test run (`QUIRED_BIN` if set).
+/// `cargo test --workspace` builds it with the `fault-injection` feature, which
+/// the crash tests need.
 pub fn quired_bin() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("QUIRED_BIN") {
         return Ok(PathBuf::from(path));
@@ -26,7 +28,7 @@ pub fn quired_bin() -> anyhow::Result<PathBuf> {
         .unwrap_or_else(|| repo_root().join("target"));
     let bin = target.join("debug").join("quired");
     if !bin.exists() {
-        bail!("{} does not exist: build it with `cargo build -p quired` (cargo test --workspace does)", bin.display());
+        bail!("{} does not exist: build it with `cargo build -p quired --features fault-injection` (cargo test --workspace does)", bin.display());
     }
     Ok(bin)
 }

@@ -3,17 +3,26 @@
 //! 4-validator localnet under blob load. After each crash the node restarts,
 //! CometBFT's handshake replays to the same app hash as the other nodes, and
 //! its blob index has every blob exactly once.
+//!
+//! The crashes are injected with `QUIRED_FAULT`, which needs a quired built
+//! with the `fault-injection` feature: `cargo test --workspace` builds
+//! target/debug/quired that way (see tests/Cargo.toml).
 
 use quire_client::keyring::Keyring;
 use quire_client::{Msg, NodeClient, Submitter};
 use quire_core::Namespace;
 use quire_tests::{run_scenario, start_localnet, Localnet};
+use quired::fault::{FaultPoint, FAULT_ENV};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tendermint_rpc::Client;
 
-const POINTS: [&str; 3] = ["after-finalize", "mid-commit", "after-commit"];
+const POINTS: [FaultPoint; 3] = [
+    FaultPoint::AfterFinalize,
+    FaultPoint::MidCommit,
+    FaultPoint::AfterCommit,
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crashes_at_each_point_recover_without_loss() {
@@ -72,7 +81,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
                 .arg(quire_tests::repo_root().join("localnet/localnet.sh"))
                 .args(["restart", "0", "--dir"])
                 .arg(&dir)
-                .env("QUIRED_FAULT", spec)
+                .env(FAULT_ENV, spec)
                 .status()
         })
         .await??;
@@ -86,6 +95,12 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let log = std::fs::read_to_string(net.dir().join("logs/node0-quired.log"))?;
+        anyhow::ensure!(
+            !log.contains("built without the fault-injection feature"),
+            "{} has no fault injection: build it with `cargo build -p quired --features \
+             fault-injection` (as `cargo test --workspace` does)",
+            quire_tests::quired_bin()?.display()
+        );
         anyhow::ensure!(
             log.contains("fault injection: aborting"),
             "node0 quired died, but not by the injected fault"
