@@ -23,5 +23,13 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The workspace build turns on quired's test-only fault-injection feature (see
+# tests/Cargo.toml); lint and test quired once as it ships, without it. This
+# must come before the workspace tests: they rebuild target/debug/quired with
+# the feature, which the crash tests need.
+echo "== cargo clippy -p quired (without fault-injection)"
+cargo clippy -p quired --all-targets --locked -- -D warnings
+echo "== cargo test -p quired (without fault-injection)"
+cargo test -p quired --locked -- --test-threads=2
 echo "== cargo test"
 cargo test --workspace --locked -- --test-threads=2
