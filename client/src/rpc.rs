@@ -1,16 +1,20 @@
 //! Talking to a Quire node through CometBFT's RPC: broadcast transactions,
 //! query accounts, params and blobs, wait for inclusion.
 
+use crate::verify::{Verifier, VerifyError};
 use prost::Message;
+use quire_core::account::{account_key, Account};
+use quire_core::codes::query as codes;
+use quire_core::proto::Protobuf as _;
+use quire_core::state_proof::{StateProof, PROOF_OP_TYPE};
 use quire_core::{Address, Namespace, Params};
 use quire_proto::blob::v1::{QueryAccountResponse, QueryBlobsResponse, QueryParamsResponse};
+use quire_proto::sequencer::v1 as pb;
 use std::time::Duration;
 use tendermint::Hash;
-use tendermint_rpc::{Client, HttpClient, HttpClientUrl};
+use tendermint_proto::Protobuf;
+use tendermint_rpc::{Client, HttpClient, HttpClientUrl, Paging};
 use thiserror::Error;
-
-/// Query code for "not found" (see quired's query module).
-pub const QUERY_NOT_FOUND: u32 = 32;
 
 /// A failure talking to a node.
 #[derive(Debug, Error)]
@@ -51,6 +55,20 @@ pub enum ClientError {
     /// Waiting for something took too long.
     #[error("timed out after {0:?} waiting for {1}")]
     Timeout(Duration, String),
+    /// What the node sent does not verify.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+}
+
+/// An account as a state proof shows it, checked against the validator set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedAccount {
+    /// The height of the state the account is of.
+    pub height: u64,
+    /// The address.
+    pub address: Address,
+    /// The account, or `None`: proven not to exist.
+    pub account: Option<Account>,
 }
 
 /// What CheckTx said about a broadcast transaction.
@@ -152,7 +170,7 @@ impl NodeClient {
             .await
             .map_err(|e| self.rpc_error("abci_query", e))?;
         let code = answer.code.value();
-        if code == QUERY_NOT_FOUND {
+        if code == codes::NOT_FOUND {
             return Ok(None);
         }
         if code != 0 {
@@ -179,6 +197,102 @@ impl NodeClient {
         }
     }
 
+    /// The account at `address` with a state proof, verified by `verifier`:
+    /// the proof against the app hash of the next height's header, the header
+    /// against the trusted validators. Waits up to `wait` for the next two
+    /// heights (the header that carries the app hash, and the validator set
+    /// after it). Nothing the node says is trusted but what verifies.
+    pub async fn verified_account(
+        &self,
+        address: &Address,
+        verifier: &mut Verifier,
+        wait: Duration,
+    ) -> Result<VerifiedAccount, ClientError> {
+        let path = format!("/account/{address}");
+        let answer = self
+            .rpc
+            .abci_query(Some(path.clone()), Vec::new(), None, true)
+            .await
+            .map_err(|e| self.rpc_error("abci_query", e))?;
+        let code = answer.code.value();
+        if code != 0 && code != codes::NOT_FOUND {
+            return Err(ClientError::Query {
+                path,
+                code,
+                codespace: answer.codespace,
+                log: answer.log,
+            });
+        }
+        let key = account_key(address);
+        let proof = match answer.proof.as_ref().map(|p| p.ops.as_slice()) {
+            Some([op]) if op.field_type == PROOF_OP_TYPE && op.key == key => {
+                StateProof::decode_op_data(&op.key, &op.data)
+                    .map_err(|e| ClientError::Malformed("account proof", e.to_string()))?
+            }
+            _ => {
+                return Err(ClientError::Malformed(
+                    "account proof",
+                    "the answer does not carry exactly one proof of the account's state entry"
+                        .into(),
+                ))
+            }
+        };
+        let height = answer.height.value();
+        let next = height + 1;
+        self.wait_for_height(next + 1, wait).await?;
+        let header = self.consensus(next).await?;
+        verifier.verify_state(&header, height, std::slice::from_ref(&proof))?;
+        let account = proof
+            .value
+            .as_deref()
+            .map(Account::decode)
+            .transpose()
+            .map_err(|e| ClientError::Malformed("account record", e.to_string()))?;
+        Ok(VerifiedAccount {
+            height,
+            address: *address,
+            account,
+        })
+    }
+
+    /// The signed header of `height` and the validator sets of `height` and
+    /// `height + 1`, as an attestation carries them (protobuf), for a
+    /// [`Verifier`].
+    pub async fn consensus(&self, height: u64) -> Result<pb::Attestation, ClientError> {
+        let at = |h: u64| {
+            tendermint::block::Height::try_from(h)
+                .map_err(|e| ClientError::Malformed("height", e.to_string()))
+        };
+        let commit = self
+            .rpc
+            .commit(at(height)?)
+            .await
+            .map_err(|e| self.rpc_error("commit", e))?;
+        let validators = self
+            .rpc
+            .validators(at(height)?, Paging::All)
+            .await
+            .map_err(|e| self.rpc_error("validators", e))?;
+        let next_validators = self
+            .rpc
+            .validators(at(height + 1)?, Paging::All)
+            .await
+            .map_err(|e| self.rpc_error("validators", e))?;
+        let set = |v: Vec<tendermint::validator::Info>| {
+            Protobuf::<tendermint_proto::v0_38::types::ValidatorSet>::encode_vec(
+                tendermint::validator::Set::without_proposer(v),
+            )
+        };
+        Ok(pb::Attestation {
+            signed_header: Protobuf::<tendermint_proto::v0_38::types::SignedHeader>::encode_vec(
+                commit.signed_header,
+            ),
+            validator_set: set(validators.validators),
+            next_validator_set: set(next_validators.validators),
+            ..Default::default()
+        })
+    }
+
     /// The chain parameters.
     pub async fn params(&self) -> Result<Params, ClientError> {
         let bytes = self
@@ -189,18 +303,7 @@ impl NodeClient {
             .map_err(|e| ClientError::Malformed("params query", e.to_string()))?
             .params
             .ok_or_else(|| ClientError::Malformed("params query", "empty".into()))?;
-        let amount = |s: &str, what| {
-            s.parse::<u128>()
-                .map_err(|e| ClientError::Malformed(what, e.to_string()))
-        };
-        Ok(Params {
-            base_fee: amount(&p.base_fee, "params.base_fee")?,
-            fee_per_blob_byte: amount(&p.fee_per_blob_byte, "params.fee_per_blob_byte")?,
-            fee_denom: p.fee_denom,
-            max_blob_bytes: p.max_blob_bytes,
-            max_block_blob_bytes: p.max_block_blob_bytes,
-            max_tx_bytes: p.max_tx_bytes,
-        })
+        Params::try_from_raw(&p).map_err(|e| ClientError::Malformed("params query", e.to_string()))
     }
 
     /// The blobs of `namespace` at `height` from the node's blob index.

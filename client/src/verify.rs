@@ -18,6 +18,7 @@ use quire_core::commitment::{NamespaceCommitment, ProofError};
 use quire_core::merkle::InclusionProof;
 use quire_core::merkle::{self, MerkleError};
 use quire_core::proto::{blob_signer, Protobuf as _, WireError};
+use quire_core::state_proof::{StateProof, StateProofError};
 use quire_core::{Address, Namespace};
 use quire_proto::sequencer::v1 as pb;
 use sha2::{Digest, Sha256};
@@ -96,6 +97,12 @@ pub enum VerifyError {
     /// The namespace proof fails.
     #[error("namespace proof fails: {0}")]
     Proof(#[from] ProofError),
+    /// A state proof fails.
+    #[error("state proof fails: {0}")]
+    State(#[from] StateProofError),
+    /// The header has no usable app hash.
+    #[error("header of height {0} has no 32-byte app hash")]
+    AppHash(u64),
 }
 
 /// Verified blobs of one namespace at one height.
@@ -226,6 +233,31 @@ impl Verifier {
             time: header.header.time,
             blobs: blobs.into_iter().map(|(s, d)| (s, d.to_vec())).collect(),
         })
+    }
+
+    /// Checks state proofs of the state after block `height`: the signed
+    /// header of `height + 1` in `next_header` (signed header and validator
+    /// sets, as in an attestation) must verify against the trusted
+    /// validators, and every proof against the app hash it carries. Moves the
+    /// trust anchor to `height + 1`.
+    pub fn verify_state(
+        &mut self,
+        next_header: &pb::Attestation,
+        height: u64,
+        proofs: &[StateProof],
+    ) -> Result<(), VerifyError> {
+        let next = height.checked_add(1).ok_or(VerifyError::AppHash(height))?;
+        let header = self.verify_header(next_header, next)?;
+        let app_hash: [u8; 32] = header
+            .header
+            .app_hash
+            .as_bytes()
+            .try_into()
+            .map_err(|_| VerifyError::AppHash(next))?;
+        for proof in proofs {
+            proof.verify(&app_hash)?;
+        }
+        Ok(())
     }
 
     /// Checks the signed header of `height` against the trusted validators and

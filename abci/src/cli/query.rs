@@ -12,12 +12,24 @@ use std::time::Duration;
 /// `quired query ...`
 #[derive(Debug, clap::Subcommand)]
 pub enum QueryCommand {
-    /// An account's balance, number and next sequence.
+    /// An account's balance, number and next sequence. With --verify, read
+    /// with a state proof and checked against the chain's validator set:
+    /// nothing the node says is trusted.
     Account {
         /// Address (quire1...).
         address: Address,
         #[command(flatten)]
         node: NodeArg,
+        /// Verify the answer: its state proof against the app hash of the
+        /// next header, the header against the validators of --genesis.
+        #[arg(long, requires = "genesis")]
+        verify: bool,
+        /// The chain's genesis.json (the root of trust for --verify).
+        #[arg(long, env = "QUIRE_GENESIS")]
+        genesis: Option<PathBuf>,
+        /// How long --verify waits for the next two blocks, in seconds.
+        #[arg(long, default_value_t = 30)]
+        wait_secs: u64,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         output: Output,
@@ -92,19 +104,19 @@ pub struct ReadArgs {
     wait_secs: u64,
 }
 
+/// A verifier trusting the validators of the genesis file at `path`.
+fn verifier_from(path: &std::path::Path) -> anyhow::Result<Verifier> {
+    let genesis = std::fs::read_to_string(path)
+        .with_context(|| format!("--genesis: cannot read {}", path.display()))?;
+    Verifier::from_genesis_json(&genesis)
+        .with_context(|| format!("--genesis: {} is not a usable genesis file", path.display()))
+}
+
 impl ReadArgs {
     async fn reader(&self) -> anyhow::Result<VerifiedReader> {
-        let genesis = std::fs::read_to_string(&self.genesis)
-            .with_context(|| format!("--genesis: cannot read {}", self.genesis.display()))?;
-        let verifier = Verifier::from_genesis_json(&genesis).with_context(|| {
-            format!(
-                "--genesis: {} is not a usable genesis file",
-                self.genesis.display()
-            )
-        })?;
         Ok(VerifiedReader::new(
             ReadClient::connect(&self.api).await?,
-            verifier,
+            verifier_from(&self.genesis)?,
         ))
     }
 }
@@ -142,27 +154,70 @@ impl QueryCommand {
             QueryCommand::Account {
                 address,
                 node,
+                verify,
+                genesis,
+                wait_secs,
                 output,
             } => {
                 let client = NodeClient::new(&node.node)?;
-                let Some(account) = client.account(&address).await? else {
-                    bail!("account {address} not found");
+                let (account, proven_at) = match (verify, genesis) {
+                    (true, Some(genesis)) => {
+                        let mut verifier = verifier_from(&genesis)?;
+                        let verified = client
+                            .verified_account(
+                                &address,
+                                &mut verifier,
+                                Duration::from_secs(wait_secs),
+                            )
+                            .await?;
+                        let Some(account) = verified.account else {
+                            bail!(
+                                "account {address} does not exist (proven at height {}, verified \
+                                 against the validator set)",
+                                verified.height
+                            );
+                        };
+                        (account, Some(verified.height))
+                    }
+                    _ => {
+                        let Some(account) = client.account(&address).await? else {
+                            bail!("account {address} not found");
+                        };
+                        let balance = account.balance.parse::<u128>().with_context(|| {
+                            format!("the node answered a balance {:?}", account.balance)
+                        })?;
+                        let account = quire_core::account::Account {
+                            balance,
+                            account_number: account.account_number,
+                            sequence: account.sequence,
+                        };
+                        (account, None)
+                    }
                 };
                 match output {
                     Output::Json => println!(
                         "{}",
                         serde_json::json!({
-                            "address": account.address,
-                            "balance": account.balance,
+                            "address": address.to_bech32(),
+                            "balance": account.balance.to_string(),
                             "account_number": account.account_number,
                             "sequence": account.sequence,
+                            "verified": proven_at.is_some(),
+                            "height": proven_at,
                         })
                     ),
                     Output::Text => {
-                        println!("address: {}", account.address);
+                        println!("address: {address}");
                         println!("balance: {}", account.balance);
                         println!("account_number: {}", account.account_number);
                         println!("sequence: {}", account.sequence);
+                        if let Some(height) = proven_at {
+                            println!(
+                                "verified: state at height {height}, proven against the app hash \
+                                 of header {} (signed by the validator set)",
+                                height + 1
+                            );
+                        }
                     }
                 }
             }
