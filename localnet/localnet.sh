@@ -24,7 +24,8 @@
 # QUIRE_BIN_DIR (where install-cometbft.sh puts cometbft, default <repo>/.bin).
 # Tuning (see docs/localnet.md for the defaults and why): LOCALNET_BLOCK_MAX_BYTES,
 # LOCALNET_TIMEOUT_PROPOSE, LOCALNET_TIMEOUT_COMMIT, LOCALNET_MEMPOOL_MAX_TXS_BYTES,
-# LOCALNET_TX_INDEXER.
+# LOCALNET_TX_INDEXER, LOCALNET_VOTE_EXTENSIONS (on by default; "off" disables
+# them, to measure their cost).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,6 +42,11 @@ TIMEOUT_PROPOSE="${LOCALNET_TIMEOUT_PROPOSE:-3s}"
 TIMEOUT_COMMIT="${LOCALNET_TIMEOUT_COMMIT:-500ms}"
 MEMPOOL_MAX_TXS_BYTES="${LOCALNET_MEMPOOL_MAX_TXS_BYTES:-1073741824}"
 TX_INDEXER="${LOCALNET_TX_INDEXER:-kv}"
+case "${LOCALNET_VOTE_EXTENSIONS:-on}" in
+  on) VOTE_EXTENSIONS_HEIGHT=1 ;;
+  off) VOTE_EXTENSIONS_HEIGHT=0 ;;
+  *) echo "localnet: LOCALNET_VOTE_EXTENSIONS must be on or off, got ${LOCALNET_VOTE_EXTENSIONS}" >&2; exit 2 ;;
+esac
 
 # ---------------------------------------------------------------- helpers ---
 
@@ -587,7 +593,8 @@ cmd_up() {
   done
 
   declare -gA ADDRESSES=()
-  local genesis_args=(--chain-id "$CHAIN_ID" --out "$DIR/genesis.json" --block-max-bytes "$BLOCK_MAX_BYTES")
+  local genesis_args=(--chain-id "$CHAIN_ID" --out "$DIR/genesis.json" --block-max-bytes "$BLOCK_MAX_BYTES"
+    --vote-extensions-enable-height "$VOTE_EXTENSIONS_HEIGHT")
   for name in "${ACCOUNTS[@]}"; do
     ADDRESSES[$name]="$("$QUIRED" keys add "$name" --home "$DIR/client" 2>>"$setup_log")" ||
       die "quired keys add $name failed: see $setup_log"

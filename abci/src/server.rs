@@ -57,6 +57,13 @@ impl Abci {
                     &req.app_state_bytes,
                 )?;
                 tracing::info!(chain_id = %req.chain_id, app_hash = %hex::encode(app_hash), "init chain");
+                match req.consensus_params.abci.vote_extensions_enable_height {
+                    Some(height) => tracing::info!(from_height = %height, "vote extensions enabled"),
+                    None => tracing::warn!(
+                        "vote extensions are disabled in this genesis: components that put data \
+                         in votes cannot work"
+                    ),
+                }
                 ConsensusResponse::InitChain(response::InitChain {
                     consensus_params: None,
                     validators: req.validators,

@@ -1,29 +1,29 @@
 //! Fixtures shared by Quire's fuzz targets and by the corpus generator
-//! (`src/bin/gen_corpus.rs`): an in-memory committed state with a few funded
-//! accounts, the framing that turns one fuzz input into a list of
-//! transactions, and a fixed CometBFT genesis with one ed25519 validator whose
-//! key is known, so that the generator can sign real attestations.
+//! (`src/bin/gen_corpus.rs`): the state machines (with and without a
+//! signature cache), committed states in memory (`quire_test_utils::MemState`)
+//! with a few funded accounts, the framing that turns one fuzz input into a
+//! list of transactions, and a fixed CometBFT genesis with one ed25519
+//! validator whose key is known, so that the generator can sign real
+//! attestations.
 //!
 //! Everything here is deterministic: the same input always takes the same path.
 
 use cosmrs::crypto::secp256k1::SigningKey;
 use prost::Message;
-use quire_core::Blob;
+use quire_app::{BlockContext, GenesisAccount, GenesisState, StateMachine};
+use quire_client::verify::Verifier;
 use quire_core::builder::{address_of, sign_tx, SignerContext};
-use quire_core::Msg;
 use quire_core::commitment::NamespaceTree;
 use quire_core::merkle;
-use quire_app::state::{ChangeSet, StateReader};
-use quire_app::{GenesisAccount, GenesisState, StateReadError};
-use quire_core::{Address, Namespace, Params};
-use quire_client::verify::Verifier;
-use quire_core::proto::{merkle_to_proto, proof_to_proto};
+use quire_core::proto::{blob_to_raw, Protobuf as _};
+use quire_core::{Address, Blob, Msg, Namespace, Params};
 use quire_genesis::{GenesisDoc, GenesisValidator};
 use quire_proto::sequencer::v1 as pb;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::time::Duration;
 use tendermint_proto::Protobuf;
+
+pub use quire_test_utils::{blob, MemState};
 
 /// The chain id of every fixture.
 pub const CHAIN: &str = "quire-fuzz";
@@ -50,7 +50,7 @@ pub fn params() -> Params {
 
 /// The secp256k1 key of genesis account `i` (0, 1 or 2); account number `i`.
 pub fn account_key(i: usize) -> SigningKey {
-    SigningKey::from_slice(&[i as u8 + 1; 32]).expect("valid secp256k1 key")
+    quire_test_utils::key(i as u8 + 1)
 }
 
 /// The app's genesis state: [`params`] and the accounts of [`BALANCES`].
@@ -68,47 +68,51 @@ pub fn app_genesis() -> GenesisState {
     }
 }
 
-/// Committed state in memory (what the node's redb store holds, minus disk).
-#[derive(Debug, Default, Clone)]
-pub struct MemState {
-    data: BTreeMap<Vec<u8>, Vec<u8>>,
-    /// The app hash after the last applied change set.
-    pub app_hash: [u8; 32],
+/// The standard state machine without a signature cache: every signature is
+/// verified every time (the reference the cached paths are compared with).
+pub fn machine() -> StateMachine {
+    cached_machine(0)
 }
 
-impl StateReader for MemState {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
-        Ok(self.data.get(key).cloned())
-    }
+/// The standard state machine with a signature cache of `capacity` entries.
+/// Targets clear it at the start of every input (cold, then warm).
+pub fn cached_machine(capacity: usize) -> StateMachine {
+    StateMachine::standard()
+        .sig_cache_capacity(capacity)
+        .build()
+        .expect("the standard state machine builds")
 }
 
-impl MemState {
-    /// The state right after InitChain with [`app_genesis`] (next block: 1).
-    pub fn genesis() -> Self {
-        let (changes, app_hash) = app_genesis()
-            .init(CHAIN, 1)
-            .expect("the fixture genesis is valid");
-        let mut state = MemState {
-            app_hash,
-            ..Default::default()
-        };
-        state.apply(&changes);
-        state
-    }
+/// The committed state right after InitChain with [`app_genesis`] (height 0,
+/// next block: 1).
+pub fn genesis_state(machine: &StateMachine) -> MemState {
+    MemState::from_genesis(machine, &app_genesis(), CHAIN)
+}
 
-    /// Applies a block's (or genesis') writes.
-    pub fn apply(&mut self, changes: &ChangeSet) {
-        for (key, value) in changes {
-            match value {
-                Some(value) => self.data.insert(key.clone(), value.clone()),
-                None => self.data.remove(key),
-            };
-        }
+/// The committed state on which block `height` (≥ 1) is built: genesis, then
+/// `height - 1` empty blocks (each with its namespace commitment, as
+/// PrepareProposal makes it), committed. The accounts are those of genesis;
+/// only the height (and with it the state tree's version, which
+/// FinalizeBlock builds on) moves.
+pub fn state_below(machine: &StateMachine, height: u64) -> MemState {
+    assert!(height >= 1, "blocks start at height 1");
+    let mut state = genesis_state(machine);
+    while state.height + 1 < height {
+        let ctx = BlockContext::at_height(state.height + 1);
+        let no_txs: [&[u8]; 0] = [];
+        let proposal = machine
+            .prepare_proposal(&state, &ctx, &no_txs, u64::MAX)
+            .expect("in-memory state");
+        let block = state.finalize(machine, &proposal.txs(&no_txs));
+        state.commit(&block);
     }
+    assert_eq!(state.height + 1, height);
+    state
 }
 
 /// A signed transaction from genesis account `from` (its account number is
-/// `from`, as genesis numbers accounts in order).
+/// `from`, as genesis numbers accounts in order). Unlike
+/// `quire_test_utils::signed_tx`, it can set a timeout height.
 pub fn signed_tx(
     from: usize,
     sequence: u64,
@@ -116,7 +120,7 @@ pub fn signed_tx(
     timeout_height: u64,
     msgs: &[Msg],
 ) -> Vec<u8> {
-    let params = SignerContext {
+    let context = SignerContext {
         chain_id: CHAIN.into(),
         account_number: from as u64,
         sequence,
@@ -125,12 +129,7 @@ pub fn signed_tx(
         timeout_height,
         memo: String::new(),
     };
-    sign_tx(&account_key(from), &params, msgs).expect("in-memory keys sign")
-}
-
-/// A blob message for the namespace of rollup `name`.
-pub fn blob(name: &str, data: &[u8]) -> Msg {
-    Msg::submit_blob(Namespace::from_rollup_name(name), data.to_vec())
+    sign_tx(&account_key(from), &context, msgs).expect("in-memory keys sign")
 }
 
 /// A send of `amount` uquire to genesis account `to`.
@@ -298,7 +297,7 @@ pub fn signed_block(height: u64, blobs: &[Blob]) -> (NamespaceTree, pb::Attestat
     let set_bytes = Protobuf::<tendermint_proto::v0_38::types::ValidatorSet>::encode_vec(set);
     let attestation = pb::Attestation {
         commitment_tx,
-        commitment_tx_proof: Some(merkle_to_proto(&tx_proof)),
+        commitment_tx_proof: Some(tx_proof.to_raw()),
         signed_header: Protobuf::<tendermint_proto::v0_38::types::SignedHeader>::encode_vec(
             signed_header,
         ),
@@ -322,9 +321,9 @@ pub fn namespace_data(
         blobs: blobs
             .iter()
             .filter(|b| b.namespace == *namespace)
-            .map(|b| quire_core::proto::blob_to_proto(b.clone()))
+            .map(|b| blob_to_raw(b.clone()))
             .collect(),
-        proof: Some(proof_to_proto(&tree.prove(namespace))),
+        proof: Some(tree.prove(namespace).to_raw()),
         attestation,
     }
 }

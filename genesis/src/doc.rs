@@ -100,7 +100,10 @@ pub struct VersionParams {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AbciParams {
-    /// First height with vote extensions; 0 disables them (Quire uses none).
+    /// First height with vote extensions; 0 disables them. Quire's genesis
+    /// files enable them from the first height (components put their part of
+    /// each validator's vote there, e.g. signatures the next proposer
+    /// injects).
     #[serde(with = "num_string")]
     pub vote_extensions_enable_height: i64,
 }
@@ -179,9 +182,10 @@ impl GenesisValidator {
 }
 
 impl GenesisDoc {
-    /// A genesis document with CometBFT's default consensus parameters,
-    /// initial height 1 and an empty app hash. Call [`GenesisDoc::validate`]
-    /// (or [`GenesisDoc::save`], which does) to check it.
+    /// A genesis document with CometBFT's default consensus parameters but
+    /// vote extensions on from the first height, initial height 1 and an
+    /// empty app hash. Call [`GenesisDoc::validate`] (or
+    /// [`GenesisDoc::save`], which does) to check it.
     pub fn new(
         chain_id: impl Into<String>,
         genesis_time: impl Into<String>,
@@ -192,7 +196,12 @@ impl GenesisDoc {
             genesis_time: genesis_time.into(),
             chain_id: chain_id.into(),
             initial_height: 1,
-            consensus_params: ConsensusParams::default(),
+            consensus_params: ConsensusParams {
+                abci: AbciParams {
+                    vote_extensions_enable_height: 1,
+                },
+                ..ConsensusParams::default()
+            },
             validators,
             app_hash: String::new(),
             app_state,

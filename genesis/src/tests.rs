@@ -82,7 +82,7 @@ fn sample_is_valid_and_has_cometbft_layout() {
             "evidence": {"max_age_num_blocks": "100000", "max_age_duration": "172800000000000", "max_bytes": "1048576"},
             "validator": {"pub_key_types": ["ed25519"]},
             "version": {"app": "0"},
-            "abci": {"vote_extensions_enable_height": "0"}
+            "abci": {"vote_extensions_enable_height": "1"}
         })
     );
     assert_eq!(
@@ -560,4 +560,17 @@ fn keys_are_checked() {
         parse_ed25519_pubkey(&format!(" {KEY_A}\n")).map(|k| validator_address(&k)),
         Ok(ADDRESS_A.to_string())
     );
+}
+
+#[test]
+fn vote_extensions_start_at_the_first_height_or_are_off() {
+    let mut doc = sample();
+    assert_eq!(doc.consensus_params.abci.vote_extensions_enable_height, 1);
+    doc.initial_height = 5;
+    let err = doc.validate().unwrap_err();
+    assert_eq!(err.field, "consensus_params.abci.vote_extensions_enable_height");
+    doc.consensus_params.abci.vote_extensions_enable_height = 0;
+    doc.validate().unwrap();
+    doc.consensus_params.abci.vote_extensions_enable_height = 7;
+    doc.validate().unwrap();
 }

@@ -63,6 +63,16 @@ impl GenesisDoc {
         }
         self.app_state.validate().map_err(app_error)?;
         validate_consensus_params(&self.consensus_params, self.app_state.params.max_tx_bytes)?;
+        let ve_height = self.consensus_params.abci.vote_extensions_enable_height;
+        if ve_height != 0 && (ve_height as u64) < self.initial_height {
+            return fail(
+                "consensus_params.abci.vote_extensions_enable_height",
+                format!(
+                    "must be 0 (disabled) or at least the initial height {}",
+                    self.initial_height
+                ),
+            );
+        }
         validate_validators(&self.validators)
     }
 }

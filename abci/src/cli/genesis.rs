@@ -43,6 +43,11 @@ pub struct CreateArgs {
     /// CometBFT's 22020096). Must hold a max-size tx.
     #[arg(long, value_name = "BYTES")]
     block_max_bytes: Option<i64>,
+    /// First height with vote extensions, `consensus_params.abci.
+    /// vote_extensions_enable_height` (default: the first height, 1); 0
+    /// disables them (only to measure what they cost).
+    #[arg(long, value_name = "HEIGHT")]
+    vote_extensions_enable_height: Option<i64>,
     /// Genesis time, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     genesis_time: Option<String>,
@@ -137,6 +142,7 @@ fn flag_for(field: &str) -> &'static str {
         f if f.starts_with("app_state.accounts") => "the --account flags, in the order given",
         f if f.starts_with("app_state.params") => "the --params file",
         "consensus_params.block.max_bytes" => "--block-max-bytes and the --params file",
+        "consensus_params.abci.vote_extensions_enable_height" => "--vote-extensions-enable-height",
         "chain_id" => "the --chain-id flag",
         "genesis_time" => "the --genesis-time flag",
         _ => "the flags",
@@ -195,6 +201,9 @@ impl CreateArgs {
         let mut doc = GenesisDoc::new(self.chain_id, genesis_time, self.validators, app_state);
         if let Some(max_bytes) = self.block_max_bytes {
             doc.consensus_params.block.max_bytes = max_bytes;
+        }
+        if let Some(height) = self.vote_extensions_enable_height {
+            doc.consensus_params.abci.vote_extensions_enable_height = height;
         }
         if let Err(e) = doc.validate() {
             bail!("cannot create genesis: {e} (check {})", flag_for(&e.field));
