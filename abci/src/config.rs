@@ -335,6 +335,7 @@ fn toml_string(s: &str) -> String {
 
 /// Why a config could not be loaded, checked or written.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// A key's value is not allowed.
     #[error("field {field}: {reason}")]

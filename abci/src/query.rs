@@ -30,6 +30,7 @@ use thiserror::Error;
 
 /// A query that cannot be answered, with its ABCI code (codespace `quire`).
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum QueryError {
     /// No such path.
     #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}, /namespace/{{height}}/{{namespace hex}}")]

@@ -58,7 +58,9 @@ impl Abci {
                 )?;
                 tracing::info!(chain_id = %req.chain_id, app_hash = %hex::encode(app_hash), "init chain");
                 match req.consensus_params.abci.vote_extensions_enable_height {
-                    Some(height) => tracing::info!(from_height = %height, "vote extensions enabled"),
+                    Some(height) => {
+                        tracing::info!(from_height = %height, "vote extensions enabled")
+                    }
                     None => tracing::warn!(
                         "vote extensions are disabled in this genesis: components that put data \
                          in votes cannot work"

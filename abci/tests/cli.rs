@@ -2,6 +2,9 @@
 //! flags, a missing home and a malformed genesis, and the init → keys →
 //! genesis path that the localnet scripts drive.
 
+// Test and bench code: a failed unwrap is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -7,6 +7,9 @@
 //!
 //! Run: `cargo bench -p quire-app --bench block -- --quick`
 
+// Test and bench code: a failed unwrap is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use cosmrs::crypto::secp256k1::SigningKey;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use quire_app::{BlockContext, CheckState, DecodedTx, GenesisAccount, GenesisState, StateMachine};

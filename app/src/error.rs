@@ -25,7 +25,7 @@ pub enum TxError {
     /// The transaction decodes but its content breaks a rule (no messages,
     /// several signers, unknown message type, malformed address or namespace...).
     #[error("invalid tx: {0}")]
-    Invalid(String),
+    Invalid(InvalidTx),
     /// The transaction names a chain id other than this chain's.
     #[error("wrong chain id: tx is for {got:?}, this chain is {expected:?}")]
     WrongChainId { expected: String, got: String },
@@ -112,6 +112,115 @@ impl TxError {
             TxError::Storage(_) => codes::INTERNAL,
         }
     }
+}
+
+/// Why a transaction that decodes is invalid (all [`TxError::Invalid`], ABCI
+/// code 4).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidTx {
+    /// It carries a system transaction's tag.
+    #[error("a {kind} system transaction is put in blocks by proposers, not submitted")]
+    SystemTx {
+        /// The kind of system transaction.
+        kind: &'static str,
+    },
+    /// Not exactly one signature.
+    #[error("expected exactly 1 signature, got {0}")]
+    SignatureCount(usize),
+    /// A signature that is not 64 bytes `r ‖ s` with r and s in range.
+    #[error("signature must be 64 bytes (r ‖ s), got {0}")]
+    SignatureEncoding(usize),
+    /// Not exactly one signer.
+    #[error("expected exactly 1 signer, got {0}")]
+    SignerCount(usize),
+    /// The signer info has no public key.
+    #[error("signer_info has no public key")]
+    NoPublicKey,
+    /// A public key of another type than secp256k1.
+    #[error("unsupported public key type {0:?}: only secp256k1")]
+    PublicKeyType(String),
+    /// A public key that is not 33 bytes.
+    #[error("public key must be 33 bytes (compressed), got {0}")]
+    PublicKeyLength(usize),
+    /// A public key that is not in compressed SEC1 form.
+    #[error("public key must start with 02 or 03 (compressed), got {0:02x}")]
+    PublicKeyPrefix(u8),
+    /// A public key that is no point of the curve.
+    #[error("public key is not a secp256k1 point")]
+    PublicKeyNotOnCurve,
+    /// Another sign mode than SIGN_MODE_DIRECT.
+    #[error("only SIGN_MODE_DIRECT with a single signer is supported")]
+    SignMode,
+    /// The auth info has no fee.
+    #[error("auth_info has no fee")]
+    NoFee,
+    /// A fee payer or granter.
+    #[error("fee payer and fee granter are not supported")]
+    FeePayer,
+    /// A fee of several coins.
+    #[error("fee must be one coin, got {0}")]
+    FeeCoins(usize),
+    /// An amount that is not a decimal u128.
+    #[error("{what} amount {text:?} is not a non-negative integer")]
+    Amount {
+        /// Which amount.
+        what: &'static str,
+        /// What was given.
+        text: String,
+    },
+    /// A critical extension option (none is supported).
+    #[error("unsupported critical extension option {0:?}")]
+    CriticalExtension(String),
+    /// No messages.
+    #[error("tx has no messages")]
+    NoMessages,
+    /// Too many messages.
+    #[error("tx has {count} messages, at most {max} allowed")]
+    TooManyMessages {
+        /// How many.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A message of a type no component handles.
+    #[error("message {index}: unsupported message type {type_url:?}")]
+    UnknownMessage {
+        /// Position of the message.
+        index: usize,
+        /// Its type URL.
+        type_url: String,
+    },
+    /// A message that breaks a rule of form.
+    #[error("message {index}: {reason}")]
+    Message {
+        /// Position of the message.
+        index: usize,
+        /// What is wrong.
+        reason: quire_core::msg::MsgError,
+    },
+    /// A send of another denom than the fee denom.
+    #[error("message {index}: can only send {allowed}, not {got:?}")]
+    SendDenom {
+        /// Position of the message.
+        index: usize,
+        /// The fee denom.
+        allowed: String,
+        /// The denom sent.
+        got: String,
+    },
+    /// The required fee overflows.
+    #[error("fee computation overflows")]
+    FeeOverflow,
+    /// The fee plus the amounts sent overflow.
+    #[error("total amount overflows")]
+    AmountOverflow,
+    /// The fee pool would overflow.
+    #[error("fee pool would overflow")]
+    FeePoolOverflow,
+    /// A recipient's balance would overflow.
+    #[error("balance of {0} would overflow")]
+    BalanceOverflow(quire_core::Address),
 }
 
 /// A failure that must stop the node rather than be answered: its own state
@@ -240,7 +349,7 @@ mod tests {
         let errors = [
             TxError::Decode(String::new()),
             TxError::TooLarge { size: 0, max: 0 },
-            TxError::Invalid(String::new()),
+            TxError::Invalid(InvalidTx::NoMessages),
             TxError::WrongChainId {
                 expected: String::new(),
                 got: String::new(),

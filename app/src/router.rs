@@ -8,7 +8,7 @@
 //! messages in order, so a transaction applies all of its messages or none.
 
 use crate::context::TxContext;
-use crate::error::TxError;
+use crate::error::{InvalidTx, TxError};
 use crate::event::Event;
 use crate::state::{StateRead, StateWrite};
 use crate::system_tx::SystemTxTag;
@@ -128,15 +128,16 @@ impl MsgRouter {
         signer: &Address,
     ) -> Result<Box<dyn ActionHandler>, TxError> {
         let decoder = self.routes.get(type_url).ok_or_else(|| {
-            TxError::Invalid(format!(
-                "message {index}: unsupported message type {type_url:?}"
-            ))
+            TxError::Invalid(InvalidTx::UnknownMessage {
+                index,
+                type_url: type_url.to_string(),
+            })
         })?;
         decoder(value, signer).map_err(|error| match error {
             MsgError::Decode { message, reason } => {
                 TxError::Decode(format!("message {index}: bad {message}: {reason}"))
             }
-            other => TxError::Invalid(format!("message {index}: {other}")),
+            reason => TxError::Invalid(InvalidTx::Message { index, reason }),
         })
     }
 }

@@ -16,11 +16,15 @@
 //! At the end, tests for problems found on the way. Those marked `#[ignore]`
 //! assert the behaviour we want and still fail (`-- --ignored` runs them).
 
+// Test and bench code: a failed unwrap is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use cosmrs::crypto::secp256k1::SigningKey;
 use cosmrs::proto::cosmos::tx::v1beta1::TxRaw;
 use prost::Message;
 use quire_app::auth::state::AuthRead;
 use quire_app::blob::tx_blob_bytes;
+use quire_app::error::InvalidTx;
 use quire_app::{
     AppError, BlockContext, CheckState, DecodedTx, FinalizedBlock, GenesisAccount, GenesisState,
     Proposal, ProposalError, StateMachine, SystemTxError, TxError,
@@ -574,7 +578,12 @@ fn byzantine_cases(cast: &Cast) -> Vec<Case> {
         bad: commitment_over(1, &valid),
         valid,
         bad_at: 0,
-        expect: Box::new(|e| matches!(e, TxError::Invalid(m) if m.contains("commitment"))),
+        expect: Box::new(|e| {
+            matches!(
+                e,
+                TxError::Invalid(InvalidTx::SystemTx { kind: "commitment" })
+            )
+        }),
     });
     cases
 }

@@ -7,6 +7,9 @@
 //! (`cargo insta review`, or read the `.snap.new` file) and say in the commit
 //! why the state or the app hash changes.
 
+// Test and bench code: a failed unwrap is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use cosmrs::crypto::secp256k1::SigningKey;
 use quire_app::auth::{keys as auth_keys, state::Account};
 use quire_app::bank::keys as bank_keys;

@@ -5,6 +5,9 @@
 //! FinalizeBlock give identical results without a cache, with a cold, a tiny
 //! (evicting) or a warm one.
 
+// Test and bench code: a failed unwrap is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use cosmrs::crypto::secp256k1::SigningKey;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
 use cosmrs::proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw};

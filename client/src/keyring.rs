@@ -29,6 +29,7 @@ const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
 /// A keyring operation failed. Every variant names the key or the file.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum KeyringError {
     /// The name is not 1-64 characters of `[a-zA-Z0-9_-]`.
     #[error("invalid key name {name:?}: {reason}")]

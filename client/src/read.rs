@@ -16,6 +16,7 @@ const MAX_MESSAGE_BYTES: usize = 1 << 30;
 
 /// A failure reading from the read API.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The endpoint URL is malformed or unreachable.
     #[error("cannot connect to {url}: {reason}")]

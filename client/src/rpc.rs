@@ -18,6 +18,7 @@ use thiserror::Error;
 
 /// A failure talking to a node.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ClientError {
     /// The node URL is malformed.
     #[error("bad node URL {url:?}: {reason}")]

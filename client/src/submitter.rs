@@ -11,6 +11,7 @@ use thiserror::Error;
 
 /// A submitter failure.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum SubmitError {
     /// Talking to the node failed.
     #[error(transparent)]

@@ -41,6 +41,7 @@ const REMEMBERED_HEADERS: usize = 100_000;
 
 /// Why data failed verification.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum VerifyError {
     /// The message is malformed.
     #[error(transparent)]

@@ -3,6 +3,9 @@
 //!
 //! Run: `cargo bench -p quire-core --bench commitment -- --quick`
 
+// Test and bench code: a failed unwrap is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use quire_core::commitment::{NamespaceProof, NamespaceTree};
 use quire_core::{Address, Blob, Namespace};

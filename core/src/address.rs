@@ -19,6 +19,7 @@ pub struct Address([u8; ADDRESS_LEN]);
 
 /// An address could not be parsed.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AddressError {
     /// Not valid bech32.
     #[error("invalid bech32 address {0:?}: {1}")]

@@ -41,6 +41,7 @@ pub const COMMITMENT_TX_LEN: usize = COMMITMENT_TX_PREFIX.len() + 8 + 4 + 32;
 
 /// A commitment transaction could not be decoded.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CommitmentError {
     /// The bytes do not start with [`COMMITMENT_TX_PREFIX`].
     #[error("not a commitment transaction")]
@@ -60,6 +61,7 @@ pub enum CommitmentError {
 
 /// A namespace proof did not check out against a commitment.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProofError {
     /// The proven leaf belongs to another namespace.
     #[error("proof is for namespace {got}, not {expected}")]

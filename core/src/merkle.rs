@@ -29,6 +29,7 @@ const INNER_PREFIX: u8 = 0x01;
 
 /// An inclusion proof was malformed or did not lead to the expected root.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MerkleError {
     /// A proof claims a tree of zero leaves, which contains nothing.
     #[error("a proof cannot be for an empty tree")]

@@ -16,6 +16,7 @@ pub struct Namespace([u8; NAMESPACE_LEN]);
 
 /// A namespace could not be parsed.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NamespaceError {
     /// Raw bytes of the wrong length.
     #[error("namespace must be exactly {NAMESPACE_LEN} bytes, got {0}")]

@@ -4,21 +4,34 @@
 //! never panic.
 //!
 //! Invariants checked on top: a document that validates initialises the app
-//! (`GenesisState::init` succeeds) and survives a JSON round trip; an app
-//! state that validates initialises.
+//! (`StateMachine::genesis` succeeds, deterministically) and survives a JSON
+//! round trip; an app state that validates initialises.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quire_app::GenesisState;
+use quire_app::{GenesisState, StateMachine};
 use quire_core::Params;
 use quire_genesis::GenesisDoc;
+use std::sync::OnceLock;
+
+static MACHINE: OnceLock<StateMachine> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
+    let machine = MACHINE.get_or_init(quire_fuzz::machine);
     if let Ok(doc) = GenesisDoc::from_json(data, "fuzz/genesis.json") {
         if doc.validate().is_ok() {
-            if let Err(e) = doc.app_state.init(&doc.chain_id, doc.initial_height) {
-                panic!("a validated genesis does not initialise the app: {e}");
-            }
+            let output = match machine.genesis(&doc.chain_id, doc.initial_height, &doc.app_state) {
+                Ok(output) => output,
+                Err(e) => panic!("a validated genesis does not initialise the app: {e}"),
+            };
+            let again = machine
+                .genesis(&doc.chain_id, doc.initial_height, &doc.app_state)
+                .expect("genesis initialised once");
+            assert_eq!(
+                (&again.changes, &again.tree, &again.app_hash),
+                (&output.changes, &output.tree, &output.app_hash),
+                "genesis is not deterministic"
+            );
             let json = serde_json::to_vec(&doc).expect("a parsed document encodes");
             let back = GenesisDoc::from_json(&json, "round-trip.json").expect("round trip parses");
             assert_eq!(back, doc, "genesis JSON round trip");
@@ -28,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(state) = serde_json::from_slice::<GenesisState>(data) {
         if let Ok(accounts) = state.validate() {
             assert_eq!(accounts.len(), state.accounts.len());
-            if let Err(e) = state.init("quire-fuzz", 1) {
+            if let Err(e) = machine.genesis(quire_fuzz::CHAIN, 1, &state) {
                 panic!("a validated app state does not initialise: {e}");
             }
         }

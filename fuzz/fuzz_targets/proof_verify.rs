@@ -7,19 +7,24 @@
 //!   (`quire_fuzz::genesis_json`, one ed25519 validator);
 //! - odd mode: 44 bytes that, behind the commitment prefix, make a
 //!   `NamespaceCommitment` (height ‖ count ‖ root), then a protobuf
-//!   `NamespaceData` whose proof goes through `wire::proof_from_proto` and
-//!   `NamespaceProof::verify` against that commitment.
+//!   `NamespaceData` whose proof goes through core's `Protobuf` conversion
+//!   (`NamespaceProof::try_from_raw`) and `NamespaceProof::verify` against
+//!   that commitment.
 //!
-//! When verification succeeds, the answer is checked for consistency: a
-//! verified height re-verifies, extra blobs are refused, and an inclusion
-//! proof's blobs hash to its leaf.
+//! When verification succeeds, the answer is checked for consistency: the
+//! verified blobs are exactly the wire blobs, a verified height re-verifies,
+//! an added blob or another height is refused, and an inclusion proof's blobs
+//! hash to its leaf (fewer or more blobs, or another namespace, are refused).
+//! Commitment and proof encodings round-trip (raw message and bytes).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
-use quire_core::commitment::{blobs_root, NamespaceCommitment, NamespaceProof, COMMITMENT_TX_PREFIX};
+use quire_core::commitment::{
+    blobs_root, NamespaceCommitment, NamespaceProof, COMMITMENT_TX_PREFIX,
+};
+use quire_core::proto::{blob_signer, Protobuf};
 use quire_core::{Address, Namespace};
-use quire_core::proto::{blob_signer, proof_from_proto, proof_to_proto};
 use quire_proto::sequencer::v1 as pb;
 use std::sync::OnceLock;
 
@@ -92,13 +97,18 @@ fn proof_only(bytes: &[u8]) {
     let Some(wire_proof) = &data.proof else {
         return;
     };
-    let Ok(proof) = proof_from_proto(wire_proof) else {
+    let Ok(proof) = NamespaceProof::try_from_raw(wire_proof) else {
         return;
     };
     assert_eq!(
-        proof_from_proto(&proof_to_proto(&proof)).as_ref(),
+        NamespaceProof::try_from_raw(&proof.to_raw()).as_ref(),
         Ok(&proof),
         "proof wire round trip"
+    );
+    assert_eq!(
+        <NamespaceProof as Protobuf>::decode(&proof.encode_to_vec()).as_ref(),
+        Ok(&proof),
+        "proof bytes round trip"
     );
     let namespace = Namespace::from_slice(&data.namespace).unwrap_or(Namespace::new([0; 32]));
     let blobs: Vec<(Address, &[u8])> = data

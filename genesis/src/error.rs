@@ -5,6 +5,7 @@ use thiserror::Error;
 
 /// A validator consensus key that cannot be used.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeyError {
     /// The text is not standard base64.
     #[error("not valid base64: {0}")]
@@ -37,6 +38,7 @@ impl GenesisDocError {
 /// A genesis file that cannot be read, parsed, validated or written. Every
 /// variant names the file.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum GenesisFileError {
     /// Opening or reading failed.
     #[error("cannot read genesis file {}: {source}", path.display())]

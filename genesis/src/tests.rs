@@ -568,7 +568,10 @@ fn vote_extensions_start_at_the_first_height_or_are_off() {
     assert_eq!(doc.consensus_params.abci.vote_extensions_enable_height, 1);
     doc.initial_height = 5;
     let err = doc.validate().unwrap_err();
-    assert_eq!(err.field, "consensus_params.abci.vote_extensions_enable_height");
+    assert_eq!(
+        err.field,
+        "consensus_params.abci.vote_extensions_enable_height"
+    );
     doc.consensus_params.abci.vote_extensions_enable_height = 0;
     doc.validate().unwrap();
     doc.consensus_params.abci.vote_extensions_enable_height = 7;

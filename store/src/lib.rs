@@ -34,6 +34,7 @@ const LAST_APP_HASH: &str = "last_app_hash";
 
 /// A storage failure.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// redb failed (I/O, corruption, full disk...).
     #[error("database error: {0}")]
@@ -333,7 +334,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("q.redb");
         let mut changes = ChangeSet::new();
-        changes.insert(b"meta/chain_id".to_vec(), Some(b"test-chain".to_vec()));
+        changes.insert(
+            quire_app::chain::keys::CHAIN_ID.to_vec(),
+            Some(b"test-chain".to_vec()),
+        );
         changes.insert(b"gone".to_vec(), None);
         let blobs = vec![
             blob("a", 0, b"one"),

@@ -39,6 +39,7 @@ pub struct ApiLimits {
 
 /// Why a read request failed; each maps to a gRPC status and an HTTP status.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ApiError {
     /// A malformed request (bad namespace, zero height, inverted range...).
     #[error("{0}")]

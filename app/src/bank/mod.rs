@@ -11,7 +11,7 @@ pub mod state;
 use crate::auth::state::{AuthRead, AuthWrite};
 use crate::component::Component;
 use crate::context::TxContext;
-use crate::error::TxError;
+use crate::error::{InvalidTx, TxError};
 use crate::genesis::{Genesis, GenesisError};
 use crate::router::{ActionHandler, MsgDecoder};
 use crate::state::StateWrite;
@@ -61,7 +61,7 @@ impl Component for Bank {
             .try_fold(params.base_fee, |total, msg| {
                 total.checked_add(msg.fee(ctx)?)
             })
-            .ok_or_else(|| TxError::Invalid("fee computation overflows".into()))?;
+            .ok_or(TxError::Invalid(InvalidTx::FeeOverflow))?;
         let fee = match &tx.fee {
             None => 0,
             Some((denom, _)) if denom != &params.fee_denom => {
@@ -94,7 +94,7 @@ impl Component for Bank {
         let needed = tx
             .messages_of::<Send>()
             .try_fold(fee, |total, send| total.checked_add(send.amount))
-            .ok_or_else(|| TxError::Invalid("total amount overflows".into()))?;
+            .ok_or(TxError::Invalid(InvalidTx::AmountOverflow))?;
         let signer = tx.signer;
         let mut account = state
             .account(&signer)?
@@ -111,7 +111,7 @@ impl Component for Bank {
         let pool = state
             .fee_pool()?
             .checked_add(fee)
-            .ok_or_else(|| TxError::Invalid("fee pool would overflow".into()))?;
+            .ok_or(TxError::Invalid(InvalidTx::FeePoolOverflow))?;
         state.put_fee_pool(pool);
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use crate::auth::state::{AuthRead, AuthWrite};
 use crate::context::TxContext;
-use crate::error::TxError;
+use crate::error::{InvalidTx, TxError};
 use crate::event::Event;
 use crate::router::{ActionHandler, MsgContext};
 use crate::state::{StateRead, StateWrite};
@@ -18,10 +18,11 @@ impl ActionHandler for Send {
         index: usize,
     ) -> Result<(), TxError> {
         if self.denom != ctx.params.fee_denom {
-            return Err(TxError::Invalid(format!(
-                "message {index}: can only send {}, not {:?}",
-                ctx.params.fee_denom, self.denom
-            )));
+            return Err(TxError::Invalid(InvalidTx::SendDenom {
+                index,
+                allowed: ctx.params.fee_denom.clone(),
+                got: self.denom.clone(),
+            }));
         }
         Ok(())
     }
@@ -52,7 +53,7 @@ impl ActionHandler for Send {
         to.balance = to
             .balance
             .checked_add(self.amount)
-            .ok_or_else(|| TxError::Invalid(format!("balance of {} would overflow", self.to)))?;
+            .ok_or(TxError::Invalid(InvalidTx::BalanceOverflow(self.to)))?;
         state.put_account(&self.to, &to);
         Ok(())
     }

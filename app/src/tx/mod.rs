@@ -12,7 +12,7 @@
 //! here; the tests below check both libraries accept and reject the same
 //! keys and signatures.
 
-use crate::error::TxError;
+use crate::error::{InvalidTx, TxError};
 use crate::router::{ActionHandler, MsgRouter};
 use crate::sigcache::SignatureCache;
 use cosmrs::proto::cosmos::crypto::secp256k1::PubKey;
@@ -63,8 +63,8 @@ pub struct DecodedTx {
     auth_info_bytes: Vec<u8>,
 }
 
-fn invalid(reason: impl Into<String>) -> TxError {
-    TxError::Invalid(reason.into())
+fn invalid(reason: InvalidTx) -> TxError {
+    TxError::Invalid(reason)
 }
 
 impl DecodedTx {
@@ -89,10 +89,7 @@ impl DecodedTx {
             });
         }
         if let Some(tag) = router.system_tx(bytes) {
-            return Err(invalid(format!(
-                "a {} system transaction is put in blocks by proposers, not submitted",
-                tag.kind
-            )));
+            return Err(invalid(InvalidTx::SystemTx { kind: tag.kind }));
         }
         let raw = TxRaw::decode(bytes)
             .map_err(|e| TxError::Decode(format!("not a cosmos TxRaw: {e}")))?;
@@ -110,55 +107,39 @@ impl DecodedTx {
             .map_err(|e| TxError::Decode(format!("auth_info_bytes is not an AuthInfo: {e}")))?;
 
         let [signature] = raw.signatures.as_slice() else {
-            return Err(invalid(format!(
-                "expected exactly 1 signature, got {}",
-                raw.signatures.len()
-            )));
+            return Err(invalid(InvalidTx::SignatureCount(raw.signatures.len())));
         };
         // k256's parser defines the accepted encodings (64 bytes, r and s in
         // 1..n); libsecp256k1 takes every one of them.
         let signature = k256::ecdsa::Signature::from_slice(signature)
             .ok()
             .and_then(|_| Signature::from_compact(signature).ok())
-            .ok_or_else(|| {
-                invalid(format!(
-                    "signature must be 64 bytes (r ‖ s), got {}",
-                    signature.len()
-                ))
-            })?;
+            .ok_or_else(|| invalid(InvalidTx::SignatureEncoding(signature.len())))?;
 
         let [signer_info] = auth_info.signer_infos.as_slice() else {
-            return Err(invalid(format!(
-                "expected exactly 1 signer, got {}",
-                auth_info.signer_infos.len()
+            return Err(invalid(InvalidTx::SignerCount(
+                auth_info.signer_infos.len(),
             )));
         };
         let public_key = signer_info
             .public_key
             .as_ref()
-            .ok_or_else(|| invalid("signer_info has no public key"))?;
+            .ok_or_else(|| invalid(InvalidTx::NoPublicKey))?;
         if public_key.type_url != SECP256K1_PUBKEY_TYPE_URL {
-            return Err(invalid(format!(
-                "unsupported public key type {:?}: only secp256k1",
-                public_key.type_url
+            return Err(invalid(InvalidTx::PublicKeyType(
+                public_key.type_url.clone(),
             )));
         }
         let key_bytes = PubKey::decode(public_key.value.as_slice())
             .map_err(|e| TxError::Decode(format!("bad secp256k1 public key: {e}")))?
             .key;
         let Ok(compressed) = <[u8; 33]>::try_from(key_bytes.as_slice()) else {
-            return Err(invalid(format!(
-                "public key must be 33 bytes (compressed), got {}",
-                key_bytes.len()
-            )));
+            return Err(invalid(InvalidTx::PublicKeyLength(key_bytes.len())));
         };
         // Only SEC1's compressed forms, as the Cosmos SDK: the "compact" 05
         // prefix would give one key a second address.
         if !matches!(compressed[0], 0x02 | 0x03) {
-            return Err(invalid(format!(
-                "public key must start with 02 or 03 (compressed), got {:02x}",
-                compressed[0]
-            )));
+            return Err(invalid(InvalidTx::PublicKeyPrefix(compressed[0])));
         }
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         // Only a successful verification of this tx is cached, and it needed
@@ -170,36 +151,26 @@ impl DecodedTx {
         };
         match signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
             Some(mode_info::Sum::Single(single)) if single.mode == SignMode::Direct as i32 => {}
-            _ => {
-                return Err(invalid(
-                    "only SIGN_MODE_DIRECT with a single signer is supported",
-                ))
-            }
+            _ => return Err(invalid(InvalidTx::SignMode)),
         }
         let signer = Address::from_secp256k1(&compressed);
 
         let fee = auth_info
             .fee
             .as_ref()
-            .ok_or_else(|| invalid("auth_info has no fee"))?;
+            .ok_or_else(|| invalid(InvalidTx::NoFee))?;
         if !fee.payer.is_empty() || !fee.granter.is_empty() {
-            return Err(invalid("fee payer and fee granter are not supported"));
+            return Err(invalid(InvalidTx::FeePayer));
         }
         let fee = match fee.amount.as_slice() {
             [] => None,
             [coin] => Some((coin.denom.clone(), parse_amount(&coin.amount, "fee")?)),
-            coins => {
-                return Err(invalid(format!(
-                    "fee must be one coin, got {}",
-                    coins.len()
-                )))
-            }
+            coins => return Err(invalid(InvalidTx::FeeCoins(coins.len()))),
         };
 
         if let Some(option) = body.extension_options.first() {
-            return Err(invalid(format!(
-                "unsupported critical extension option {:?}",
-                option.type_url
+            return Err(invalid(InvalidTx::CriticalExtension(
+                option.type_url.clone(),
             )));
         }
         let mut chain_id = None;
@@ -212,13 +183,13 @@ impl DecodedTx {
         }
 
         if body.messages.is_empty() {
-            return Err(invalid("tx has no messages"));
+            return Err(invalid(InvalidTx::NoMessages));
         }
         if body.messages.len() > MAX_MESSAGES_PER_TX {
-            return Err(invalid(format!(
-                "tx has {} messages, at most {MAX_MESSAGES_PER_TX} allowed",
-                body.messages.len()
-            )));
+            return Err(invalid(InvalidTx::TooManyMessages {
+                count: body.messages.len(),
+                max: MAX_MESSAGES_PER_TX,
+            }));
         }
         let messages = body
             .messages
@@ -282,11 +253,12 @@ fn is_canonical_tx_raw(raw: &TxRaw, bytes: &[u8]) -> bool {
     rest.is_empty()
 }
 
-fn parse_amount(text: &str, what: &str) -> Result<u128, TxError> {
+fn parse_amount(text: &str, what: &'static str) -> Result<u128, TxError> {
     text.parse::<u128>().map_err(|_| {
-        invalid(format!(
-            "{what} amount {text:?} is not a non-negative integer"
-        ))
+        invalid(InvalidTx::Amount {
+            what,
+            text: text.to_string(),
+        })
     })
 }
 
@@ -509,7 +481,7 @@ mod tests {
             raw.auth_info_bytes = auth_info.encode_to_vec();
             let err = decode(&raw.encode_to_vec()).unwrap_err();
             assert!(
-                matches!(&err, TxError::Invalid(m) if m.contains("02 or 03")),
+                matches!(&err, TxError::Invalid(InvalidTx::PublicKeyPrefix(p)) if *p == prefix),
                 "prefix {prefix:02x}: {err:?}"
             );
         }

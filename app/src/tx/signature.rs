@@ -4,7 +4,7 @@
 //! module.
 
 use super::DecodedTx;
-use crate::error::TxError;
+use crate::error::{InvalidTx, TxError};
 use crate::sigcache::SignatureCache;
 use secp256k1::ecdsa::Signature;
 use secp256k1::{Message as SecpMessage, PublicKey, Secp256k1, VerifyOnly};
@@ -66,8 +66,7 @@ impl DecodedTx {
 /// is refused (by `decode`, and by libsecp256k1 here): it would give one key
 /// a second address, and the Cosmos SDK refuses it too.
 pub(super) fn decompress(compressed: &[u8; 33]) -> Result<PublicKey, TxError> {
-    PublicKey::from_slice(compressed)
-        .map_err(|_| TxError::Invalid("public key is not a secp256k1 point".into()))
+    PublicKey::from_slice(compressed).map_err(|_| TxError::Invalid(InvalidTx::PublicKeyNotOnCurve))
 }
 
 /// ECDSA verification of `signature` over the 32-byte `digest` (reduced mod

@@ -3,9 +3,9 @@
 //! Deterministic (RFC 6979 signatures, fixed keys and times): re-running it
 //! rewrites the same files.
 
+use quire_app::{BlockContext, ProposalError, StateMachine, SystemTxError};
 use quire_core::commitment::{NamespaceTree, COMMITMENT_TX_PREFIX};
-use quire_app::{finalize_block, SignatureCache};
-use quire_core::{Address, Namespace};
+use quire_core::{Address, Msg, Namespace};
 use quire_fuzz::*;
 use quire_proto::sequencer::v1 as pb;
 use std::path::Path;
@@ -19,22 +19,23 @@ fn write(target: &str, name: &str, bytes: &[u8]) {
 }
 
 fn main() {
+    let machine = machine();
     let txs = tx_seeds();
     for (name, tx) in &txs {
         write("tx_check", name, tx);
     }
-    proposal_seeds(&txs);
+    proposal_seeds(&machine, &txs);
     proof_seeds();
     genesis_seeds();
     read_seeds();
-    self_check(&txs);
+    self_check(&machine, &txs);
     println!("corpora written under fuzz/corpus/ and checked");
 }
 
 /// The valid seeds really are valid, so the fuzzer starts deep inside.
-fn self_check(txs: &[(&str, Vec<u8>)]) {
+fn self_check(machine: &StateMachine, txs: &[(&str, Vec<u8>)]) {
     use prost::Message;
-    let state = MemState::genesis();
+    let state = genesis_state(machine);
     for name in [
         "blob",
         "bundle",
@@ -45,13 +46,44 @@ fn self_check(txs: &[(&str, Vec<u8>)]) {
     ] {
         let tx = &txs.iter().find(|(n, _)| *n == name).unwrap().1;
         let mut check = quire_app::CheckState::new();
-        if let Err(e) = check.check_tx(&state, 1, tx, &SignatureCache::disabled()) {
+        if let Err(e) = machine.check_tx(&mut check, &state, 1, tx) {
             panic!("seed tx {name} refused: {e}");
         }
     }
-    let block = with_commitment(1, &[txs[0].1.clone(), txs[1].1.clone()]);
-    quire_app::process_proposal(&state, 1, &block, &SignatureCache::disabled())
+    let ctx = BlockContext::at_height(1);
+    let block = with_commitment(machine, 1, &[txs[0].1.clone(), txs[1].1.clone()]);
+    machine
+        .process_proposal(&state, &ctx, &block)
         .expect("valid block seed accepted");
+    // The mode-0 proposal seeds reach the verdicts they are named for.
+    let seed = |name: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus/proposal")
+            .join(name);
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(bytes[0], 0, "{name} is a mode-0 (block as given) seed");
+        split_chunks(&bytes[1..])
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect::<Vec<_>>()
+    };
+    for name in ["block-valid", "block-empty"] {
+        if let Err(e) = machine.process_proposal(&state, &ctx, &seed(name)) {
+            panic!("proposal seed {name} refused: {e}");
+        }
+    }
+    match machine.process_proposal(&state, &ctx, &seed("block-wrong-commitment")) {
+        Err(ProposalError::SystemTx {
+            index: 0,
+            kind: "commitment",
+            error: SystemTxError::CommitmentMismatch { .. },
+        }) => {}
+        other => panic!("block-wrong-commitment: {other:?}"),
+    }
+    match machine.process_proposal(&state, &ctx, &seed("block-no-commitment")) {
+        Err(ProposalError::MissingSystemTx { kind: "commitment" }) => {}
+        other => panic!("block-no-commitment: {other:?}"),
+    }
     let genesis = genesis_json();
     for name in [
         "present",
@@ -101,7 +133,7 @@ fn tx_seeds() -> Vec<(&'static str, Vec<u8>)> {
         ),
         (
             "send-new-account",
-            signed_tx(2, 0, 100, 0, &[OutgoingSend::new_account(77)]),
+            signed_tx(2, 0, 100, 0, &[send_to_new_account(77)]),
         ),
         (
             "timeout",
@@ -137,32 +169,28 @@ fn tx_seeds() -> Vec<(&'static str, Vec<u8>)> {
     ));
     seeds.push((
         "commitment",
-        NamespaceTree::build(1, &[]).commitment().encode(),
+        NamespaceTree::build(1, std::iter::empty())
+            .commitment()
+            .encode(),
     ));
     seeds
 }
 
-/// Sends to accounts that do not exist yet.
-struct OutgoingSend;
-impl OutgoingSend {
-    fn new_account(seed: u8) -> quire_core::builder::Msg {
-        quire_core::builder::Msg::send(Address::new([seed; 20]), "uquire", 1)
-    }
+/// A send of 1 uquire to an account that does not exist yet.
+fn send_to_new_account(seed: u8) -> Msg {
+    Msg::send(Address::new([seed; 20]), "uquire", 1)
 }
 
 /// The correct commitment for `user_txs` at `height`, first, then the txs.
-fn with_commitment(height: u64, user_txs: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    let state = MemState::genesis();
-    let mut block = vec![NamespaceTree::build(height, &[]).commitment().encode()];
+fn with_commitment(machine: &StateMachine, height: u64, user_txs: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let state = state_below(machine, height);
+    let mut block = vec![NamespaceTree::build(height, std::iter::empty())
+        .commitment()
+        .encode()];
     block.extend(user_txs.iter().cloned());
-    let finalized = finalize_block(
-        &state,
-        &state.app_hash,
-        height,
-        &block,
-        &SignatureCache::disabled(),
-    )
-    .unwrap();
+    let finalized = machine
+        .finalize_block(&state, None, &BlockContext::at_height(height), &block)
+        .unwrap();
     block[0] = NamespaceTree::build(height, &finalized.blobs)
         .commitment()
         .encode();
@@ -175,7 +203,7 @@ fn framed(mode: u8, txs: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-fn proposal_seeds(txs: &[(&str, Vec<u8>)]) {
+fn proposal_seeds(machine: &StateMachine, txs: &[(&str, Vec<u8>)]) {
     let tx = |name: &str| txs.iter().find(|(n, _)| *n == name).unwrap().1.clone();
     let good = vec![
         tx("blob"),
@@ -187,15 +215,17 @@ fn proposal_seeds(txs: &[(&str, Vec<u8>)]) {
     write(
         "proposal",
         "block-valid",
-        &framed(0x00, &with_commitment(1, &good)),
+        &framed(0x00, &with_commitment(machine, 1, &good)),
     );
     write(
         "proposal",
         "block-empty",
-        &framed(0x00, &with_commitment(1, &[])),
+        &framed(0x00, &with_commitment(machine, 1, &[])),
     );
-    let mut wrong = with_commitment(1, &good);
-    wrong[0] = NamespaceTree::build(1, &[]).commitment().encode();
+    let mut wrong = with_commitment(machine, 1, &good);
+    wrong[0] = NamespaceTree::build(1, std::iter::empty())
+        .commitment()
+        .encode();
     write("proposal", "block-wrong-commitment", &framed(0x00, &wrong));
     write("proposal", "block-no-commitment", &framed(0x00, &good));
     // Mode 1: the harness computes the commitment.
