@@ -413,3 +413,314 @@ pub async fn serve(node: Arc<Node>, addr: &str) -> Result<(), BoxError> {
         server.listen_tcp(hostport).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quire_app::{GenesisAccount, GenesisState};
+    use quire_core::builder::{address_of, sign_tx, SignerContext};
+    use quire_core::{Msg, Namespace, Params};
+    use quire_store::Store;
+    use tendermint::abci::request::CheckTxKind;
+    use tendermint::v0_38::abci::request;
+
+    const CHAIN: &str = "server-test";
+
+    fn key() -> cosmrs::crypto::secp256k1::SigningKey {
+        cosmrs::crypto::secp256k1::SigningKey::from_slice(&[5; 32]).unwrap()
+    }
+
+    fn abci(dir: &std::path::Path) -> Abci {
+        let store = Store::open(&dir.join("q.redb")).unwrap();
+        Abci::new(Arc::new(Node::new(store).unwrap()))
+    }
+
+    fn init(abci: &Abci) {
+        let genesis = GenesisState {
+            params: Params::default(),
+            accounts: vec![GenesisAccount {
+                address: address_of(&key()).to_bech32(),
+                balance: 1_000_000_000,
+            }],
+        };
+        let json = serde_json::json!({
+            "genesis_time": "2026-01-01T00:00:00Z",
+            "chain_id": CHAIN,
+            "initial_height": "1",
+            "consensus_params": {
+                "block": {"max_bytes": "22020096", "max_gas": "-1"},
+                "evidence": {"max_age_num_blocks": "100000", "max_age_duration": "172800000000000", "max_bytes": "1048576"},
+                "validator": {"pub_key_types": ["ed25519"]},
+                "version": {"app": "0"},
+                "abci": {"vote_extensions_enable_height": "1"}
+            },
+            "validators": [],
+            "app_hash": "",
+            "app_state": genesis,
+        });
+        let doc: tendermint::Genesis<serde_json::Value> = serde_json::from_value(json).unwrap();
+        match abci
+            .consensus(ConsensusRequest::InitChain(request::InitChain {
+                time: doc.genesis_time,
+                chain_id: CHAIN.into(),
+                consensus_params: doc.consensus_params,
+                validators: Vec::new(),
+                app_state_bytes: serde_json::to_vec(&doc.app_state).unwrap().into(),
+                initial_height: 1u32.into(),
+            }))
+            .unwrap()
+        {
+            ConsensusResponse::InitChain(answer) => {
+                assert_eq!(answer.app_hash.as_bytes().len(), 32)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn tx(sequence: u64, fee: u128) -> Bytes {
+        let context = SignerContext {
+            chain_id: CHAIN.into(),
+            account_number: 0,
+            sequence,
+            fee_denom: "uquire".into(),
+            fee,
+            timeout_height: 0,
+            memo: String::new(),
+        };
+        let blob = Msg::submit_blob(Namespace::from_rollup_name("r"), vec![1; 10]);
+        sign_tx(&key(), &context, &[blob]).unwrap().into()
+    }
+
+    fn check(abci: &Abci, tx: Bytes) -> response::CheckTx {
+        match abci
+            .mempool(MempoolRequest::CheckTx(request::CheckTx {
+                tx,
+                kind: CheckTxKind::New,
+            }))
+            .unwrap()
+        {
+            MempoolResponse::CheckTx(answer) => answer,
+        }
+    }
+
+    fn finalize(abci: &Abci, height: u32, txs: Vec<Bytes>) -> response::FinalizeBlock {
+        match abci
+            .consensus(ConsensusRequest::FinalizeBlock(request::FinalizeBlock {
+                txs,
+                decided_last_commit: tendermint::abci::types::CommitInfo {
+                    round: 0u8.into(),
+                    votes: Vec::new(),
+                },
+                misbehavior: Vec::new(),
+                hash: tendermint::Hash::None,
+                height: height.into(),
+                time: tendermint::Time::unix_epoch(),
+                next_validators_hash: tendermint::Hash::None,
+                proposer_address: tendermint::account::Id::new([0; 20]),
+            }))
+            .unwrap()
+        {
+            ConsensusResponse::FinalizeBlock(answer) => answer,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn check_tx_answers_carry_code_codespace_log_and_sender() {
+        let dir = tempfile::tempdir().unwrap();
+        let abci = abci(dir.path());
+        init(&abci);
+        let ok = check(&abci, tx(0, 10_000));
+        assert!(ok.code.is_ok(), "{}", ok.log);
+        assert_eq!(ok.sender, address_of(&key()).to_bech32());
+        let low_fee = check(&abci, tx(1, 1));
+        assert_eq!(
+            low_fee.code.value(),
+            quire_core::codes::tx::INSUFFICIENT_FEE
+        );
+        assert_eq!(low_fee.codespace, CODESPACE);
+        assert!(low_fee.log.contains("insufficient fee"), "{}", low_fee.log);
+        let junk = check(&abci, Bytes::from_static(b"junk"));
+        assert_eq!(junk.code.value(), quire_core::codes::tx::DECODE);
+    }
+
+    #[test]
+    fn finalize_results_put_system_txs_first_with_searchable_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let abci = abci(dir.path());
+        init(&abci);
+        let candidates = vec![tx(0, 10_000), Bytes::from_static(b"junk")];
+        let proposal = match abci
+            .consensus(ConsensusRequest::PrepareProposal(
+                request::PrepareProposal {
+                    max_tx_bytes: 1 << 20,
+                    txs: candidates,
+                    local_last_commit: None,
+                    misbehavior: Vec::new(),
+                    height: 1u32.into(),
+                    time: tendermint::Time::unix_epoch(),
+                    next_validators_hash: tendermint::Hash::None,
+                    proposer_address: tendermint::account::Id::new([0; 20]),
+                },
+            ))
+            .unwrap()
+        {
+            ConsensusResponse::PrepareProposal(p) => p.txs,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(proposal.len(), 2, "the commitment and the valid tx");
+        let answer = finalize(&abci, 1, proposal);
+        assert_eq!(answer.tx_results.len(), 2);
+        let commitment = &answer.tx_results[0];
+        assert!(commitment.code.is_ok());
+        assert_eq!(commitment.events[0].kind, "commitment");
+        let user = &answer.tx_results[1];
+        assert!(user.code.is_ok());
+        let kinds: Vec<&str> = user.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["tx", "blob"]);
+        let blob = &user.events[1];
+        let indexed: Vec<(String, bool)> = blob
+            .attributes
+            .iter()
+            .map(|a| (a.key_str().unwrap().to_string(), a.index()))
+            .collect();
+        assert_eq!(
+            indexed,
+            vec![
+                ("namespace".to_string(), true),
+                ("signer".to_string(), true),
+                ("size".to_string(), true),
+                ("msg_index".to_string(), false)
+            ]
+        );
+        assert!(answer.validator_updates.is_empty());
+        // Commit, then Info reports the block's app hash.
+        abci.consensus(ConsensusRequest::Commit).unwrap();
+        match abci
+            .info(InfoRequest::Info(request::Info {
+                version: String::new(),
+                block_version: 0,
+                p2p_version: 0,
+                abci_version: String::new(),
+            }))
+            .unwrap()
+        {
+            InfoResponse::Info(info) => {
+                assert_eq!(info.last_block_height.value(), 1);
+                assert_eq!(
+                    info.last_block_app_hash.as_bytes(),
+                    answer.app_hash.as_bytes()
+                );
+                assert_eq!(info.app_version, APP_VERSION);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn queries_vote_extensions_and_snapshots_answer_through_the_services() {
+        let dir = tempfile::tempdir().unwrap();
+        let abci = abci(dir.path());
+        init(&abci);
+        finalize(&abci, 1, Vec::new());
+        abci.consensus(ConsensusRequest::Commit).unwrap();
+        let query = |path: &str, prove: bool| match abci
+            .info(InfoRequest::Query(request::Query {
+                data: Bytes::new(),
+                path: path.into(),
+                height: 0u32.into(),
+                prove,
+            }))
+            .unwrap()
+        {
+            InfoResponse::Query(answer) => answer,
+            other => panic!("{other:?}"),
+        };
+        let params = query("/params", true);
+        assert!(params.code.is_ok());
+        assert_eq!(params.height.value(), 1);
+        let ops = params.proof.unwrap().ops;
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].field_type, PROOF_OP_TYPE);
+        let unknown = query("/nope", false);
+        assert_eq!(unknown.code.value(), quire_core::codes::query::UNKNOWN_PATH);
+        assert_eq!(unknown.codespace, CODESPACE);
+        // Vote extensions: empty from the standard components; junk refused.
+        let extension = match abci
+            .consensus(ConsensusRequest::ExtendVote(request::ExtendVote {
+                hash: tendermint::Hash::None,
+                height: 2u32.into(),
+                time: tendermint::Time::unix_epoch(),
+                txs: Vec::new(),
+                proposed_last_commit: None,
+                misbehavior: Vec::new(),
+                next_validators_hash: tendermint::Hash::None,
+                proposer_address: tendermint::account::Id::new([0; 20]),
+            }))
+            .unwrap()
+        {
+            ConsensusResponse::ExtendVote(e) => e.vote_extension,
+            other => panic!("{other:?}"),
+        };
+        assert!(extension.is_empty());
+        let verify = |extension: Bytes| {
+            abci.consensus(ConsensusRequest::VerifyVoteExtension(
+                request::VerifyVoteExtension {
+                    hash: tendermint::Hash::None,
+                    validator_address: tendermint::account::Id::new([1; 20]),
+                    height: 2u32.into(),
+                    vote_extension: extension,
+                },
+            ))
+            .unwrap()
+        };
+        assert!(matches!(
+            verify(extension),
+            ConsensusResponse::VerifyVoteExtension(response::VerifyVoteExtension::Accept)
+        ));
+        assert!(matches!(
+            verify(Bytes::from_static(b"\x05junk")),
+            ConsensusResponse::VerifyVoteExtension(response::VerifyVoteExtension::Reject)
+        ));
+        assert!(matches!(
+            abci.snapshot(SnapshotRequest::ListSnapshots).unwrap(),
+            SnapshotResponse::ListSnapshots(list) if list.snapshots.is_empty()
+        ));
+        // Out of order: FinalizeBlock two heights ahead stops the node.
+        assert!(abci
+            .consensus(ConsensusRequest::FinalizeBlock(request::FinalizeBlock {
+                txs: Vec::new(),
+                decided_last_commit: tendermint::abci::types::CommitInfo {
+                    round: 0u8.into(),
+                    votes: Vec::new(),
+                },
+                misbehavior: Vec::new(),
+                hash: tendermint::Hash::None,
+                height: 5u32.into(),
+                time: tendermint::Time::unix_epoch(),
+                next_validators_hash: tendermint::Hash::None,
+                proposer_address: tendermint::account::Id::new([0; 20]),
+            }))
+            .is_err());
+    }
+
+    /// The tower Service wrapper answers like the handler, inside a
+    /// multi-threaded runtime (it uses `block_in_place`).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_tower_service_wraps_the_handlers() {
+        use tower::ServiceExt;
+        let dir = tempfile::tempdir().unwrap();
+        let abci = abci(dir.path());
+        let answer = abci
+            .clone()
+            .oneshot(InfoRequest::Echo(request::Echo {
+                message: "hello".into(),
+            }))
+            .await
+            .unwrap();
+        assert!(matches!(answer, InfoResponse::Echo(e) if e.message == "hello"));
+        let commit: Result<ConsensusResponse, BoxError> =
+            abci.oneshot(ConsensusRequest::Commit).await;
+        assert!(commit.is_err(), "Commit without FinalizeBlock is fatal");
+    }
+}

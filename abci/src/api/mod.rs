@@ -344,3 +344,190 @@ pub fn spawn_servers(api: Arc<ReadApi>, grpc_addr: &str, http_addr: &str) -> any
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::Node;
+    use quire_app::{BlockContext, GenesisAccount, GenesisState};
+    use quire_core::builder::{address_of, sign_tx, SignerContext};
+    use quire_core::commitment::NamespaceCommitment;
+    use quire_core::proto::Protobuf;
+    use quire_core::{Msg, Params};
+
+    fn key() -> cosmrs::crypto::secp256k1::SigningKey {
+        cosmrs::crypto::secp256k1::SigningKey::from_slice(&[6; 32]).unwrap()
+    }
+
+    /// A node at height 2: block 1 with blobs for `a` (two) and `c`, block 2
+    /// empty.
+    fn node(dir: &std::path::Path) -> Node {
+        let node = Node::new(Store::open(&dir.join("q.redb")).unwrap()).unwrap();
+        let genesis = GenesisState {
+            params: Params::default(),
+            accounts: vec![GenesisAccount {
+                address: address_of(&key()).to_bech32(),
+                balance: 1_000_000_000,
+            }],
+        };
+        node.init_chain("api-test", 1, &serde_json::to_vec(&genesis).unwrap())
+            .unwrap();
+        let context = SignerContext {
+            chain_id: "api-test".into(),
+            account_number: 0,
+            sequence: 0,
+            fee_denom: "uquire".into(),
+            fee: 100_000,
+            timeout_height: 0,
+            memo: String::new(),
+        };
+        let tx = sign_tx(
+            &key(),
+            &context,
+            &[
+                Msg::submit_blob(Namespace::from_rollup_name("a"), b"a1".to_vec()),
+                Msg::submit_blob(Namespace::from_rollup_name("c"), b"c1".to_vec()),
+                Msg::submit_blob(Namespace::from_rollup_name("a"), b"a2".to_vec()),
+            ],
+        )
+        .unwrap();
+        let ctx = BlockContext::at_height(1);
+        let block = node
+            .prepare_proposal(&ctx, std::slice::from_ref(&tx), 1 << 20)
+            .unwrap()
+            .txs(std::slice::from_ref(&tx));
+        node.finalize_block(&ctx, &block).unwrap();
+        node.commit().unwrap();
+        let empty = node
+            .prepare_proposal(&BlockContext::at_height(2), &[] as &[Vec<u8>], 1 << 20)
+            .unwrap()
+            .txs(&[] as &[Vec<u8>]);
+        node.finalize_block(&BlockContext::at_height(2), &empty)
+            .unwrap();
+        node.commit().unwrap();
+        node
+    }
+
+    fn verify(data: &pb::NamespaceData, namespace: &Namespace) -> Vec<Vec<u8>> {
+        let attestation = data.attestation.as_ref().unwrap();
+        let commitment = NamespaceCommitment::decode(&attestation.commitment_tx).unwrap();
+        let proof = NamespaceProof::try_from_raw(data.proof.as_ref().unwrap()).unwrap();
+        let blobs: Vec<(quire_core::Address, &[u8])> = data
+            .blobs
+            .iter()
+            .map(|b| {
+                (
+                    quire_core::proto::blob_signer(b).unwrap(),
+                    b.data.as_slice(),
+                )
+            })
+            .collect();
+        proof.verify(&commitment, namespace, &blobs).unwrap();
+        data.blobs.iter().map(|b| b.data.clone()).collect()
+    }
+
+    #[test]
+    fn stored_namespaces_come_with_proofs_that_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = node(dir.path());
+        let store = node.store();
+        let a = Namespace::from_rollup_name("a");
+        let present = proven_namespace(&store, 1, a).unwrap();
+        assert_eq!(verify(&present, &a), vec![b"a1".to_vec(), b"a2".to_vec()]);
+        // Absent in a block with blobs, and in an empty block.
+        let b = Namespace::from_rollup_name("b");
+        assert!(verify(&proven_namespace(&store, 1, b).unwrap(), &b).is_empty());
+        assert!(verify(&proven_namespace(&store, 2, a).unwrap(), &a).is_empty());
+        // A height the store does not have.
+        assert!(matches!(
+            proven_namespace(&store, 9, a),
+            Err(ApiError::NotFound(9))
+        ));
+        assert!(matches!(
+            parse_namespace(&[1, 2, 3]),
+            Err(ApiError::InvalidArgument(_))
+        ));
+    }
+
+    #[test]
+    fn errors_map_to_distinct_grpc_and_http_statuses() {
+        use axum::response::IntoResponse;
+        let errors = || {
+            vec![
+                ApiError::InvalidArgument("x".into()),
+                ApiError::NotYetAvailable {
+                    requested: 2,
+                    latest: 1,
+                },
+                ApiError::NotFound(1),
+                ApiError::Unavailable("x".into()),
+                ApiError::TooManyStreams(1),
+                ApiError::Timeout(Duration::from_secs(1)),
+                ApiError::Internal("x".into()),
+            ]
+        };
+        let grpc: Vec<tonic::Code> = errors()
+            .into_iter()
+            .map(|e| tonic::Status::from(e).code())
+            .collect();
+        assert_eq!(
+            grpc,
+            vec![
+                tonic::Code::InvalidArgument,
+                tonic::Code::OutOfRange,
+                tonic::Code::NotFound,
+                tonic::Code::Unavailable,
+                tonic::Code::ResourceExhausted,
+                tonic::Code::DeadlineExceeded,
+                tonic::Code::Internal,
+            ]
+        );
+        let http: Vec<u16> = errors()
+            .into_iter()
+            .map(|e| e.into_response().status().as_u16())
+            .collect();
+        assert_eq!(http, vec![400, 404, 404, 503, 429, 504, 500]);
+    }
+
+    #[tokio::test]
+    async fn heights_are_served_once_the_next_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = node(dir.path());
+        let limits = ApiLimits {
+            max_range: 10,
+            max_response_bytes: 1 << 20,
+            request_timeout: Duration::from_secs(1),
+            max_streams: 1,
+        };
+        let api = ReadApi::new(
+            node.store(),
+            "http://127.0.0.1:1",
+            node.subscribe_commits(),
+            limits,
+        )
+        .unwrap();
+        assert_eq!(api.latest_height(), 1);
+        let a = Namespace::from_rollup_name("a");
+        assert!(matches!(
+            api.namespace_data(2, a).await,
+            Err(ApiError::NotYetAvailable {
+                requested: 2,
+                latest: 1
+            })
+        ));
+        assert!(matches!(
+            api.namespace_data(0, a).await,
+            Err(ApiError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            api.namespace_range(a, 3, 2).await,
+            Err(ApiError::InvalidArgument(_))
+        ));
+        // Height 1 is served, but its signed header comes from CometBFT,
+        // which is not running: a clear "unavailable", not a hang.
+        assert!(matches!(
+            api.namespace_data(1, a).await,
+            Err(ApiError::Unavailable(_))
+        ));
+    }
+}
