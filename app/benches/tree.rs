@@ -1,7 +1,8 @@
 //! The state tree's root update: a block touching 1 000 and 10 000 account
 //! entries of a state holding 100 000, as FinalizeBlock computes it (reads
 //! of committed nodes from memory, so this is the hashing and encoding cost,
-//! not redb's).
+//! not redb's). 2 000 and 20 000 show what two entries per tx (e.g. separate
+//! auth and bank records) would cost.
 //!
 //! Run: `cargo bench -p quire-app --bench tree -- --quick`
 
@@ -49,7 +50,7 @@ fn bench(c: &mut Criterion) {
     let nodes = Nodes(changes.nodes);
     let mut group = c.benchmark_group("state_tree");
     group.sample_size(10);
-    for touched in [1_000u64, 10_000] {
+    for touched in [1_000u64, 2_000, 10_000, 20_000] {
         // Every `ACCOUNTS / touched`-th account's sequence advances.
         let step = ACCOUNTS / touched;
         let block: ChangeSet = (0..touched)
