@@ -29,6 +29,19 @@ fn flag(info: &BlockSignatureInfo) -> VoteFlag {
     }
 }
 
+fn vote(
+    validator: &abci_types::Validator,
+    sig_info: &BlockSignatureInfo,
+    extension: &[u8],
+) -> VoteInfo {
+    VoteInfo {
+        validator: validator.address,
+        power: validator.power.value(),
+        flag: flag(sig_info),
+        extension: extension.to_vec(),
+    }
+}
+
 /// A commit as the app sees it.
 pub fn commit_info(info: &abci_types::CommitInfo) -> CommitInfo {
     CommitInfo {
@@ -36,12 +49,7 @@ pub fn commit_info(info: &abci_types::CommitInfo) -> CommitInfo {
         votes: info
             .votes
             .iter()
-            .map(|vote| VoteInfo {
-                validator: vote.validator.address,
-                power: vote.validator.power.value(),
-                flag: flag(&vote.sig_info),
-                extension: Vec::new(),
-            })
+            .map(|v| vote(&v.validator, &v.sig_info, &[]))
             .collect(),
     }
 }
@@ -53,12 +61,7 @@ pub fn extended_commit_info(info: &abci_types::ExtendedCommitInfo) -> CommitInfo
         votes: info
             .votes
             .iter()
-            .map(|vote| VoteInfo {
-                validator: vote.validator.address,
-                power: vote.validator.power.value(),
-                flag: flag(&vote.sig_info),
-                extension: vote.vote_extension.to_vec(),
-            })
+            .map(|v| vote(&v.validator, &v.sig_info, &v.vote_extension))
             .collect(),
     }
 }

@@ -246,14 +246,7 @@ fn proto_len(len: usize) -> u64 {
 // ---------------------------------------------------------------------------
 
 fn byz_params() -> Params {
-    Params {
-        base_fee: 100,
-        fee_per_blob_byte: 2,
-        max_blob_bytes: 1000,
-        max_block_blob_bytes: 3000,
-        max_tx_bytes: 4000,
-        ..Params::default()
-    }
+    quire_test_utils::small_params()
 }
 
 fn fee_for(blob_bytes: usize) -> u128 {

@@ -15,45 +15,21 @@ use quire_app::auth::{keys as auth_keys, state::Account};
 use quire_app::bank::keys as bank_keys;
 use quire_app::chain::{encode_params, keys as chain_keys};
 use quire_app::{BlockContext, GenesisAccount, GenesisState};
-use quire_core::builder::{address_of, sign_tx, SignerContext};
+use quire_core::builder::address_of;
 use quire_core::commitment::NamespaceTree;
 use quire_core::Msg;
-use quire_core::{Address, Namespace, Params};
-use quire_test_utils::{machine, MemState};
+use quire_core::{Address, Params};
+use quire_test_utils::{blob, key, machine, MemState};
 use std::fmt::Write;
 
 const CHAIN: &str = "quire-golden";
 
-fn key(seed: u8) -> SigningKey {
-    SigningKey::from_slice(&[seed; 32]).unwrap()
-}
-
 fn params() -> Params {
-    Params {
-        base_fee: 100,
-        fee_per_blob_byte: 2,
-        max_blob_bytes: 1000,
-        max_block_blob_bytes: 3000,
-        max_tx_bytes: 4000,
-        ..Params::default()
-    }
+    quire_test_utils::small_params()
 }
 
 fn tx(key: &SigningKey, number: u64, sequence: u64, fee: u128, msgs: &[Msg]) -> Vec<u8> {
-    let params = SignerContext {
-        chain_id: CHAIN.into(),
-        account_number: number,
-        sequence,
-        fee_denom: "uquire".into(),
-        fee,
-        timeout_height: 0,
-        memo: String::new(),
-    };
-    sign_tx(key, &params, msgs).unwrap()
-}
-
-fn blob(rollup: &str, data: &[u8]) -> Msg {
-    Msg::submit_blob(Namespace::from_rollup_name(rollup), data.to_vec())
+    quire_test_utils::signed_tx(CHAIN, key, number, sequence, fee, msgs)
 }
 
 /// A key for the snapshot: as text if it is printable ASCII, otherwise its

@@ -17,7 +17,7 @@ use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::commitment::COMMITMENT_TX_LEN;
 use quire_core::Msg;
 use quire_core::{Namespace, Params};
-use quire_test_utils::MemState;
+use quire_test_utils::{key, MemState};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
@@ -76,48 +76,15 @@ fn process_proposal(
     MACHINE.process_proposal(state, &BlockContext::at_height(height), txs)
 }
 
-fn key(seed: u8) -> SigningKey {
-    SigningKey::from_slice(&[seed; 32]).unwrap()
-}
-
 fn params() -> Params {
-    Params {
-        base_fee: 100,
-        fee_per_blob_byte: 2,
-        max_blob_bytes: 1000,
-        max_block_blob_bytes: 3000,
-        max_tx_bytes: 4000,
-        ..Params::default()
-    }
+    quire_test_utils::small_params()
 }
 
 fn tx(key: &SigningKey, account_number: u64, sequence: u64, fee: u128, msgs: &[Msg]) -> Vec<u8> {
     tx_for(CHAIN, key, account_number, sequence, fee, msgs)
 }
 
-fn tx_for(
-    chain: &str,
-    key: &SigningKey,
-    account_number: u64,
-    sequence: u64,
-    fee: u128,
-    msgs: &[Msg],
-) -> Vec<u8> {
-    let params = SignerContext {
-        chain_id: chain.into(),
-        account_number,
-        sequence,
-        fee_denom: "uquire".into(),
-        fee,
-        timeout_height: 0,
-        memo: String::new(),
-    };
-    sign_tx(key, &params, msgs).unwrap()
-}
-
-fn blob(rollup: &str, data: &[u8]) -> Msg {
-    Msg::submit_blob(Namespace::from_rollup_name(rollup), data.to_vec())
-}
+use quire_test_utils::{blob, signed_tx as tx_for};
 
 fn check(state: &MemState, check: &mut CheckState, tx: &[u8]) -> Result<(), TxError> {
     check

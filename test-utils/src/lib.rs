@@ -167,6 +167,20 @@ impl Rng {
     }
 }
 
+/// Small limits, so that tests and fuzz inputs of a few KiB reach every
+/// size rule: base fee 100, 2 per blob byte, blobs of at most 1000 bytes,
+/// 3000 per block, txs of at most 4000.
+pub fn small_params() -> Params {
+    Params {
+        base_fee: 100,
+        fee_per_blob_byte: 2,
+        max_blob_bytes: 1000,
+        max_block_blob_bytes: 3000,
+        max_tx_bytes: 4000,
+        ..Params::default()
+    }
+}
+
 /// The key whose secret is 32 bytes of `seed`.
 pub fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap_or_else(|e| panic!("key {seed}: {e}"))
