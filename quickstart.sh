@@ -30,4 +30,5 @@ echo
 echo "Quire is running. Try:"
 echo "  $quired query follow --api $QUIRE_GRPC_0 --genesis .localnet/genesis.json --rollup my-rollup --from 1 --count 5"
 echo "  curl $QUIRE_API_0/v1/namespaces/$(printf %s my-rollup | sha256sum | cut -c1-64)/heights/$height"
+echo "  $quired query account $(echo "$out" | sed -n 's/.*"signer":"\([a-z0-9]*\)".*/\1/p') --node $QUIRE_RPC_2 --verify --genesis .localnet/genesis.json"
 echo "Status: ./localnet/localnet.sh status    Stop: ./localnet/localnet.sh down"

@@ -41,10 +41,12 @@ while [ $# -gt 0 ]; do
 done
 case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 
-# Scenarios: name app validators blob-bytes blobs-per-tx namespaces rate.
-# kvstore txs are padded to the size of the Quire tx of the same shape. Rate 0
-# = as fast as the nodes take them (throughput); the -r runs offer a fixed
-# rate well below capacity, for inclusion latency without queueing.
+# Scenarios: name app validators blob-bytes blobs-per-tx namespaces rate
+# [vote-extensions]. kvstore txs are padded to the size of the Quire tx of the
+# same shape. Rate 0 = as fast as the nodes take them (throughput); the -r runs
+# offer a fixed rate well below capacity, for inclusion latency without
+# queueing. Vote extensions are on (genesis) unless the 8th field says off:
+# the -ve-off runs measure what the (empty) extensions cost.
 SCENARIOS=(
   "quire-1v-250B quire 1 250 1 1 0"
   "kvstore-1v-250B kvstore 1 250 1 1 0"
@@ -68,6 +70,9 @@ SCENARIOS=(
   "quire-1v-250B-r1000 quire 1 250 1 1 1000"
   "quire-1v-100KB-r50 quire 1 100000 1 1 50"
   "quire-4v-250B-r200 quire 4 250 1 1 200"
+  "quire-4v-250B-ve-off quire 4 250 1 1 0 off"
+  "quire-4v-100KB-ve-off quire 4 100000 1 1 0 off"
+  "quire-4v-250B-r200-ve-off quire 4 250 1 1 200 off"
 )
 
 command -v curl >/dev/null || die "curl is required"
@@ -100,11 +105,12 @@ mkdir -p "$OUT/results" "$OUT/plots"
 
 ran=0
 for scenario in "${SCENARIOS[@]}"; do
-  read -r name app validators blob blobs_per_tx namespaces rate <<<"$scenario"
+  read -r name app validators blob blobs_per_tx namespaces rate vote_extensions <<<"$scenario"
   grep -qE -- "$ONLY" <<<"$name" || continue
   echo "bench: === $name ($app, $validators validator(s), $blobs_per_tx × $blob B blobs, $namespaces namespace(s))" >&2
   rm -f "$OUT/results/$name.json"
-  "$ROOT/localnet/localnet.sh" up --nodes "$validators" --app "$app" \
+  LOCALNET_VOTE_EXTENSIONS="${vote_extensions:-on}" \
+    "$ROOT/localnet/localnet.sh" up --nodes "$validators" --app "$app" \
     --accounts-file "$WORK/accounts.txt" --dir "$NET" --base-port "$BASE_PORT" \
     >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; die "localnet up failed for $name"; }
   # shellcheck disable=SC1091

@@ -97,7 +97,11 @@ fuzz_target!(|data: &[u8]| {
                 proposal,
                 "PrepareProposal depends on the signature cache"
             );
-            assert_eq!(proposal.system_txs.len(), 1, "one system tx: the commitment");
+            assert_eq!(
+                proposal.system_txs.len(),
+                1,
+                "one system tx: the commitment"
+            );
             assert!(is_commitment_tx(&proposal.system_txs[0]));
             let mut seen = std::collections::BTreeSet::new();
             for &index in &proposal.chosen {
@@ -141,7 +145,9 @@ fn check_block<T: AsRef<[u8]>>(
         .finalize_block(state, None, ctx, block)
         .expect("in-memory state");
     assert_eq!(finalized.height, ctx.height);
-    let has_commitment = block.first().is_some_and(|tx| is_commitment_tx(tx.as_ref()));
+    let has_commitment = block
+        .first()
+        .is_some_and(|tx| is_commitment_tx(tx.as_ref()));
     assert_eq!(
         finalized.system_txs.len(),
         usize::from(has_commitment),
@@ -184,7 +190,9 @@ fn check_block<T: AsRef<[u8]>>(
             "accepted block's commitment does not match its blobs"
         );
         if let Some(Err(e)) = finalized.system_txs.first().map(|tx| &tx.result) {
-            panic!("ProcessProposal accepted the block but its commitment fails in FinalizeBlock: {e}");
+            panic!(
+                "ProcessProposal accepted the block but its commitment fails in FinalizeBlock: {e}"
+            );
         }
         for (i, outcome) in finalized.txs.iter().enumerate() {
             if let Err(e) = &outcome.result {

@@ -54,10 +54,18 @@ fuzz_target!(|data: &[u8]| {
     let sigs = cached.sig_cache();
     sigs.clear();
 
-    let decoded = DecodedTx::decode(data, max_tx_bytes, plain.router(), &SignatureCache::disabled());
+    let decoded = DecodedTx::decode(
+        data,
+        max_tx_bytes,
+        plain.router(),
+        &SignatureCache::disabled(),
+    );
     let unlimited = plain.decode_tx(data);
     if decoded.is_ok() {
-        assert!(unlimited.is_ok(), "decodes within the limit but not without one");
+        assert!(
+            unlimited.is_ok(),
+            "decodes within the limit but not without one"
+        );
     }
     if let Ok(tx) = &decoded {
         assert_eq!(tx.size, data.len());

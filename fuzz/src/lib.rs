@@ -36,16 +36,11 @@ pub const GENESIS_TIME: &str = "2025-01-01T00:00:00Z";
 /// below `u128::MAX`, as genesis validation requires.
 pub const BALANCES: [u128; 3] = [1_000_000, u128::MAX / 2, u128::MAX / 2 - 1_000_000];
 
-/// Small limits, so that inputs of a few KiB reach every size rule.
+/// Small limits, so that inputs of a few KiB reach every size rule
+/// (`quire_test_utils::small_params`: base fee 100, 2 per blob byte, blobs of
+/// at most 1000 bytes, 3000 per block, txs of at most 4000).
 pub fn params() -> Params {
-    Params {
-        base_fee: 100,
-        fee_per_blob_byte: 2,
-        max_blob_bytes: 1000,
-        max_block_blob_bytes: 3000,
-        max_tx_bytes: 4000,
-        ..Params::default()
-    }
+    quire_test_utils::small_params()
 }
 
 /// The secp256k1 key of genesis account `i` (0, 1 or 2); account number `i`.
