@@ -133,4 +133,6 @@ pub struct TxContext<'a> {
     pub height: u64,
     /// Verified signatures (changes only how fast, never the result).
     pub sig_cache: &'a SignatureCache,
+    /// Whether transactions' events are built (FinalizeBlock only).
+    pub events: bool,
 }

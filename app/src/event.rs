@@ -21,6 +21,43 @@ pub struct EventAttribute {
     pub index: bool,
 }
 
+/// Where a transaction's events go: collected in FinalizeBlock, skipped
+/// everywhere else (CheckTx and proposals return no events, so they do not
+/// pay for building them).
+#[derive(Debug, Default)]
+pub struct Events {
+    enabled: bool,
+    /// The signer's bech32 form, computed once per transaction.
+    signer: Option<String>,
+    list: Vec<Event>,
+}
+
+impl Events {
+    /// A sink that collects (`true`) or drops (`false`) what is emitted.
+    pub fn new(enabled: bool) -> Self {
+        Events {
+            enabled,
+            ..Events::default()
+        }
+    }
+
+    /// Adds the event `make` builds from the signer's bech32 address, if
+    /// this sink collects events.
+    pub fn emit(&mut self, signer: &quire_core::Address, make: impl FnOnce(&str) -> Event) {
+        if !self.enabled {
+            return;
+        }
+        let signer = self.signer.get_or_insert_with(|| signer.to_bech32());
+        let event = make(signer);
+        self.list.push(event);
+    }
+
+    /// The events collected, in order.
+    pub fn into_vec(self) -> Vec<Event> {
+        self.list
+    }
+}
+
 impl Event {
     /// An event of `kind` with no attributes yet.
     pub fn new(kind: &'static str) -> Self {

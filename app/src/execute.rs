@@ -11,7 +11,7 @@
 use crate::component::Component;
 use crate::context::TxContext;
 use crate::error::TxError;
-use crate::event::Event;
+use crate::event::{Event, Events};
 use crate::router::MsgContext;
 use crate::state::StateDelta;
 use crate::tx::DecodedTx;
@@ -26,7 +26,8 @@ pub struct TxReceipt {
     pub sequence: u64,
     /// Fee charged, in the fee denom.
     pub fee: u128,
-    /// Its events: `tx {signer, sequence, fee}`, then its messages' events.
+    /// Its events: `tx {signer, sequence, fee}`, then its messages' events
+    /// (FinalizeBlock only; empty elsewhere).
     pub events: Vec<Event>,
 }
 
@@ -57,10 +58,13 @@ pub(crate) fn deliver_tx(
             component.charge(&mut tx_state, ctx, &tx)?;
         }
         let fee = tx.fee.as_ref().map_or(0, |(_, amount)| *amount);
-        let mut events = vec![Event::new("tx")
-            .indexed("signer", tx.signer.to_bech32())
-            .indexed("sequence", tx.sequence)
-            .unindexed("fee", fee)];
+        let mut events = Events::new(ctx.events);
+        events.emit(&tx.signer, |signer| {
+            Event::new("tx")
+                .indexed("signer", signer)
+                .indexed("sequence", tx.sequence)
+                .unindexed("fee", fee)
+        });
         let DecodedTx {
             hash,
             signer,
@@ -81,7 +85,7 @@ pub(crate) fn deliver_tx(
             signer,
             sequence,
             fee,
-            events,
+            events: events.into_vec(),
         };
         (tx_state.into_parts(), receipt)
     };

@@ -39,7 +39,7 @@ pub use context::{BlockContext, TxContext, ValidatorUpdate, VoteContext};
 pub use error::{
     AppError, ProposalError, StateReadError, SystemTxError, TxError, VoteExtensionError,
 };
-pub use event::Event;
+pub use event::{Event, Events};
 pub use execute::TxReceipt;
 pub use genesis::{GenesisAccount, GenesisState};
 pub use machine::{GenesisOutput, StateMachine};

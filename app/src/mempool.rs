@@ -57,6 +57,7 @@ impl CheckState {
             params,
             height: next_height,
             sig_cache: app.sig_cache(),
+            events: false,
         };
         let tx = DecodedTx::decode(bytes, params.max_tx_bytes, app.router(), app.sig_cache())?;
         let mut delta = StateDelta::with_changes(committed, std::mem::take(&mut self.pending));

@@ -9,7 +9,7 @@
 
 use crate::context::TxContext;
 use crate::error::{InvalidTx, TxError};
-use crate::event::Event;
+use crate::event::Events;
 use crate::state::{StateRead, StateWrite};
 use crate::system_tx::SystemTxTag;
 use quire_core::msg::MsgError;
@@ -62,7 +62,7 @@ pub trait ActionHandler: Debug {
         state: &mut dyn StateWrite,
         ctx: &TxContext<'_>,
         msg: &MsgContext,
-        events: &mut Vec<Event>,
+        events: &mut Events,
     ) -> Result<(), TxError>;
 
     /// The message as `Any`, for the components that need to look at their

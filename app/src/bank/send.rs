@@ -3,7 +3,7 @@
 use crate::auth::state::{AuthRead, AuthWrite};
 use crate::context::TxContext;
 use crate::error::{InvalidTx, TxError};
-use crate::event::Event;
+use crate::event::Events;
 use crate::router::{ActionHandler, MsgContext};
 use crate::state::{StateRead, StateWrite};
 use quire_core::msg::Send;
@@ -34,7 +34,7 @@ impl ActionHandler for Send {
         state: &mut dyn StateWrite,
         _ctx: &TxContext<'_>,
         msg: &MsgContext,
-        _events: &mut Vec<Event>,
+        _events: &mut Events,
     ) -> Result<(), TxError> {
         let signer = msg.signer;
         let mut from = state

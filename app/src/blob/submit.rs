@@ -3,7 +3,7 @@
 use super::{objects, used};
 use crate::context::TxContext;
 use crate::error::TxError;
-use crate::event::Event;
+use crate::event::{Event, Events};
 use crate::router::{ActionHandler, MsgContext};
 use crate::state::StateWrite;
 use quire_core::msg::SubmitBlob;
@@ -35,16 +35,16 @@ impl ActionHandler for SubmitBlob {
         state: &mut dyn StateWrite,
         _ctx: &TxContext<'_>,
         msg: &MsgContext,
-        events: &mut Vec<Event>,
+        events: &mut Events,
     ) -> Result<(), TxError> {
         let size = self.data.len();
-        events.push(
+        events.emit(&msg.signer, |signer| {
             Event::new("blob")
                 .indexed("namespace", self.namespace.to_hex())
-                .indexed("signer", msg.signer.to_bech32())
+                .indexed("signer", signer)
                 .indexed("size", size)
-                .unindexed("msg_index", msg.msg_index),
-        );
+                .unindexed("msg_index", msg.msg_index)
+        });
         let total = used(state).saturating_add(size as u64);
         state.put_object(objects::USED.to_vec(), Box::new(total));
         state.put_object(

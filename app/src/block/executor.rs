@@ -23,6 +23,7 @@ pub(crate) struct BlockExecutor<'a> {
     chain_id: String,
     params: Params,
     height: u64,
+    events: bool,
     seen: BTreeSet<[u8; 32]>,
 }
 
@@ -44,8 +45,15 @@ impl<'a> BlockExecutor<'a> {
             params: state.params()?,
             state,
             height: ctx.height,
+            events: false,
             seen: BTreeSet::new(),
         })
+    }
+
+    /// Builds transactions' events (FinalizeBlock's results carry them).
+    pub(crate) fn with_events(mut self) -> Self {
+        self.events = true;
+        self
     }
 
     /// Decodes a user transaction for this block.
@@ -72,6 +80,7 @@ impl<'a> BlockExecutor<'a> {
                 params: &self.params,
                 height: self.height,
                 sig_cache: self.app.sig_cache(),
+                events: self.events,
             };
             for component in self.app.components() {
                 component.admit(&self.state, &ctx, &tx)?;

@@ -91,7 +91,7 @@ pub(crate) fn finalize_block(
         changes: pending.map(|(changes, _)| changes),
         base,
     };
-    let mut executor = BlockExecutor::begin(app, &state, ctx)?;
+    let mut executor = BlockExecutor::begin(app, &state, ctx)?.with_events();
     let mut system_txs = Vec::new();
     let mut commitment_position = None;
     for &(component, tag) in app.system_tx_components().iter() {
