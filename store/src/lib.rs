@@ -23,7 +23,9 @@ use std::path::Path;
 use thiserror::Error;
 
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
-/// The state tree's nodes (latest version only): encoded node key -> node.
+/// The state tree's nodes (latest version only): node key (version u64 BE ‖
+/// nibble path, borsh) -> node (borsh), as `quire_app::state::tree` encodes
+/// them.
 const TREE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tree");
 const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blobs");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");

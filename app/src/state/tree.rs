@@ -63,8 +63,17 @@ fn storage_error(what: &str, error: impl std::fmt::Display) -> StateReadError {
     StateReadError(format!("state tree: {what}: {error}"))
 }
 
+/// A node key as the store keeps it: the version big-endian, then the borsh
+/// encoding of its nibble path (self-delimiting, so the key is unique). The
+/// table then sorts by version: each version's nodes are together, and old
+/// versions come first.
 fn encode_key(key: &NodeKey) -> Result<Vec<u8>, StateReadError> {
-    borsh::to_vec(key).map_err(|e| storage_error("encoding a node key", e))
+    let path =
+        borsh::to_vec(key.nibble_path()).map_err(|e| storage_error("encoding a node key", e))?;
+    let mut out = Vec::with_capacity(8 + path.len());
+    out.extend_from_slice(&key.version().to_be_bytes());
+    out.extend_from_slice(&path);
+    Ok(out)
 }
 
 /// The encoded key of the root node of `version` (the empty nibble path;
