@@ -196,8 +196,10 @@ impl Node {
     }
 
     /// Answers an ABCI query at `height` (0: the latest), with state proofs
-    /// when `prove` (see [`query`]). Answer, proofs and height come from one
-    /// consistent view of the store.
+    /// when `prove` (see [`query`]). Answer, proofs and height are read from
+    /// one store snapshot (a single read transaction); before the first
+    /// commit the answer also sees genesis' writes, which the app still holds
+    /// in memory, and proofs are refused.
     pub fn query_with_proof(
         &self,
         path: &str,
@@ -231,6 +233,8 @@ impl Node {
             });
         }
         if answer.keys.is_empty() {
+            // A malformed request (bad address, unknown path) says so first.
+            answer.result?;
             return Err(QueryError::BadArgument(format!(
                 "{path} has no state proof: prove works for /account/{{address}} and /params"
             )));

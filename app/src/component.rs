@@ -116,7 +116,16 @@ pub trait Component: Send + Sync {
 
     /// Builds this component's system transaction (tag included) once the
     /// proposal's user transactions have run on `state`. At most
-    /// [`system_tx_reserve`](Self::system_tx_reserve) bytes.
+    /// [`system_tx_reserve`](Self::system_tx_reserve) bytes. A component
+    /// that declares a [`system_tx`](Self::system_tx) must build one for
+    /// every block (ProcessProposal rejects a block without it): `Ok(None)`
+    /// makes PrepareProposal fail.
+    ///
+    /// PrepareProposal runs the user transactions *before* it builds the
+    /// system transactions, while ProcessProposal and FinalizeBlock deliver
+    /// them first: delivering a system transaction must therefore not change
+    /// what the block's user transactions see (the commitment only records
+    /// what it claims, for `verify_block`).
     fn build_system_tx(
         &self,
         _state: &StateDelta<'_>,
@@ -125,8 +134,9 @@ pub trait Component: Send + Sync {
         Ok(None)
     }
 
-    /// Applies this component's system transaction (its payload, after the
-    /// tag), before the block's user transactions run.
+    /// Applies this component's system transaction (the whole transaction,
+    /// tag included; [`SystemTxTag::payload`] strips it), before the block's
+    /// user transactions run.
     fn deliver_system_tx(
         &self,
         _state: &mut dyn StateWrite,
@@ -154,6 +164,13 @@ pub trait Component: Send + Sync {
     /// This component's section of the node's vote extension, if any.
     /// Node-local secrets (an L1 key, a key share) reach it through the
     /// component's own construction, never through state.
+    ///
+    /// The next proposer sees every validator's extension (PrepareProposal's
+    /// `ctx.last_commit`), but ProcessProposal sees none, and the app is not
+    /// given CometBFT's extension signatures: a system transaction built
+    /// from extensions must carry data that proves itself (e.g. signatures
+    /// by keys the component knows), so that `deliver_system_tx` can check
+    /// it without trusting the proposer.
     fn extend_vote(
         &self,
         _state: &dyn StateRead,

@@ -129,7 +129,9 @@ pub enum InvalidTx {
     #[error("expected exactly 1 signature, got {0}")]
     SignatureCount(usize),
     /// A signature that is not 64 bytes `r ‖ s` with r and s in range.
-    #[error("signature must be 64 bytes (r ‖ s), got {0}")]
+    #[error(
+        "signature must be 64 bytes r ‖ s with r and s in 1..n (the group order), got {0} bytes"
+    )]
     SignatureEncoding(usize),
     /// Not exactly one signer.
     #[error("expected exactly 1 signer, got {0}")]

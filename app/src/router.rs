@@ -1,7 +1,7 @@
 //! Messages routed by `Any` type URL to their handlers.
 //!
 //! Each component registers a decoder for each message type it owns
-//! ([`crate::component::Component::register_msgs`]). A decoded message is an
+//! ([`crate::component::Component::msg_types`]). A decoded message is an
 //! [`ActionHandler`]: it is checked without state, then against state, then
 //! executed, in three phases (Penumbra's `ActionHandler` shape). The tx
 //! pipeline ([`crate::execute`]) runs the phases of all of a transaction's

@@ -247,6 +247,11 @@ impl Verifier {
         height: u64,
         proofs: &[StateProof],
     ) -> Result<(), VerifyError> {
+        if proofs.is_empty() {
+            return Err(VerifyError::State(StateProofError::Invalid(
+                "no proof given".into(),
+            )));
+        }
         let next = height.checked_add(1).ok_or(VerifyError::AppHash(height))?;
         let header = self.verify_header(next_header, next)?;
         let app_hash: [u8; 32] = header

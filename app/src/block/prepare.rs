@@ -145,18 +145,27 @@ pub(crate) fn prepare_proposal(
         let Some(component) = app.components().get(index) else {
             continue;
         };
-        if let Some(tx) = component.build_system_tx(&executor.state, ctx)? {
-            if tx.len() as u64 > reserve || !tag.matches(&tx) {
-                return Err(AppError::Component(format!(
-                    "{} built a {} system tx of {} bytes, {} reserved, or without its tag",
+        // Every block carries every declared system tx (ProcessProposal
+        // requires it): a component with a tag must build one.
+        let tx = component
+            .build_system_tx(&executor.state, ctx)?
+            .ok_or_else(|| {
+                AppError::Component(format!(
+                    "{} declares a {} system tx but built none",
                     component.name(),
-                    tag.kind,
-                    tx.len(),
-                    reserve
-                )));
-            }
-            system_txs.push(tx);
+                    tag.kind
+                ))
+            })?;
+        if tx.len() as u64 > reserve || !tag.matches(&tx) {
+            return Err(AppError::Component(format!(
+                "{} built a {} system tx of {} bytes, {} reserved, or without its tag",
+                component.name(),
+                tag.kind,
+                tx.len(),
+                reserve
+            )));
         }
+        system_txs.push(tx);
     }
     Ok(Proposal { system_txs, chosen })
 }

@@ -62,17 +62,6 @@ impl<'a> StateDelta<'a> {
         self.objects.extend(parts.objects);
     }
 
-    /// This delta's own objects whose keys start with `prefix`, in key order.
-    pub fn objects<'s>(
-        &'s self,
-        prefix: &'s [u8],
-    ) -> impl Iterator<Item = (&'s [u8], &'s dyn Any)> + 's {
-        self.objects
-            .range(prefix.to_vec()..)
-            .take_while(move |(key, _)| key.starts_with(prefix))
-            .map(|(key, object)| (key.as_slice(), object.as_ref()))
-    }
-
     /// Removes and returns this delta's objects whose keys start with
     /// `prefix`, in key order (only this delta's own objects).
     pub fn take_objects(&mut self, prefix: &[u8]) -> Vec<(Vec<u8>, Box<dyn Any>)> {
