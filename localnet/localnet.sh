@@ -610,7 +610,11 @@ cmd_up() {
   for ((i = 0; i < NODES; i++)); do
     v="$("$COMETBFT" show-validator --home "$(node_home "$i" cometbft)" | json_field value || true)"
     [ -n "$v" ] || die "cannot read node$i's validator key with cometbft show-validator"
-    genesis_args+=(--validator "$v:10:node$i")
+    # node$i's operator: a key in the client keyring, funded, self-bonding
+    # 10 × 10^6 (power 10) at genesis.
+    operator="$("$QUIRED" keys add "node$i" --home "$DIR/client" 2>>"$setup_log")" ||
+      die "quired keys add node$i failed: see $setup_log"
+    genesis_args+=(--account "$operator:$ACCOUNT_BALANCE" --validator "$v:$operator:10:node$i")
   done
   "$QUIRED" genesis create "${genesis_args[@]}" >>"$setup_log" 2>&1 ||
     die "quired genesis create failed: $(tail -n 3 "$setup_log")"

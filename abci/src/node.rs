@@ -13,7 +13,7 @@ use quire_app::state::tree;
 use quire_app::StateRead;
 use quire_app::{
     App, AppError, BlockContext, CommitError, FinalizedBlock, Proposal, ProposalError, TxError,
-    TxReceipt, VoteContext, VoteExtensionError,
+    TxReceipt, ValidatorUpdate, VoteContext, VoteExtensionError,
 };
 use quire_core::state_proof::StateProof;
 use quire_store::{LastCommit, Store, StoreError};
@@ -104,13 +104,14 @@ impl Node {
     }
 
     /// InitChain: validates the genesis app state and computes the genesis
-    /// app hash. Nothing is persisted until the first Commit.
+    /// app hash and the validator set it bonds. Nothing is persisted until
+    /// the first Commit.
     pub fn init_chain(
         &self,
         chain_id: &str,
         initial_height: u64,
         app_state: &[u8],
-    ) -> Result<[u8; 32], NodeError> {
+    ) -> Result<([u8; 32], Vec<ValidatorUpdate>), NodeError> {
         let stored = self.store.last_commit()?.map(|last| last.height);
         Ok(self
             .app
@@ -269,6 +270,7 @@ mod tests {
 
     fn app_state() -> Vec<u8> {
         let genesis = GenesisState {
+            staking: Default::default(),
             params: Params::default(),
             accounts: vec![GenesisAccount {
                 address: address_of(&key()).to_bech32(),

@@ -12,7 +12,7 @@ use crate::node::{Node, NodeError};
 use crate::query::QueryError;
 use bytes::Bytes;
 use futures::future::{ready, Ready};
-use quire_app::{FinalizedBlock, TxError, VoteContext};
+use quire_app::{AppError, FinalizedBlock, TxError, ValidatorUpdate, VoteContext};
 use quire_core::codes::CODESPACE;
 use quire_core::state_proof::PROOF_OP_TYPE;
 use std::sync::Arc;
@@ -51,12 +51,18 @@ impl Abci {
         let node = &self.node;
         Ok(match request {
             ConsensusRequest::InitChain(req) => {
-                let app_hash = node.init_chain(
+                let (app_hash, validators) = node.init_chain(
                     &req.chain_id,
                     req.initial_height.value(),
                     &req.app_state_bytes,
                 )?;
-                tracing::info!(chain_id = %req.chain_id, app_hash = %hex::encode(app_hash), "init chain");
+                let validators = genesis_validator_set(&validators, &req.validators)?;
+                tracing::info!(
+                    chain_id = %req.chain_id,
+                    app_hash = %hex::encode(app_hash),
+                    validators = validators.len(),
+                    "init chain"
+                );
                 match req.consensus_params.abci.vote_extensions_enable_height {
                     Some(height) => {
                         tracing::info!(from_height = %height, "vote extensions enabled")
@@ -68,7 +74,7 @@ impl Abci {
                 }
                 ConsensusResponse::InitChain(response::InitChain {
                     consensus_params: None,
-                    validators: req.validators,
+                    validators,
                     app_hash: app_hash_bytes(&app_hash)?,
                 })
             }
@@ -414,6 +420,43 @@ pub async fn serve(node: Arc<Node>, addr: &str) -> Result<(), BoxError> {
     }
 }
 
+/// The set InitChain returns: the one the app bonds from
+/// `app_state.staking`, which must be non-empty and equal the
+/// `validators` of genesis.json that CometBFT passes (CometBFT would take
+/// the app's set over its own, and light clients trust genesis.json's: a
+/// difference is a broken genesis, refused before the first block).
+fn genesis_validator_set(
+    app: &[ValidatorUpdate],
+    genesis_json: &[tendermint::validator::Update],
+) -> Result<Vec<tendermint::validator::Update>, NodeError> {
+    if app.is_empty() {
+        return Err(NodeError::App(AppError::Genesis(
+            "app_state.staking bonds no validator: a chain needs at least one \
+             (`quired genesis add-validator`)"
+                .into(),
+        )));
+    }
+    let ours = app
+        .iter()
+        .map(convert::validator_update)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(NodeError::Encoding)?;
+    let as_set = |list: &[tendermint::validator::Update]| {
+        list.iter()
+            .map(|u| (u.pub_key.to_bytes(), u.power.value()))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    if as_set(&ours) != as_set(genesis_json) {
+        return Err(NodeError::App(AppError::Genesis(format!(
+            "genesis.json's validators ({} of them) are not the set app_state.staking bonds \
+             ({} of them): `quired genesis validate` shows the difference",
+            genesis_json.len(),
+            ours.len()
+        ))));
+    }
+    Ok(ours)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,14 +478,38 @@ mod tests {
         Abci::new(Arc::new(Node::new(store).unwrap()))
     }
 
-    fn init(abci: &Abci) {
-        let genesis = GenesisState {
+    /// A real ed25519 key (CometBFT's `cometbft init` output).
+    const VALIDATOR_KEY: &str = "cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4=";
+
+    fn validator_key() -> [u8; 32] {
+        quire_genesis::parse_ed25519_pubkey(VALIDATOR_KEY).unwrap()
+    }
+
+    fn genesis_state() -> GenesisState {
+        let mut genesis = GenesisState {
+            staking: Default::default(),
             params: Params::default(),
             accounts: vec![GenesisAccount {
                 address: address_of(&key()).to_bech32(),
                 balance: 1_000_000_000,
             }],
         };
+        genesis
+            .staking
+            .validators
+            .push(quire_app::staking::GenesisBond::new(
+                &address_of(&key()),
+                &validator_key(),
+                "v0",
+                10_000_000,
+            ));
+        genesis
+    }
+
+    fn init_request(
+        genesis: &GenesisState,
+        validators: Vec<tendermint::validator::Update>,
+    ) -> ConsensusRequest {
         let json = serde_json::json!({
             "genesis_time": "2026-01-01T00:00:00Z",
             "chain_id": CHAIN,
@@ -459,15 +526,59 @@ mod tests {
             "app_state": genesis,
         });
         let doc: tendermint::Genesis<serde_json::Value> = serde_json::from_value(json).unwrap();
+        ConsensusRequest::InitChain(request::InitChain {
+            time: doc.genesis_time,
+            chain_id: CHAIN.into(),
+            consensus_params: doc.consensus_params,
+            validators,
+            app_state_bytes: serde_json::to_vec(&doc.app_state).unwrap().into(),
+            initial_height: 1u32.into(),
+        })
+    }
+
+    fn validator_update(power: u32) -> tendermint::validator::Update {
+        tendermint::validator::Update {
+            pub_key: tendermint::PublicKey::from_raw_ed25519(&validator_key()).unwrap(),
+            power: power.into(),
+        }
+    }
+
+    #[test]
+    fn init_chain_returns_the_bonded_set_and_refuses_a_different_one() {
+        let dir = tempfile::tempdir().unwrap();
+        match abci(dir.path())
+            .consensus(init_request(&genesis_state(), vec![validator_update(10)]))
+            .unwrap()
+        {
+            ConsensusResponse::InitChain(answer) => {
+                assert_eq!(answer.validators, vec![validator_update(10)])
+            }
+            other => panic!("{other:?}"),
+        }
+        for (genesis, listed) in [
+            (genesis_state(), vec![validator_update(9)]),
+            (genesis_state(), Vec::new()),
+            (
+                GenesisState {
+                    staking: Default::default(),
+                    ..genesis_state()
+                },
+                vec![validator_update(10)],
+            ),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let err = abci(dir.path())
+                .consensus(init_request(&genesis, listed))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("app_state.staking"), "{err}");
+        }
+    }
+
+    fn init(abci: &Abci) {
+        let genesis = genesis_state();
         match abci
-            .consensus(ConsensusRequest::InitChain(request::InitChain {
-                time: doc.genesis_time,
-                chain_id: CHAIN.into(),
-                consensus_params: doc.consensus_params,
-                validators: Vec::new(),
-                app_state_bytes: serde_json::to_vec(&doc.app_state).unwrap().into(),
-                initial_height: 1u32.into(),
-            }))
+            .consensus(init_request(&genesis, vec![validator_update(10)]))
             .unwrap()
         {
             ConsensusResponse::InitChain(answer) => {

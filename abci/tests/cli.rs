@@ -96,15 +96,15 @@ fn init_keys_genesis_validate_and_a_malformed_genesis() {
         .success());
 
     let genesis = dir.path().join("genesis.json");
-    let validator = "vRAjehrCv4K+rDcc+CslKpsea9DZtwkKQP2Heiv4UmM=:10:n0";
-    let account = format!("{address}:1000");
+    let validator = format!("vRAjehrCv4K+rDcc+CslKpsea9DZtwkKQP2Heiv4UmM=:{address}:10:n0");
+    let account = format!("{address}:10001000");
     let out = quired(&[
         "genesis",
         "create",
         "--chain-id",
         "cli-test",
         "--validator",
-        validator,
+        &validator,
         "--account",
         &account,
         "--out",

@@ -43,6 +43,7 @@ fn keys() -> Vec<SigningKey> {
 
 fn genesis(keys: &[SigningKey]) -> MemState {
     let state = GenesisState {
+        staking: Default::default(),
         params: Params {
             max_block_blob_bytes: 100 * 1024 * 1024,
             ..Params::default()

@@ -17,7 +17,7 @@
 //! CometBFT call InitChain again.
 
 use crate::block::{FinalizedBlock, FinalizedCommitment, Proposal};
-use crate::context::{BlockContext, VoteContext};
+use crate::context::{BlockContext, ValidatorUpdate, VoteContext};
 use crate::error::{AppError, ProposalError, TxError, VoteExtensionError};
 use crate::execute::TxReceipt;
 use crate::genesis::GenesisState;
@@ -137,7 +137,8 @@ impl App {
     }
 
     /// InitChain: validates the genesis app state and computes the genesis
-    /// app hash. Nothing is persisted until the first Commit. `stored` is the
+    /// app hash and validator set. Nothing is persisted until the first
+    /// Commit. `stored` is the
     /// height the node's store already holds, if any (then InitChain is a
     /// protocol violation).
     pub fn init_chain(
@@ -146,7 +147,7 @@ impl App {
         initial_height: u64,
         app_state: &[u8],
         stored: Option<u64>,
-    ) -> Result<[u8; 32], AppError> {
+    ) -> Result<([u8; 32], Vec<ValidatorUpdate>), AppError> {
         if let Some(height) = stored {
             return Err(AppError::Protocol(format!(
                 "InitChain called but the store already holds height {height}"
@@ -160,13 +161,14 @@ impl App {
             .genesis(chain_id, initial_height, &genesis)
             .map_err(|e| AppError::Genesis(e.to_string()))?;
         let app_hash = output.app_hash;
+        let validators = output.validators.clone();
         let mut between = self.write();
         between.genesis = Some(Arc::new(output));
         between.last_height = initial_height - 1;
         between.pending = None;
         drop(between);
         lock(&self.check).reset();
-        Ok(app_hash)
+        Ok((app_hash, validators))
     }
 
     /// CheckTx (new and recheck alike): the tx against committed state plus

@@ -1,6 +1,7 @@
 //! Chain-wide state the app itself owns: the chain id and the parameters,
-//! both fixed at genesis.
+//! both fixed at genesis, and the time of the last block.
 
+use crate::context::Timestamp;
 use crate::error::StateReadError;
 use crate::state::{StateRead, StateWrite};
 use quire_core::Params;
@@ -11,6 +12,8 @@ pub mod keys {
     pub const CHAIN_ID: &[u8] = b"chain/id";
     /// The params ([`super::encode_params`]).
     pub const PARAMS: &[u8] = b"chain/params";
+    /// The time of the last block: seconds i64 BE ‖ nanos u32 BE.
+    pub const BLOCK_TIME: &[u8] = b"chain/time";
 }
 
 /// Version byte of the stored params record.
@@ -88,6 +91,16 @@ pub trait ChainRead: StateRead {
             .ok_or_else(|| StateReadError("params not set: no genesis".into()))?;
         decode_params(&bytes)
     }
+
+    /// The time of the last block begun (zero before the first block).
+    fn block_time(&self) -> Result<Timestamp, StateReadError> {
+        match self.get(keys::BLOCK_TIME)? {
+            None => Ok(Timestamp::default()),
+            Some(bytes) => {
+                Timestamp::decode(&bytes).ok_or_else(|| StateReadError("corrupt block time".into()))
+            }
+        }
+    }
 }
 
 impl<S: StateRead + ?Sized> ChainRead for S {}
@@ -102,6 +115,11 @@ pub trait ChainWrite: StateWrite {
     /// Writes the params.
     fn put_params(&mut self, params: &Params) {
         self.put_raw(keys::PARAMS.to_vec(), encode_params(params));
+    }
+
+    /// Writes the time of the block being run.
+    fn put_block_time(&mut self, time: Timestamp) {
+        self.put_raw(keys::BLOCK_TIME.to_vec(), time.encode().to_vec());
     }
 }
 

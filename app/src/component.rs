@@ -48,6 +48,16 @@ pub trait Component: Send + Sync {
         Ok(())
     }
 
+    /// The validators this component bonds at genesis, after every
+    /// component's `init_chain` (InitChain returns them to CometBFT).
+    fn genesis_validators(
+        &self,
+        _state: &mut dyn StateWrite,
+        _genesis: &Genesis<'_>,
+    ) -> Result<Vec<ValidatorUpdate>, GenesisError> {
+        Ok(Vec::new())
+    }
+
     /// Runs before the block's transactions.
     fn begin_block(
         &self,

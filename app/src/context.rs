@@ -14,6 +14,46 @@ pub struct Timestamp {
     pub nanos: u32,
 }
 
+impl Timestamp {
+    /// `seconds` after the epoch.
+    pub const fn from_seconds(seconds: i64) -> Self {
+        Timestamp { seconds, nanos: 0 }
+    }
+
+    /// This time plus `seconds`, saturating.
+    pub fn plus_seconds(self, seconds: u64) -> Self {
+        Timestamp {
+            seconds: self
+                .seconds
+                .saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX)),
+            nanos: self.nanos,
+        }
+    }
+
+    /// 12 bytes whose byte order is time order: seconds as u64 BE with the
+    /// sign bit flipped ‖ nanos u32 BE (queue keys and records).
+    pub fn encode(self) -> [u8; 12] {
+        let mut out = [0u8; 12];
+        out[..8].copy_from_slice(&((self.seconds as u64) ^ (1 << 63)).to_be_bytes());
+        out[8..].copy_from_slice(&self.nanos.to_be_bytes());
+        out
+    }
+
+    /// Inverse of [`encode`](Self::encode).
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let (seconds, nanos) = bytes.split_first_chunk::<8>()?;
+        let nanos: [u8; 4] = nanos.try_into().ok()?;
+        let nanos = u32::from_be_bytes(nanos);
+        if nanos >= 1_000_000_000 {
+            return None;
+        }
+        Some(Timestamp {
+            seconds: (u64::from_be_bytes(*seconds) ^ (1 << 63)) as i64,
+            nanos,
+        })
+    }
+}
+
 /// How a validator voted for the last block, as recorded in its commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VoteFlag {
@@ -131,6 +171,8 @@ pub struct TxContext<'a> {
     pub params: &'a Params,
     /// Height of the block being built or checked.
     pub height: u64,
+    /// The block's time (CheckTx: the last block's).
+    pub time: Timestamp,
     /// Verified signatures (changes only how fast, never the result).
     pub sig_cache: &'a SignatureCache,
     /// Whether transactions' events are built (FinalizeBlock only).

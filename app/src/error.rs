@@ -85,6 +85,15 @@ pub enum TxError {
     /// The transaction appears twice in one block.
     #[error("duplicate tx in block")]
     Duplicate,
+    /// A staking or slashing message breaks one of their rules (each rule
+    /// has its own code, 40-69).
+    #[error("message {index}: {error}")]
+    Staking {
+        /// Position of the message.
+        index: usize,
+        /// The rule broken.
+        error: quire_core::staking::StakingError,
+    },
     /// State could not be read; the node operator must look at the node.
     #[error("internal error: {0}")]
     Storage(#[from] StateReadError),
@@ -109,6 +118,7 @@ impl TxError {
             TxError::BlockBlobBudget { .. } => codes::BLOCK_BLOB_BUDGET,
             TxError::TimedOut { .. } => codes::TIMED_OUT,
             TxError::Duplicate => codes::DUPLICATE,
+            TxError::Staking { error, .. } => error.code(),
             TxError::Storage(_) => codes::INTERNAL,
         }
     }
@@ -223,6 +233,9 @@ pub enum InvalidTx {
     /// A recipient's balance would overflow.
     #[error("balance of {0} would overflow")]
     BalanceOverflow(quire_core::Address),
+    /// Staked amounts or shares would overflow.
+    #[error("staking amounts would overflow")]
+    StakeOverflow,
 }
 
 /// A failure that must stop the node rather than be answered: its own state
@@ -345,6 +358,51 @@ pub enum VoteExtensionError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quire_core::staking::StakingError;
+
+    fn staking_errors() -> Vec<StakingError> {
+        let s = String::new;
+        vec![
+            StakingError::UnknownValidator(s()),
+            StakingError::ValidatorExists(s()),
+            StakingError::ConsensusKeyInUse(s()),
+            StakingError::ConsensusKeyType(s()),
+            StakingError::Commission(s()),
+            StakingError::CommissionChange(s()),
+            StakingError::SelfDelegationBelowMin {
+                self_delegation: 0,
+                min: 0,
+            },
+            StakingError::AmountTooSmall(s()),
+            StakingError::BondDenom {
+                expected: s(),
+                got: s(),
+            },
+            StakingError::NoDelegation(s()),
+            StakingError::MaxEntries { kind: "", max: 0 },
+            StakingError::InvalidExchangeRate(s()),
+            StakingError::Tombstoned(s()),
+            StakingError::NotJailed(s()),
+            StakingError::StillJailed {
+                validator: s(),
+                until_seconds: 0,
+                now_seconds: 0,
+            },
+            StakingError::SelfRedelegation,
+            StakingError::TransitiveRedelegation(s()),
+            StakingError::NoUnbondingEntry(s()),
+            StakingError::MinSelfDelegationDecrease {
+                current: 0,
+                requested: 0,
+            },
+            StakingError::DescriptionTooLong {
+                field: "",
+                len: 0,
+                max: 0,
+            },
+            StakingError::ValidatorJailed(s()),
+        ]
+    }
 
     #[test]
     fn codes_are_distinct_and_non_zero() {
@@ -402,6 +460,10 @@ mod tests {
             TxError::Duplicate,
             TxError::Storage(StateReadError(String::new())),
         ];
+        let staking = staking_errors()
+            .into_iter()
+            .map(|error| TxError::Staking { index: 0, error });
+        let errors: Vec<TxError> = errors.into_iter().chain(staking).collect();
         let mut codes: Vec<u32> = errors.iter().map(TxError::code).collect();
         assert!(codes.iter().all(|c| *c != 0));
         codes.sort_unstable();

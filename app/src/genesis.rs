@@ -1,6 +1,7 @@
 //! The app's part of genesis: params and funded accounts, and the state they
 //! produce at InitChain.
 
+use crate::staking::StakingGenesis;
 use quire_core::params::{u128_string, Params, ParamsError};
 use quire_core::Address;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,9 @@ pub struct GenesisState {
     pub params: Params,
     /// Accounts that exist at genesis, numbered in this order from 0.
     pub accounts: Vec<GenesisAccount>,
+    /// Staking parameters and the validators bonded at genesis.
+    #[serde(default)]
+    pub staking: StakingGenesis,
 }
 
 /// A funded account at genesis.
@@ -59,6 +63,22 @@ pub enum GenesisError {
     /// The chain id is unusable.
     #[error("chain_id: {0}")]
     ChainId(String),
+    /// A genesis validator is wrong.
+    #[error("app_state.staking.validators[{index}]: {reason}")]
+    Validator {
+        /// Position in the list.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A staking parameter is out of range.
+    #[error("app_state.staking.params.{field}: {reason}")]
+    StakingParams {
+        /// The parameter.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// The sum of balances overflows.
     #[error("app_state.accounts: total supply overflows u128")]
     SupplyOverflow,
@@ -109,6 +129,61 @@ impl GenesisState {
                 .ok_or(GenesisError::SupplyOverflow)?;
             accounts.push((address, entry.balance));
         }
+        if supply / quire_core::staking::POWER_REDUCTION
+            > u128::from(quire_core::staking::MAX_TOTAL_VOTING_POWER)
+        {
+            return Err(GenesisError::SupplyOverflow);
+        }
+        self.validate_staking(&accounts)?;
         Ok(accounts)
+    }
+
+    /// Checks the staking params and every genesis validator: a valid
+    /// `MsgCreateValidator`, an operator with a genesis account holding
+    /// its self-bond, one validator per operator and per key.
+    fn validate_staking(&self, accounts: &[(Address, u128)]) -> Result<(), GenesisError> {
+        let staking = &self.staking;
+        staking
+            .params
+            .validate()
+            .map_err(|(field, reason)| GenesisError::StakingParams { field, reason })?;
+        let mut operators = BTreeSet::new();
+        let mut keys = BTreeSet::new();
+        for (index, bond) in staking.validators.iter().enumerate() {
+            let reason = |reason: String| GenesisError::Validator { index, reason };
+            let operator: Address = bond
+                .operator
+                .parse()
+                .map_err(|e| reason(format!("operator: {e}")))?;
+            let msg = bond.to_msg(&self.params.fee_denom).map_err(reason)?;
+            if !operators.insert(operator) {
+                return Err(reason(format!(
+                    "operator {} has two validators",
+                    bond.operator
+                )));
+            }
+            if !keys.insert(msg.consensus_key) {
+                return Err(reason(format!(
+                    "consensus_pubkey {} is used twice",
+                    bond.consensus_pubkey
+                )));
+            }
+            match accounts.iter().find(|(address, _)| *address == operator) {
+                None => {
+                    return Err(reason(format!(
+                        "operator {} has no genesis account to self-bond from",
+                        bond.operator
+                    )))
+                }
+                Some((_, balance)) if *balance < bond.self_bond => {
+                    return Err(reason(format!(
+                        "operator {} holds {balance}, less than its self_bond {}",
+                        bond.operator, bond.self_bond
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 }

@@ -9,7 +9,8 @@
 //! The state machine is a fixed, ordered list of components
 //! ([`StateMachine::standard`]): [`auth`] (accounts, signatures, sequences,
 //! limits), [`bank`] (fees, transfers), [`blob`] (blobs, the blob budget, the
-//! namespace commitment). [`App`] runs it in CometBFT's call order.
+//! namespace commitment), [`staking`] (validators, delegations, the active
+//! set). [`App`] runs it in CometBFT's call order.
 
 pub mod app;
 pub mod auth;
@@ -23,10 +24,12 @@ pub mod error;
 pub mod event;
 pub mod execute;
 pub mod genesis;
+pub mod invariants;
 pub mod machine;
 pub mod mempool;
 pub mod router;
 pub mod sigcache;
+pub mod staking;
 pub mod state;
 pub mod system_tx;
 pub mod tx;

@@ -10,13 +10,14 @@ use crate::blob::Blobs;
 use crate::block::{finalize, prepare, process, FinalizedBlock, Proposal};
 use crate::chain::ChainWrite;
 use crate::component::Component;
-use crate::context::{BlockContext, VoteContext};
+use crate::context::{BlockContext, ValidatorUpdate, VoteContext};
 use crate::error::{AppError, ProposalError, StateReadError, TxError, VoteExtensionError};
 use crate::execute::TxReceipt;
 use crate::genesis::{validate_chain_id, Genesis, GenesisError, GenesisState};
 use crate::mempool::CheckState;
 use crate::router::MsgRouter;
 use crate::sigcache::SignatureCache;
+use crate::staking::Staking;
 use crate::state::tree::{self, EmptyTree, TreeChanges};
 use crate::state::{ChangeSet, CommittedState, EmptyState, StateDelta, StateRead};
 use crate::system_tx::SystemTxTag;
@@ -29,12 +30,14 @@ pub struct StateMachine {
     router: MsgRouter,
     system_txs: Vec<(usize, SystemTxTag)>,
     sig_cache: SignatureCache,
+    check_invariants: bool,
 }
 
 /// Assembles a [`StateMachine`] from components, in the order given.
 pub struct Builder {
     components: Vec<Box<dyn Component>>,
     sig_cache_capacity: usize,
+    check_invariants: bool,
 }
 
 /// The genesis state writes and the genesis app hash.
@@ -46,12 +49,22 @@ pub struct GenesisOutput {
     pub tree: TreeChanges,
     /// The app hash before the first block: the tree's root.
     pub app_hash: [u8; 32],
+    /// The validator set at genesis, sorted by key: what InitChain returns.
+    pub validators: Vec<ValidatorUpdate>,
 }
 
 impl Builder {
     /// Adds a component after those added so far.
     pub fn component(mut self, component: impl Component + 'static) -> Self {
         self.components.push(Box::new(component));
+        self
+    }
+
+    /// Whether every FinalizeBlock checks the state's invariants
+    /// ([`crate::invariants`]) and fails if one is broken. On by default in
+    /// debug builds (tests), off in release builds.
+    pub fn check_invariants(mut self, check: bool) -> Self {
+        self.check_invariants = check;
         self
     }
 
@@ -96,6 +109,7 @@ impl Builder {
             router,
             system_txs,
             sig_cache: SignatureCache::new(self.sig_cache_capacity),
+            check_invariants: self.check_invariants,
         })
     }
 }
@@ -109,6 +123,7 @@ impl StateMachine {
             .component(Auth)
             .component(Bank)
             .component(Blobs)
+            .component(Staking)
     }
 
     /// A builder with no components (tests that add their own).
@@ -116,7 +131,13 @@ impl StateMachine {
         Builder {
             components: Vec::new(),
             sig_cache_capacity: crate::sigcache::DEFAULT_CAPACITY,
+            check_invariants: cfg!(debug_assertions),
         }
+    }
+
+    /// Whether FinalizeBlock checks the invariants.
+    pub fn checks_invariants(&self) -> bool {
+        self.check_invariants
     }
 
     /// The components, in order.
@@ -169,6 +190,11 @@ impl StateMachine {
         for component in &self.components {
             component.init_chain(&mut delta, &genesis)?;
         }
+        let mut validators = Vec::new();
+        for component in &self.components {
+            validators.extend(component.genesis_validators(&mut delta, &genesis)?);
+        }
+        validators.sort_by_key(|update| update.pub_key);
         let changes = delta.into_changes();
         let (app_hash, tree) = tree::update(
             &EmptyTree,
@@ -182,6 +208,7 @@ impl StateMachine {
             changes,
             tree,
             app_hash,
+            validators,
         })
     }
 

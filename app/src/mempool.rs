@@ -6,7 +6,7 @@
 //! rebuilds it.
 
 use crate::chain::ChainRead;
-use crate::context::TxContext;
+use crate::context::{Timestamp, TxContext};
 use crate::error::TxError;
 use crate::execute::{deliver_tx, TxReceipt};
 use crate::machine::StateMachine;
@@ -18,8 +18,9 @@ use quire_core::Params;
 #[derive(Debug, Default)]
 pub struct CheckState {
     pending: ChangeSet,
-    /// Chain id and params, read once per committed height.
-    chain: Option<(String, Params)>,
+    /// Chain id, params and the last block's time, read once per committed
+    /// height.
+    chain: Option<(String, Params, Timestamp)>,
 }
 
 impl CheckState {
@@ -46,16 +47,19 @@ impl CheckState {
         next_height: u64,
         bytes: &[u8],
     ) -> Result<TxReceipt, TxError> {
-        let (chain_id, params) = match &self.chain {
+        let (chain_id, params, time) = match &self.chain {
             Some(chain) => chain,
-            None => self
-                .chain
-                .insert((committed.chain_id()?, committed.params()?)),
+            None => self.chain.insert((
+                committed.chain_id()?,
+                committed.params()?,
+                committed.block_time()?,
+            )),
         };
         let ctx = TxContext {
             chain_id,
             params,
             height: next_height,
+            time: *time,
             sig_cache: app.sig_cache(),
             events: false,
         };

@@ -137,6 +137,7 @@ impl MsgRouter {
             MsgError::Decode { message, reason } => {
                 TxError::Decode(format!("message {index}: bad {message}: {reason}"))
             }
+            MsgError::Staking(error) => TxError::Staking { index, error },
             reason => TxError::Invalid(InvalidTx::Message { index, reason }),
         })
     }

@@ -87,6 +87,7 @@ fn decode(bytes: &[u8], max_tx_bytes: u64) -> Result<DecodedTx, TxError> {
 
 fn genesis_state(params: Params, accounts: &[(Address, u128)]) -> MemState {
     let genesis = GenesisState {
+        staking: Default::default(),
         params,
         accounts: accounts
             .iter()
@@ -198,12 +199,16 @@ fn blobs_without_index(blobs: &[Blob]) -> Vec<(Namespace, Address, [u8; 32], u32
 }
 
 /// A block's state writes but the height's blob record (which pins the blob
-/// index, tx positions included, so it differs whenever a tx is removed).
+/// index, tx positions included, so it differs whenever a tx is removed) and
+/// the block time.
 fn account_writes(block: &FinalizedBlock) -> quire_app::ChangeSet {
     block
         .changes
         .iter()
-        .filter(|(key, _)| !key.starts_with(quire_app::blob::keys::COMMITMENT_PREFIX))
+        .filter(|(key, _)| {
+            !key.starts_with(quire_app::blob::keys::COMMITMENT_PREFIX)
+                && key.as_slice() != quire_app::chain::keys::BLOCK_TIME
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }

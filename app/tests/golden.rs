@@ -118,6 +118,7 @@ fn app_hash_after_a_fixed_sequence_of_blocks() {
     let bob = key(2);
     let carol = Address::new([0xcc; 20]);
     let genesis = GenesisState {
+        staking: Default::default(),
         params: params(),
         accounts: vec![
             GenesisAccount {

@@ -46,6 +46,7 @@ fn key(seed: u8) -> SigningKey {
 
 fn genesis(keys: &[&SigningKey]) -> MemState {
     let genesis = GenesisState {
+        staking: Default::default(),
         params: Params::default(),
         accounts: keys
             .iter()

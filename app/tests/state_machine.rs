@@ -633,6 +633,7 @@ fn genesis_is_validated() {
     let alice = key(1);
     let addr = address_of(&alice).to_bech32();
     let dup = GenesisState {
+        staking: Default::default(),
         params: params(),
         accounts: vec![
             GenesisAccount {
@@ -651,6 +652,7 @@ fn genesis_is_validated() {
         .to_string()
         .contains("accounts[1]"));
     let bad = GenesisState {
+        staking: Default::default(),
         params: params(),
         accounts: vec![GenesisAccount {
             address: "cosmos1xyz".into(),
@@ -663,6 +665,7 @@ fn genesis_is_validated() {
         .to_string()
         .contains("accounts[0]"));
     let ok = GenesisState {
+        staking: Default::default(),
         params: params(),
         accounts: vec![],
     };

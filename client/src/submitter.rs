@@ -80,7 +80,7 @@ impl Submitter {
             .iter()
             .map(|m| match m {
                 Msg::SubmitBlob(blob) => blob.data.len() as u64,
-                Msg::Send(_) => 0,
+                _ => 0,
             })
             .sum();
         self.params.fee_for(blob_bytes).unwrap_or(u128::MAX)

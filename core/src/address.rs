@@ -10,6 +10,14 @@ use thiserror::Error;
 /// The bech32 human-readable prefix of Quire account addresses.
 pub const ADDRESS_PREFIX: &str = "quire";
 
+/// The bech32 prefix of a validator's operator address (the same 20 bytes as
+/// its operator's account).
+pub const VALOPER_PREFIX: &str = "quirevaloper";
+
+/// The bech32 prefix of a validator's consensus address (the first 20 bytes of
+/// SHA-256 of its ed25519 consensus key).
+pub const VALCONS_PREFIX: &str = "quirevalcons";
+
 /// Length of an account address in bytes.
 pub const ADDRESS_LEN: usize = 20;
 
@@ -24,9 +32,9 @@ pub enum AddressError {
     /// Not valid bech32.
     #[error("invalid bech32 address {0:?}: {1}")]
     Bech32(String, String),
-    /// Valid bech32 with a prefix other than `quire`.
-    #[error("address {0:?} has prefix {1:?}, expected {ADDRESS_PREFIX:?}")]
-    WrongPrefix(String, String),
+    /// Valid bech32 with another prefix than the one expected.
+    #[error("address {0:?} has prefix {1:?}, expected {2:?}")]
+    WrongPrefix(String, String, &'static str),
     /// Valid bech32 but not 20 bytes long.
     #[error("address {0:?} is {1} bytes, expected {ADDRESS_LEN}")]
     WrongLength(String, usize),
@@ -53,9 +61,20 @@ impl Address {
 
     /// The bech32 form, e.g. `quire1...`.
     pub fn to_bech32(&self) -> String {
-        match AccountId::new(ADDRESS_PREFIX, &self.0) {
+        self.to_bech32_with(ADDRESS_PREFIX)
+    }
+
+    /// The bech32 form of the validator this account operates,
+    /// `quirevaloper1...`.
+    pub fn to_valoper(&self) -> String {
+        self.to_bech32_with(VALOPER_PREFIX)
+    }
+
+    /// The bech32 form with `prefix` (one of this module's constants).
+    pub fn to_bech32_with(&self, prefix: &str) -> String {
+        match AccountId::new(prefix, &self.0) {
             Ok(id) => id.to_string(),
-            // Unreachable: the prefix is a valid constant and 20 bytes fit.
+            // Unreachable: the prefixes are valid constants and 20 bytes fit.
             Err(_) => hex::encode(self.0),
         }
     }
@@ -67,16 +86,21 @@ fn ripemd160(data: &[u8]) -> [u8; ADDRESS_LEN] {
     Ripemd160::digest(data).into()
 }
 
-impl FromStr for Address {
-    type Err = AddressError;
+impl Address {
+    /// Parses a validator operator address (`quirevaloper1...`).
+    pub fn from_valoper(s: &str) -> Result<Self, AddressError> {
+        Self::parse_with(s, VALOPER_PREFIX)
+    }
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+    /// Parses a bech32 address that must carry `prefix`.
+    pub fn parse_with(s: &str, prefix: &'static str) -> Result<Self, AddressError> {
         let id = AccountId::from_str(s)
             .map_err(|e| AddressError::Bech32(s.to_string(), e.to_string()))?;
-        if id.prefix() != ADDRESS_PREFIX {
+        if id.prefix() != prefix {
             return Err(AddressError::WrongPrefix(
                 s.to_string(),
                 id.prefix().to_string(),
+                prefix,
             ));
         }
         let bytes = id.to_bytes();
@@ -85,6 +109,14 @@ impl FromStr for Address {
             .try_into()
             .map_err(|_| AddressError::WrongLength(s.to_string(), bytes.len()))?;
         Ok(Address(array))
+    }
+}
+
+impl FromStr for Address {
+    type Err = AddressError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse_with(s, ADDRESS_PREFIX)
     }
 }
 
@@ -110,6 +142,19 @@ mod tests {
         let text = addr.to_bech32();
         assert!(text.starts_with("quire1"));
         assert_eq!(text.parse::<Address>().unwrap(), addr);
+    }
+
+    #[test]
+    fn valoper_is_the_same_bytes() {
+        let addr = Address::new([7u8; ADDRESS_LEN]);
+        let valoper = addr.to_valoper();
+        assert!(valoper.starts_with("quirevaloper1"));
+        assert_eq!(Address::from_valoper(&valoper).unwrap(), addr);
+        assert!(matches!(
+            Address::from_valoper(&addr.to_bech32()),
+            Err(AddressError::WrongPrefix(_, _, VALOPER_PREFIX))
+        ));
+        assert!(valoper.parse::<Address>().is_err());
     }
 
     #[test]

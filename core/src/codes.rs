@@ -38,6 +38,51 @@ pub mod tx {
     pub const TIMED_OUT: u32 = 15;
     /// The tx is twice in one block.
     pub const DUPLICATE: u32 = 16;
+
+    // Staking and slashing (docs/staking.md): 40-69.
+
+    /// No validator with that operator address.
+    pub const UNKNOWN_VALIDATOR: u32 = 40;
+    /// The operator already runs a validator.
+    pub const VALIDATOR_EXISTS: u32 = 41;
+    /// The consensus key is (or was) used by another validator.
+    pub const CONSENSUS_KEY_IN_USE: u32 = 42;
+    /// The consensus key is not an ed25519 key of 32 bytes.
+    pub const CONSENSUS_KEY_TYPE: u32 = 43;
+    /// Commission rates out of range (rate above max, max above 1, …).
+    pub const COMMISSION_INVALID: u32 = 44;
+    /// A commission change too large or too soon after the last one.
+    pub const COMMISSION_CHANGE: u32 = 45;
+    /// The operator's self-delegation would be below its minimum.
+    pub const SELF_DELEGATION_BELOW_MIN: u32 = 46;
+    /// A zero amount, or one that is worth no shares or tokens.
+    pub const AMOUNT_TOO_SMALL: u32 = 47;
+    /// An amount in another denom than the bond denom.
+    pub const BOND_DENOM: u32 = 48;
+    /// No delegation, or fewer shares than asked for.
+    pub const NO_DELEGATION: u32 = 49;
+    /// Too many unbonding or redelegation entries for one pair.
+    pub const MAX_ENTRIES: u32 = 50;
+    /// The validator has shares but no tokens left.
+    pub const INVALID_EXCHANGE_RATE: u32 = 51;
+    /// The validator is tombstoned (slashed for double signing).
+    pub const TOMBSTONED: u32 = 52;
+    /// MsgUnjail for a validator that is not jailed.
+    pub const NOT_JAILED: u32 = 53;
+    /// MsgUnjail before the jail time is over.
+    pub const STILL_JAILED: u32 = 54;
+    /// A redelegation to the same validator.
+    pub const SELF_REDELEGATION: u32 = 55;
+    /// A redelegation of stake that is itself still being redelegated.
+    pub const TRANSITIVE_REDELEGATION: u32 = 56;
+    /// No unbonding entry at that creation height, or less in it than asked.
+    pub const NO_UNBONDING_ENTRY: u32 = 57;
+    /// A lower minimum self-delegation than the current one.
+    pub const MIN_SELF_DELEGATION_DECREASE: u32 = 58;
+    /// A description field longer than allowed.
+    pub const DESCRIPTION_TOO_LONG: u32 = 59;
+    /// The validator is jailed.
+    pub const VALIDATOR_JAILED: u32 = 60;
 }
 
 /// Codes of failed ABCI queries.

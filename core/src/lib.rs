@@ -9,6 +9,7 @@
 //! - Building and signing transactions ([`builder`]).
 //! - Conversions between the protobuf wire types and the domain types, with
 //!   validation at construction ([`proto::Protobuf`]).
+//! - Staking's messages, numbers and parameters ([`staking`]).
 //! - The stable ABCI codes ([`codes`]).
 //!
 //! No consensus logic, no I/O, no clock, no C dependency: the rollup SDK
@@ -25,6 +26,7 @@ pub mod msg;
 pub mod namespace;
 pub mod params;
 pub mod proto;
+pub mod staking;
 pub mod state_proof;
 
 pub use address::Address;

@@ -6,7 +6,17 @@
 //! |---|---|
 //! | `/quire.blob.v1.MsgSubmitBlob` | [`SubmitBlob`] |
 //! | `/cosmos.bank.v1beta1.MsgSend` | [`Send`] |
+//! | `/cosmos.staking.v1beta1.MsgCreateValidator` | [`staking::CreateValidator`] |
+//! | `/cosmos.staking.v1beta1.MsgEditValidator` | [`staking::EditValidator`] |
+//! | `/cosmos.staking.v1beta1.MsgDelegate` | [`staking::Delegate`] |
+//! | `/cosmos.staking.v1beta1.MsgUndelegate` | [`staking::Undelegate`] |
+//! | `/cosmos.staking.v1beta1.MsgBeginRedelegate` | [`staking::BeginRedelegate`] |
+//! | `/cosmos.staking.v1beta1.MsgCancelUnbondingDelegation` | [`staking::CancelUnbonding`] |
+//! | `/cosmos.slashing.v1beta1.MsgUnjail` | [`staking::Unjail`] |
 
+use crate::staking::error::StakingError;
+use crate::staking::msg as staking;
+use crate::staking::msg::*;
 use crate::{Address, Namespace};
 use cosmrs::proto::cosmos::bank::v1beta1::MsgSend;
 use cosmrs::proto::cosmos::base::v1beta1::Coin;
@@ -35,6 +45,55 @@ pub enum MsgError {
     /// The message decodes but breaks a rule of form.
     #[error("{0}")]
     Invalid(String),
+    /// A staking message breaks one of staking's rules of form (each has its
+    /// own code).
+    #[error("{0}")]
+    Staking(StakingError),
+}
+
+/// An amount of one denom, parsed from a `Coin` (the amount a decimal u128).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedCoin {
+    /// The denom.
+    pub denom: String,
+    /// The amount.
+    pub amount: u128,
+}
+
+impl CheckedCoin {
+    /// `amount` of `denom`.
+    pub fn new(denom: impl Into<String>, amount: u128) -> Self {
+        CheckedCoin {
+            denom: denom.into(),
+            amount,
+        }
+    }
+
+    /// Parses `coin`, naming `field` in errors.
+    pub fn parse(field: &str, coin: &Coin) -> Result<Self, MsgError> {
+        if coin.amount.is_empty() || !coin.amount.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(MsgError::Invalid(format!(
+                "{field} amount {:?} is not a non-negative integer",
+                coin.amount.chars().take(64).collect::<String>()
+            )));
+        }
+        let amount = coin
+            .amount
+            .parse::<u128>()
+            .map_err(|_| MsgError::Invalid(format!("{field} amount is too large")))?;
+        Ok(CheckedCoin {
+            denom: coin.denom.clone(),
+            amount,
+        })
+    }
+
+    /// The `Coin` form.
+    pub fn to_coin(&self) -> Coin {
+        Coin {
+            denom: self.denom.clone(),
+            amount: self.amount.to_string(),
+        }
+    }
 }
 
 /// Order `data` under `namespace` (`MsgSubmitBlob`).
@@ -64,6 +123,20 @@ pub enum Msg {
     SubmitBlob(SubmitBlob),
     /// A transfer.
     Send(Send),
+    /// Become a validator.
+    CreateValidator(CreateValidator),
+    /// Edit a validator.
+    EditValidator(EditValidator),
+    /// Delegate to a validator.
+    Delegate(Delegate),
+    /// Undelegate from a validator.
+    Undelegate(Undelegate),
+    /// Redelegate from one validator to another.
+    BeginRedelegate(BeginRedelegate),
+    /// Cancel (part of) an unbonding.
+    CancelUnbonding(CancelUnbonding),
+    /// Leave jail.
+    Unjail(Unjail),
 }
 
 /// Checks that the signer a message names is the tx's signer.
@@ -189,6 +262,13 @@ impl Msg {
         match self {
             Msg::SubmitBlob(_) => MSG_SUBMIT_BLOB_TYPE_URL,
             Msg::Send(_) => MSG_SEND_TYPE_URL,
+            Msg::CreateValidator(_) => MSG_CREATE_VALIDATOR_TYPE_URL,
+            Msg::EditValidator(_) => MSG_EDIT_VALIDATOR_TYPE_URL,
+            Msg::Delegate(_) => MSG_DELEGATE_TYPE_URL,
+            Msg::Undelegate(_) => MSG_UNDELEGATE_TYPE_URL,
+            Msg::BeginRedelegate(_) => MSG_BEGIN_REDELEGATE_TYPE_URL,
+            Msg::CancelUnbonding(_) => MSG_CANCEL_UNBONDING_TYPE_URL,
+            Msg::Unjail(_) => MSG_UNJAIL_TYPE_URL,
         }
     }
 
@@ -197,6 +277,13 @@ impl Msg {
         match self {
             Msg::SubmitBlob(msg) => msg.to_any(signer),
             Msg::Send(msg) => msg.to_any(signer),
+            Msg::CreateValidator(msg) => msg.to_any(signer),
+            Msg::EditValidator(msg) => msg.to_any(signer),
+            Msg::Delegate(msg) => msg.to_any(signer),
+            Msg::Undelegate(msg) => msg.to_any(signer),
+            Msg::BeginRedelegate(msg) => msg.to_any(signer),
+            Msg::CancelUnbonding(msg) => msg.to_any(signer),
+            Msg::Unjail(msg) => msg.to_any(signer),
         }
     }
 
@@ -211,6 +298,25 @@ impl Msg {
                 Some(SubmitBlob::decode(value, signer).map(Msg::SubmitBlob))
             }
             MSG_SEND_TYPE_URL => Some(Send::decode(value, signer).map(Msg::Send)),
+            MSG_CREATE_VALIDATOR_TYPE_URL => {
+                Some(staking::CreateValidator::decode(value, signer).map(Msg::CreateValidator))
+            }
+            MSG_EDIT_VALIDATOR_TYPE_URL => {
+                Some(staking::EditValidator::decode(value, signer).map(Msg::EditValidator))
+            }
+            MSG_DELEGATE_TYPE_URL => {
+                Some(staking::Delegate::decode(value, signer).map(Msg::Delegate))
+            }
+            MSG_UNDELEGATE_TYPE_URL => {
+                Some(staking::Undelegate::decode(value, signer).map(Msg::Undelegate))
+            }
+            MSG_BEGIN_REDELEGATE_TYPE_URL => {
+                Some(staking::BeginRedelegate::decode(value, signer).map(Msg::BeginRedelegate))
+            }
+            MSG_CANCEL_UNBONDING_TYPE_URL => {
+                Some(staking::CancelUnbonding::decode(value, signer).map(Msg::CancelUnbonding))
+            }
+            MSG_UNJAIL_TYPE_URL => Some(staking::Unjail::decode(value, signer).map(Msg::Unjail)),
             _ => None,
         }
     }

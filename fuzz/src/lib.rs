@@ -17,7 +17,7 @@ use quire_core::commitment::NamespaceTree;
 use quire_core::merkle;
 use quire_core::proto::{blob_to_raw, Protobuf as _};
 use quire_core::{Address, Blob, Msg, Namespace, Params};
-use quire_genesis::{GenesisDoc, GenesisValidator};
+use quire_genesis::GenesisDoc;
 use quire_proto::sequencer::v1 as pb;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -51,6 +51,7 @@ pub fn account_key(i: usize) -> SigningKey {
 /// The app's genesis state: [`params`] and the accounts of [`BALANCES`].
 pub fn app_genesis() -> GenesisState {
     GenesisState {
+        staking: Default::default(),
         params: params(),
         accounts: BALANCES
             .iter()
@@ -174,16 +175,23 @@ pub const VALIDATOR_POWER: u32 = 10;
 /// validator ([`validator_key`]), the app state of [`app_genesis`].
 pub fn genesis_doc() -> GenesisDoc {
     let key = validator_key().verification_key().to_bytes();
-    GenesisDoc::new(
-        CHAIN,
-        GENESIS_TIME,
-        vec![GenesisValidator::ed25519(
-            key,
-            VALIDATOR_POWER.into(),
+    let mut app_state = app_genesis();
+    let operator = address_of(&quire_test_utils::key(200));
+    let self_bond = u128::from(VALIDATOR_POWER) * 1_000_000;
+    app_state.accounts.push(GenesisAccount {
+        address: operator.to_bech32(),
+        balance: self_bond,
+    });
+    app_state
+        .staking
+        .validators
+        .push(quire_app::staking::GenesisBond::new(
+            &operator,
+            &key,
             "validator-0",
-        )],
-        app_genesis(),
-    )
+            self_bond,
+        ));
+    GenesisDoc::new(CHAIN, GENESIS_TIME, app_state)
 }
 
 /// [`genesis_doc`] as the JSON CometBFT reads.

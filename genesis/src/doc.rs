@@ -1,7 +1,7 @@
 //! The genesis document's types, laid out exactly as CometBFT v0.38 reads and
 //! writes `genesis.json` (64-bit integers as decimal strings).
 
-use crate::error::KeyError;
+use crate::error::{GenesisDocError, KeyError};
 use crate::num_string;
 use crate::validate::{parse_ed25519_pubkey, validator_address};
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -184,15 +184,15 @@ impl GenesisValidator {
 impl GenesisDoc {
     /// A genesis document with CometBFT's default consensus parameters but
     /// vote extensions on from the first height, initial height 1 and an
-    /// empty app hash. Call [`GenesisDoc::validate`] (or
-    /// [`GenesisDoc::save`], which does) to check it.
+    /// empty app hash; its validators are the ones `app_state.staking`
+    /// bonds ([`GenesisDoc::sync_validators`]). Call [`GenesisDoc::validate`]
+    /// (or [`GenesisDoc::save`], which does) to check it.
     pub fn new(
         chain_id: impl Into<String>,
         genesis_time: impl Into<String>,
-        validators: Vec<GenesisValidator>,
         app_state: GenesisState,
     ) -> Self {
-        GenesisDoc {
+        let mut doc = GenesisDoc {
             genesis_time: genesis_time.into(),
             chain_id: chain_id.into(),
             initial_height: 1,
@@ -202,10 +202,68 @@ impl GenesisDoc {
                 },
                 ..ConsensusParams::default()
             },
-            validators,
+            validators: Vec::new(),
             app_hash: String::new(),
             app_state,
+        };
+        // A genesis the app refuses keeps no validators: validate() then
+        // reports why.
+        let _ = doc.sync_validators();
+        doc
+    }
+
+    /// The set the app bonds at genesis from `app_state.staking` (what
+    /// `quired` returns in InitChain), as CometBFT's `validators`, sorted by
+    /// power then address. Named by each validator's moniker.
+    pub fn bonded_validators(&self) -> Result<Vec<GenesisValidator>, GenesisDocError> {
+        let machine = quire_app::StateMachine::standard()
+            .build()
+            .map_err(|e| GenesisDocError::new("app_state", e.to_string()))?;
+        let output = machine
+            .genesis(&self.chain_id, self.initial_height.max(1), &self.app_state)
+            .map_err(crate::validate::app_error)?;
+        let mut validators: Vec<GenesisValidator> = output
+            .validators
+            .iter()
+            .map(|update| {
+                let name = self
+                    .app_state
+                    .staking
+                    .validators
+                    .iter()
+                    .find(|bond| bond.consensus_key().ok() == Some(update.pub_key))
+                    .map(|bond| bond.moniker.clone())
+                    .unwrap_or_default();
+                GenesisValidator::ed25519(update.pub_key, update.power, name)
+            })
+            .collect();
+        validators.sort_by(|a, b| {
+            b.power
+                .cmp(&a.power)
+                .then_with(|| a.address.cmp(&b.address))
+        });
+        Ok(validators)
+    }
+
+    /// Sets `validators` to [`GenesisDoc::bonded_validators`].
+    pub fn sync_validators(&mut self) -> Result<(), GenesisDocError> {
+        self.validators = self.bonded_validators()?;
+        Ok(())
+    }
+
+    /// Bonds a validator at genesis (a gentx): `operator` self-bonds
+    /// `self_bond` from its genesis account, which must hold it. Updates
+    /// `validators` to match.
+    pub fn add_validator(
+        &mut self,
+        bond: quire_app::staking::GenesisBond,
+    ) -> Result<(), GenesisDocError> {
+        self.app_state.staking.validators.push(bond);
+        if let Err(e) = self.sync_validators() {
+            self.app_state.staking.validators.pop();
+            return Err(e);
         }
+        Ok(())
     }
 
     /// The current time in the RFC 3339 form genesis files use.

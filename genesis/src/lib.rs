@@ -13,7 +13,7 @@
 //! use quire_core::Params;
 //! use quire_genesis::{GenesisDoc, GenesisValidator};
 //! let validator = GenesisValidator::from_base64_key("cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4=", 10, "node0")?;
-//! let app_state = GenesisState { params: Params::default(), accounts: Vec::new() };
+//! let app_state = GenesisState { params: Params::default(), accounts: Vec::new(), staking: Default::default() };
 //! let doc = GenesisDoc::new("quire-1", "2025-01-01T00:00:00Z", vec![validator], app_state);
 //! doc.save("genesis.json")?;
 //! let back = GenesisDoc::load("genesis.json")?;

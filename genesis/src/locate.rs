@@ -81,11 +81,63 @@ fn u64_number(value: &Value) -> Result<(), String> {
         .ok_or_else(|| format!("expected a non-negative integer (a JSON number), got {value}"))
 }
 
+fn u32_number(value: &Value) -> Result<(), String> {
+    value
+        .as_u64()
+        .filter(|n| u32::try_from(*n).is_ok())
+        .map(|_| ())
+        .ok_or_else(|| format!("expected an integer 0..=4294967295 (a JSON number), got {value}"))
+}
+
+fn decimal(value: &Value) -> Result<(), String> {
+    quire_core::staking::Dec::parse(as_str(value)?)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 const STRING: Shape = Shape::Leaf(string);
 const I64_STRING: Shape = Shape::Leaf(int_string::<i64>);
 const U64_STRING: Shape = Shape::Leaf(int_string::<u64>);
 const U128_STRING: Shape = Shape::Leaf(int_string::<u128>);
 const U64_NUMBER: Shape = Shape::Leaf(u64_number);
+const U32_NUMBER: Shape = Shape::Leaf(u32_number);
+const DECIMAL: Shape = Shape::Leaf(decimal);
+
+const STAKING: Shape = Shape::Object(&[
+    opt(
+        "params",
+        Shape::Object(&[
+            req("unbonding_time_secs", U64_NUMBER),
+            req("max_validators", U32_NUMBER),
+            req("max_entries", U32_NUMBER),
+            req("min_commission_rate", DECIMAL),
+            req("commission_change_interval_secs", U64_NUMBER),
+            req("signed_blocks_window", U64_NUMBER),
+            req("min_signed_per_window", DECIMAL),
+            req("downtime_jail_duration_secs", U64_NUMBER),
+            req("slash_fraction_double_sign", DECIMAL),
+            req("slash_fraction_downtime", DECIMAL),
+        ]),
+    ),
+    opt(
+        "validators",
+        Shape::Array(&Shape::Object(&[
+            req("operator", STRING),
+            req("consensus_pubkey", STRING),
+            req("moniker", STRING),
+            req("self_bond", U128_STRING),
+            opt(
+                "commission",
+                Shape::Object(&[
+                    req("rate", DECIMAL),
+                    req("max_rate", DECIMAL),
+                    req("max_change_rate", DECIMAL),
+                ]),
+            ),
+            opt("min_self_delegation", U128_STRING),
+        ])),
+    ),
+]);
 
 const CONSENSUS_PARAMS: Shape = Shape::Object(&[
     req(
@@ -140,6 +192,7 @@ const APP_STATE: Shape = Shape::Object(&[
             req("balance", U128_STRING),
         ])),
     ),
+    opt("staking", STAKING),
 ]);
 
 /// The shape of a genesis document.

@@ -14,11 +14,10 @@ fn account(seed: u8) -> String {
 }
 
 fn sample() -> GenesisDoc {
-    let validators = vec![
-        GenesisValidator::from_base64_key(KEY_A, 10, "node0").unwrap(),
-        GenesisValidator::ed25519([9; 32], 5, "node1"),
-    ];
-    let app_state = GenesisState {
+    let key_a = parse_ed25519_pubkey(KEY_A).unwrap();
+    let operator = |seed: u8| quire_core::Address::new([seed; 20]);
+    let mut app_state = GenesisState {
+        staking: Default::default(),
         params: Params::default(),
         accounts: vec![
             GenesisAccount {
@@ -29,14 +28,17 @@ fn sample() -> GenesisDoc {
                 address: account(2),
                 balance: 7,
             },
+            GenesisAccount {
+                address: account(3),
+                balance: 5_000_000,
+            },
         ],
     };
-    GenesisDoc::new(
-        "quire-test-1",
-        "2025-01-02T03:04:05.123456789Z",
-        validators,
-        app_state,
-    )
+    app_state.staking.validators = vec![
+        quire_app::staking::GenesisBond::new(&operator(1), &key_a, "node0", 10_000_000),
+        quire_app::staking::GenesisBond::new(&operator(3), &[9; 32], "node1", 5_000_000),
+    ];
+    GenesisDoc::new("quire-test-1", "2025-01-02T03:04:05.123456789Z", app_state)
 }
 
 fn to_value(doc: &GenesisDoc) -> Value {
@@ -193,8 +195,12 @@ fn reads_what_cometbft_init_writes() {
   ],
   "app_hash": "",
   "app_state": {"params": {"fee_denom": "uquire", "base_fee": "1000", "fee_per_blob_byte": "1",
-    "max_blob_bytes": 2097152, "max_block_blob_bytes": 16777216, "max_tx_bytes": 2621440}, "accounts": []}
-}"#;
+    "max_blob_bytes": 2097152, "max_block_blob_bytes": 16777216, "max_tx_bytes": 2621440},
+    "accounts": [{"address": "OPERATOR", "balance": "10000000"}],
+    "staking": {"validators": [{"operator": "OPERATOR", "moniker": "node0", "self_bond": "10000000",
+      "consensus_pubkey": "cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4="}]}}
+}"#
+    .replace("OPERATOR", &account(1));
     let mut doc = GenesisDoc::from_json(text.as_bytes(), "cometbft.json").unwrap();
     assert_eq!(doc.validators[0].power, 10);
     assert_eq!(doc.consensus_params, ConsensusParams::default());

@@ -73,12 +73,53 @@ impl GenesisDoc {
                 ),
             );
         }
-        validate_validators(&self.validators)
+        if self.validators.is_empty() {
+            // Says whether staking bonds none, or the list was not written.
+            return self.validate_bonded_set();
+        }
+        validate_validators(&self.validators)?;
+        self.validate_bonded_set()
+    }
+
+    /// `validators` must be the set `app_state.staking` bonds (CometBFT
+    /// takes InitChain's set, and light clients trust this list).
+    fn validate_bonded_set(&self) -> Result<(), GenesisDocError> {
+        let bonded = self.bonded_validators()?;
+        if bonded.is_empty() {
+            return fail(
+                "app_state.staking.validators",
+                "no validator is bonded at genesis: add one with `quired genesis add-validator` \
+                 (a self_bond of at least 1000000 from the operator's genesis account)",
+            );
+        }
+        let as_set = |list: &[GenesisValidator]| -> BTreeSet<(String, u64)> {
+            list.iter()
+                .map(|v| (v.pub_key.value.clone(), v.power))
+                .collect()
+        };
+        if as_set(&bonded) != as_set(&self.validators) {
+            let show = |list: &[GenesisValidator]| {
+                list.iter()
+                    .map(|v| format!("{}:{}", v.pub_key.value, v.power))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return fail(
+                "validators",
+                format!(
+                    "[{}] is not the set app_state.staking bonds [{}]: edit the staking \
+                     validators and let `quired genesis` rewrite this list",
+                    show(&self.validators),
+                    show(&bonded)
+                ),
+            );
+        }
+        Ok(())
     }
 }
 
 /// Maps the app's genesis errors to field paths.
-fn app_error(error: GenesisError) -> GenesisDocError {
+pub(crate) fn app_error(error: GenesisError) -> GenesisDocError {
     match error {
         GenesisError::Params(e) => {
             GenesisDocError::new(format!("app_state.params.{}", e.field), e.reason)
@@ -87,8 +128,15 @@ fn app_error(error: GenesisError) -> GenesisDocError {
             GenesisDocError::new(format!("app_state.accounts[{index}]"), reason)
         }
         GenesisError::ChainId(reason) => GenesisDocError::new("chain_id", reason),
-        GenesisError::SupplyOverflow => {
-            GenesisDocError::new("app_state.accounts", "total supply overflows u128")
+        GenesisError::SupplyOverflow => GenesisDocError::new(
+            "app_state.accounts",
+            "total supply overflows (it must stay below 2^60 × 10^6 for CometBFT's power limit)",
+        ),
+        GenesisError::Validator { index, reason } => {
+            GenesisDocError::new(format!("app_state.staking.validators[{index}]"), reason)
+        }
+        GenesisError::StakingParams { field, reason } => {
+            GenesisDocError::new(format!("app_state.staking.params.{field}"), reason)
         }
         other => GenesisDocError::new("app_state", other.to_string()),
     }

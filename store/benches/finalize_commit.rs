@@ -60,6 +60,7 @@ fn synthetic_address(i: usize) -> [u8; 20] {
 /// commits them) with `ACCOUNTS` funded accounts, the first of them `keys`'.
 fn genesis_node(dir: &std::path::Path, keys: &[SigningKey]) -> (Store, App) {
     let genesis = GenesisState {
+        staking: Default::default(),
         params: Params {
             max_block_blob_bytes: 100 * 1024 * 1024,
             ..Params::default()

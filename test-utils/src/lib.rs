@@ -189,6 +189,7 @@ pub fn key(seed: u8) -> SigningKey {
 /// A genesis funding `keys` with `balance` each (account numbers in order).
 pub fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> GenesisState {
     GenesisState {
+        staking: Default::default(),
         params,
         accounts: keys
             .iter()

@@ -21,7 +21,7 @@
 use anyhow::{bail, ensure, Context};
 use bytes::Bytes;
 use quire_app::{App, GenesisState};
-use quire_genesis::{GenesisDoc, GenesisValidator};
+use quire_genesis::GenesisDoc;
 use quire_store::Store;
 use quired::node::Node;
 use quired::server::Abci;
@@ -114,6 +114,20 @@ fn ed25519_key(index: usize) -> [u8; 32] {
     secret.verification_key().to_bytes()
 }
 
+/// What each [`TestNet`] validator self-bonds at genesis: power 10.
+pub const VALIDATOR_SELF_BOND: u128 = 10_000_000;
+
+/// The operator account of validator `index` of every [`TestNet`] (funded
+/// with exactly its self-bond at genesis).
+pub fn operator_address(index: usize) -> quire_core::Address {
+    quire_core::builder::address_of(&operator_key(index))
+}
+
+/// The secp256k1 key of validator `index`'s operator.
+pub fn operator_key(index: usize) -> cosmrs::crypto::secp256k1::SigningKey {
+    quire_test_utils::key(200 + index as u8)
+}
+
 /// The consensus address of validator `index` of every [`TestNet`]: the
 /// first 20 bytes of sha256 of its key, as CometBFT derives it.
 pub fn validator_address(index: usize) -> [u8; 20] {
@@ -144,15 +158,25 @@ impl TestNet {
         ensure!(validators > 0, "a network needs a validator");
         let chain_id = "quire-testnet".to_string();
         let keys: Vec<[u8; 32]> = (0..validators).map(ed25519_key).collect();
-        let doc = GenesisDoc::new(
-            chain_id.clone(),
-            "2026-01-01T00:00:00Z",
-            keys.iter()
-                .enumerate()
-                .map(|(i, key)| GenesisValidator::ed25519(*key, 10, format!("node{i}")))
-                .collect(),
-            app_state,
-        );
+        let mut app_state = app_state;
+        for (i, key) in keys.iter().enumerate() {
+            let operator = operator_address(i);
+            app_state.accounts.push(quire_app::GenesisAccount {
+                address: operator.to_bech32(),
+                balance: VALIDATOR_SELF_BOND,
+            });
+            app_state
+                .staking
+                .validators
+                .push(quire_app::staking::GenesisBond::new(
+                    &operator,
+                    key,
+                    &format!("node{i}"),
+                    VALIDATOR_SELF_BOND,
+                ));
+        }
+        let doc = GenesisDoc::new(chain_id.clone(), "2026-01-01T00:00:00Z", app_state);
+        doc.validate().context("the test network's genesis")?;
         let json = serde_json::to_string(&doc)?;
         let genesis: tendermint::Genesis<serde_json::Value> =
             serde_json::from_str(&json).context("genesis as CometBFT reads it")?;

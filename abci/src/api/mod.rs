@@ -364,6 +364,7 @@ mod tests {
     fn node(dir: &std::path::Path) -> Node {
         let node = Node::new(Store::open(&dir.join("q.redb")).unwrap()).unwrap();
         let genesis = GenesisState {
+            staking: Default::default(),
             params: Params::default(),
             accounts: vec![GenesisAccount {
                 address: address_of(&key()).to_bech32(),

@@ -2,13 +2,16 @@
 //! Quire's app state.
 
 use anyhow::{bail, Context};
+use quire_app::staking::{GenesisBond, GenesisCommission};
 use quire_app::{GenesisAccount, GenesisState};
+use quire_core::staking::{Dec, POWER_REDUCTION};
 use quire_core::{Address, Params};
-use quire_genesis::{parse_ed25519_pubkey, GenesisDoc, GenesisValidator};
+use quire_genesis::{parse_ed25519_pubkey, GenesisDoc};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Voting power of a `--validator` given without one (as `cometbft init` uses).
+/// Voting power of a `--validator` given without one (as `cometbft init`
+/// uses): a self-bond of 10 × 10^6.
 pub const DEFAULT_POWER: u64 = 10;
 
 /// Largest `--params` file read.
@@ -21,6 +24,9 @@ pub enum GenesisCommand {
     Create(CreateArgs),
     /// Check a genesis file and print a summary.
     Validate(ValidateArgs),
+    /// Bond one more validator at genesis (a gentx): its operator self-bonds
+    /// from its genesis account.
+    AddValidator(AddValidatorArgs),
 }
 
 /// `quired genesis create`
@@ -29,10 +35,12 @@ pub struct CreateArgs {
     /// Chain id: 1-50 characters of [a-zA-Z0-9._-].
     #[arg(long, value_parser = parse_chain_id)]
     chain_id: String,
-    /// A validator: its base64 ed25519 key (the "value" of `cometbft
-    /// show-validator`), voting power (default 10) and name. Repeatable.
-    #[arg(long = "validator", value_name = "PUBKEY[:POWER[:NAME]]", required = true, value_parser = parse_validator)]
-    validators: Vec<GenesisValidator>,
+    /// A validator bonded at genesis: its base64 ed25519 key (the "value"
+    /// of `cometbft show-validator`), its operator's account (a `--account`
+    /// holding the self-bond), voting power (default 10: a self-bond of
+    /// POWER × 10^6, taken from that account) and moniker. Repeatable.
+    #[arg(long = "validator", value_name = "PUBKEY:OPERATOR[:POWER[:NAME]]", required = true, value_parser = parse_validator)]
+    validators: Vec<GenesisBond>,
     /// A funded account and its balance in the fee denom. Repeatable.
     #[arg(long = "account", value_name = "ADDRESS:AMOUNT", value_parser = parse_account)]
     accounts: Vec<GenesisAccount>,
@@ -66,16 +74,72 @@ pub struct ValidateArgs {
     file: PathBuf,
 }
 
+/// `quired genesis add-validator`
+#[derive(Debug, clap::Args)]
+pub struct AddValidatorArgs {
+    /// The genesis file to add to (rewritten in place).
+    file: PathBuf,
+    /// The operator's account (`quire1…`); its genesis balance must cover
+    /// the self-bond.
+    #[arg(long, value_parser = parse_address)]
+    operator: Address,
+    /// The base64 ed25519 consensus key (`cometbft show-validator`'s "value").
+    #[arg(long, value_parser = parse_key)]
+    pubkey: [u8; 32],
+    /// Tokens to self-bond (≥ 10^6: power is tokens / 10^6).
+    #[arg(long, default_value_t = u128::from(DEFAULT_POWER) * POWER_REDUCTION)]
+    self_bond: u128,
+    /// Display name.
+    #[arg(long)]
+    moniker: String,
+    /// Commission rate, e.g. 0.1.
+    #[arg(long, value_parser = parse_dec)]
+    commission_rate: Option<Dec>,
+    /// Highest commission rate it may ever set.
+    #[arg(long, value_parser = parse_dec)]
+    commission_max_rate: Option<Dec>,
+    /// Largest commission change per day.
+    #[arg(long, value_parser = parse_dec)]
+    commission_max_change_rate: Option<Dec>,
+    /// Minimum self-delegation in tokens.
+    #[arg(long, default_value_t = 1)]
+    min_self_delegation: u128,
+}
+
+fn parse_address(text: &str) -> Result<Address, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_key(text: &str) -> Result<[u8; 32], String> {
+    parse_ed25519_pubkey(text).map_err(|e| format!("public key {text:?}: {e}"))
+}
+
+fn parse_dec(text: &str) -> Result<Dec, String> {
+    Dec::parse(text).map_err(|e| e.to_string())
+}
+
 fn parse_chain_id(text: &str) -> Result<String, String> {
     quire_app::genesis::validate_chain_id(text).map_err(|e| e.to_string())?;
     Ok(text.to_string())
 }
 
-/// Parses `PUBKEY[:POWER[:NAME]]`. Base64 has no ':', so the split is exact.
-fn parse_validator(text: &str) -> Result<GenesisValidator, String> {
-    let mut parts = text.splitn(3, ':');
-    let key = parts.next().unwrap_or_default();
-    let key = parse_ed25519_pubkey(key).map_err(|e| format!("public key {key:?}: {e}"))?;
+/// Parses `PUBKEY:OPERATOR[:POWER[:NAME]]`. Neither base64 nor bech32 has
+/// a ':', so the split is exact.
+fn parse_validator(text: &str) -> Result<GenesisBond, String> {
+    let mut parts = text.splitn(4, ':');
+    let key = parse_key(parts.next().unwrap_or_default())?;
+    let operator = match parts.next() {
+        None => {
+            return Err(
+                "expected PUBKEY:OPERATOR[:POWER[:NAME]]: the operator account (quire1…) \
+                 that self-bonds is missing"
+                    .into(),
+            )
+        }
+        Some(operator) => operator.parse::<Address>().map_err(|e| {
+            format!("expected PUBKEY:OPERATOR[:POWER[:NAME]]; operator {operator:?}: {e}")
+        })?,
+    };
     let power = match parts.next() {
         None => DEFAULT_POWER,
         Some(power) => match power.parse::<u64>() {
@@ -87,10 +151,17 @@ fn parse_validator(text: &str) -> Result<GenesisValidator, String> {
             }
         },
     };
-    Ok(GenesisValidator::ed25519(
-        key,
-        power,
-        parts.next().unwrap_or_default(),
+    let name = parts.next().unwrap_or_default();
+    let moniker = if name.is_empty() {
+        operator.to_valoper()
+    } else {
+        name.to_string()
+    };
+    Ok(GenesisBond::new(
+        &operator,
+        &key,
+        &moniker,
+        u128::from(power) * POWER_REDUCTION,
     ))
 }
 
@@ -138,7 +209,9 @@ fn read_params(path: &Path) -> anyhow::Result<Params> {
 /// Which flag produced a genesis field, for error messages.
 fn flag_for(field: &str) -> &'static str {
     match field {
-        f if f.starts_with("validators") => "the --validator flags, in the order given",
+        f if f.starts_with("validators") || f.starts_with("app_state.staking.validators") => {
+            "the --validator flags, in the order given"
+        }
         f if f.starts_with("app_state.accounts") => "the --account flags, in the order given",
         f if f.starts_with("app_state.params") => "the --params file",
         "consensus_params.block.max_bytes" => "--block-max-bytes and the --params file",
@@ -168,6 +241,7 @@ impl GenesisCommand {
                 )?;
                 Ok(())
             }
+            GenesisCommand::AddValidator(args) => args.execute(out),
         }
     }
 }
@@ -193,12 +267,14 @@ impl CreateArgs {
             Some(path) => read_params(path)?,
             None => Params::default(),
         };
-        let app_state = GenesisState {
+        let mut app_state = GenesisState {
+            staking: Default::default(),
             params,
             accounts: self.accounts,
         };
+        app_state.staking.validators = self.validators;
         let genesis_time = self.genesis_time.unwrap_or_else(GenesisDoc::now);
-        let mut doc = GenesisDoc::new(self.chain_id, genesis_time, self.validators, app_state);
+        let mut doc = GenesisDoc::new(self.chain_id, genesis_time, app_state);
         if let Some(max_bytes) = self.block_max_bytes {
             doc.consensus_params.block.max_bytes = max_bytes;
         }
@@ -213,6 +289,39 @@ impl CreateArgs {
             out,
             "wrote genesis {}: {}",
             self.out.display(),
+            summary(&doc)
+        )?;
+        Ok(())
+    }
+}
+
+impl AddValidatorArgs {
+    fn execute(self, out: &mut dyn Write) -> anyhow::Result<()> {
+        let mut doc = GenesisDoc::load(&self.file)?;
+        let defaults = GenesisCommission::default();
+        let mut bond =
+            GenesisBond::new(&self.operator, &self.pubkey, &self.moniker, self.self_bond);
+        bond.commission = GenesisCommission {
+            rate: self.commission_rate.unwrap_or(defaults.rate),
+            max_rate: self.commission_max_rate.unwrap_or(defaults.max_rate),
+            max_change_rate: self
+                .commission_max_change_rate
+                .unwrap_or(defaults.max_change_rate),
+        };
+        bond.min_self_delegation = self.min_self_delegation;
+        doc.add_validator(bond)
+            .and_then(|()| doc.validate())
+            .map_err(|e| {
+                anyhow::anyhow!("cannot add the validator to {}: {e}", self.file.display())
+            })?;
+        doc.save(&self.file)?;
+        writeln!(
+            out,
+            "bonded {} ({}) with {} in {}: {}",
+            self.moniker,
+            self.operator.to_valoper(),
+            self.self_bond,
+            self.file.display(),
             summary(&doc)
         )?;
         Ok(())
@@ -245,6 +354,16 @@ mod tests {
         Address::new([seed; 20]).to_bech32()
     }
 
+    /// `--validator` for `key`, operated by account `seed`.
+    fn val(key: &str, seed: u8) -> String {
+        format!("{key}:{}", address(seed))
+    }
+
+    /// `--account` funding account `seed` with enough for a default self-bond.
+    fn funded(seed: u8) -> String {
+        format!("{}:100000000", address(seed))
+    }
+
     #[test]
     fn create_then_validate() {
         let tmp = tempfile::tempdir().unwrap();
@@ -259,9 +378,11 @@ mod tests {
             "--chain-id",
             "quire-localnet",
             "--validator",
-            KEY_A,
+            &val(KEY_A, 1),
             "--validator",
-            &format!("{KEY_B}:7:node1"),
+            &format!("{}:7:node1", val(KEY_B, 3)),
+            "--account",
+            &funded(3),
             "--account",
             &alice,
             "--account",
@@ -275,27 +396,37 @@ mod tests {
         assert_eq!(
             out,
             format!(
-                "wrote genesis {file_arg}: chain id quire-localnet, 2 validators, 2 accounts\n"
+                "wrote genesis {file_arg}: chain id quire-localnet, 2 validators, 3 accounts\n"
             )
         );
         let doc = GenesisDoc::load(&file).unwrap();
         assert_eq!(doc.genesis_time, "2024-12-31T22:00:00Z");
         assert_eq!(
             (doc.validators[0].power, doc.validators[0].name.as_str()),
-            (10, "")
+            (10, Address::new([1; 20]).to_valoper().as_str())
         );
         assert_eq!(
             (doc.validators[1].power, doc.validators[1].name.as_str()),
             (7, "node1")
         );
-        assert_eq!(doc.app_state.accounts[0].balance, 1_000_000_000_000_000);
+        let alice_account = doc
+            .app_state
+            .accounts
+            .iter()
+            .find(|a| a.address == address(1));
+        assert_eq!(alice_account.unwrap().balance, 1_000_000_000_000_000);
+        let bonds = &doc.app_state.staking.validators;
+        assert_eq!(
+            (bonds[0].self_bond, bonds[1].self_bond),
+            (10_000_000, 7_000_000)
+        );
         assert_eq!(doc.app_state.params, Params::default());
 
         let out = genesis(&["validate", file_arg]).unwrap();
         assert_eq!(
             out,
             format!(
-                "genesis {file_arg} is valid: chain id quire-localnet, 2 validators, 2 accounts\n"
+                "genesis {file_arg} is valid: chain id quire-localnet, 2 validators, 3 accounts\n"
             )
         );
 
@@ -305,7 +436,9 @@ mod tests {
             "--chain-id",
             "x",
             "--validator",
-            KEY_A,
+            &val(KEY_A, 1),
+            "--account",
+            &funded(1),
             "--out",
             file_arg,
         ])
@@ -316,7 +449,9 @@ mod tests {
             "--chain-id",
             "x",
             "--validator",
-            KEY_A,
+            &val(KEY_A, 1),
+            "--account",
+            &funded(1),
             "--out",
             file_arg,
             "--force",
@@ -341,7 +476,9 @@ mod tests {
             "--chain-id",
             "c",
             "--validator",
-            KEY_A,
+            &val(KEY_A, 1),
+            "--account",
+            &funded(1),
             "--params",
             p,
             "--out",
@@ -356,7 +493,9 @@ mod tests {
             "--chain-id",
             "c",
             "--validator",
-            KEY_A,
+            &val(KEY_A, 1),
+            "--account",
+            &funded(1),
             "--params",
             p,
             "--out",
@@ -382,7 +521,9 @@ mod tests {
             "--chain-id",
             "c",
             "--validator",
-            KEY_A,
+            &val(KEY_A, 1),
+            "--account",
+            &funded(1),
             "--params",
             p,
             "--out",
@@ -404,7 +545,9 @@ mod tests {
                 "--chain-id",
                 "c",
                 "--validator",
-                KEY_A,
+                &val(KEY_A, 1),
+                "--account",
+                &funded(1),
                 "--block-max-bytes",
                 max,
                 "--out",
@@ -438,7 +581,11 @@ mod tests {
         let o = out.to_str().unwrap();
         let good_account = format!("{}:1", address(1));
         let negative_account = format!("{}:-5", address(1));
-        let (zero_power, word_power) = (format!("{KEY_A}:0"), format!("{KEY_A}:ten"));
+        let (va, fa) = (val(KEY_A, 1), funded(1));
+        let (vb, fb) = (val(KEY_A, 2), funded(2));
+        let unfunded = val(KEY_A, 9);
+        let (zero_power, word_power) = (format!("{va}:0"), format!("{va}:ten"));
+        let old_format = format!("{KEY_A}:10:node0");
         let cases: Vec<(Vec<&str>, &str, &str)> = vec![
             (
                 vec!["--chain-id", "bad id", "--validator", KEY_A],
@@ -471,7 +618,9 @@ mod tests {
                     "--chain-id",
                     "c",
                     "--validator",
-                    KEY_A,
+                    &va,
+                    "--account",
+                    &fa,
                     "--account",
                     "quire1",
                 ],
@@ -483,7 +632,9 @@ mod tests {
                     "--chain-id",
                     "c",
                     "--validator",
-                    KEY_A,
+                    &va,
+                    "--account",
+                    &fa,
                     "--account",
                     "cosmos1abc:5",
                 ],
@@ -495,7 +646,9 @@ mod tests {
                     "--chain-id",
                     "c",
                     "--validator",
-                    KEY_A,
+                    &va,
+                    "--account",
+                    &fa,
                     "--account",
                     &negative_account,
                 ],
@@ -507,7 +660,9 @@ mod tests {
                     "--chain-id",
                     "c",
                     "--validator",
-                    KEY_A,
+                    &va,
+                    "--account",
+                    &fa,
                     "--genesis-time",
                     "noon",
                 ],
@@ -519,19 +674,35 @@ mod tests {
                     "--chain-id",
                     "c",
                     "--validator",
-                    KEY_A,
+                    &va,
+                    "--account",
+                    &fa,
                     "--validator",
-                    KEY_A,
+                    &vb,
+                    "--account",
+                    &fb,
                 ],
                 "--validator",
-                "duplicate validator key",
+                "used twice",
+            ),
+            (
+                vec!["--chain-id", "c", "--validator", &old_format],
+                "--validator",
+                "PUBKEY:OPERATOR",
+            ),
+            (
+                vec!["--chain-id", "c", "--validator", &unfunded],
+                "--validator",
+                "no genesis account",
             ),
             (
                 vec![
                     "--chain-id",
                     "c",
                     "--validator",
-                    KEY_A,
+                    &va,
+                    "--account",
+                    &fa,
                     "--account",
                     &good_account,
                     "--account",
@@ -557,6 +728,54 @@ mod tests {
     }
 
     #[test]
+    fn add_validator_bonds_from_a_genesis_account() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("genesis.json");
+        let f = file.to_str().unwrap();
+        genesis(&[
+            "create",
+            "--chain-id",
+            "c",
+            "--validator",
+            &val(KEY_A, 1),
+            "--account",
+            &funded(1),
+            "--account",
+            &funded(2),
+            "--out",
+            f,
+        ])
+        .unwrap();
+        let add = |extra: &[&str]| {
+            let mut argv = vec!["add-validator", f, "--pubkey", KEY_B, "--moniker", "v2"];
+            argv.extend_from_slice(extra);
+            genesis(&argv)
+        };
+        // Operator 3 has no account; operator 2 cannot bond more than it holds.
+        let err = add(&["--operator", &address(3)]).unwrap_err().to_string();
+        assert!(err.contains("no genesis account"), "{err}");
+        let err = add(&["--operator", &address(2), "--self-bond", "100000001"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("less than its self_bond"), "{err}");
+        let err = add(&["--operator", &address(2), "--commission-rate", "0.5"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("above the max rate"), "{err}");
+        let out = add(&["--operator", &address(2), "--self-bond", "25000000"]).unwrap();
+        assert!(out.contains("2 validators"), "{out}");
+        let doc = GenesisDoc::load(&file).unwrap();
+        assert_eq!(doc.validators[0].power, 25);
+        assert_eq!(doc.validators[0].name, "v2");
+        // The same key again is refused.
+        let err = add(&["--operator", &address(1)]).unwrap_err().to_string();
+        assert!(
+            err.contains("has two validators") || err.contains("used twice"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn validate_reports_the_file_and_field() {
         let tmp = tempfile::tempdir().unwrap();
         let file = tmp.path().join("genesis.json");
@@ -566,7 +785,9 @@ mod tests {
             "--chain-id",
             "c",
             "--validator",
-            KEY_A,
+            &val(KEY_A, 1),
+            "--account",
+            &funded(1),
             "--out",
             f,
         ])

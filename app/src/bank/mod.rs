@@ -37,12 +37,19 @@ impl Component for Bank {
         vec![(MSG_SEND_TYPE_URL, decode_send)]
     }
 
+    /// An empty fee pool; the supply is the sum of the genesis balances.
     fn init_chain(
         &self,
         state: &mut dyn StateWrite,
-        _genesis: &Genesis<'_>,
+        genesis: &Genesis<'_>,
     ) -> Result<(), GenesisError> {
         state.put_fee_pool(0);
+        let supply = genesis
+            .accounts
+            .iter()
+            .try_fold(0u128, |sum, (_, balance)| sum.checked_add(*balance))
+            .ok_or(GenesisError::SupplyOverflow)?;
+        state.put_supply(supply);
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! bank's state: the fee pool. (Balances are in auth's account records.)
+//! bank's state: the fee pool and the total supply. (Balances are in auth's account records.)
 
 use super::keys;
 use crate::error::StateReadError;
@@ -13,6 +13,13 @@ pub trait BankRead: StateRead {
             .transpose()
             .map(|n| n.unwrap_or(0))
     }
+
+    /// The total supply, if genesis recorded it.
+    fn supply(&self) -> Result<Option<u128>, StateReadError> {
+        self.get(keys::SUPPLY)?
+            .map(|b| decode_u128(&b, "supply"))
+            .transpose()
+    }
 }
 
 impl<S: StateRead + ?Sized> BankRead for S {}
@@ -22,6 +29,11 @@ pub trait BankWrite: StateWrite {
     /// Writes the fee pool.
     fn put_fee_pool(&mut self, total: u128) {
         self.put_raw(keys::FEE_POOL.to_vec(), total.to_be_bytes().to_vec());
+    }
+
+    /// Writes the total supply.
+    fn put_supply(&mut self, supply: u128) {
+        self.put_raw(keys::SUPPLY.to_vec(), supply.to_be_bytes().to_vec());
     }
 }
 

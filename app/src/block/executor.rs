@@ -2,8 +2,8 @@
 //! another.
 
 use crate::auth::state::AuthRead;
-use crate::chain::ChainRead;
-use crate::context::{BlockContext, TxContext};
+use crate::chain::{ChainRead, ChainWrite};
+use crate::context::{BlockContext, Timestamp, TxContext};
 use crate::error::{StateReadError, SystemTxError, TxError};
 use crate::event::Event;
 use crate::execute::{deliver_tx, TxReceipt};
@@ -23,19 +23,21 @@ pub(crate) struct BlockExecutor<'a> {
     chain_id: String,
     params: Params,
     height: u64,
+    time: Timestamp,
     events: bool,
     seen: BTreeSet<[u8; 32]>,
 }
 
 impl<'a> BlockExecutor<'a> {
-    /// Starts the block `ctx` over committed state `base`: runs every
-    /// component's `begin_block`.
+    /// Starts the block `ctx` over committed state `base`: records the
+    /// block's time, then runs every component's `begin_block`.
     pub(crate) fn begin(
         app: &'a StateMachine,
         base: &'a dyn StateRead,
         ctx: &BlockContext,
     ) -> Result<Self, StateReadError> {
         let mut state = StateDelta::new(base);
+        state.put_block_time(ctx.time);
         for component in app.components() {
             component.begin_block(&mut state, ctx)?;
         }
@@ -45,6 +47,7 @@ impl<'a> BlockExecutor<'a> {
             params: state.params()?,
             state,
             height: ctx.height,
+            time: ctx.time,
             events: false,
             seen: BTreeSet::new(),
         })
@@ -79,6 +82,7 @@ impl<'a> BlockExecutor<'a> {
                 chain_id: &self.chain_id,
                 params: &self.params,
                 height: self.height,
+                time: self.time,
                 sig_cache: self.app.sig_cache(),
                 events: self.events,
             };

@@ -131,6 +131,10 @@ pub(crate) fn finalize_block(
     for component in app.components() {
         validator_updates.extend(component.end_block(&mut executor.state, ctx)?);
     }
+    if app.checks_invariants() {
+        crate::invariants::check(&executor.state, ctx.time)
+            .map_err(|e| StateReadError(format!("after block {}: {e}", ctx.height)))?;
+    }
     let claimed = blob::claimed_commitment(&executor.state);
     let blobs = blob::take_block_blobs(&mut executor.state);
     let commitment = match commitment_position.and_then(|p| Some((p, txs.get(p)?))) {
