@@ -10,7 +10,11 @@
 #   localnet.sh kill    I [quired|cometbft|both] [--dir DIR] [--signal SIG]
 #   localnet.sh restart I [--dir DIR]
 #   localnet.sh logs    I [quired|cometbft] [--dir DIR] [--lines N] [--follow]
+#   localnet.sh add-validator [--dir DIR] [--self-bond AMOUNT]
 #
+# add-validator starts node N (a new CometBFT + quired), waits until it has
+# block-synced, funds a new operator key "nodeN" from alice and bonds it as
+# a validator with MsgCreateValidator (default self-bond 10000000: power 10).
 # Ports of node i (P = --base-port): P+10i P2P, P+10i+1 RPC, P+10i+2 ABCI,
 # P+10i+3 Prometheus, P+10i+4 gRPC read API, P+10i+5 HTTP read API.
 # Everything binds 127.0.0.1.
@@ -60,7 +64,7 @@ note() {
 }
 
 usage() {
-  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_uint() {
@@ -778,6 +782,69 @@ cmd_logs() {
   tail -n "$LINES" "${files[@]}"
 }
 
+# Prints node I's CometBFT consensus key (base64).
+consensus_key() { # consensus_key I
+  "$COMETBFT" show-validator --home "$(node_home "$1" cometbft)" | json_field value
+}
+
+cmd_add_validator() {
+  local self_bond=10000000 i j id peers="" operator pubkey name var deadline
+  local rest=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --self-bond) [ $# -ge 2 ] || die "--self-bond needs a value"; self_bond="$2"; shift 2 ;;
+      *) rest+=("$1"); shift ;;
+    esac
+  done
+  is_uint "$self_bond" || die "--self-bond '$self_bond' is not a whole number"
+  parse_common "${rest[@]+"${rest[@]}"}"
+  [ "${#POSITIONAL[@]}" -eq 0 ] || die "add-validator takes no positional arguments"
+  load_env
+  [ "$APP" = quire ] || die "add-validator needs a quire localnet, this one runs $APP"
+  for name in "${ACCOUNTS[@]}"; do
+    var="QUIRE_ACCOUNT_${name^^}"
+    ADDRESSES[$name]="${!var}"
+  done
+  i="$NODES"
+  local setup_log="$DIR/logs/setup.log" client=(--home "$DIR/client" --node "http://127.0.0.1:$(rpc_port 0)")
+  note "adding node$i: it block-syncs, then bonds $self_bond uquire as a validator"
+  "$COMETBFT" init --home "$(node_home "$i" cometbft)" >>"$setup_log" 2>&1 ||
+    die "cometbft init for node$i failed: see $setup_log"
+  "$QUIRED" init --home "$(node_home "$i" quired)" --chain-id "$CHAIN_ID" \
+    --abci-addr "tcp://127.0.0.1:$(abci_port "$i")" \
+    --cometbft-rpc "http://127.0.0.1:$(rpc_port "$i")" \
+    --grpc-addr "127.0.0.1:$(grpc_port "$i")" \
+    --http-addr "127.0.0.1:$(http_port "$i")" >>"$setup_log" 2>&1 ||
+    die "quired init for node$i failed: see $setup_log"
+  cp "$DIR/genesis.json" "$(node_home "$i" cometbft)/config/genesis.json"
+  for ((j = 0; j < NODES; j++)); do
+    id="$("$COMETBFT" show-node-id --home "$(node_home "$j" cometbft)")" ||
+      die "cannot read node$j's node id"
+    peers+="${peers:+,}$id@127.0.0.1:$(p2p_port "$j")"
+  done
+  write_cometbft_config "$i" "$peers"
+  NODES=$((NODES + 1))
+  write_env
+  start_node "$i" || fail_and_stop "node$i failed to start" "$i"
+  deadline=$((SECONDS + ${LOCALNET_WAIT_SECS:-120}))
+  until rpc_get "$i" status 2>/dev/null | tr -d '\n ' | grep -q '"catching_up":false' &&
+    [ "$(latest_height "$i")" -ge "$(latest_height 0)" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || fail_and_stop "node$i did not catch up in time" "$i"
+    sleep 0.5
+  done
+  note "node$i caught up at height $(latest_height "$i")"
+  operator="$("$QUIRED" keys add "node$i" --home "$DIR/client" 2>>"$setup_log")" ||
+    die "quired keys add node$i failed: see $setup_log"
+  "$QUIRED" tx send --from alice --to "$operator" --amount $((self_bond + 1000000)) --wait \
+    "${client[@]}" >>"$setup_log" 2>&1 || die "funding node$i's operator failed: $(tail -n 3 "$setup_log")"
+  pubkey="$(consensus_key "$i")"
+  [ -n "$pubkey" ] || die "cannot read node$i's validator key with cometbft show-validator"
+  "$QUIRED" tx staking create-validator --from "node$i" --pubkey "$pubkey" --amount "$self_bond" \
+    --moniker "node$i" --wait "${client[@]}" >>"$setup_log" 2>&1 ||
+    die "create-validator for node$i failed: $(tail -n 3 "$setup_log")"
+  note "node$i is a validator: operator $operator ($("$QUIRED" keys show "node$i" --home "$DIR/client" --address 2>/dev/null || echo "$operator")), consensus key $pubkey; it signs from two blocks after its bond"
+}
+
 main() {
   COMMAND="${1:-}"
   [ $# -gt 0 ] && shift
@@ -791,6 +858,7 @@ main() {
     kill) cmd_kill "$@" ;;
     restart) cmd_restart "$@" ;;
     logs) cmd_logs "$@" ;;
+    add-validator) cmd_add_validator "$@" ;;
     "" | -h | --help | help) usage ;;
     *) die "unknown command '$COMMAND' (see $0 --help)" ;;
   esac

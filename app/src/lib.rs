@@ -10,7 +10,8 @@
 //! ([`StateMachine::standard`]): [`auth`] (accounts, signatures, sequences,
 //! limits), [`bank`] (fees, transfers), [`blob`] (blobs, the blob budget, the
 //! namespace commitment), [`staking`] (validators, delegations, the active
-//! set). [`App`] runs it in CometBFT's call order.
+//! set), [`slashing`] (double signing, downtime), [`distribution`] (fees to
+//! validators). [`App`] runs it in CometBFT's call order.
 
 pub mod app;
 pub mod auth;
@@ -20,6 +21,7 @@ pub mod block;
 pub mod chain;
 pub mod component;
 pub mod context;
+pub mod distribution;
 pub mod error;
 pub mod event;
 pub mod execute;
@@ -29,6 +31,7 @@ pub mod machine;
 pub mod mempool;
 pub mod router;
 pub mod sigcache;
+pub mod slashing;
 pub mod staking;
 pub mod state;
 pub mod system_tx;

@@ -11,12 +11,14 @@ use crate::block::{finalize, prepare, process, FinalizedBlock, Proposal};
 use crate::chain::ChainWrite;
 use crate::component::Component;
 use crate::context::{BlockContext, ValidatorUpdate, VoteContext};
+use crate::distribution::Distribution;
 use crate::error::{AppError, ProposalError, StateReadError, TxError, VoteExtensionError};
 use crate::execute::TxReceipt;
 use crate::genesis::{validate_chain_id, Genesis, GenesisError, GenesisState};
 use crate::mempool::CheckState;
 use crate::router::MsgRouter;
 use crate::sigcache::SignatureCache;
+use crate::slashing::Slashing;
 use crate::staking::Staking;
 use crate::state::tree::{self, EmptyTree, TreeChanges};
 use crate::state::{ChangeSet, CommittedState, EmptyState, StateDelta, StateRead};
@@ -124,6 +126,8 @@ impl StateMachine {
             .component(Bank)
             .component(Blobs)
             .component(Staking)
+            .component(Slashing)
+            .component(Distribution)
     }
 
     /// A builder with no components (tests that add their own).

@@ -50,6 +50,12 @@ struct Chain {
     sequences: BTreeMap<u8, u64>,
     /// The set CometBFT would have: genesis plus every update.
     cometbft: BTreeMap<[u8; 32], u64>,
+    /// The set that signs each height (updates of H sign from H + 2).
+    sets: BTreeMap<u64, BTreeMap<[u8; 32], u64>>,
+    /// Consensus keys whose votes are absent from the next commits.
+    absent: std::collections::BTreeSet<[u8; 32]>,
+    /// Evidence the next block carries.
+    evidence: Vec<quire_app::context::Misbehavior>,
 }
 
 impl Chain {
@@ -80,7 +86,7 @@ impl Chain {
             ));
         }
         let output = MACHINE.genesis(CHAIN, 1, &genesis).unwrap();
-        let cometbft = output
+        let cometbft: BTreeMap<[u8; 32], u64> = output
             .validators
             .iter()
             .map(|u| (u.pub_key, u.power))
@@ -94,7 +100,56 @@ impl Chain {
             state,
             time: 1_000_000,
             sequences: BTreeMap::new(),
+            sets: [(1, cometbft.clone()), (2, cometbft.clone())].into(),
             cometbft,
+            absent: Default::default(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// Stops (or resumes) `seed`'s votes.
+    fn set_absent(&mut self, seed: u8, absent: bool) {
+        if absent {
+            self.absent.insert(consensus_key(seed));
+        } else {
+            self.absent.remove(&consensus_key(seed));
+        }
+    }
+
+    /// Evidence of `seed` double signing at `height` (with its power then).
+    fn double_sign(&mut self, seed: u8, height: u64) {
+        let power = self.sets[&height][&consensus_key(seed)];
+        self.evidence.push(quire_app::context::Misbehavior {
+            kind: quire_app::context::MisbehaviorKind::DuplicateVote,
+            validator: quire_core::staking::consensus_address(&consensus_key(seed)),
+            power,
+            height,
+            time: Timestamp::from_seconds(self.time),
+            total_voting_power: self.sets[&height].values().sum(),
+        });
+    }
+
+    /// The commit of `height` as the next block carries it.
+    fn commit_of(&self, height: u64) -> quire_app::context::CommitInfo {
+        use quire_app::context::{CommitInfo, VoteFlag, VoteInfo};
+        let Some(set) = self.sets.get(&height).filter(|_| height > 0) else {
+            return CommitInfo::default();
+        };
+        CommitInfo {
+            round: 0,
+            votes: set
+                .iter()
+                .map(|(key, power)| VoteInfo {
+                    validator: quire_core::staking::consensus_address(key),
+                    power: *power,
+                    flag: if self.absent.contains(key) {
+                        VoteFlag::Absent
+                    } else {
+                        VoteFlag::Commit
+                    },
+                    extension: Vec::new(),
+                })
+                .collect(),
         }
     }
 
@@ -118,9 +173,12 @@ impl Chain {
     fn block(&mut self, signed: &[(u8, Vec<u8>)]) -> (Vec<u32>, Vec<ValidatorUpdate>) {
         let txs: Vec<&Vec<u8>> = signed.iter().map(|(_, tx)| tx).collect();
         self.time += BLOCK_SECS;
+        let height = self.state.height + 1;
         let ctx = BlockContext {
-            height: self.state.height + 1,
+            height,
             time: Timestamp::from_seconds(self.time),
+            last_commit: self.commit_of(height - 1),
+            misbehavior: std::mem::take(&mut self.evidence),
             ..BlockContext::default()
         };
         let block = MACHINE
@@ -138,6 +196,7 @@ impl Chain {
             }
         }
         assert!(!self.cometbft.is_empty(), "the set became empty");
+        self.sets.insert(height + 2, self.cometbft.clone());
         let last: BTreeMap<[u8; 32], u64> = self
             .state
             .last_set()
@@ -523,7 +582,7 @@ fn random_staking_keeps_the_invariants() {
     for seed in 0..4u64 {
         let mut rng = Rng::new(seed);
         let mut chain = Chain::new();
-        for _ in 0..120 {
+        for _ in 0..250 {
             let mut txs = Vec::new();
             for _ in 0..rng.range(0, 4) {
                 let who = rng.range(1, 7) as u8;
@@ -544,6 +603,17 @@ fn random_staking_keeps_the_invariants() {
                 };
                 txs.push(chain.tx(who, &[msg]));
             }
+            if rng.percent(5) {
+                let seed = rng.range(1, 7) as u8;
+                chain.set_absent(seed, rng.percent(50));
+            }
+            if rng.percent(2) && chain.state.height > 3 {
+                let seed = rng.range(1, 7) as u8;
+                let height = chain.state.height - 1;
+                if chain.sets[&height].contains_key(&consensus_key(seed)) {
+                    chain.double_sign(seed, height);
+                }
+            }
             let (codes, _) = chain.block(&txs);
             applied += codes.iter().filter(|c| **c == 0).count();
             quire_app::invariants::check(&chain.state, Timestamp::from_seconds(chain.time))
@@ -551,4 +621,101 @@ fn random_staking_keeps_the_invariants() {
         }
     }
     assert!(applied > 150, "only {applied} staking txs applied");
+}
+
+#[test]
+fn fees_go_to_the_signers_by_power_with_commission_to_the_operator() {
+    let mut chain = Chain::new();
+    assert_eq!(chain.send(5, &[delegate(1, 10 * M)]).0, 0); // v1: 20, v2: 10
+    let fee = 10_000;
+    let tokens = |chain: &Chain, seed| chain.state.validator(&addr(seed)).unwrap().unwrap().tokens;
+    let before = (
+        tokens(&chain, 1),
+        tokens(&chain, 2),
+        chain.balance(1),
+        chain.balance(2),
+    );
+    // The delegation block's fee is paid out in the next block, to the
+    // signers of the delegation block: v1 and v2 at power 10 each.
+    chain.block(&[]);
+    let half = fee / 2;
+    let commission = half / 10;
+    assert_eq!(tokens(&chain, 1), before.0 + half - commission);
+    assert_eq!(tokens(&chain, 2), before.1 + half - commission);
+    assert_eq!(chain.balance(1), before.2 + commission);
+    assert_eq!(chain.balance(2), before.3 + commission);
+    use quire_app::bank::state::BankRead;
+    assert_eq!(chain.state.fee_pool().unwrap(), 0);
+    // An absent validator gets nothing: v2 stops voting.
+    chain.set_absent(2, true);
+    assert_eq!(chain.send(5, &[delegate(1, M)]).0, 0);
+    let before = tokens(&chain, 2);
+    chain.block(&[]);
+    assert_eq!(tokens(&chain, 2), before);
+    // The delegator's shares are worth more than it delegated.
+    let v1 = chain.state.validator(&addr(1)).unwrap().unwrap();
+    let shares = chain.state.delegation(&addr(5), &addr(1)).unwrap();
+    assert!(shares * v1.tokens / v1.delegator_shares > 11 * M);
+}
+
+#[test]
+fn downtime_slashes_jails_and_unjail_waits_for_the_jail_time() {
+    let mut chain = Chain::new();
+    chain.set_absent(2, true);
+    // Window 100, half must be signed: jailed once more than 50 of its
+    // window are missed, after the first full window.
+    let mut jailed_at = None;
+    for _ in 0..130 {
+        let (_, updates) = chain.block(&[]);
+        if updates.contains(&update(2, 0)) {
+            jailed_at = Some(chain.state.height);
+            break;
+        }
+    }
+    let jailed_at = jailed_at.expect("v2 was never jailed for downtime");
+    assert!(jailed_at > 100, "jailed at {jailed_at}");
+    let v2 = chain.state.validator(&addr(2)).unwrap().unwrap();
+    assert!(v2.jailed && !v2.tombstoned);
+    assert_eq!(v2.tokens, 10 * M - 10 * M / 100);
+    assert_eq!(chain.send(2, &[Msg::Unjail(Unjail)]).0, codes::STILL_JAILED);
+    chain.set_absent(2, false);
+    for _ in 0..(600 / BLOCK_SECS) {
+        chain.block(&[]);
+    }
+    let (code, updates) = chain.send(2, &[Msg::Unjail(Unjail)]);
+    assert_eq!((code, updates), (0, vec![update(2, 9)]));
+}
+
+#[test]
+fn double_signing_slashes_the_stake_at_the_infraction_and_tombstones() {
+    let mut chain = Chain::new();
+    assert_eq!(chain.send(5, &[delegate(1, 10 * M)]).0, 0);
+    for _ in 0..3 {
+        chain.block(&[]);
+    }
+    let infraction = chain.state.height; // v1 signs with power 20 here
+    chain.block(&[]);
+    // Stake that leaves after the infraction is still slashed.
+    assert_eq!(chain.send(5, &[undelegate(1, 4 * M)]).0, 0);
+    use quire_app::bank::state::BankRead;
+    let supply = chain.state.supply().unwrap().unwrap();
+    chain.double_sign(1, infraction);
+    let (_, updates) = chain.block(&[]);
+    assert_eq!(updates, vec![update(1, 0)]);
+    let v1 = chain.state.validator(&addr(1)).unwrap().unwrap();
+    assert!(v1.jailed && v1.tombstoned);
+    let entry = &chain.state.unbonding(&addr(5), &addr(1)).unwrap()[0];
+    assert_eq!(entry.balance, 4 * M - 4 * M / 20);
+    // 5 % of the 20 × 10^6 it had is burned: 200 000 from the entry, the
+    // rest from its tokens.
+    assert_eq!(supply - chain.state.supply().unwrap().unwrap(), M);
+    assert_eq!(chain.send(1, &[Msg::Unjail(Unjail)]).0, codes::TOMBSTONED);
+    assert_eq!(chain.send(5, &[delegate(1, M)]).0, codes::TOMBSTONED);
+    // The same evidence again changes nothing.
+    chain.double_sign(1, infraction);
+    chain.block(&[]);
+    assert_eq!(
+        chain.state.validator(&addr(1)).unwrap().unwrap().tokens,
+        v1.tokens
+    );
 }

@@ -361,9 +361,16 @@ fn a_bundle_is_all_or_nothing() {
     );
     let block = finalize_block(&state, 3, &[too_much]).unwrap();
     assert!(block.txs[0].result.is_err());
-    // Nothing but the height's blob record (every block writes one).
+    // Nothing but the height's blob record and the block time (every block
+    // writes both).
     let keys: Vec<&Vec<u8>> = block.changes.keys().collect();
-    assert_eq!(keys, vec![&quire_app::blob::keys::commitment(3)]);
+    assert_eq!(
+        keys,
+        vec![
+            &quire_app::blob::keys::commitment(3),
+            &quire_app::chain::keys::BLOCK_TIME.to_vec()
+        ]
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 pub mod keyring;
 pub mod read;
 pub mod rpc;
+pub mod staking;
 pub mod submitter;
 pub mod verify;
 

@@ -164,7 +164,7 @@ impl NodeClient {
         ))
     }
 
-    async fn query(&self, path: String) -> Result<Option<Vec<u8>>, ClientError> {
+    pub(crate) async fn query(&self, path: String) -> Result<Option<Vec<u8>>, ClientError> {
         let answer = self
             .rpc
             .abci_query(Some(path.clone()), Vec::new(), None, false)

@@ -9,12 +9,20 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use quire_app::GenesisState;
-//! use quire_core::Params;
-//! use quire_genesis::{GenesisDoc, GenesisValidator};
-//! let validator = GenesisValidator::from_base64_key("cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4=", 10, "node0")?;
-//! let app_state = GenesisState { params: Params::default(), accounts: Vec::new(), staking: Default::default() };
-//! let doc = GenesisDoc::new("quire-1", "2025-01-01T00:00:00Z", vec![validator], app_state);
+//! use quire_app::staking::GenesisBond;
+//! use quire_app::{GenesisAccount, GenesisState};
+//! use quire_core::{Address, Params};
+//! use quire_genesis::{parse_ed25519_pubkey, GenesisDoc};
+//! let operator = Address::new([1; 20]);
+//! let key = parse_ed25519_pubkey("cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4=")?;
+//! let mut app_state = GenesisState {
+//!     params: Params::default(),
+//!     accounts: vec![GenesisAccount { address: operator.to_bech32(), balance: 10_000_000 }],
+//!     staking: Default::default(),
+//! };
+//! // A validator of power 10, self-bonded from its operator's account.
+//! app_state.staking.validators.push(GenesisBond::new(&operator, &key, "node0", 10_000_000));
+//! let doc = GenesisDoc::new("quire-1", "2025-01-01T00:00:00Z", app_state);
 //! doc.save("genesis.json")?;
 //! let back = GenesisDoc::load("genesis.json")?;
 //! assert_eq!(back, doc);

@@ -117,6 +117,8 @@ const STAKING: Shape = Shape::Object(&[
             req("downtime_jail_duration_secs", U64_NUMBER),
             req("slash_fraction_double_sign", DECIMAL),
             req("slash_fraction_downtime", DECIMAL),
+            req("evidence_max_age_blocks", U64_NUMBER),
+            req("evidence_max_age_secs", U64_NUMBER),
         ]),
     ),
     opt(

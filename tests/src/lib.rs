@@ -84,7 +84,8 @@ impl Localnet {
         let dir = tempfile::Builder::new()
             .prefix("quire-localnet-")
             .tempdir()?;
-        let base = free_port_base((nodes as u16) * 10)?;
+        // One node's ports spare, for `add_validator`.
+        let base = free_port_base((nodes as u16 + 1) * 10)?;
         let script = repo_root().join("localnet").join("localnet.sh");
         let mut net = Localnet {
             dir: Some(dir),
@@ -112,17 +113,49 @@ impl Localnet {
                 net.dir().join("logs").display()
             );
         }
-        let env_file = net.dir().join("localnet.env");
+        net.load_env()?;
+        Ok(net)
+    }
+
+    fn load_env(&mut self) -> anyhow::Result<()> {
+        let env_file = self.dir().join("localnet.env");
         let text = std::fs::read_to_string(&env_file)
             .with_context(|| format!("cannot read {}", env_file.display()))?;
+        self.env.clear();
         for line in text.lines() {
             let line = line.trim().trim_start_matches("export ");
             if let Some((key, value)) = line.split_once('=') {
-                net.env
+                self.env
                     .insert(key.to_string(), value.trim_matches(['"', '\'']).to_string());
             }
         }
-        Ok(net)
+        Ok(())
+    }
+
+    /// `localnet.sh add-validator`: node `nodes` joins, block-syncs and bonds
+    /// `self_bond` as a validator (operator key `node{nodes}`). Returns its
+    /// index.
+    pub fn add_validator(&mut self, self_bond: u128) -> anyhow::Result<usize> {
+        self.script(&["add-validator", "--self-bond", &self_bond.to_string()])?;
+        self.load_env()?;
+        self.nodes += 1;
+        Ok(self.nodes - 1)
+    }
+
+    /// Node `i`'s ed25519 consensus key, from its CometBFT home.
+    pub fn consensus_key(&self, i: usize) -> anyhow::Result<[u8; 32]> {
+        let cometbft = PathBuf::from(self.var("QUIRE_COMETBFT_BIN")?);
+        let json = Self::run_quiet(
+            Command::new(cometbft)
+                .arg("show-validator")
+                .arg("--home")
+                .arg(self.dir().join(format!("node{i}/cometbft"))),
+        )?;
+        let value: serde_json::Value = serde_json::from_str(&json)?;
+        let key = value["value"]
+            .as_str()
+            .context("show-validator printed no value")?;
+        Ok(quire_genesis::parse_ed25519_pubkey(key)?)
     }
 
     fn var(&self, name: &str) -> anyhow::Result<&str> {

@@ -34,6 +34,12 @@ pub enum QueryCommand {
         #[arg(long, value_enum, default_value_t)]
         output: Output,
     },
+    /// Validators, delegations, unbondings, the pools.
+    #[command(subcommand)]
+    Staking(crate::cli::staking::StakingQuery),
+    /// Rewards.
+    #[command(subcommand)]
+    Distribution(crate::cli::staking::DistributionQuery),
     /// The chain parameters.
     Params {
         #[command(flatten)]
@@ -221,6 +227,8 @@ impl QueryCommand {
                     }
                 }
             }
+            QueryCommand::Staking(command) => command.run().await?,
+            QueryCommand::Distribution(command) => command.run().await?,
             QueryCommand::Params { node } => {
                 let params = NodeClient::new(&node.node)?.params().await?;
                 println!("{}", serde_json::to_string_pretty(&params)?);

@@ -15,6 +15,12 @@ pub enum TxCommand {
     SubmitBlob(SubmitBlobArgs),
     /// Send uquire to another account.
     Send(SendArgs),
+    /// Validators and delegations (Cosmos SDK staking messages).
+    #[command(subcommand)]
+    Staking(crate::cli::staking::StakingTx),
+    /// Slashing: unjail.
+    #[command(subcommand)]
+    Slashing(crate::cli::staking::SlashingTx),
 }
 
 /// Flags every transaction command shares.
@@ -91,6 +97,8 @@ impl TxCommand {
                     let messages = vec![Msg::send(args.to, "uquire", args.amount)];
                     broadcast(args.common, messages).await
                 }
+                TxCommand::Staking(command) => command.run().await,
+                TxCommand::Slashing(command) => command.run().await,
             }
         })
     }
@@ -128,7 +136,8 @@ impl SubmitBlobArgs {
     }
 }
 
-async fn broadcast(common: TxCommon, messages: Vec<Msg>) -> anyhow::Result<()> {
+/// Signs `messages` with `common.from`'s key and broadcasts them.
+pub(crate) async fn broadcast(common: TxCommon, messages: Vec<Msg>) -> anyhow::Result<()> {
     let keyring = Keyring::open(&common.home.home.join("keyring"))?;
     let key = keyring.signing_key(&common.from)?;
     let client = NodeClient::new(&common.node.node)?;

@@ -24,6 +24,7 @@ pub mod keys;
 pub mod ops;
 pub mod queue;
 pub mod set;
+pub mod slash;
 pub mod state;
 pub mod validator;
 

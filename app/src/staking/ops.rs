@@ -126,6 +126,12 @@ pub(crate) fn shares_for_tokens(
     }
 }
 
+/// Tokens `shares` are worth at `validator`, rounded down (what queries
+/// report a delegation's balance as).
+pub fn tokens_for_shares_of(validator: &Validator, shares: u128) -> u128 {
+    tokens_for_shares(validator, shares)
+}
+
 /// Tokens `shares` are worth at `validator`, rounded down (in the chain's
 /// favour).
 pub(crate) fn tokens_for_shares(validator: &Validator, shares: u128) -> u128 {

@@ -44,6 +44,12 @@ pub struct StakingParams {
     pub slash_fraction_double_sign: Dec,
     /// Share of stake slashed for downtime.
     pub slash_fraction_downtime: Dec,
+    /// Evidence older than this many blocks *and* than
+    /// [`evidence_max_age_secs`](Self::evidence_max_age_secs) is ignored
+    /// (keep equal to `consensus_params.evidence`).
+    pub evidence_max_age_blocks: u64,
+    /// See [`evidence_max_age_blocks`](Self::evidence_max_age_blocks).
+    pub evidence_max_age_secs: u64,
 }
 
 impl Default for StakingParams {
@@ -59,6 +65,8 @@ impl Default for StakingParams {
             downtime_jail_duration_secs: 600,
             slash_fraction_double_sign: Dec::from_atoms(crate::staking::dec::DEC_ONE_ATOMS / 20),
             slash_fraction_downtime: Dec::from_atoms(crate::staking::dec::DEC_ONE_ATOMS / 100),
+            evidence_max_age_blocks: 100_000,
+            evidence_max_age_secs: 48 * 3600,
         }
     }
 }

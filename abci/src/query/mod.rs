@@ -6,6 +6,7 @@
 //! | `/params` | `QueryParamsResponse` |
 //! | `/blobs/{height}/{namespace: 64 hex digits}` | `QueryBlobsResponse` (empty list if none) |
 //! | `/namespace/{height}/{namespace: 64 hex digits}` | `quire.sequencer.v1.NamespaceData`: blobs, namespace proof, commitment tx and its data-hash proof (the signed header comes from CometBFT's `/commit`) |
+//! | `/staking/...` | the Cosmos SDK's staking responses ([`staking`]) |
 //!
 //! Answers are always from the last committed state: no historical state is
 //! kept. With `prove = true`, `/account` and `/params` answers carry a state
@@ -14,6 +15,8 @@
 //! the app hash in the header of the next height; a `prove` query must ask
 //! for height 0 or the last committed height. Blobs are kept for every
 //! committed height (their proofs are the namespace proofs of `/namespace`).
+
+pub mod staking;
 
 use prost::Message;
 use quire_app::auth::state::AuthRead;
@@ -33,7 +36,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum QueryError {
     /// No such path.
-    #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}, /namespace/{{height}}/{{namespace hex}}")]
+    #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}, /namespace/{{height}}/{{namespace hex}}, /staking/validators, /staking/validator/{{valoper}}, /staking/delegation/{{delegator}}/{{valoper}}, /staking/delegations/{{delegator}}, /staking/unbonding/{{delegator}}/{{valoper}}, /staking/pool")]
     UnknownPath(String),
     /// A malformed argument.
     #[error("bad query argument: {0}")]
@@ -95,6 +98,7 @@ fn state_keys(path: &str) -> Vec<Vec<u8>> {
             Err(_) => Vec::new(),
         },
         ["params"] => vec![quire_app::chain::keys::PARAMS.to_vec()],
+        ["staking", rest @ ..] => staking::state_keys(rest),
         _ => Vec::new(),
     }
 }
@@ -160,6 +164,7 @@ fn value(
             })?;
             Ok(data.encode_to_vec())
         }
+        ["staking", rest @ ..] => staking::answer(rest, state),
         _ => Err(QueryError::UnknownPath(path.to_string())),
     }
 }
