@@ -3,7 +3,7 @@
 # 127.0.0.1, for development and fault tests. See docs/localnet.md.
 #
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
-#                       [--app quire|kvstore] [--accounts-file FILE]
+#                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -22,6 +22,8 @@
 # --app kvstore runs CometBFT's built-in kvstore app instead of quired (the
 # benchmark baseline: same CometBFT, config and genesis, no quired).
 # --accounts-file funds more accounts at genesis: one "ADDRESS:AMOUNT" a line.
+# --staking-params: a JSON StakingParams file (docs/staking.md), e.g. short
+# unbonding and jail times for tests.
 #
 # Environment: QUIRED_BIN (use this quired binary, skip the build),
 # LOCALNET_WAIT_SECS (how long up/start/restart wait for blocks, default 120),
@@ -64,7 +66,7 @@ note() {
 }
 
 usage() {
-  sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_uint() {
@@ -513,7 +515,7 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 }
 
 cmd_up() {
-  local release=0 i name v peers j accounts_file="" line
+  local release=0 i name v peers j accounts_file="" staking_params="" line
   NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -524,6 +526,7 @@ cmd_up() {
       --release) release=1; shift ;;
       --app) [ $# -ge 2 ] || die "--app needs a value"; APP="$2"; shift 2 ;;
       --accounts-file) [ $# -ge 2 ] || die "--accounts-file needs a value"; accounts_file="$2"; shift 2 ;;
+      --staking-params) [ $# -ge 2 ] || die "--staking-params needs a value"; staking_params="$2"; shift 2 ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
@@ -542,6 +545,10 @@ cmd_up() {
   esac
   if [ -n "$accounts_file" ]; then
     [ -r "$accounts_file" ] || die "--accounts-file $accounts_file: cannot read it"
+  fi
+  if [ -n "$staking_params" ]; then
+    [ -r "$staking_params" ] || die "--staking-params $staking_params: cannot read it"
+    staking_params="$(abspath "$staking_params")"
   fi
   DIR="$(abspath "$DIR")"
 
@@ -620,6 +627,7 @@ cmd_up() {
       die "quired keys add node$i failed: see $setup_log"
     genesis_args+=(--account "$operator:$ACCOUNT_BALANCE" --validator "$v:$operator:10:node$i")
   done
+  [ -n "$staking_params" ] && genesis_args+=(--staking-params "$staking_params")
   "$QUIRED" genesis create "${genesis_args[@]}" >>"$setup_log" 2>&1 ||
     die "quired genesis create failed: $(tail -n 3 "$setup_log")"
 

@@ -138,6 +138,16 @@ impl ReadClient {
             .into_inner())
     }
 
+    /// The signed header and validator sets of `height` (a light block).
+    pub async fn light_block(&self, height: u64) -> Result<pb::Attestation, ReadError> {
+        Ok(self
+            .inner
+            .clone()
+            .get_light_block(pb::GetLightBlockRequest { height })
+            .await?
+            .into_inner())
+    }
+
     /// The raw stream of `namespace` from `from`.
     pub async fn stream(
         &self,
@@ -155,6 +165,58 @@ impl ReadClient {
             .await?
             .into_inner())
     }
+}
+
+/// Where light blocks come from (the read API's `GetLightBlock`, or a test's
+/// generated chain).
+pub trait LightBlockSource {
+    /// The signed header and validator sets of `height`.
+    fn light_block(
+        &self,
+        height: u64,
+    ) -> impl std::future::Future<Output = Result<pb::Attestation, ReadError>> + Send;
+}
+
+impl LightBlockSource for ReadClient {
+    async fn light_block(&self, height: u64) -> Result<pb::Attestation, ReadError> {
+        ReadClient::light_block(self, height).await
+    }
+}
+
+/// Moves `verifier`'s trust anchor to `target` by skipping verification: the
+/// light block of `target` is verified directly if validators holding at
+/// least 1/3 of the trusted power signed it; otherwise the height halfway is
+/// verified first, recursively (bisection), so a far height is reached
+/// through any number of validator-set changes with `O(log distance)` light
+/// blocks when the set changes slowly. Returns how many light blocks were
+/// verified. Safe only within the trusting period, which must be shorter
+/// than the chain's unbonding time (docs/read-api.md).
+pub async fn skip_to(
+    verifier: &mut Verifier,
+    source: &impl LightBlockSource,
+    target: u64,
+) -> Result<usize, ReadError> {
+    let mut pending = vec![target];
+    let mut verified = 0;
+    while let Some(&height) = pending.last() {
+        let anchor = verifier.trusted_height();
+        if height <= anchor {
+            pending.pop();
+            continue;
+        }
+        let block = source.light_block(height).await?;
+        match verifier.verify_light_block(&block, height) {
+            Ok(()) => {
+                verified += 1;
+                pending.pop();
+            }
+            Err(VerifyError::NotEnoughTrust { .. }) if height > anchor + 1 => {
+                pending.push(anchor + (height - anchor) / 2);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(verified)
 }
 
 /// Reads and verifies: every answer is checked with a [`Verifier`] before it
@@ -180,8 +242,16 @@ impl VerifiedReader {
         &self.verifier
     }
 
-    /// One namespace at one height, verified. Waits up to `wait` for the
-    /// height to be served.
+    /// Moves the trust anchor to `target` by skipping verification (see
+    /// [`skip_to`]) over this reader's light blocks. Returns how many light
+    /// blocks were verified.
+    pub async fn skip_to(&mut self, target: u64) -> Result<usize, ReadError> {
+        skip_to(&mut self.verifier, &self.client, target).await
+    }
+
+    /// One namespace at one height, verified (by skipping from the trusted
+    /// height if it is far: [`skip_to`](Self::skip_to)). Waits up to `wait`
+    /// for the height to be served.
     pub async fn fetch(
         &mut self,
         height: u64,
@@ -191,7 +261,13 @@ impl VerifiedReader {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             match self.client.namespace(height, namespace).await {
-                Ok(data) => return Ok(self.verifier.verify(&data, height, namespace)?),
+                Ok(data) => match self.verifier.verify(&data, height, namespace) {
+                    Err(VerifyError::NotEnoughTrust { .. }) => {
+                        self.skip_to(height).await?;
+                        return Ok(self.verifier.verify(&data, height, namespace)?);
+                    }
+                    result => return Ok(result?),
+                },
                 Err(ReadError::Status {
                     code: Code::OutOfRange,
                     ..

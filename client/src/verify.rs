@@ -78,6 +78,17 @@ pub enum VerifyError {
         /// The light-client verdict.
         reason: String,
     },
+    /// Too little of the trusted validators' power signed a far header
+    /// (under 1/3): verify heights in between first (bisection does).
+    #[error("height {height} is too far from the trusted height {anchor}: {reason}")]
+    NotEnoughTrust {
+        /// Height.
+        height: u64,
+        /// Anchor height.
+        anchor: u64,
+        /// The tally.
+        reason: String,
+    },
     /// The height is at or below the trust anchor and was not verified before.
     #[error("height {height} is not above the trust anchor ({anchor}) and was not verified before; verify from an older trust anchor")]
     BelowAnchor {
@@ -236,6 +247,20 @@ impl Verifier {
         })
     }
 
+    /// Verifies a light block (an attestation's signed header and validator
+    /// sets, e.g. from the read API's `GetLightBlock`) of `height` and moves
+    /// the trust anchor to it. An adjacent height must be signed by the
+    /// trusted next validators; a farther one by validators holding at least
+    /// 1/3 of the trusted power (else [`VerifyError::NotEnoughTrust`]: verify
+    /// a height in between first).
+    pub fn verify_light_block(
+        &mut self,
+        light_block: &pb::Attestation,
+        height: u64,
+    ) -> Result<(), VerifyError> {
+        self.verify_header(light_block, height).map(|_| ())
+    }
+
     /// Checks state proofs of the state after block `height`: the signed
     /// header of `height + 1` in `next_header` (signed header and validator
     /// sets, as in an attestation) must verify against the trusted
@@ -330,9 +355,10 @@ impl Verifier {
         ) {
             Verdict::Success => {}
             Verdict::NotEnoughTrust(tally) => {
-                return Err(VerifyError::Commit {
+                return Err(VerifyError::NotEnoughTrust {
                     height,
-                    reason: format!("not enough trusted voting power: {tally}"),
+                    anchor: self.anchor.height,
+                    reason: format!("not enough trusted voting power signed: {tally}"),
                 })
             }
             Verdict::Invalid(detail) => {

@@ -81,6 +81,11 @@ fn free_port_base(count: u16) -> anyhow::Result<u16> {
 impl Localnet {
     /// Starts `nodes` validators and waits until they produce blocks.
     pub fn start(nodes: usize) -> anyhow::Result<Self> {
+        Self::start_with(nodes, &[])
+    }
+
+    /// Like [`Localnet::start`], with more `localnet.sh up` arguments.
+    pub fn start_with(nodes: usize, up_args: &[&str]) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("quire-localnet-")
             .tempdir()?;
@@ -100,8 +105,9 @@ impl Localnet {
                 &nodes.to_string(),
                 "--base-port",
                 &base.to_string(),
-                "--dir",
             ])
+            .args(up_args)
+            .arg("--dir")
             .arg(net.dir())
             .env("QUIRED_BIN", quired_bin()?)
             .status()
@@ -350,10 +356,17 @@ impl Localnet {
     /// Starts a full node (not a validator) that connects to every validator
     /// and catches up from genesis by block sync.
     pub fn join_full_node(&self) -> anyhow::Result<FullNode> {
+        self.join_node("fullnode", None)
+    }
+
+    /// Starts a node named `name` that block-syncs from the validators; with
+    /// `clone_key = Some(i)` it runs validator `i`'s consensus key too (a
+    /// double signer: CometBFT's own evidence catches it).
+    pub fn join_node(&self, name: &str, clone_key: Option<usize>) -> anyhow::Result<FullNode> {
         let cometbft = PathBuf::from(self.var("QUIRE_COMETBFT_BIN")?);
         let base_port: u16 = self.var("QUIRE_BASE_PORT")?.parse()?;
         let base = free_port_base(10)?;
-        let dir = self.dir().join("fullnode");
+        let dir = self.dir().join(name);
         let (cmt_home, quired_home) = (dir.join("cometbft"), dir.join("quired"));
         Self::run_quiet(
             Command::new(&cometbft)
@@ -361,6 +374,13 @@ impl Localnet {
                 .arg("--home")
                 .arg(&cmt_home),
         )?;
+        if let Some(i) = clone_key {
+            std::fs::copy(
+                self.dir()
+                    .join(format!("node{i}/cometbft/config/priv_validator_key.json")),
+                cmt_home.join("config/priv_validator_key.json"),
+            )?;
+        }
         std::fs::copy(
             self.dir().join("genesis.json"),
             cmt_home.join("config/genesis.json"),
@@ -379,15 +399,22 @@ impl Localnet {
         // Unlisted keys keep CometBFT's defaults (block sync is on by default);
         // the p2p packet size must match the validators' (docs/localnet.md).
         let config = format!(
-            "proxy_app = \"tcp://127.0.0.1:{abci}\"\nmoniker = \"fullnode\"\n\n[rpc]\nladdr = \"tcp://127.0.0.1:{rpc}\"\n\n\
+            "proxy_app = \"tcp://127.0.0.1:{abci}\"\nmoniker = \"{name}\"\n\n[rpc]\nladdr = \"tcp://127.0.0.1:{rpc}\"\n\n\
              [p2p]\nladdr = \"tcp://127.0.0.1:{p2p}\"\npersistent_peers = \"{peers}\"\naddr_book_strict = false\n\
              allow_duplicate_ip = true\npex = false\n\
              max_packet_msg_payload_size = 10240\nsend_rate = 52428800\nrecv_rate = 52428800\n\n[mempool]\nmax_tx_bytes = 2621440\n\n[consensus]\n\
-             timeout_commit = \"500ms\"\n\n[tx_index]\nindexer = \"kv\"\n",
+             timeout_commit = \"500ms\"\n{propose}\n[tx_index]\nindexer = \"kv\"\n",
             abci = base + 2,
             rpc = base + 1,
             p2p = base,
             peers = peers.join(","),
+            // A clone gives up on proposals at once and prevotes nil while
+            // the original prevotes the block: conflicting votes by one key.
+            propose = if clone_key.is_some() {
+                "timeout_propose = \"1ms\"\ntimeout_propose_delta = \"1ms\"\n"
+            } else {
+                ""
+            },
         );
         std::fs::write(cmt_home.join("config/config.toml"), config)?;
         let quired = quired_bin()?;
@@ -404,8 +431,8 @@ impl Localnet {
                 .arg("--http-addr")
                 .arg(format!("127.0.0.1:{}", base + 5)),
         )?;
-        let log = |name: &str| {
-            std::fs::File::create(self.dir().join("logs").join(format!("fullnode-{name}.log")))
+        let log = |kind: &str| {
+            std::fs::File::create(self.dir().join("logs").join(format!("{name}-{kind}.log")))
         };
         let mut node = FullNode {
             children: Vec::new(),

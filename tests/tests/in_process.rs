@@ -5,6 +5,9 @@
 //!   through every ABCI boundary and every node; restarts go through
 //!   CometBFT's handshake and replay, and replayed FinalizeBlocks must equal
 //!   the recorded ones.
+//! - Validator updates: blocks that return one (a new validator, a
+//!   delegation changing a power) with a crash at every boundary replay to
+//!   the same app hash and the same updates.
 //! - Vote extensions across validators: a test component contributes a
 //!   section per validator, every other node verifies it, and the next
 //!   proposer injects the extensions it saw as a system transaction that
@@ -29,6 +32,64 @@ fn params() -> Params {
         fee_per_blob_byte: 1,
         ..Params::default()
     }
+}
+
+#[test]
+fn a_block_returning_validator_updates_replays_identically_after_a_crash() {
+    use quire_core::msg::CheckedCoin;
+    use quire_core::staking::msg::{CommissionRates, CreateValidator, Delegate, Description};
+    use quire_core::staking::Dec;
+    let operator = key(9);
+    let genesis = quire_test_utils::genesis(params(), &[&operator], 1 << 60);
+    let mut net = TestNet::new(4, genesis).unwrap();
+    let consensus_key = ed25519_consensus::SigningKey::from([77; 32])
+        .verification_key()
+        .to_bytes();
+    let create = Msg::CreateValidator(CreateValidator {
+        description: Description {
+            moniker: "late".into(),
+            ..Description::default()
+        },
+        commission: CommissionRates::new(Dec::ZERO, Dec::ONE, Dec::ONE),
+        min_self_delegation: 1,
+        consensus_key,
+        value: CheckedCoin::new("uquire", 7_000_000),
+    });
+    let mut sequence = 0;
+    let mut send = |net: &mut TestNet, msg: Msg| {
+        let tx = signed_tx(net.chain_id(), &operator, 0, sequence, 10_000, &[msg]);
+        sequence += 1;
+        let answers = net.submit(tx).unwrap();
+        assert!(answers.iter().all(|a| a.code.is_ok()), "{answers:?}");
+    };
+    send(&mut net, create);
+    let mut boundaries = Boundary::ALL.iter().enumerate();
+    let (node, boundary) = boundaries.next().unwrap();
+    let height = net
+        .produce_block_crashing(Some((node % 4, *boundary)))
+        .unwrap();
+    let updates = &net.finalize_response(height).unwrap().validator_updates;
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0].power.value(), 7);
+    // Each further block delegates to validator 0: its power changes.
+    for (i, (node, boundary)) in boundaries.enumerate() {
+        send(
+            &mut net,
+            Msg::Delegate(Delegate {
+                validator: quire_tests::test_node::operator_address(0),
+                amount: CheckedCoin::new("uquire", 1_000_000),
+            }),
+        );
+        let height = net
+            .produce_block_crashing(Some((node % 4, *boundary)))
+            .unwrap();
+        let updates = &net.finalize_response(height).unwrap().validator_updates;
+        assert_eq!(updates.len(), 1, "{updates:?}");
+        assert_eq!(updates[0].power.value(), 11 + i as u64);
+    }
+    let hashes = net.app_hashes().unwrap();
+    assert!(hashes.windows(2).all(|w| w[0] == w[1]), "{hashes:?}");
+    assert_eq!(net.crashes.len(), Boundary::ALL.len());
 }
 
 #[test]

@@ -1,10 +1,18 @@
-//! Proof of stake on a real CometBFT localnet: a fifth node block-syncs,
-//! bonds with MsgCreateValidator and starts signing two blocks later; a
-//! genesis validator unbonds its whole self-bond and leaves; through the
-//! run CometBFT's validator set at every height is the replay of the
+//! Proof of stake on a real CometBFT localnet, 4 → 5 → 3 validators:
+//!
+//! - A: a fifth node block-syncs, bonds with MsgCreateValidator and signs
+//!   from two blocks later;
+//! - B: a genesis validator unbonds its whole self-bond and leaves;
+//! - C: a validator is stopped (SIGSTOP), jailed for downtime and slashed
+//!   1 %, its unjail refused before the jail time and accepted after;
+//! - D: a validator's key runs on a second node: CometBFT's duplicate-vote
+//!   evidence gets it slashed 5 % and tombstoned, unjail refused for good.
+//!
+//! Through the run CometBFT's set at every height is the replay of the
 //! updates the app returned (the H+2 rule), the app's bonded set equals
-//! CometBFT's, every node has the same app hash, and a late node
-//! block-syncs through the changes.
+//! CometBFT's, every node has the same app hash, a verifying reader follows
+//! from genesis height by height and a second one jumps from genesis to the
+//! head by skipping, and a late node block-syncs through every change.
 
 use anyhow::{ensure, Context};
 use quire_client::keyring::Keyring;
@@ -12,7 +20,7 @@ use quire_client::{NodeClient, Submitter};
 use quire_core::msg::CheckedCoin;
 use quire_core::staking::msg::Undelegate;
 use quire_core::{Address, Msg};
-use quire_tests::{run_scenario, start_localnet, Localnet};
+use quire_tests::{run_scenario, Localnet};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tendermint_rpc::{Client, HttpClient, Paging};
@@ -21,12 +29,31 @@ type Set = BTreeMap<[u8; 32], u64>;
 
 const SELF_BOND: u128 = 10_000_000;
 
+/// Short times so that the run fits a CI job (docs/staking.md has the
+/// defaults).
+const STAKING_PARAMS: &str = r#"{
+  "unbonding_time_secs": 30, "max_validators": 5, "max_entries": 7,
+  "min_commission_rate": "0", "commission_change_interval_secs": 86400,
+  "signed_blocks_window": 20, "min_signed_per_window": "0.5",
+  "downtime_jail_duration_secs": 20, "slash_fraction_double_sign": "0.05",
+  "slash_fraction_downtime": "0.01", "evidence_max_age_blocks": 100000,
+  "evidence_max_age_secs": 172800
+}"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn validators_join_and_leave_by_stake() {
-    let mut net = start_localnet(4).await;
+async fn validators_join_leave_and_are_slashed_by_stake() {
+    let params = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(params.path(), STAKING_PARAMS).unwrap();
+    let path = params.path().to_str().unwrap().to_string();
+    let mut net = tokio::task::spawn_blocking(move || {
+        quire_tests::Localnet::start_with(4, &["--staking-params", &path])
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| panic!("localnet does not start: {e:#}"));
     let joined = tokio::task::block_in_place(|| net.add_validator(SELF_BOND))
         .unwrap_or_else(|e| panic!("add-validator: {e:#}"));
-    run_scenario(Duration::from_secs(600), scenario(&net, joined)).await;
+    run_scenario(Duration::from_secs(900), scenario(&net, joined)).await;
 }
 
 fn key_bytes(key: &tendermint::PublicKey) -> anyhow::Result<[u8; 32]> {
@@ -91,6 +118,46 @@ async fn signed(rpc: &HttpClient, height: u64, key: &[u8; 32]) -> anyhow::Result
     }))
 }
 
+/// Sends MsgUnjail signed by the keyring's `name`.
+async fn unjail(
+    client: &NodeClient,
+    keyring: &Keyring,
+    name: &str,
+) -> anyhow::Result<quire_client::rpc::BroadcastResult> {
+    let mut submitter = Submitter::connect(client.clone(), keyring.signing_key(name)?).await?;
+    Ok(submitter
+        .submit(&[Msg::Unjail(quire_core::staking::msg::Unjail)], None)
+        .await?)
+}
+
+/// Waits until a block after `from` returns an update of `key`.
+async fn wait_for_update(
+    client: &NodeClient,
+    rpc: &HttpClient,
+    key: &[u8; 32],
+    from: u64,
+    limit: Duration,
+) -> anyhow::Result<u64> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut next = from + 1;
+    loop {
+        let tip = latest(rpc).await?;
+        while next < tip {
+            if updates_at(rpc, next).await?.iter().any(|(k, _)| k == key) {
+                return Ok(next);
+            }
+            next += 1;
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "no update of the key within {limit:?} (up to height {tip})"
+        );
+        client
+            .wait_for_height(tip + 1, Duration::from_secs(30))
+            .await?;
+    }
+}
+
 async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
     let rpc = HttpClient::new(net.rpc(0)?.as_str())?;
     let client = NodeClient::new(&net.rpc(0)?)?;
@@ -122,6 +189,10 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
         signs |= signed(&rpc, height, &new_key).await?;
     }
     ensure!(signs, "the new validator never signed a commit");
+    eprintln!(
+        "A: node{joined} bonded at {joined_at}, in the set from {}",
+        joined_at + 2
+    );
 
     // B: node3's operator unbonds its whole self-bond: it leaves.
     let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
@@ -154,6 +225,101 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
         !signed(&rpc, left_at + 3, &leaving).await?,
         "signed after it left"
     );
+
+    // C: node1 stops; it is jailed for downtime, then unjails.
+    let keyring_operator = |name: &str| -> anyhow::Result<_> {
+        let key = keyring.signing_key(name)?;
+        Ok((quire_core::builder::address_of(&key), key))
+    };
+    let (operator1, _) = keyring_operator("node1")?;
+    let down = net.consensus_key(1)?;
+    let from = latest(&rpc).await?;
+    net.script(&["kill", "1", "cometbft", "--signal", "STOP"])?;
+    let jailed_at = wait_for_update(&client, &rpc, &down, from, Duration::from_secs(180)).await?;
+    ensure!(
+        updates_at(&rpc, jailed_at).await? == vec![(down, 0)],
+        "downtime updates {:?}",
+        updates_at(&rpc, jailed_at).await?
+    );
+    let jailed = client
+        .validator(&operator1)
+        .await?
+        .context("node1's validator")?;
+    ensure!(jailed.jailed, "node1 is not jailed");
+    // 1 % slashed; fees compounded since genesis add a little (< 10^5).
+    let tokens: u128 = jailed.tokens.parse()?;
+    ensure!(
+        (SELF_BOND - SELF_BOND / 100..SELF_BOND - SELF_BOND / 100 + 100_000).contains(&tokens),
+        "node1 tokens after the downtime slash: {tokens}"
+    );
+    let early = unjail(&client, &keyring, "node1").await?;
+    ensure!(
+        early.code == quire_core::codes::tx::STILL_JAILED,
+        "an early unjail answered {} {}",
+        early.code,
+        early.log
+    );
+    net.script(&["kill", "1", "cometbft", "--signal", "CONT"])?;
+    tokio::time::sleep(Duration::from_secs(22)).await;
+    let back = unjail(&client, &keyring, "node1").await?;
+    ensure!(
+        back.accepted(),
+        "unjail refused: {} {}",
+        back.code,
+        back.log
+    );
+    let tx = client.wait_for_tx(&back.hash, wait).await?;
+    ensure!(tx.code == 0, "unjail failed: {}", tx.log);
+    ensure!(updates_at(&rpc, tx.height).await? == vec![(down, 9)]);
+    eprintln!(
+        "C: node1 stopped after {from}, jailed at {jailed_at} ({tokens} tokens left), unjailed at {}",
+        tx.height
+    );
+
+    // D: node2's key also runs on a second node: real duplicate votes.
+    let (operator2, _) = keyring_operator("node2")?;
+    let double = net.consensus_key(2)?;
+    let from = latest(&rpc).await?;
+    let clone = tokio::task::block_in_place(|| net.join_node("clone2", Some(2)))?;
+    let slashed_at =
+        wait_for_update(&client, &rpc, &double, from, Duration::from_secs(240)).await?;
+    drop(clone);
+    ensure!(updates_at(&rpc, slashed_at).await? == vec![(double, 0)]);
+    let evidence = rpc
+        .block(tendermint::block::Height::try_from(slashed_at)?)
+        .await?
+        .block
+        .evidence;
+    ensure!(
+        evidence.iter().any(
+            |e| matches!(e, tendermint::evidence::Evidence::DuplicateVote(v)
+            if v.vote_a.validator_address.as_bytes() == consensus_address(&double))
+        ),
+        "block {slashed_at} carries no duplicate-vote evidence of node2"
+    );
+    let tombstoned = client
+        .validator(&operator2)
+        .await?
+        .context("node2's validator")?;
+    ensure!(tombstoned.jailed);
+    let tokens: u128 = tombstoned.tokens.parse()?;
+    ensure!(
+        (SELF_BOND - SELF_BOND / 20..SELF_BOND - SELF_BOND / 20 + 100_000).contains(&tokens),
+        "node2 tokens after the double-sign slash: {tokens}"
+    );
+    eprintln!(
+        "D: node2 double-signed, evidence and tombstone at {slashed_at} ({tokens} tokens left)"
+    );
+    let never = unjail(&client, &keyring, "node2").await?;
+    ensure!(
+        never.code == quire_core::codes::tx::TOMBSTONED,
+        "unjail of a tombstoned validator answered {} {}",
+        never.code,
+        never.log
+    );
+    client
+        .wait_for_height(latest(&rpc).await? + 3, wait)
+        .await?;
 
     // Across: CometBFT's set at every height is the replay of the updates.
     let end = latest(&rpc).await?;
@@ -189,11 +355,45 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<_>>()?;
     ensure!(app == set_at(&rpc, end).await?, "app set {app:?}");
-    ensure!(app.len() == 4 && app.contains_key(&new_key) && !app.contains_key(&leaving));
+    ensure!(
+        app.len() == 3
+            && app.contains_key(&new_key)
+            && !app.contains_key(&leaving)
+            && !app.contains_key(&double),
+        "final set {app:?}"
+    );
+
+    // Readers: one follows from genesis height by height, one skips.
+    let genesis_json = net.genesis_json()?;
+    let namespace = quire_core::Namespace::from_rollup_name("staking-test");
+    let served = end - 1;
+    let mut follower = quire_client::read::VerifiedReader::new(
+        quire_client::read::ReadClient::connect(&net.grpc(0)?).await?,
+        quire_client::verify::Verifier::from_genesis_json(&genesis_json)?,
+    );
+    let followed = follower.range(&namespace, 1, served).await?;
+    ensure!(
+        followed.len() as u64 == served,
+        "followed {} heights",
+        followed.len()
+    );
+    let mut skipper = quire_client::read::VerifiedReader::new(
+        quire_client::read::ReadClient::connect(&net.grpc(1)?).await?,
+        quire_client::verify::Verifier::from_genesis_json(&genesis_json)?,
+    );
+    let steps = skipper.skip_to(served).await?;
+    ensure!(skipper.verifier().trusted_height() == served);
+    ensure!(steps < 10, "skipping took {steps} light blocks");
+    skipper.fetch(served, &namespace, wait).await?;
+    eprintln!("readers: followed 1..={served}; skipped 0 -> {served} with {steps} light block(s)");
 
     // Every node has the same app hash at every height.
     let mut hashes = Vec::new();
-    for i in 0..net.nodes {
+    for i in [0, 1, 2, 3, joined] {
+        NodeClient::new(&net.rpc(i)?)?
+            .wait_for_height(end, Duration::from_secs(120))
+            .await
+            .with_context(|| format!("node{i} catching up"))?;
         let node = HttpClient::new(net.rpc(i)?.as_str())?;
         let mut per_height = Vec::new();
         for height in 1..=end {

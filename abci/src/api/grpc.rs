@@ -110,6 +110,16 @@ impl SequencerService for GrpcApi {
             .await
             .map(Response::new)
     }
+
+    async fn get_light_block(
+        &self,
+        request: Request<pb::GetLightBlockRequest>,
+    ) -> Result<Response<pb::Attestation>, Status> {
+        let height = request.into_inner().height;
+        with_timeout(&self.api, self.api.light_block(height))
+            .await
+            .map(Response::new)
+    }
 }
 
 /// Largest gRPC message quired sends or accepts (a block's blobs plus proofs).

@@ -8,6 +8,7 @@
 //! | `GET /v1/namespaces/{namespace}/range?from=F&to=T` | `GetNamespaceRangeResponse` |
 //! | `GET /v1/namespaces/{namespace}/stream?from=F` | server-sent events, one `NamespaceData` each (`id` = height) |
 //! | `GET /v1/blocks/{height}` | `BlockData` |
+//! | `GET /v1/light_blocks/{height}` | `Attestation` (signed header, validator sets of the height and the next; no commitment) |
 //!
 //! `{namespace}` is 64 hex digits. Errors are `{"code": "...", "message": "..."}`
 //! with 400 (bad request), 404 (unknown or not yet available height), 429 (too
@@ -124,6 +125,13 @@ async fn block(
     Ok(Json(timed(&api, api.block(height)).await?))
 }
 
+async fn light_block(
+    State(api): State<Arc<ReadApi>>,
+    Path(height): Path<u64>,
+) -> Result<Json<pb::Attestation>, ApiError> {
+    Ok(Json(timed(&api, api.light_block(height)).await?))
+}
+
 /// The router of the HTTP read API.
 pub fn router(api: Arc<ReadApi>) -> Router {
     Router::new()
@@ -135,6 +143,7 @@ pub fn router(api: Arc<ReadApi>) -> Router {
         .route("/v1/namespaces/{namespace}/range", get(namespace_range))
         .route("/v1/namespaces/{namespace}/stream", get(namespace_stream))
         .route("/v1/blocks/{height}", get(block))
+        .route("/v1/light_blocks/{height}", get(light_block))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(1024))
         .with_state(api)
 }

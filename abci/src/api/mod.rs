@@ -173,6 +173,16 @@ impl ReadApi {
         Ok(())
     }
 
+    /// The signed header of `height` and the validator sets of `height` and
+    /// `height + 1`, for light clients (an attestation without the
+    /// commitment part). Served for every height CometBFT keeps.
+    pub async fn light_block(&self, height: u64) -> Result<pb::Attestation, ApiError> {
+        self.check_height(height)?;
+        let mut attestation = pb::Attestation::default();
+        self.attestations.fill(height, &mut attestation).await?;
+        Ok(attestation)
+    }
+
     /// One namespace at one height, with proof and attestation.
     pub async fn namespace_data(
         &self,

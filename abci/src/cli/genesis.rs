@@ -47,6 +47,10 @@ pub struct CreateArgs {
     /// JSON file with the chain parameters (default: quire_app's defaults).
     #[arg(long, value_name = "FILE")]
     params: Option<PathBuf>,
+    /// JSON file with the staking and slashing parameters (default: 21-day
+    /// unbonding, 100 validators, …; docs/staking.md).
+    #[arg(long, value_name = "FILE")]
+    staking_params: Option<PathBuf>,
     /// Largest block in bytes, `consensus_params.block.max_bytes` (default:
     /// CometBFT's 22020096). Must hold a max-size tx.
     #[arg(long, value_name = "BYTES")]
@@ -186,23 +190,37 @@ fn parse_time(text: &str) -> Result<String, String> {
         .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2025-01-01T00:00:00Z: {e}"))
 }
 
-/// Reads `--params FILE`: a JSON `quire_core::Params`.
-fn read_params(path: &Path) -> anyhow::Result<Params> {
+/// Reads a JSON parameters file given with `flag` (at most 1 MiB).
+fn read_json<T: serde::de::DeserializeOwned>(flag: &str, path: &Path) -> anyhow::Result<T> {
     let mut text = Vec::new();
     std::fs::File::open(path)
         .and_then(|file| file.take(MAX_PARAMS_BYTES + 1).read_to_end(&mut text))
-        .with_context(|| format!("--params: cannot read {}", path.display()))?;
+        .with_context(|| format!("{flag}: cannot read {}", path.display()))?;
     if text.len() as u64 > MAX_PARAMS_BYTES {
         bail!(
-            "--params: {} is larger than {MAX_PARAMS_BYTES} bytes",
+            "{flag}: {} is larger than {MAX_PARAMS_BYTES} bytes",
             path.display()
         );
     }
-    let params: Params = serde_json::from_slice(&text)
-        .with_context(|| format!("--params: {} is not a JSON params object", path.display()))?;
+    serde_json::from_slice(&text)
+        .with_context(|| format!("{flag}: {} is not a JSON params object", path.display()))
+}
+
+/// Reads `--params FILE`: a JSON `quire_core::Params`.
+fn read_params(path: &Path) -> anyhow::Result<Params> {
+    let params: Params = read_json("--params", path)?;
     params
         .validate()
         .with_context(|| format!("--params: {}", path.display()))?;
+    Ok(params)
+}
+
+/// Reads `--staking-params FILE`: a JSON `quire_core::staking::StakingParams`.
+fn read_staking_params(path: &Path) -> anyhow::Result<quire_core::staking::StakingParams> {
+    let params: quire_core::staking::StakingParams = read_json("--staking-params", path)?;
+    params.validate().map_err(|(field, reason)| {
+        anyhow::anyhow!("--staking-params: {}: {field}: {reason}", path.display())
+    })?;
     Ok(params)
 }
 
@@ -214,6 +232,7 @@ fn flag_for(field: &str) -> &'static str {
         }
         f if f.starts_with("app_state.accounts") => "the --account flags, in the order given",
         f if f.starts_with("app_state.params") => "the --params file",
+        f if f.starts_with("app_state.staking.params") => "the --staking-params file",
         "consensus_params.block.max_bytes" => "--block-max-bytes and the --params file",
         "consensus_params.abci.vote_extensions_enable_height" => "--vote-extensions-enable-height",
         "chain_id" => "the --chain-id flag",
@@ -273,6 +292,9 @@ impl CreateArgs {
             accounts: self.accounts,
         };
         app_state.staking.validators = self.validators;
+        if let Some(path) = &self.staking_params {
+            app_state.staking.params = read_staking_params(path)?;
+        }
         let genesis_time = self.genesis_time.unwrap_or_else(GenesisDoc::now);
         let mut doc = GenesisDoc::new(self.chain_id, genesis_time, app_state);
         if let Some(max_bytes) = self.block_max_bytes {
