@@ -7,6 +7,9 @@
 //! destructors, no flushing) at that point of that height. Points:
 //!
 //! - `after-finalize`: FinalizeBlock computed its result, Commit not yet called;
+//! - `after-finalize-with-updates`: the same, at the first height from the
+//!   one given whose FinalizeBlock returns validator updates (a crash in the
+//!   block where the set changes, whenever that is);
 //! - `mid-commit`: Commit staged every write of the block in the database
 //!   transaction but did not make it durable;
 //! - `after-commit`: the block is durable, Commit has not answered CometBFT.
@@ -32,6 +35,9 @@ pub const ENABLED: bool = cfg!(feature = "fault-injection");
 pub enum FaultPoint {
     /// After FinalizeBlock, before Commit.
     AfterFinalize,
+    /// After FinalizeBlock of the first block from the height given that
+    /// returns validator updates.
+    AfterFinalizeWithUpdates,
     /// Inside Commit, writes staged, not durable.
     MidCommit,
     /// After Commit made the block durable, before it answers.
@@ -42,6 +48,7 @@ impl fmt::Display for FaultPoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             FaultPoint::AfterFinalize => "after-finalize",
+            FaultPoint::AfterFinalizeWithUpdates => "after-finalize-with-updates",
             FaultPoint::MidCommit => "mid-commit",
             FaultPoint::AfterCommit => "after-commit",
         })
@@ -58,11 +65,12 @@ pub fn parse(spec: &str) -> Result<(FaultPoint, u64), String> {
         .ok_or_else(|| format!("{FAULT_ENV}={spec:?}: expected <point>@<height>"))?;
     let point = match point {
         "after-finalize" => FaultPoint::AfterFinalize,
+        "after-finalize-with-updates" => FaultPoint::AfterFinalizeWithUpdates,
         "mid-commit" => FaultPoint::MidCommit,
         "after-commit" => FaultPoint::AfterCommit,
         other => {
             return Err(format!(
-            "{FAULT_ENV}: unknown point {other:?}; use after-finalize, mid-commit or after-commit"
+            "{FAULT_ENV}: unknown point {other:?}; use after-finalize, after-finalize-with-updates, mid-commit or after-commit"
         ))
         }
     };
@@ -124,6 +132,26 @@ pub fn check(point: FaultPoint, height: u64) {
 #[inline(always)]
 pub fn check(_point: FaultPoint, _height: u64) {}
 
+/// Aborts after FinalizeBlock of `height` if `after-finalize-with-updates`
+/// is armed at or below it and the block returns validator updates.
+#[cfg(feature = "fault-injection")]
+pub fn check_updates(height: u64, has_updates: bool) {
+    if let Some(Some((FaultPoint::AfterFinalizeWithUpdates, from))) = ARMED.get() {
+        if has_updates && height >= *from {
+            tracing::error!(
+                height,
+                "fault injection: aborting in a block with validator updates"
+            );
+            std::process::abort();
+        }
+    }
+}
+
+/// Without the feature: nothing.
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+pub fn check_updates(_height: u64, _has_updates: bool) {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +164,10 @@ mod tests {
             Ok((FaultPoint::AfterFinalize, 1))
         );
         assert_eq!(parse("after-commit@99"), Ok((FaultPoint::AfterCommit, 99)));
+        assert_eq!(
+            parse("after-finalize-with-updates@5"),
+            Ok((FaultPoint::AfterFinalizeWithUpdates, 5))
+        );
         assert!(parse("mid-commit").is_err());
         assert!(parse("sometime@3").is_err());
         assert!(parse("mid-commit@x").is_err());

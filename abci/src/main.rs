@@ -30,6 +30,9 @@ enum Command {
     /// Query a node.
     #[command(subcommand)]
     Query(cli::query::QueryCommand),
+    /// Offline checks of a stopped node's database.
+    #[command(subcommand)]
+    Debug(cli::debug::DebugCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -41,6 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Start(args) => args.run(),
         Command::Tx(command) => command.run(),
         Command::Query(command) => command.run(),
+        Command::Debug(command) => command.run(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -168,6 +168,7 @@ impl Node {
         let state = self.store.state()?;
         let block = self.app.finalize_block(&state, ctx, txs)?;
         fault::check(FaultPoint::AfterFinalize, ctx.height);
+        fault::check_updates(ctx.height, !block.validator_updates.is_empty());
         Ok(block)
     }
 

@@ -543,6 +543,7 @@ fn rules_of_form_have_their_codes_at_decode() {
     }
     assert_eq!(decode(&below_min), codes::SELF_DELEGATION_BELOW_MIN);
     assert_eq!(decode(&delegate(1, 0)), codes::AMOUNT_TOO_SMALL);
+    assert_eq!(decode(&create(3, M - 1)), codes::AMOUNT_TOO_SMALL);
     assert_eq!(decode(&redelegate(1, 1, M)), codes::SELF_REDELEGATION);
     let invalid = (0..=255u8)
         .map(|b| [b; 32])

@@ -225,6 +225,10 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
         !signed(&rpc, left_at + 3, &leaving).await?,
         "signed after it left"
     );
+    eprintln!(
+        "B: node3 unbonded at {left_at}, out of the set from {}",
+        left_at + 2
+    );
 
     // C: node1 stops; it is jailed for downtime, then unjails.
     let keyring_operator = |name: &str| -> anyhow::Result<_> {
@@ -280,6 +284,20 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
     let (operator2, _) = keyring_operator("node2")?;
     let double = net.consensus_key(2)?;
     let from = latest(&rpc).await?;
+    // node3 (a full node since B) crashes after FinalizeBlock of the next
+    // block that returns validator updates: the slash's.
+    let spec = format!("after-finalize-with-updates@{}", from + 1);
+    let dir = net.dir().to_path_buf();
+    let restarted = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .arg(quire_tests::repo_root().join("localnet/localnet.sh"))
+            .args(["restart", "3", "--dir"])
+            .arg(&dir)
+            .env(quired::fault::FAULT_ENV, spec)
+            .output()
+    })
+    .await??;
+    ensure!(restarted.status.success(), "arming node3: {restarted:?}");
     let clone = tokio::task::block_in_place(|| net.join_node("clone2", Some(2)))?;
     let slashed_at =
         wait_for_update(&client, &rpc, &double, from, Duration::from_secs(240)).await?;
@@ -310,6 +328,20 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
     eprintln!(
         "D: node2 double-signed, evidence and tombstone at {slashed_at} ({tokens} tokens left)"
     );
+    // node3 died in that block and replays it to the same result.
+    let log_path = net.dir().join("logs/node3-quired.log");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&log_path)?
+        .contains("aborting in a block with validator updates")
+    {
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "node3 did not crash at the update block"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::task::block_in_place(|| net.script(&["restart", "3"]))?;
+    eprintln!("node3 crashed after FinalizeBlock of the update block and was restarted");
     let never = unjail(&client, &keyring, "node2").await?;
     ensure!(
         never.code == quire_core::codes::tx::TOMBSTONED,
@@ -426,5 +458,39 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
         header.app_hash == hashes[0][end as usize - 1],
         "the late node's app hash differs"
     );
+
+    // The CLI shows the same set.
+    let listed = std::process::Command::new(quire_tests::quired_bin()?)
+        .args(["query", "staking", "validators", "--node"])
+        .arg(net.rpc(0)?)
+        .output()?;
+    ensure!(
+        listed.status.success(),
+        "query staking validators: {listed:?}"
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout)?;
+    let bonded = listed
+        .as_array()
+        .context("a JSON array")?
+        .iter()
+        .filter(|v| v["status"] == "BOND_STATUS_BONDED")
+        .count();
+    ensure!(
+        bonded == 3,
+        "the CLI lists {bonded} bonded validators: {listed}"
+    );
+
+    // The invariants hold in a node's stored state, checked offline.
+    tokio::task::block_in_place(|| net.script(&["kill", "3", "quired"]))?;
+    let checked = std::process::Command::new(quire_tests::quired_bin()?)
+        .args(["debug", "check-invariants", "--home"])
+        .arg(net.dir().join("node3/quired"))
+        .output()?;
+    ensure!(
+        checked.status.success()
+            && String::from_utf8_lossy(&checked.stdout).contains("invariants hold"),
+        "check-invariants: {checked:?}"
+    );
+    eprintln!("{}", String::from_utf8_lossy(&checked.stdout).trim());
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The `quired` command line, one module per command group.
 
+pub mod debug;
 pub mod genesis;
 pub mod init;
 pub mod keys;

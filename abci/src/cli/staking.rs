@@ -458,3 +458,78 @@ impl DistributionQuery {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: StakingTx,
+    }
+
+    fn parse(args: &[&str]) -> Result<StakingTx, String> {
+        Cli::try_parse_from(std::iter::once("staking").chain(args.iter().copied()))
+            .map(|cli| cli.command)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn amounts_take_the_bond_denom_or_none() {
+        assert_eq!(parse_amount("1000"), Ok(1000));
+        assert_eq!(parse_amount("1000uquire"), Ok(1000));
+        for bad in ["", "uquire", "10uatom", "-5", "1.5", "1e6"] {
+            assert!(parse_amount(bad).is_err(), "{bad:?} parsed");
+        }
+    }
+
+    #[test]
+    fn consensus_keys_are_base64_or_show_validator_json() {
+        let key = "cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4=";
+        let json = format!(r#"{{"type":"tendermint/PubKeyEd25519","value":"{key}"}}"#);
+        assert_eq!(parse_consensus_key(key), parse_consensus_key(&json));
+        assert!(parse_consensus_key(key).is_ok());
+        assert!(parse_consensus_key(r#"{"type":"x"}"#)
+            .unwrap_err()
+            .contains("value"));
+        assert!(parse_consensus_key("AAAA")
+            .unwrap_err()
+            .contains("32 bytes"));
+    }
+
+    #[test]
+    fn bad_arguments_name_what_is_wrong() {
+        let valoper = Address::new([1; 20]).to_valoper();
+        let account = Address::new([1; 20]).to_bech32();
+        let ok = parse(&["delegate", &valoper, "5", "--from", "alice"]);
+        assert!(ok.is_ok(), "{ok:?}");
+        let err = parse(&["delegate", &account, "5", "--from", "alice"]).unwrap_err();
+        assert!(err.contains("quirevaloper"), "{err}");
+        let err = parse(&["unbond", &valoper, "five", "--from", "alice"]).unwrap_err();
+        assert!(err.contains("not an amount"), "{err}");
+        let err = parse(&[
+            "create-validator",
+            "--pubkey",
+            "AAAA",
+            "--amount",
+            "1",
+            "--moniker",
+            "m",
+            "--from",
+            "op",
+        ])
+        .unwrap_err();
+        assert!(err.contains("32 bytes"), "{err}");
+        let err = parse(&[
+            "edit-validator",
+            "--commission-rate",
+            "0.1.2",
+            "--from",
+            "op",
+        ])
+        .unwrap_err();
+        assert!(err.contains("decimal"), "{err}");
+    }
+}

@@ -429,6 +429,15 @@ impl CreateValidator {
         }
         let consensus_key = ed25519_key(msg.pubkey.as_ref()).map_err(staking)?;
         let value = positive_coin("value", msg.value.as_ref())?;
+        if value.amount < super::POWER_REDUCTION {
+            // A validator below one unit of power can never be in the set:
+            // refused, so the validator list cannot be flooded for free.
+            return Err(staking(StakingError::AmountTooSmall(format!(
+                "a self-bond of {} gives no voting power: at least {} is needed",
+                value.amount,
+                super::POWER_REDUCTION
+            ))));
+        }
         if value.amount < min_self_delegation {
             return Err(staking(StakingError::SelfDelegationBelowMin {
                 self_delegation: value.amount,
