@@ -60,6 +60,11 @@ struct Chain {
 
 impl Chain {
     fn new() -> Self {
+        Self::with_params(|_| {})
+    }
+
+    /// A chain whose staking params `edit` changes from the ones above.
+    fn with_params(edit: impl FnOnce(&mut StakingParams)) -> Self {
         let mut genesis = GenesisState {
             params: Params::default(),
             accounts: (1..=6)
@@ -77,6 +82,7 @@ impl Chain {
             commission_change_interval_secs: 3600,
             ..StakingParams::default()
         };
+        edit(&mut genesis.staking.params);
         for seed in [1, 2] {
             genesis.staking.validators.push(GenesisBond::new(
                 &addr(seed),
@@ -718,5 +724,62 @@ fn double_signing_slashes_the_stake_at_the_infraction_and_tombstones() {
     assert_eq!(
         chain.state.validator(&addr(1)).unwrap().unwrap().tokens,
         v1.tokens
+    );
+}
+
+#[test]
+fn the_remaining_refusals_have_their_codes() {
+    // A description field over its limit.
+    let signer = addr(3);
+    let mut long = create(3, 10 * M);
+    if let Msg::CreateValidator(m) = &mut long {
+        m.description.moniker = "m".repeat(71);
+    }
+    let any = long.to_any(&signer);
+    let code = MACHINE
+        .router()
+        .decode(0, &any.type_url, &any.value, &signer)
+        .unwrap_err()
+        .code();
+    assert_eq!(code, codes::DESCRIPTION_TOO_LONG);
+
+    // Cancelling an unbonding into a jailed validator.
+    let mut chain = Chain::new();
+    assert_eq!(chain.send(5, &[delegate(1, 3 * M)]).0, 0);
+    assert_eq!(chain.send(5, &[undelegate(1, M)]).0, 0);
+    let height = chain.state.height;
+    // The operator raises its minimum, then falls below it: jailed.
+    let raise = Msg::EditValidator(EditValidator {
+        description: DescriptionEdit::default(),
+        commission_rate: None,
+        min_self_delegation: Some(10 * M),
+    });
+    assert_eq!(chain.send(1, &[raise]).0, 0);
+    assert_eq!(chain.send(1, &[undelegate(1, M)]).0, 0);
+    assert!(chain.state.validator(&addr(1)).unwrap().unwrap().jailed);
+    let cancel = Msg::CancelUnbonding(CancelUnbonding {
+        validator: addr(1),
+        amount: coin(M),
+        creation_height: height,
+    });
+    assert_eq!(chain.send(5, &[cancel]).0, codes::VALIDATOR_JAILED);
+
+    // Shares but no tokens: a downtime slash of 100 %.
+    let mut chain = Chain::with_params(|p| {
+        p.signed_blocks_window = 4;
+        p.slash_fraction_downtime = Dec::ONE;
+    });
+    chain.set_absent(2, true);
+    for _ in 0..12 {
+        chain.block(&[]);
+    }
+    let v2 = chain.state.validator(&addr(2)).unwrap().unwrap();
+    assert!(
+        v2.jailed && v2.tokens == 0 && v2.delegator_shares > 0,
+        "{v2:?}"
+    );
+    assert_eq!(
+        chain.send(5, &[delegate(2, M)]).0,
+        codes::INVALID_EXCHANGE_RATE
     );
 }

@@ -264,7 +264,23 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
         early.log
     );
     net.script(&["kill", "1", "cometbft", "--signal", "CONT"])?;
-    tokio::time::sleep(Duration::from_secs(22)).await;
+    // Jailed until the jailing block's time + 20 s: wait for a block past it.
+    let jail_time = rpc
+        .block(tendermint::block::Height::try_from(jailed_at)?)
+        .await?
+        .block
+        .header
+        .time;
+    let free_at = (jail_time + Duration::from_secs(21))?;
+    loop {
+        let tip = rpc.latest_block().await?.block.header;
+        if tip.time > free_at {
+            break;
+        }
+        client
+            .wait_for_height(tip.height.value() + 1, Duration::from_secs(30))
+            .await?;
+    }
     let back = unjail(&client, &keyring, "node1").await?;
     ensure!(
         back.accepted(),
@@ -399,6 +415,11 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
     let genesis_json = net.genesis_json()?;
     let namespace = quire_core::Namespace::from_rollup_name("staking-test");
     let served = end - 1;
+    // node1 (stopped in C) serves the skipping reader: let it catch up.
+    NodeClient::new(&net.rpc(1)?)?
+        .wait_for_height(end + 1, Duration::from_secs(120))
+        .await
+        .context("node1 catching up")?;
     let mut follower = quire_client::read::VerifiedReader::new(
         quire_client::read::ReadClient::connect(&net.grpc(0)?).await?,
         quire_client::verify::Verifier::from_genesis_json(&genesis_json)?,
