@@ -149,7 +149,10 @@ pub struct Verifier {
 
 impl Verifier {
     /// Trusts the validators of a CometBFT genesis file (JSON text). The chain
-    /// must be younger than the trusting period (14 days by default).
+    /// must be younger than the trusting period: 14 days, or two thirds of
+    /// the chain's unbonding time (`app_state.staking.params`) if that is
+    /// shorter — trust in a validator set is only safe while its stake can
+    /// still be slashed.
     pub fn from_genesis_json(json: &str) -> Result<Self, VerifyError> {
         check_validator_keys(json)?;
         let genesis: tendermint::Genesis<serde_json::Value> = serde_json::from_str(json)
@@ -159,12 +162,27 @@ impl Verifier {
         // rules want the trusted time strictly earlier.
         let time = (genesis.genesis_time - Duration::from_nanos(1))
             .map_err(|e| VerifyError::Consensus("genesis time", e.to_string()))?;
-        Ok(Self::from_trusted(
+        let unbonding = genesis.app_state["staking"]["params"]["unbonding_time_secs"]
+            .as_u64()
+            .map(Duration::from_secs);
+        let verifier = Self::from_trusted(
             genesis.chain_id,
             initial - 1,
             time,
             ValidatorSet::without_proposer(genesis.validators),
-        ))
+        );
+        Ok(match unbonding {
+            Some(unbonding) => {
+                let period = verifier.options.trusting_period.min(unbonding * 2 / 3);
+                verifier.with_trusting_period(period)
+            }
+            None => verifier,
+        })
+    }
+
+    /// How long a trusted validator set stays trusted.
+    pub fn trusting_period(&self) -> Duration {
+        self.options.trusting_period
     }
 
     /// Trusts `next_validators` to sign height `height + 1`, as of a header at
@@ -191,7 +209,8 @@ impl Verifier {
         }
     }
 
-    /// Sets how long a trusted validator set stays trusted.
+    /// Sets how long a trusted validator set stays trusted. Keep it shorter
+    /// than the chain's unbonding time (docs/read-api.md).
     pub fn with_trusting_period(mut self, period: Duration) -> Self {
         self.options.trusting_period = period;
         self
@@ -474,5 +493,33 @@ mod tests {
             ));
         }
         assert!(Verifier::from_genesis_json("{not json").is_err());
+    }
+
+    #[test]
+    fn trust_in_genesis_lapses_before_its_stake_unbonds() {
+        let genesis = |app_state: &str| {
+            format!(
+                r#"{{"genesis_time":"2026-01-01T00:00:00Z","chain_id":"c","initial_height":"1",
+                "consensus_params":{{"block":{{"max_bytes":"22020096","max_gas":"-1"}},
+                "evidence":{{"max_age_num_blocks":"100000","max_age_duration":"172800000000000","max_bytes":"1048576"}},
+                "validator":{{"pub_key_types":["ed25519"]}},"version":{{"app":"0"}}}},
+                "validators":[{{"address":"0E652F1C85348C542D94B518B360DF75B27AB41B",
+                "pub_key":{{"type":"tendermint/PubKeyEd25519","value":"cSCNOue0A+AHPCHOmyh3eDza/HCHPdd1Bxdjfqs6nB4="}},
+                "power":"10","name":""}}],"app_hash":"","app_state":{app_state}}}"#
+            )
+        };
+        let days = |d: u64| Duration::from_secs(d * 24 * 3600);
+        let default = Verifier::from_genesis_json(&genesis("{}")).unwrap();
+        assert_eq!(default.trusting_period(), days(14));
+        let short = Verifier::from_genesis_json(&genesis(
+            r#"{"staking":{"params":{"unbonding_time_secs":30}}}"#,
+        ))
+        .unwrap();
+        assert_eq!(short.trusting_period(), Duration::from_secs(20));
+        let long = Verifier::from_genesis_json(&genesis(
+            r#"{"staking":{"params":{"unbonding_time_secs":31536000}}}"#,
+        ))
+        .unwrap();
+        assert_eq!(long.trusting_period(), days(14));
     }
 }
