@@ -63,6 +63,26 @@ fn shares_to_redeem(
     Ok(ceil.min(held))
 }
 
+/// Redeems the shares `amount` tokens of `delegator`'s delegation are worth
+/// (see [`shares_to_redeem`]); returns the tokens, refusing zero.
+fn redeem(
+    state: &mut dyn StateWrite,
+    delegator: &Address,
+    validator: &mut Validator,
+    amount: u128,
+    index: usize,
+) -> Result<u128, TxError> {
+    let shares = shares_to_redeem(&*state, delegator, validator, amount, index)?;
+    let tokens = ops::remove_delegation(state, delegator, validator, shares, index)?;
+    if tokens == 0 {
+        return Err(fail(
+            index,
+            StakingError::AmountTooSmall("the shares redeemed are worth no tokens".into()),
+        ));
+    }
+    Ok(tokens)
+}
+
 fn completion_after(ctx: &TxContext<'_>, seconds: u64) -> Timestamp {
     ctx.time.plus_seconds(seconds)
 }
@@ -143,14 +163,7 @@ impl ActionHandler for Undelegate {
                 },
             ));
         }
-        let shares = shares_to_redeem(&*state, &delegator, &validator, self.amount.amount, index)?;
-        let tokens = ops::remove_delegation(state, &delegator, &mut validator, shares, index)?;
-        if tokens == 0 {
-            return Err(fail(
-                index,
-                StakingError::AmountTooSmall("the shares redeemed are worth no tokens".into()),
-            ));
-        }
+        let tokens = redeem(state, &delegator, &mut validator, self.amount.amount, index)?;
         ops::move_between_pools(state, validator.status == BondStatus::Bonded, false, tokens)?;
         let completion = completion_after(ctx, params.unbonding_time_secs);
         entries.push(Entry {
@@ -235,14 +248,7 @@ impl ActionHandler for BeginRedelegate {
         }
         let mut src = existing(&*state, &self.src, index)?;
         let mut dst = delegation_target(&*state, &self.dst, index)?;
-        let shares = shares_to_redeem(&*state, &delegator, &src, self.amount.amount, index)?;
-        let tokens = ops::remove_delegation(state, &delegator, &mut src, shares, index)?;
-        if tokens == 0 {
-            return Err(fail(
-                index,
-                StakingError::AmountTooSmall("the shares redeemed are worth no tokens".into()),
-            ));
-        }
+        let tokens = redeem(state, &delegator, &mut src, self.amount.amount, index)?;
         let from_bonded = src.status == BondStatus::Bonded;
         let dst_shares = ops::add_delegation(
             state,
