@@ -19,6 +19,10 @@ if [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   fi
 fi
 
+# The L1 contracts: the committed ABI and bytecode (contracts/out/) must be
+# exactly what the pinned solc-js (npm, offline) makes of contracts/src/.
+echo "== contracts: solc-js build check"
+(cd contracts && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && node build.mjs --check)
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

@@ -53,6 +53,9 @@ case "${LOCALNET_VOTE_EXTENSIONS:-on}" in
   off) VOTE_EXTENSIONS_HEIGHT=0 ;;
   *) echo "localnet: LOCALNET_VOTE_EXTENSIONS must be on or off, got ${LOCALNET_VOTE_EXTENSIONS}" >&2; exit 2 ;;
 esac
+# The L1 the chain is anchored on (its chain id is in every checkpoint
+# signature); anchoring needs vote extensions, so it is off with them.
+L1_CHAIN_ID="${QUIRE_L1_CHAIN_ID:-1337}"
 
 # ---------------------------------------------------------------- helpers ---
 
@@ -626,7 +629,13 @@ cmd_up() {
     operator="$("$QUIRED" keys add "node$i" --home "$DIR/client" 2>>"$setup_log")" ||
       die "quired keys add node$i failed: see $setup_log"
     genesis_args+=(--account "$operator:$ACCOUNT_BALANCE" --validator "$v:$operator:10:node$i")
+    # Its L1 checkpoint key (made by quired init), proven for the operator.
+    l1_signer="$("$QUIRED" l1 key-proof --home "$(node_home "$i" quired)" --operator "$operator" \
+      --chain-id "$CHAIN_ID" --l1-chain-id "$L1_CHAIN_ID" 2>>"$setup_log")" ||
+      die "quired l1 key-proof for node$i failed: see $setup_log"
+    [ "$VOTE_EXTENSIONS_HEIGHT" = 1 ] && genesis_args+=(--l1-signer "$l1_signer")
   done
+  [ "$VOTE_EXTENSIONS_HEIGHT" = 1 ] && genesis_args+=(--l1-chain-id "$L1_CHAIN_ID")
   [ -n "$staking_params" ] && genesis_args+=(--staking-params "$staking_params")
   "$QUIRED" genesis create "${genesis_args[@]}" >>"$setup_log" 2>&1 ||
     die "quired genesis create failed: $(tail -n 3 "$setup_log")"

@@ -97,17 +97,24 @@ pub fn address(id: &tendermint::account::Id) -> [u8; 20] {
     out
 }
 
+/// A block hash as 32 bytes (zero for CometBFT's empty hash).
+pub fn block_hash(hash: &tendermint::Hash) -> [u8; 32] {
+    hash.as_bytes().try_into().unwrap_or_default()
+}
+
 /// The block context of a request's fields.
 pub fn block_context(
     height: tendermint::block::Height,
     time: tendermint::Time,
     proposer: &tendermint::account::Id,
+    hash: Option<&tendermint::Hash>,
     last_commit: CommitInfo,
     evidence: &[abci_types::Misbehavior],
 ) -> BlockContext {
     BlockContext {
         height: height.value(),
         time: timestamp(time),
+        hash: hash.map(block_hash).unwrap_or_default(),
         proposer: address(proposer),
         last_commit,
         misbehavior: misbehavior(evidence),

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod convert;
 pub mod fault;
+pub mod l1_key;
 pub mod logging;
 pub mod node;
 pub mod query;

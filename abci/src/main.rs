@@ -22,6 +22,9 @@ enum Command {
     /// Create or validate a genesis file.
     #[command(subcommand)]
     Genesis(cli::genesis::GenesisCommand),
+    /// The validator's L1 checkpoint key.
+    #[command(subcommand)]
+    L1(cli::l1::L1Command),
     /// Run the ABCI application for CometBFT.
     Start(cli::start::StartArgs),
     /// Sign and broadcast transactions.
@@ -41,6 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Init(args) => args.run(),
         Command::Keys(command) => command.run(),
         Command::Genesis(command) => command.run(),
+        Command::L1(command) => command.run(),
         Command::Start(args) => args.run(),
         Command::Tx(command) => command.run(),
         Command::Query(command) => command.run(),

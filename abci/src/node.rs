@@ -67,8 +67,16 @@ pub struct Node {
 impl Node {
     /// Opens the node over `store`, resuming from its last commit.
     pub fn new(store: Store) -> Result<Self, NodeError> {
+        Self::with_keys(store, quire_app::NodeKeys::default())
+    }
+
+    /// A node that votes with `keys` (its L1 key signs checkpoints).
+    pub fn with_keys(store: Store, keys: quire_app::NodeKeys) -> Result<Self, NodeError> {
         let last = store.last_commit()?;
-        let app = App::new(last.map(|l| l.height))?;
+        let app = App::with(
+            quire_app::StateMachine::standard_with(keys),
+            last.map(|l| l.height),
+        )?;
         Ok(Self::with_app(store, app))
     }
 
@@ -272,6 +280,7 @@ mod tests {
     fn app_state() -> Vec<u8> {
         let genesis = GenesisState {
             staking: Default::default(),
+            l1: None,
             params: Params::default(),
             accounts: vec![GenesisAccount {
                 address: address_of(&key()).to_bech32(),

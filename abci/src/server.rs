@@ -83,6 +83,7 @@ impl Abci {
                     req.height,
                     req.time,
                     &req.proposer_address,
+                    None,
                     req.local_last_commit
                         .as_ref()
                         .map(convert::extended_commit_info)
@@ -112,6 +113,7 @@ impl Abci {
                     req.height,
                     req.time,
                     &req.proposer_address,
+                    Some(&req.hash),
                     req.proposed_last_commit
                         .as_ref()
                         .map(convert::commit_info)
@@ -163,6 +165,7 @@ impl Abci {
                     req.height,
                     req.time,
                     &req.proposer_address,
+                    Some(&req.hash),
                     convert::commit_info(&req.decided_last_commit),
                     &req.misbehavior,
                 );
@@ -488,6 +491,7 @@ mod tests {
     fn genesis_state() -> GenesisState {
         let mut genesis = GenesisState {
             staking: Default::default(),
+            l1: None,
             params: Params::default(),
             accounts: vec![GenesisAccount {
                 address: address_of(&key()).to_bech32(),
@@ -561,6 +565,7 @@ mod tests {
             (
                 GenesisState {
                     staking: Default::default(),
+                    l1: None,
                     ..genesis_state()
                 },
                 vec![validator_update(10)],

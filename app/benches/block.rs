@@ -44,6 +44,7 @@ fn keys() -> Vec<SigningKey> {
 fn genesis(keys: &[SigningKey]) -> MemState {
     let state = GenesisState {
         staking: Default::default(),
+        l1: None,
         params: Params {
             max_block_blob_bytes: 100 * 1024 * 1024,
             ..Params::default()

@@ -118,6 +118,18 @@ pub trait Component: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// Whether this block carries this component's system transaction
+    /// (when it declares one). Decided from committed state and the block's
+    /// context only: ProcessProposal rejects a block that lacks a required
+    /// one or carries one that is not. The default: every block.
+    fn requires_system_tx(
+        &self,
+        _state: &dyn StateRead,
+        _ctx: &BlockContext,
+    ) -> Result<bool, StateReadError> {
+        Ok(true)
+    }
+
     /// Bytes to reserve in a proposal for this component's system
     /// transaction (tag included), before the user transactions are chosen.
     fn system_tx_reserve(&self, _state: &dyn StateRead, _ctx: &BlockContext) -> u64 {
@@ -128,8 +140,9 @@ pub trait Component: Send + Sync {
     /// proposal's user transactions have run on `state`. At most
     /// [`system_tx_reserve`](Self::system_tx_reserve) bytes. A component
     /// that declares a [`system_tx`](Self::system_tx) must build one for
-    /// every block (ProcessProposal rejects a block without it): `Ok(None)`
-    /// makes PrepareProposal fail.
+    /// every block that [requires](Self::requires_system_tx) it
+    /// (ProcessProposal rejects a block without it): `Ok(None)` makes
+    /// PrepareProposal fail.
     ///
     /// PrepareProposal runs the user transactions *before* it builds the
     /// system transactions, while ProcessProposal and FinalizeBlock deliver

@@ -125,6 +125,9 @@ pub struct BlockContext {
     pub height: u64,
     /// The block's time (its header time).
     pub time: Timestamp,
+    /// The block's hash (CometBFT's header hash) in ProcessProposal and
+    /// FinalizeBlock; zero in PrepareProposal, whose block has none yet.
+    pub hash: [u8; 32],
     /// The proposer's consensus address.
     pub proposer: [u8; 20],
     /// The commit of the previous block that this block carries.

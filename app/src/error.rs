@@ -266,6 +266,9 @@ pub enum SystemTxError {
     /// The bytes do not decode as this kind of system transaction.
     #[error("malformed: {0}")]
     Malformed(String),
+    /// The L1 checkpoint attestation is wrong (signers, signatures, power).
+    #[error("attestation: {0}")]
+    Attestation(String),
     /// The namespace commitment is not the one the block's blobs give.
     #[error("commitment {got:?} does not match the block's blobs ({expected:?})")]
     CommitmentMismatch {

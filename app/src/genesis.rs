@@ -19,6 +19,10 @@ pub struct GenesisState {
     /// Staking parameters and the validators bonded at genesis.
     #[serde(default)]
     pub staking: StakingGenesis,
+    /// L1 anchoring: the L1's chain id and the validators' L1 keys. Absent:
+    /// the chain is not anchored (no checkpoint signatures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l1: Option<crate::l1::L1Genesis>,
 }
 
 /// A funded account at genesis.
@@ -79,6 +83,9 @@ pub enum GenesisError {
         /// Why.
         reason: String,
     },
+    /// The L1 anchoring section is wrong.
+    #[error("app_state.l1: {0}")]
+    L1(String),
     /// The sum of balances overflows.
     #[error("app_state.accounts: total supply overflows u128")]
     SupplyOverflow,

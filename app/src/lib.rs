@@ -27,6 +27,7 @@ pub mod event;
 pub mod execute;
 pub mod genesis;
 pub mod invariants;
+pub mod l1;
 pub mod machine;
 pub mod mempool;
 pub mod router;
@@ -48,7 +49,7 @@ pub use error::{
 pub use event::{Event, Events};
 pub use execute::TxReceipt;
 pub use genesis::{GenesisAccount, GenesisState};
-pub use machine::{GenesisOutput, StateMachine};
+pub use machine::{GenesisOutput, NodeKeys, StateMachine};
 pub use mempool::CheckState;
 pub use sigcache::SignatureCache;
 pub use state::{ChangeSet, StateRead, StateWrite};

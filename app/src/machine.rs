@@ -15,6 +15,7 @@ use crate::distribution::Distribution;
 use crate::error::{AppError, ProposalError, StateReadError, TxError, VoteExtensionError};
 use crate::execute::TxReceipt;
 use crate::genesis::{validate_chain_id, Genesis, GenesisError, GenesisState};
+use crate::l1::L1Anchoring;
 use crate::mempool::CheckState;
 use crate::router::MsgRouter;
 use crate::sigcache::SignatureCache;
@@ -25,6 +26,14 @@ use crate::state::{ChangeSet, CommittedState, EmptyState, StateDelta, StateRead}
 use crate::system_tx::SystemTxTag;
 use crate::tx::DecodedTx;
 use crate::vote_extension::{self, MAX_VOTE_EXTENSION_BYTES};
+
+/// Node-local secrets that components sign with; never in state, never in
+/// a consensus decision other than the node's own vote.
+#[derive(Debug, Clone, Default)]
+pub struct NodeKeys {
+    /// The validator's L1 key: it signs each height's checkpoint.
+    pub l1_signer: Option<quire_core::l1::L1Signer>,
+}
 
 /// Quire's state machine: its components, in order.
 pub struct StateMachine {
@@ -121,6 +130,12 @@ impl StateMachine {
     /// component is registered**: adding a module is its folder plus one line
     /// here (docs/adding-a-component.md).
     pub fn standard() -> Builder {
+        Self::standard_with(NodeKeys::default())
+    }
+
+    /// [`standard`](Self::standard) with the node's own keys, for a node
+    /// that votes (its vote extensions are signed with them).
+    pub fn standard_with(keys: NodeKeys) -> Builder {
         Self::builder()
             .component(Auth)
             .component(Bank)
@@ -128,6 +143,7 @@ impl StateMachine {
             .component(Staking)
             .component(Slashing)
             .component(Distribution)
+            .component(L1Anchoring::new(keys.l1_signer))
     }
 
     /// A builder with no components (tests that add their own).
@@ -163,6 +179,25 @@ impl StateMachine {
     /// transaction, in component order: the order they take in a block.
     pub fn system_tx_components(&self) -> &[(usize, SystemTxTag)] {
         &self.system_txs
+    }
+
+    /// The system transactions block `ctx` carries, in block order:
+    /// `(component index, tag)` of each component that declares one and
+    /// requires it in this block.
+    pub fn required_system_txs(
+        &self,
+        committed: &dyn StateRead,
+        ctx: &BlockContext,
+    ) -> Result<Vec<(usize, SystemTxTag)>, StateReadError> {
+        let mut required = Vec::with_capacity(self.system_txs.len());
+        for &(index, tag) in &self.system_txs {
+            if let Some(component) = self.components.get(index) {
+                if component.requires_system_tx(committed, ctx)? {
+                    required.push((index, tag));
+                }
+            }
+        }
+        Ok(required)
     }
 
     /// Decodes a user transaction (no size limit: callers that have one

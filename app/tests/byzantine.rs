@@ -88,6 +88,7 @@ fn decode(bytes: &[u8], max_tx_bytes: u64) -> Result<DecodedTx, TxError> {
 fn genesis_state(params: Params, accounts: &[(Address, u128)]) -> MemState {
     let genesis = GenesisState {
         staking: Default::default(),
+        l1: None,
         params,
         accounts: accounts
             .iter()

@@ -119,6 +119,7 @@ fn app_hash_after_a_fixed_sequence_of_blocks() {
     let carol = Address::new([0xcc; 20]);
     let genesis = GenesisState {
         staking: Default::default(),
+        l1: None,
         params: params(),
         accounts: vec![
             GenesisAccount {

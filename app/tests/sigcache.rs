@@ -47,6 +47,7 @@ fn key(seed: u8) -> SigningKey {
 fn genesis(keys: &[&SigningKey]) -> MemState {
     let genesis = GenesisState {
         staking: Default::default(),
+        l1: None,
         params: Params::default(),
         accounts: keys
             .iter()

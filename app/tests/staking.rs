@@ -74,6 +74,7 @@ impl Chain {
                 })
                 .collect(),
             staking: Default::default(),
+            l1: None,
         };
         genesis.staking.params = StakingParams {
             unbonding_time_secs: UNBONDING_SECS,

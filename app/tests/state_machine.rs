@@ -641,6 +641,7 @@ fn genesis_is_validated() {
     let addr = address_of(&alice).to_bech32();
     let dup = GenesisState {
         staking: Default::default(),
+        l1: None,
         params: params(),
         accounts: vec![
             GenesisAccount {
@@ -660,6 +661,7 @@ fn genesis_is_validated() {
         .contains("accounts[1]"));
     let bad = GenesisState {
         staking: Default::default(),
+        l1: None,
         params: params(),
         accounts: vec![GenesisAccount {
             address: "cosmos1xyz".into(),
@@ -673,6 +675,7 @@ fn genesis_is_validated() {
         .contains("accounts[0]"));
     let ok = GenesisState {
         staking: Default::default(),
+        l1: None,
         params: params(),
         accounts: vec![],
     };

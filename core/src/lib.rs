@@ -10,6 +10,8 @@
 //! - Conversions between the protobuf wire types and the domain types, with
 //!   validation at construction ([`proto::Protobuf`]).
 //! - Staking's messages, numbers and parameters ([`staking`]).
+//! - What validators sign for the L1 anchor: checkpoints, the height
+//!   history, validator-set hashes, attestations ([`l1`]).
 //! - The stable ABCI codes ([`codes`]).
 //!
 //! No consensus logic, no I/O, no clock, no C dependency: the rollup SDK
@@ -21,6 +23,7 @@ pub mod blob;
 pub mod builder;
 pub mod codes;
 pub mod commitment;
+pub mod l1;
 pub mod merkle;
 pub mod msg;
 pub mod namespace;

@@ -86,7 +86,7 @@ pub fn empty_root() -> [u8; 32] {
 }
 
 /// The largest power of two strictly less than `n`. Only meaningful for `n ≥ 2`.
-fn split_point(n: u64) -> u64 {
+pub(crate) fn split_point(n: u64) -> u64 {
     debug_assert!(n >= 2);
     1u64 << (63 - (n - 1).leading_zeros())
 }

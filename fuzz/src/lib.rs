@@ -52,6 +52,7 @@ pub fn account_key(i: usize) -> SigningKey {
 pub fn app_genesis() -> GenesisState {
     GenesisState {
         staking: Default::default(),
+        l1: None,
         params: params(),
         accounts: BALANCES
             .iter()

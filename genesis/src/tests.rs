@@ -18,6 +18,7 @@ fn sample() -> GenesisDoc {
     let operator = |seed: u8| quire_core::Address::new([seed; 20]);
     let mut app_state = GenesisState {
         staking: Default::default(),
+        l1: None,
         params: Params::default(),
         accounts: vec![
             GenesisAccount {

@@ -73,6 +73,16 @@ impl GenesisDoc {
                 ),
             );
         }
+        if self.app_state.l1.is_some() && ve_height as u64 != self.initial_height {
+            // Every height's checkpoint is signed in its vote extensions.
+            return fail(
+                "consensus_params.abci.vote_extensions_enable_height",
+                format!(
+                    "must be the initial height {} on a chain anchored on an L1 (app_state.l1)",
+                    self.initial_height
+                ),
+            );
+        }
         if self.validators.is_empty() {
             // Says whether staking bonds none, or the list was not written.
             return self.validate_bonded_set();
@@ -138,6 +148,7 @@ pub(crate) fn app_error(error: GenesisError) -> GenesisDocError {
         GenesisError::StakingParams { field, reason } => {
             GenesisDocError::new(format!("app_state.staking.params.{field}"), reason)
         }
+        GenesisError::L1(reason) => GenesisDocError::new("app_state.l1", reason),
         other => GenesisDocError::new("app_state", other.to_string()),
     }
 }

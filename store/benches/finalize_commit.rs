@@ -61,6 +61,7 @@ fn synthetic_address(i: usize) -> [u8; 20] {
 fn genesis_node(dir: &std::path::Path, keys: &[SigningKey]) -> (Store, App) {
     let genesis = GenesisState {
         staking: Default::default(),
+        l1: None,
         params: Params {
             max_block_blob_bytes: 100 * 1024 * 1024,
             ..Params::default()

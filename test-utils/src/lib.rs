@@ -190,6 +190,7 @@ pub fn key(seed: u8) -> SigningKey {
 pub fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> GenesisState {
     GenesisState {
         staking: Default::default(),
+        l1: None,
         params,
         accounts: keys
             .iter()

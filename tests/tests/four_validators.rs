@@ -10,6 +10,8 @@ use quire_app::TxError;
 use quire_client::keyring::Keyring;
 use quire_client::{NodeClient, Submitter};
 use quire_core::builder::{sign_tx, SignerContext};
+use quire_core::l1::attestation::ATTESTATION_TX_PREFIX;
+use quire_core::l1::Attestation;
 use quire_core::Msg;
 use quire_core::Namespace;
 use quire_tests::{run_scenario, start_localnet, Localnet};
@@ -251,6 +253,19 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
                 .rpc()
                 .block(tendermint::block::Height::try_from(height)?)
                 .await?;
+            // Every block after the first attests its parent's checkpoint
+            // with the signatures of 3 of the 4 equal validators (the
+            // fewest that are more than 2/3), right after the commitment.
+            let attestation = block
+                .block
+                .data
+                .get(1)
+                .and_then(|tx| tx.strip_prefix(ATTESTATION_TX_PREFIX))
+                .map(Attestation::decode);
+            match attestation {
+                Some(Ok(a)) if a.height == height - 1 && a.signatures.len() == 3 => {}
+                other => anyhow::bail!("block {height}'s attestation: {other:?}"),
+            }
             let pair = (block.block.header.app_hash.clone(), block.block_id.hash);
             match &seen {
                 None => seen = Some(pair),

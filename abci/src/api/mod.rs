@@ -375,6 +375,7 @@ mod tests {
         let node = Node::new(Store::open(&dir.join("q.redb")).unwrap()).unwrap();
         let genesis = GenesisState {
             staking: Default::default(),
+            l1: None,
             params: Params::default(),
             accounts: vec![GenesisAccount {
                 address: address_of(&key()).to_bech32(),

@@ -41,6 +41,15 @@ pub struct CreateArgs {
     /// POWER × 10^6, taken from that account) and moniker. Repeatable.
     #[arg(long = "validator", value_name = "PUBKEY:OPERATOR[:POWER[:NAME]]", required = true, value_parser = parse_validator)]
     validators: Vec<GenesisBond>,
+    /// Anchor the chain on the L1 of this chain id (1337 for the dev node):
+    /// validators then sign checkpoints, and every genesis validator needs
+    /// an `--l1-signer`.
+    #[arg(long, value_name = "CHAIN_ID")]
+    l1_chain_id: Option<u64>,
+    /// A validator operator's L1 key with its proof, as `quired l1
+    /// key-proof` prints it. Repeatable; needs --l1-chain-id.
+    #[arg(long = "l1-signer", value_name = "OPERATOR:ADDRESS:PROOF", value_parser = parse_l1_signer, requires = "l1_chain_id")]
+    l1_signers: Vec<quire_app::l1::GenesisL1Signer>,
     /// A funded account and its balance in the fee denom. Repeatable.
     #[arg(long = "account", value_name = "ADDRESS:AMOUNT", value_parser = parse_account)]
     accounts: Vec<GenesisAccount>,
@@ -108,6 +117,23 @@ pub struct AddValidatorArgs {
     /// Minimum self-delegation in tokens.
     #[arg(long, default_value_t = 1)]
     min_self_delegation: u128,
+}
+
+fn parse_l1_signer(text: &str) -> Result<quire_app::l1::GenesisL1Signer, String> {
+    let mut parts = text.split(':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(operator), Some(address), Some(proof), None) => {
+            let operator: Address = operator.parse().map_err(|e| format!("operator: {e}"))?;
+            Ok(quire_app::l1::GenesisL1Signer {
+                operator: operator.to_bech32(),
+                address: address.parse().map_err(|e| format!("address: {e}"))?,
+                proof: proof.to_string(),
+            })
+        }
+        _ => Err(format!(
+            "{text:?} is not OPERATOR:ADDRESS:PROOF (see `quired l1 key-proof`)"
+        )),
+    }
 }
 
 fn parse_address(text: &str) -> Result<Address, String> {
@@ -232,6 +258,7 @@ fn flag_for(field: &str) -> &'static str {
         }
         f if f.starts_with("app_state.accounts") => "the --account flags, in the order given",
         f if f.starts_with("app_state.params") => "the --params file",
+        f if f.starts_with("app_state.l1") => "--l1-chain-id and the --l1-signer flags",
         f if f.starts_with("app_state.staking.params") => "the --staking-params file",
         "consensus_params.block.max_bytes" => "--block-max-bytes and the --params file",
         "consensus_params.abci.vote_extensions_enable_height" => "--vote-extensions-enable-height",
@@ -288,6 +315,10 @@ impl CreateArgs {
         };
         let mut app_state = GenesisState {
             staking: Default::default(),
+            l1: self.l1_chain_id.map(|chain_id| quire_app::l1::L1Genesis {
+                chain_id,
+                signers: self.l1_signers,
+            }),
             params,
             accounts: self.accounts,
         };

@@ -83,8 +83,22 @@ impl InitArgs {
                 .with_context(|| format!("cannot create directory {}", dir.display()))?;
         }
         write_atomically(&path, text.as_bytes())?;
+        // The L1 key is never replaced, not even with --force: losing it
+        // would leave a validator unable to sign checkpoints.
+        let key_path = crate::l1_key::path(home);
+        let (l1_signer, created) = match crate::l1_key::load_if_present(&key_path)? {
+            Some(signer) => (signer, false),
+            None => (crate::l1_key::generate(&key_path)?, true),
+        };
         writeln!(out, "initialised quired home {}", home.display())?;
         writeln!(out, "  config:    {}", path.display())?;
+        writeln!(
+            out,
+            "  L1 key:    {} ({}{})",
+            l1_signer.address(),
+            key_path.display(),
+            if created { "" } else { ", kept" }
+        )?;
         writeln!(
             out,
             "  database:  {}",

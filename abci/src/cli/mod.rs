@@ -4,6 +4,7 @@ pub mod debug;
 pub mod genesis;
 pub mod init;
 pub mod keys;
+pub mod l1;
 pub mod query;
 pub mod staking;
 pub mod start;

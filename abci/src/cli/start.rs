@@ -36,12 +36,20 @@ impl StartArgs {
                 db_path.display()
             )
         })?;
-        let node = Arc::new(Node::new(store).context("cannot load the last commit")?);
+        let l1_key_path = crate::l1_key::path(home);
+        let l1_signer = crate::l1_key::load_if_present(&l1_key_path)
+            .context("cannot load the L1 checkpoint key")?;
+        let l1_address = l1_signer
+            .as_ref()
+            .map_or_else(|| "none".to_string(), |s| s.address().to_string());
+        let keys = quire_app::NodeKeys { l1_signer };
+        let node = Arc::new(Node::with_keys(store, keys).context("cannot load the last commit")?);
         let last = node.info()?;
         tracing::info!(
             home = %home.display(),
             db = %db_path.display(),
             abci = %abci_addr,
+            l1_key = %l1_address,
             last_height = last.map(|l| l.height).unwrap_or(0),
             "starting quired"
         );

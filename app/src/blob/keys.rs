@@ -25,3 +25,14 @@ pub fn encode_commitment_record(
     out.extend_from_slice(index_digest);
     out
 }
+
+/// The namespace count and root of a height's record (see
+/// [`encode_commitment_record`]), if it has the record's length.
+pub fn decode_commitment_record(record: &[u8]) -> Option<(u32, [u8; 32])> {
+    if record.len() != 76 {
+        return None;
+    }
+    let count = u32::from_be_bytes(record[8..12].try_into().ok()?);
+    let root: [u8; 32] = record[12..44].try_into().ok()?;
+    Some((count, root))
+}

@@ -65,7 +65,7 @@ pub(crate) fn prepare_proposal(
     max_tx_bytes: u64,
 ) -> Result<Proposal, AppError> {
     let mut executor = BlockExecutor::begin(app, base, ctx)?;
-    let system = app.system_tx_components();
+    let system = app.required_system_txs(base, ctx)?;
     let reserved: Vec<u64> = system
         .iter()
         .map(|&(index, _)| {
@@ -145,8 +145,8 @@ pub(crate) fn prepare_proposal(
         let Some(component) = app.components().get(index) else {
             continue;
         };
-        // Every block carries every declared system tx (ProcessProposal
-        // requires it): a component with a tag must build one.
+        // Every block carries every required system tx (ProcessProposal
+        // checks it): a component that requires one must build it.
         let tx = component
             .build_system_tx(&executor.state, ctx)?
             .ok_or_else(|| {

@@ -19,7 +19,21 @@ pub(crate) fn process_proposal(
     txs: &[impl AsRef<[u8]>],
 ) -> Result<(), ProposalError> {
     let mut executor = BlockExecutor::begin(app, base, ctx)?;
-    let system = app.system_tx_components();
+    let system = app.required_system_txs(base, ctx)?;
+    // A system tx this block does not require must not be there either.
+    for &(_, tag) in app.system_tx_components() {
+        if !system.iter().any(|&(_, required)| required == tag) {
+            if let Some(position) = txs.iter().position(|tx| tag.matches(tx.as_ref())) {
+                return Err(ProposalError::SystemTx {
+                    index: position,
+                    kind: tag.kind,
+                    error: crate::error::SystemTxError::Malformed(
+                        "this block must not carry this system transaction".into(),
+                    ),
+                });
+            }
+        }
+    }
     for (position, &(component, tag)) in system.iter().enumerate() {
         let tx = txs
             .get(position)

@@ -23,6 +23,13 @@ pub(crate) fn mark_changed(state: &mut dyn StateWrite) {
     state.put_object(objects::CHANGED.to_vec(), Box::new(()));
 }
 
+/// Whether anything that decides the active set changed in this block (so
+/// EndBlock recomputes it): what later components check before they derive
+/// something from the set (the L1 set).
+pub fn ranking_changed(state: &dyn crate::state::StateRead) -> bool {
+    crate::state::ObjectRead::object_get::<()>(state, objects::CHANGED).is_some()
+}
+
 /// A staking refusal of message `index`.
 pub(crate) fn fail(index: usize, error: StakingError) -> TxError {
     TxError::Staking { index, error }
