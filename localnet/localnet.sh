@@ -3,7 +3,7 @@
 # 127.0.0.1, for development and fault tests. See docs/localnet.md.
 #
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
-#                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE]
+#                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE] [--no-l1]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -24,6 +24,11 @@
 # --accounts-file funds more accounts at genesis: one "ADDRESS:AMOUNT" a line.
 # --staking-params: a JSON StakingParams file (docs/staking.md), e.g. short
 # unbonding and jail times for tests.
+# The chain is anchored on an L1 (chain id QUIRE_L1_CHAIN_ID, default 1337:
+# validators sign checkpoints, docs/l1.md) unless --no-l1 or
+# LOCALNET_VOTE_EXTENSIONS=off. Validators added later (add-validator) have
+# no L1 key yet: until create-validator registers one, use --no-l1 for
+# networks whose set changes.
 #
 # Environment: QUIRED_BIN (use this quired binary, skip the build),
 # LOCALNET_WAIT_SECS (how long up/start/restart wait for blocks, default 120),
@@ -69,7 +74,7 @@ note() {
 }
 
 usage() {
-  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_uint() {
@@ -518,7 +523,7 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 }
 
 cmd_up() {
-  local release=0 i name v peers j accounts_file="" staking_params="" line
+  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1
   NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -530,10 +535,12 @@ cmd_up() {
       --app) [ $# -ge 2 ] || die "--app needs a value"; APP="$2"; shift 2 ;;
       --accounts-file) [ $# -ge 2 ] || die "--accounts-file needs a value"; accounts_file="$2"; shift 2 ;;
       --staking-params) [ $# -ge 2 ] || die "--staking-params needs a value"; staking_params="$2"; shift 2 ;;
+      --no-l1) anchored=0; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
   done
+  if [ "$VOTE_EXTENSIONS_HEIGHT" != 1 ]; then anchored=0; fi
   if ! { is_uint "$NODES" && [ "$NODES" -ge 1 ] && [ "$NODES" -le 50 ]; }; then
     die "--nodes $NODES: expected a number from 1 to 50"
   fi
@@ -633,9 +640,9 @@ cmd_up() {
     l1_signer="$("$QUIRED" l1 key-proof --home "$(node_home "$i" quired)" --operator "$operator" \
       --chain-id "$CHAIN_ID" --l1-chain-id "$L1_CHAIN_ID" 2>>"$setup_log")" ||
       die "quired l1 key-proof for node$i failed: see $setup_log"
-    [ "$VOTE_EXTENSIONS_HEIGHT" = 1 ] && genesis_args+=(--l1-signer "$l1_signer")
+    if [ "$anchored" = 1 ]; then genesis_args+=(--l1-signer "$l1_signer"); fi
   done
-  [ "$VOTE_EXTENSIONS_HEIGHT" = 1 ] && genesis_args+=(--l1-chain-id "$L1_CHAIN_ID")
+  if [ "$anchored" = 1 ]; then genesis_args+=(--l1-chain-id "$L1_CHAIN_ID"); fi
   [ -n "$staking_params" ] && genesis_args+=(--staking-params "$staking_params")
   "$QUIRED" genesis create "${genesis_args[@]}" >>"$setup_log" 2>&1 ||
     die "quired genesis create failed: $(tail -n 3 "$setup_log")"
