@@ -23,7 +23,7 @@ pub mod keys;
 pub mod state;
 
 pub use genesis::{GenesisL1Signer, L1Genesis};
-pub use state::{checkpoint_at, L1Config, L1Read, L1Write};
+pub use state::{checkpoint_at, checkpoint_for, L1Config, L1Read, L1Write};
 
 use crate::blob;
 use crate::component::Component;
@@ -39,6 +39,7 @@ use quire_core::l1::attestation::ATTESTATION_TX_PREFIX;
 use quire_core::l1::history;
 use quire_core::l1::{Attestation, L1Member, L1Signature, L1Signer, L1Valset};
 use quire_core::staking::consensus_address;
+use std::sync::{Arc, Mutex};
 
 /// The attestation's system transaction tag.
 pub const ATTESTATION_TAG: SystemTxTag = SystemTxTag {
@@ -59,12 +60,89 @@ const KEYS_CHANGED: &[u8] = b"l1/keys_changed";
 #[derive(Debug, Default)]
 pub struct L1Anchoring {
     signer: Option<L1Signer>,
+    /// The last height's vote target, so that its many votes cost one
+    /// checkpoint (changes only how fast).
+    votes: Mutex<Option<(VoteKey, Arc<Target>)>>,
+}
+
+/// What one height's signatures are checked against: its L1 set and the
+/// digest of its checkpoint.
+#[derive(Debug)]
+struct Target {
+    set: L1Valset,
+    digest: [u8; 32],
+}
+
+/// Names a vote target: the height, its block hash, and the block hash of
+/// the committed height before it (so a different committed state never
+/// reads another state's target).
+type VoteKey = (u64, [u8; 32], Option<[u8; 32]>);
+
+impl Target {
+    /// The target of `height` with block hash `block_hash`, from a state at
+    /// which `height - 1` is committed.
+    fn of(
+        state: &dyn StateRead,
+        config: &L1Config,
+        height: u64,
+        block_hash: [u8; 32],
+    ) -> Result<Self, StateReadError> {
+        let set = state.l1_set_at(height)?;
+        let digest =
+            checkpoint_for(state, config, &set, height, block_hash)?.digest(&config.domain());
+        Ok(Target { set, digest })
+    }
+
+    /// The signature in `section`, if it is `member`'s over the digest.
+    fn check(&self, member: &L1Member, section: &[u8]) -> Result<L1Signature, String> {
+        let signature = section_signature(section)?;
+        match signature.recover(&self.digest) {
+            Ok(address) if address == member.signer => Ok(signature),
+            Ok(address) => Err(format!(
+                "checkpoint signed by {address}, the validator's L1 key is {}",
+                member.signer
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
 }
 
 impl L1Anchoring {
     /// The component of a node that signs with `signer`.
     pub fn new(signer: Option<L1Signer>) -> Self {
-        L1Anchoring { signer }
+        L1Anchoring {
+            signer,
+            votes: Mutex::default(),
+        }
+    }
+
+    /// The target of the vote `ctx` over committed state (`ctx.height - 1`),
+    /// from the cache when the same height and block were seen last.
+    fn vote_target(
+        &self,
+        state: &dyn StateRead,
+        config: &L1Config,
+        ctx: &VoteContext,
+    ) -> Result<Arc<Target>, StateReadError> {
+        let block_hash: [u8; 32] =
+            ctx.block_hash.as_slice().try_into().map_err(|_| {
+                StateReadError(format!("block hash of {} bytes", ctx.block_hash.len()))
+            })?;
+        let key = (
+            ctx.height,
+            block_hash,
+            state.l1_block_hash(ctx.height.saturating_sub(1))?,
+        );
+        if let Ok(cached) = self.votes.lock() {
+            if let Some((_, target)) = cached.as_ref().filter(|(k, _)| *k == key) {
+                return Ok(target.clone());
+            }
+        }
+        let target = Arc::new(Target::of(state, config, ctx.height, block_hash)?);
+        if let Ok(mut cached) = self.votes.lock() {
+            *cached = Some((key, target.clone()));
+        }
+        Ok(target)
     }
 }
 
@@ -210,8 +288,7 @@ impl Component for L1Anchoring {
             Ok(Some(config)) if ctx.height > config.initial_height => state
                 .l1_set_at(ctx.height - 1)
                 .map_or(quire_core::l1::valset::MAX_L1_VALIDATORS, |set| set.len()),
-            Ok(None) => 0,
-            Ok(Some(_)) => 0,
+            Ok(_) => 0,
             Err(_) => quire_core::l1::valset::MAX_L1_VALIDATORS,
         };
         (ATTESTATION_TX_PREFIX.len() + Attestation::payload_len(signers)) as u64
@@ -231,17 +308,15 @@ impl Component for L1Anchoring {
             height,
             signatures: Vec::new(),
         };
+        // Only called for blocks that require it: anchored, past the first.
         let Some(config) = state.l1_config()? else {
-            return Ok(Some(attestation.to_tx()));
+            return Ok(None);
         };
-        if ctx.height <= config.initial_height {
-            return Ok(Some(attestation.to_tx()));
-        }
-        let set = state.l1_set_at(height)?;
         let block_hash = state
             .l1_block_hash(height)?
             .ok_or_else(|| StateReadError(format!("no block hash recorded for {height}")))?;
-        let digest = checkpoint_at(state, &config, height, block_hash)?.digest(&config.domain());
+        let target = Target::of(state, &config, height, block_hash)?;
+        let set = &target.set;
         let mut valid = Vec::new();
         for vote in &ctx.last_commit.votes {
             if vote.flag != VoteFlag::Commit {
@@ -256,11 +331,8 @@ impl Component for L1Anchoring {
             let Some(section) = sections.iter().find(|s| s.component == self.name()) else {
                 continue;
             };
-            let Ok(signature) = section_signature(section.data) else {
-                continue;
-            };
             // Late precommits reach the proposer unverified: check each.
-            if signature.recover(&digest).ok() == Some(member.signer) {
+            if let Ok(signature) = target.check(member, section.data) {
                 valid.push((index, signature, member.power));
             }
         }
@@ -311,14 +383,12 @@ impl Component for L1Anchoring {
                 return Ok(Vec::new());
             }
         };
-        let set = state.l1_set_at(expected_height).map_err(storage)?;
         let block_hash = state
             .l1_block_hash(expected_height)
             .map_err(storage)?
             .ok_or_else(|| fail(format!("no block hash recorded for {expected_height}")))?;
-        let digest = checkpoint_at(&*state, &config, expected_height, block_hash)
-            .map_err(storage)?
-            .digest(&config.domain());
+        let Target { set, digest } =
+            Target::of(&*state, &config, expected_height, block_hash).map_err(storage)?;
         let mut signed: u128 = 0;
         for (index, signature) in &attestation.signatures {
             let member = set.members().get(usize::from(*index)).ok_or_else(|| {
@@ -365,18 +435,17 @@ impl Component for L1Anchoring {
         let (Some(signer), Some(config)) = (&self.signer, state.l1_config()?) else {
             return Ok(None);
         };
-        let block_hash: [u8; 32] =
-            ctx.block_hash.as_slice().try_into().map_err(|_| {
-                StateReadError(format!("block hash of {} bytes", ctx.block_hash.len()))
-            })?;
-        let set = state.l1_set_at(ctx.height)?;
-        if !set.members().iter().any(|m| m.signer == signer.address()) {
+        let target = self.vote_target(state, &config, ctx)?;
+        if !target
+            .set
+            .members()
+            .iter()
+            .any(|m| m.signer == signer.address())
+        {
             return Ok(None);
         }
-        let digest =
-            checkpoint_at(state, &config, ctx.height, block_hash)?.digest(&config.domain());
         let signature = signer
-            .sign(&digest)
+            .sign(&target.digest)
             .map_err(|e| StateReadError(format!("signing the checkpoint: {e}")))?;
         let mut section = Vec::with_capacity(EXTENSION_LEN);
         section.push(EXTENSION_VERSION);
@@ -393,37 +462,20 @@ impl Component for L1Anchoring {
         validator: &[u8; 20],
         section: Option<&[u8]>,
     ) -> Result<(), String> {
-        let config = state.l1_config().map_err(|e| e.to_string())?;
-        let set = match config {
-            Some(_) => state.l1_set_at(ctx.height).map_err(|e| e.to_string())?,
-            None => L1Valset::default(),
+        let no_section = || match section {
+            None => Ok(()),
+            Some(_) => Err("this validator signs no checkpoint (no L1 key)".to_string()),
         };
-        let (config, member) = match (config, set.by_consensus(validator)) {
-            (Some(config), Some((_, member))) => (config, *member),
-            _ => {
-                return match section {
-                    None => Ok(()),
-                    Some(_) => Err("this validator signs no checkpoint (no L1 key)".into()),
-                }
-            }
+        let Some(config) = state.l1_config().map_err(|e| e.to_string())? else {
+            return no_section();
+        };
+        let target = self
+            .vote_target(state, &config, ctx)
+            .map_err(|e| e.to_string())?;
+        let Some((_, member)) = target.set.by_consensus(validator) else {
+            return no_section();
         };
         let section = section.ok_or("missing the checkpoint signature")?;
-        let signature = section_signature(section)?;
-        let block_hash: [u8; 32] = ctx
-            .block_hash
-            .as_slice()
-            .try_into()
-            .map_err(|_| format!("block hash of {} bytes", ctx.block_hash.len()))?;
-        let digest = checkpoint_at(state, &config, ctx.height, block_hash)
-            .map_err(|e| e.to_string())?
-            .digest(&config.domain());
-        match signature.recover(&digest) {
-            Ok(address) if address == member.signer => Ok(()),
-            Ok(address) => Err(format!(
-                "checkpoint signed by {address}, the validator's L1 key is {}",
-                member.signer
-            )),
-            Err(e) => Err(e.to_string()),
-        }
+        target.check(member, section).map(|_| ())
     }
 }

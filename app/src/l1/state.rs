@@ -160,6 +160,18 @@ pub fn checkpoint_at(
     height: u64,
     block_hash: [u8; 32],
 ) -> Result<Checkpoint, StateReadError> {
+    checkpoint_for(state, config, &state.l1_set_at(height)?, height, block_hash)
+}
+
+/// [`checkpoint_at`] for a caller that already read `set`, the L1 set of
+/// `height`.
+pub fn checkpoint_for(
+    state: &dyn StateRead,
+    config: &L1Config,
+    set: &L1Valset,
+    height: u64,
+    block_hash: [u8; 32],
+) -> Result<Checkpoint, StateReadError> {
     let history_size = height.checked_sub(config.initial_height).ok_or_else(|| {
         StateReadError(format!(
             "height {height} is before the initial height {}",
@@ -173,7 +185,7 @@ pub fn checkpoint_at(
         block_hash,
         history_size,
         history_root,
-        valset_hash: state.l1_set_at(height)?.hash(),
+        valset_hash: set.hash(),
         next_valset_hash: state.l1_set_at(height.saturating_add(1))?.hash(),
     })
 }
