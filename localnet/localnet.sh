@@ -26,9 +26,8 @@
 # unbonding and jail times for tests.
 # The chain is anchored on an L1 (chain id QUIRE_L1_CHAIN_ID, default 1337:
 # validators sign checkpoints, docs/l1.md) unless --no-l1 or
-# LOCALNET_VOTE_EXTENSIONS=off. Validators added later (add-validator) have
-# no L1 key yet: until create-validator registers one, use --no-l1 for
-# networks whose set changes.
+# LOCALNET_VOTE_EXTENSIONS=off. Validators added later (add-validator)
+# register their node's L1 key in their create-validator transaction.
 #
 # Environment: QUIRED_BIN (use this quired binary, skip the build),
 # LOCALNET_WAIT_SECS (how long up/start/restart wait for blocks, default 120),
@@ -863,8 +862,13 @@ cmd_add_validator() {
     "${client[@]}" >>"$setup_log" 2>&1 || die "funding node$i's operator failed: $(tail -n 3 "$setup_log")"
   pubkey="$(consensus_key "$i")"
   [ -n "$pubkey" ] || die "cannot read node$i's validator key with cometbft show-validator"
+  # On an anchored chain the validator registers its node's L1 key with it.
+  local l1_key=()
+  if grep -q '"l1": *{' "$DIR/genesis.json"; then
+    l1_key=(--l1-key "$(node_home "$i" quired)/config/l1_signer_key.json")
+  fi
   "$QUIRED" tx staking create-validator --from "node$i" --pubkey "$pubkey" --amount "$self_bond" \
-    --moniker "node$i" --wait "${client[@]}" >>"$setup_log" 2>&1 ||
+    --moniker "node$i" "${l1_key[@]+"${l1_key[@]}"}" --wait "${client[@]}" >>"$setup_log" 2>&1 ||
     die "create-validator for node$i failed: $(tail -n 3 "$setup_log")"
   note "node$i is a validator: operator $operator ($("$QUIRED" keys show "node$i" --home "$DIR/client" --address 2>/dev/null || echo "$operator")), consensus key $pubkey; it signs from two blocks after its bond"
 }

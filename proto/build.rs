@@ -8,6 +8,7 @@ const PROTO_ROOT: &str = "proto";
 const FILES: &[&str] = &[
     "quire/blob/v1/tx.proto",
     "quire/blob/v1/query.proto",
+    "quire/l1/v1/tx.proto",
     "quire/sequencer/v1/sequencer.proto",
 ];
 

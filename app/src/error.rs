@@ -94,6 +94,14 @@ pub enum TxError {
         /// The rule broken.
         error: quire_core::staking::StakingError,
     },
+    /// An L1 anchoring rule is broken (codes 70-79).
+    #[error("message {index}: {error}")]
+    L1 {
+        /// Position of the message.
+        index: usize,
+        /// The rule broken.
+        error: quire_core::l1::L1TxError,
+    },
     /// State could not be read; the node operator must look at the node.
     #[error("internal error: {0}")]
     Storage(#[from] StateReadError),
@@ -119,6 +127,7 @@ impl TxError {
             TxError::TimedOut { .. } => codes::TIMED_OUT,
             TxError::Duplicate => codes::DUPLICATE,
             TxError::Staking { error, .. } => error.code(),
+            TxError::L1 { error, .. } => error.code(),
             TxError::Storage(_) => codes::INTERNAL,
         }
     }

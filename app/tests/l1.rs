@@ -13,14 +13,18 @@ use quire_app::staking::GenesisBond;
 use quire_app::state::StateRead;
 use quire_app::vote_extension;
 use quire_app::{
-    BlockContext, GenesisAccount, GenesisState, NodeKeys, ProposalError, StateMachine,
+    BlockContext, CheckState, GenesisAccount, GenesisState, NodeKeys, ProposalError, StateMachine,
 };
 use quire_core::builder::address_of;
+use quire_core::codes::tx as codes;
 use quire_core::l1::attestation::ATTESTATION_TX_PREFIX;
-use quire_core::l1::{Attestation, L1Signer};
+use quire_core::l1::{Attestation, Domain, L1Signer, SetL1Key};
 use quire_core::merkle;
+use quire_core::msg::CheckedCoin;
 use quire_core::staking::consensus_address;
-use quire_core::Params;
+use quire_core::staking::msg::{CommissionRates, CreateValidator, Description};
+use quire_core::staking::Dec;
+use quire_core::{Address, Msg, Params};
 use quire_test_utils::{blob, key, signed_tx, MemState};
 use sha2::{Digest, Sha256};
 
@@ -184,6 +188,11 @@ impl Net {
     /// One honest height: propose, process, vote (rejected extensions make
     /// the vote absent, as CometBFT drops the precommit), finalize, commit.
     fn height(&mut self, proposer: usize, candidates: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        self.step(proposer, candidates).0
+    }
+
+    /// [`Net::height`], with the block's transactions' codes (0: applied).
+    fn step(&mut self, proposer: usize, candidates: &[Vec<u8>]) -> (Vec<Vec<u8>>, Vec<u32>) {
         let txs = self.propose(proposer, candidates);
         for result in self.process(&txs) {
             result.unwrap();
@@ -196,6 +205,11 @@ impl Net {
         for outcome in &block.system_txs {
             outcome.result.as_ref().unwrap();
         }
+        let codes = block
+            .txs
+            .iter()
+            .map(|t| t.result.as_ref().map_or_else(|e| e.code(), |_| 0))
+            .collect();
         self.state.commit(&block);
         self.hashes.push(hash);
         self.last_votes = votes
@@ -208,7 +222,7 @@ impl Net {
                 vote
             })
             .collect();
-        txs
+        (txs, codes)
     }
 }
 
@@ -455,4 +469,161 @@ fn the_initial_block_must_not_carry_an_attestation() {
     for result in net.process(&txs) {
         assert!(result.unwrap_err().to_string().contains("must not carry"));
     }
+}
+
+/// `MsgCreateValidator` of validator `seed` (consensus key `seed`), 10 M.
+fn create(seed: u8) -> Msg {
+    Msg::CreateValidator(CreateValidator {
+        description: Description {
+            moniker: format!("v{seed}"),
+            ..Description::default()
+        },
+        commission: CommissionRates::new(
+            Dec::parse("0.1").unwrap(),
+            Dec::parse("0.2").unwrap(),
+            Dec::parse("0.01").unwrap(),
+        ),
+        min_self_delegation: M,
+        consensus_key: consensus_key(seed),
+        value: CheckedCoin::new("uquire", 10 * M),
+    })
+}
+
+fn set_key(signer: &L1Signer, operator: &Address, domain: &Domain) -> Msg {
+    Msg::SetL1Key(SetL1Key::prove(signer, operator, domain).unwrap())
+}
+
+/// The code CheckTx gives `tx` over `state` (0: accepted).
+fn check_code(node: &StateMachine, state: &MemState, tx: &[u8]) -> u32 {
+    node.check_tx(&mut CheckState::new(), state, state.height + 1, tx)
+        .map_or_else(|e| e.code(), |_| 0)
+}
+
+/// Whether the last height's vote of node `i` carried a checkpoint
+/// signature that every node accepted.
+fn signed_last_height(net: &Net, i: usize) -> bool {
+    let vote = &net.last_votes[i];
+    vote.flag == VoteFlag::Commit
+        && vote_extension::decode(&vote.extension)
+            .unwrap()
+            .iter()
+            .any(|section| section.component == "l1")
+}
+
+#[test]
+fn a_validator_created_after_genesis_registers_its_key_and_signs_from_two_heights_on() {
+    let mut net = Net::new((1..=5).map(l1_signer).collect());
+    net.height(0, &[]);
+    let domain = net.state.l1_config().unwrap().unwrap().domain();
+    let operator = address_of(&key(5));
+    let tx = |msgs: &[Msg]| signed_tx(CHAIN, &key(5), 4, 0, 10_000, msgs);
+    let code = |net: &Net, msgs: &[Msg]| check_code(&net.nodes[0], &net.state, &tx(msgs));
+
+    assert_eq!(code(&net, &[create(5)]), codes::L1_KEY_REQUIRED);
+    let for_other_operator = set_key(&l1_signer(5), &address_of(&key(4)), &domain);
+    assert_eq!(
+        code(&net, &[create(5), for_other_operator]),
+        codes::L1_KEY_PROOF
+    );
+    let for_other_l1 = set_key(&l1_signer(5), &operator, &Domain::new(1, CHAIN));
+    assert_eq!(code(&net, &[create(5), for_other_l1]), codes::L1_KEY_PROOF);
+    let taken = set_key(&l1_signer(1), &operator, &domain);
+    assert_eq!(code(&net, &[create(5), taken]), codes::L1_KEY_IN_USE);
+
+    // The key may come before or after MsgCreateValidator.
+    let good = [set_key(&l1_signer(5), &operator, &domain), create(5)];
+    assert_eq!(code(&net, &good), 0);
+    let joined = net.state.height + 1;
+    let (_, results) = net.step(1, &[tx(&good)]);
+    assert_eq!(results, vec![0]);
+    assert_eq!(
+        net.state.l1_key(operator.as_bytes()).unwrap(),
+        Some(l1_signer(5).address())
+    );
+    assert_eq!(net.state.l1_set_at(joined + 1).unwrap().len(), 4);
+    let next = net.state.l1_set_at(joined + 2).unwrap();
+    assert_eq!(next.len(), 5);
+
+    // joined + 1: still the old set, whose checkpoint names the new one.
+    net.height(2, &[]);
+    assert!(!signed_last_height(&net, 4));
+    let config = net.state.l1_config().unwrap().unwrap();
+    let checkpoint =
+        checkpoint_at(&net.state, &config, joined + 1, net.hashes[joined as usize]).unwrap();
+    assert_eq!(checkpoint.next_valset_hash, next.hash());
+    assert_ne!(checkpoint.valset_hash, next.hash());
+
+    // joined + 2: the new validator signs; 4 of 5 equal powers attest.
+    net.height(3, &[]);
+    assert!((0..5).all(|i| signed_last_height(&net, i)));
+    let txs = net.height(0, &[]);
+    assert_eq!(attestation_of(&txs).height, joined + 2);
+    assert_eq!(attestation_of(&txs).signatures.len(), 4);
+}
+
+#[test]
+fn a_validator_rotates_its_l1_key_and_its_old_key_stays_bound_to_it() {
+    let mut net = Net::honest();
+    net.height(0, &[]);
+    let domain = net.state.l1_config().unwrap().unwrap().domain();
+    let v1 = address_of(&key(1));
+    let rotate = |msg: Msg| signed_tx(CHAIN, &key(1), 0, 0, 10_000, &[msg]);
+
+    let same = set_key(&l1_signer(1), &v1, &domain);
+    assert_eq!(
+        check_code(&net.nodes[0], &net.state, &rotate(same)),
+        codes::L1_KEY_UNCHANGED
+    );
+    let new_key = L1Signer::from_secret(&[111; 32]).unwrap();
+    let rotated = net.state.height + 1;
+    let (_, results) = net.step(1, &[rotate(set_key(&new_key, &v1, &domain))]);
+    assert_eq!(results, vec![0]);
+    let member = |net: &Net, h: u64| {
+        let set = net.state.l1_set_at(h).unwrap();
+        set.by_consensus(&consensus_address(&consensus_key(1)))
+            .unwrap()
+            .1
+            .signer
+    };
+    assert_eq!(member(&net, rotated + 1), l1_signer(1).address());
+    assert_eq!(member(&net, rotated + 2), new_key.address());
+
+    // The node signs rotated + 1 with its old key, then switches keys.
+    net.height(2, &[]);
+    assert!(signed_last_height(&net, 0));
+    net.nodes[0] = StateMachine::standard_with(NodeKeys {
+        l1_signer: Some(new_key),
+    })
+    .build()
+    .unwrap();
+    net.height(3, &[]);
+    assert!((0..4).all(|i| signed_last_height(&net, i)));
+
+    // The old key stays v1's: validator 2 cannot take it over.
+    let takeover = set_key(&l1_signer(1), &address_of(&key(2)), &domain);
+    let tx = signed_tx(CHAIN, &key(2), 1, 0, 10_000, &[takeover]);
+    assert_eq!(
+        check_code(&net.nodes[0], &net.state, &tx),
+        codes::L1_KEY_IN_USE
+    );
+}
+
+#[test]
+fn a_chain_without_l1_takes_no_keys_and_needs_none() {
+    let node = StateMachine::standard().build().unwrap();
+    let mut unanchored = genesis();
+    unanchored.l1 = None;
+    let state = MemState::from_genesis(&node, &unanchored, CHAIN);
+    let domain = Domain::new(L1_CHAIN, CHAIN);
+    let operator = address_of(&key(5));
+    let tx = |msgs: &[Msg]| signed_tx(CHAIN, &key(5), 4, 0, 10_000, msgs);
+    assert_eq!(
+        check_code(
+            &node,
+            &state,
+            &tx(&[set_key(&l1_signer(5), &operator, &domain)])
+        ),
+        codes::L1_NOT_ANCHORED
+    );
+    assert_eq!(check_code(&node, &state, &tx(&[create(5)])), 0);
 }

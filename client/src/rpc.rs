@@ -307,6 +307,16 @@ impl NodeClient {
         Params::try_from_raw(&p).map_err(|e| ClientError::Malformed("params query", e.to_string()))
     }
 
+    /// How the chain is anchored on its L1, or `None` if it is not.
+    pub async fn l1_info(&self) -> Result<Option<pb::L1Info>, ClientError> {
+        let Some(bytes) = self.query("/l1/info".into()).await? else {
+            return Ok(None);
+        };
+        pb::L1Info::decode(bytes.as_slice())
+            .map(Some)
+            .map_err(|e| ClientError::Malformed("l1 info query", e.to_string()))
+    }
+
     /// The blobs of `namespace` at `height` from the node's blob index.
     pub async fn blobs(
         &self,

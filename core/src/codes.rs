@@ -83,6 +83,19 @@ pub mod tx {
     pub const DESCRIPTION_TOO_LONG: u32 = 59;
     /// The validator is jailed.
     pub const VALIDATOR_JAILED: u32 = 60;
+
+    // L1 anchoring (docs/l1.md): 70-79.
+
+    /// An L1 key on a chain that is not anchored on an L1.
+    pub const L1_NOT_ANCHORED: u32 = 70;
+    /// The L1 key's proof of possession does not verify.
+    pub const L1_KEY_PROOF: u32 = 71;
+    /// The L1 key is (or was) another operator's.
+    pub const L1_KEY_IN_USE: u32 = 72;
+    /// A new validator without an L1 key on an anchored chain.
+    pub const L1_KEY_REQUIRED: u32 = 73;
+    /// The L1 key is already the validator's.
+    pub const L1_KEY_UNCHANGED: u32 = 74;
 }
 
 /// Codes of failed ABCI queries.

@@ -13,7 +13,9 @@
 //! | `/cosmos.staking.v1beta1.MsgBeginRedelegate` | [`staking::BeginRedelegate`] |
 //! | `/cosmos.staking.v1beta1.MsgCancelUnbondingDelegation` | [`staking::CancelUnbonding`] |
 //! | `/cosmos.slashing.v1beta1.MsgUnjail` | [`staking::Unjail`] |
+//! | `/quire.l1.v1.MsgSetL1Key` | [`SetL1Key`] |
 
+use crate::l1::msg::{SetL1Key, MSG_SET_L1_KEY_TYPE_URL};
 use crate::staking::error::StakingError;
 use crate::staking::msg as staking;
 use crate::staking::msg::*;
@@ -137,10 +139,12 @@ pub enum Msg {
     CancelUnbonding(CancelUnbonding),
     /// Leave jail.
     Unjail(Unjail),
+    /// Register or rotate the validator's L1 key.
+    SetL1Key(SetL1Key),
 }
 
 /// Checks that the signer a message names is the tx's signer.
-fn check_signer(claimed: &str, signer: &Address) -> Result<(), MsgError> {
+pub(crate) fn check_signer(claimed: &str, signer: &Address) -> Result<(), MsgError> {
     let claimed_address: Address = claimed
         .parse()
         .map_err(|e| MsgError::Invalid(format!("signer: {e}")))?;
@@ -269,6 +273,7 @@ impl Msg {
             Msg::BeginRedelegate(_) => MSG_BEGIN_REDELEGATE_TYPE_URL,
             Msg::CancelUnbonding(_) => MSG_CANCEL_UNBONDING_TYPE_URL,
             Msg::Unjail(_) => MSG_UNJAIL_TYPE_URL,
+            Msg::SetL1Key(_) => MSG_SET_L1_KEY_TYPE_URL,
         }
     }
 
@@ -284,6 +289,7 @@ impl Msg {
             Msg::BeginRedelegate(msg) => msg.to_any(signer),
             Msg::CancelUnbonding(msg) => msg.to_any(signer),
             Msg::Unjail(msg) => msg.to_any(signer),
+            Msg::SetL1Key(msg) => msg.to_any(signer),
         }
     }
 
@@ -317,6 +323,7 @@ impl Msg {
                 Some(staking::CancelUnbonding::decode(value, signer).map(Msg::CancelUnbonding))
             }
             MSG_UNJAIL_TYPE_URL => Some(staking::Unjail::decode(value, signer).map(Msg::Unjail)),
+            MSG_SET_L1_KEY_TYPE_URL => Some(SetL1Key::decode(value, signer).map(Msg::SetL1Key)),
             _ => None,
         }
     }

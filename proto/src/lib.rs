@@ -18,6 +18,17 @@ pub mod blob {
     }
 }
 
+/// `quire.l1.v1`: L1 anchoring messages.
+pub mod l1 {
+    /// Version 1 of the l1 module's types.
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/quire.l1.v1.rs"));
+
+        /// The `Any` type URL of [`MsgSetL1Key`].
+        pub const MSG_SET_L1_KEY_TYPE_URL: &str = "/quire.l1.v1.MsgSetL1Key";
+    }
+}
+
 /// `quire.sequencer.v1`: the read API (gRPC service and messages, with serde
 /// impls in the proto3 JSON mapping for the HTTP API).
 pub mod sequencer {

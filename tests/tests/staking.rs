@@ -46,10 +46,11 @@ async fn validators_join_leave_and_are_slashed_by_stake() {
     std::fs::write(params.path(), STAKING_PARAMS).unwrap();
     let path = params.path().to_str().unwrap().to_string();
     let mut net = tokio::task::spawn_blocking(move || {
-        // Not anchored: a validator that joins after genesis cannot
-        // register an L1 key yet (docs/l1.md), and the L1 quorum is over
-        // the members that have one.
-        quire_tests::Localnet::start_with(4, &["--staking-params", &path, "--no-l1"])
+        // Anchored (the default): the joining validator registers its L1
+        // key in its create-validator transaction, and from two heights
+        // after its bond its precommits, which CometBFT only counts with a
+        // vote extension the app accepted, carry its checkpoint signature.
+        quire_tests::Localnet::start_with(4, &["--staking-params", &path])
     })
     .await
     .unwrap()

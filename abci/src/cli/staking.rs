@@ -127,6 +127,11 @@ pub struct CreateValidatorArgs {
     /// Minimum self-delegation: below it the validator is jailed.
     #[arg(long, value_parser = parse_amount, default_value = "1")]
     min_self_delegation: u128,
+    /// On a chain anchored on an L1: the node's L1 key file
+    /// (`<node home>/config/l1_signer_key.json`), registered in the same
+    /// transaction.
+    #[arg(long)]
+    l1_key: Option<std::path::PathBuf>,
     #[command(flatten)]
     common: TxCommon,
 }
@@ -189,7 +194,9 @@ impl StakingTx {
                     consensus_key: a.pubkey,
                     value: bond(a.amount),
                 });
-                (a.common, msg)
+                let mut messages = vec![msg];
+                messages.extend(crate::cli::l1::set_key_msg(&a.common, a.l1_key.as_deref()).await?);
+                return broadcast(a.common, messages).await;
             }
             StakingTx::EditValidator(a) => {
                 if a.moniker.is_none()

@@ -21,6 +21,9 @@ pub enum TxCommand {
     /// Slashing: unjail.
     #[command(subcommand)]
     Slashing(crate::cli::staking::SlashingTx),
+    /// L1 anchoring: register or rotate the validator's L1 key.
+    #[command(subcommand)]
+    L1(crate::cli::l1::L1Tx),
 }
 
 /// Flags every transaction command shares.
@@ -99,6 +102,7 @@ impl TxCommand {
                 }
                 TxCommand::Staking(command) => command.run().await,
                 TxCommand::Slashing(command) => command.run().await,
+                TxCommand::L1(command) => command.run().await,
             }
         })
     }
@@ -133,6 +137,21 @@ impl SubmitBlobArgs {
             ));
         }
         Ok(messages)
+    }
+}
+
+impl TxCommon {
+    /// The address of the `--from` key (the transaction's signer).
+    pub(crate) fn signer(&self) -> anyhow::Result<Address> {
+        let keyring = Keyring::open(&self.home.home.join("keyring"))?;
+        Ok(quire_core::builder::address_of(
+            &keyring.signing_key(&self.from)?,
+        ))
+    }
+
+    /// A client of the `--node`.
+    pub(crate) fn client(&self) -> anyhow::Result<NodeClient> {
+        Ok(NodeClient::new(&self.node.node)?)
     }
 }
 

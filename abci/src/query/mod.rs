@@ -7,6 +7,7 @@
 //! | `/blobs/{height}/{namespace: 64 hex digits}` | `QueryBlobsResponse` (empty list if none) |
 //! | `/namespace/{height}/{namespace: 64 hex digits}` | `quire.sequencer.v1.NamespaceData`: blobs, namespace proof, commitment tx and its data-hash proof (the signed header comes from CometBFT's `/commit`) |
 //! | `/staking/...` | the Cosmos SDK's staking responses ([`staking`]) |
+//! | `/l1/info` | `quire.sequencer.v1.L1Info`: the L1 domain (not found: the chain is not anchored) |
 //!
 //! Answers are always from the last committed state: no historical state is
 //! kept. With `prove = true`, `/account` and `/params` answers carry a state
@@ -21,6 +22,7 @@ pub mod staking;
 use prost::Message;
 use quire_app::auth::state::AuthRead;
 use quire_app::chain::ChainRead;
+use quire_app::l1::L1Read;
 use quire_app::StateRead;
 use quire_core::codes::query as codes;
 use quire_core::proto::Protobuf;
@@ -36,7 +38,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum QueryError {
     /// No such path.
-    #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}, /namespace/{{height}}/{{namespace hex}}, /staking/validators, /staking/validator/{{valoper}}, /staking/delegation/{{delegator}}/{{valoper}}, /staking/delegations/{{delegator}}, /staking/unbonding/{{delegator}}/{{valoper}}, /staking/pool")]
+    #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}, /namespace/{{height}}/{{namespace hex}}, /staking/validators, /staking/validator/{{valoper}}, /staking/delegation/{{delegator}}/{{valoper}}, /staking/delegations/{{delegator}}, /staking/unbonding/{{delegator}}/{{valoper}}, /staking/pool, /l1/info")]
     UnknownPath(String),
     /// A malformed argument.
     #[error("bad query argument: {0}")]
@@ -98,6 +100,7 @@ fn state_keys(path: &str) -> Vec<Vec<u8>> {
             Err(_) => Vec::new(),
         },
         ["params"] => vec![quire_app::chain::keys::PARAMS.to_vec()],
+        ["l1", "info"] => vec![quire_app::l1::keys::CONFIG.to_vec()],
         ["staking", rest @ ..] => staking::state_keys(rest),
         _ => Vec::new(),
     }
@@ -165,6 +168,21 @@ fn value(
             Ok(data.encode_to_vec())
         }
         ["staking", rest @ ..] => staking::answer(rest, state),
+        ["l1", "info"] => {
+            let config = state
+                .l1_config()
+                .map_err(|e| internal(&e))?
+                .ok_or_else(|| {
+                    QueryError::NotFound("this chain is not anchored on an L1".into())
+                })?;
+            Ok(quire_proto::sequencer::v1::L1Info {
+                l1_chain_id: config.l1_chain_id,
+                initial_height: config.initial_height,
+                salt: config.salt.to_vec(),
+                domain_separator: config.domain().separator().to_vec(),
+            }
+            .encode_to_vec())
+        }
         _ => Err(QueryError::UnknownPath(path.to_string())),
     }
 }

@@ -23,6 +23,9 @@ pub const BLOCKS: &[u8] = b"l1/block/";
 /// Prefix of attestations: `l1/att/{height u64 BE}` -> the attestation's
 /// payload ([`quire_core::l1::Attestation::encode`]). Never pruned.
 pub const ATTESTATIONS: &[u8] = b"l1/att/";
+/// Per-block object (never stored): set when an L1 key changed in the
+/// block, so that EndBlock re-derives the L1 set.
+pub const KEYS_CHANGED: &[u8] = b"l1/keys_changed";
 
 fn key(prefix: &[u8], part: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(prefix.len() + part.len());

@@ -12,6 +12,9 @@
 //! height CometBFT uses them); `l1/hist/…` (the history tree's nodes);
 //! `l1/block/{h}` (block hashes); `l1/att/{h}` (attestations).
 //!
+//! Keys: from genesis (`app_state.l1.signers`) or `MsgSetL1Key`
+//! (`register`); a new validator must come with one.
+//!
 //! Timing: the set that FinalizeBlock `h` makes (staking's set plus the
 //! keys) signs from `h + 2` on, the height CometBFT applies the same
 //! updates from. ExtendVote and VerifyVoteExtension of `h` read the state
@@ -20,6 +23,7 @@
 
 pub mod genesis;
 pub mod keys;
+pub(crate) mod register;
 pub mod state;
 
 pub use genesis::{GenesisL1Signer, L1Genesis};
@@ -27,16 +31,19 @@ pub use state::{checkpoint_at, checkpoint_for, L1Config, L1Read, L1Write};
 
 use crate::blob;
 use crate::component::Component;
-use crate::context::{BlockContext, ValidatorUpdate, VoteContext, VoteFlag};
-use crate::error::{StateReadError, SystemTxError};
+use crate::context::{BlockContext, TxContext, ValidatorUpdate, VoteContext, VoteFlag};
+use crate::error::{StateReadError, SystemTxError, TxError};
 use crate::event::Event;
 use crate::genesis::{Genesis, GenesisError};
+use crate::router::MsgDecoder;
 use crate::staking::state::StakingRead;
 use crate::state::{StateDelta, StateRead, StateWrite};
 use crate::system_tx::SystemTxTag;
+use crate::tx::DecodedTx;
 use crate::vote_extension;
 use quire_core::l1::attestation::ATTESTATION_TX_PREFIX;
 use quire_core::l1::history;
+use quire_core::l1::msg::MSG_SET_L1_KEY_TYPE_URL;
 use quire_core::l1::{Attestation, L1Member, L1Signature, L1Signer, L1Valset};
 use quire_core::staking::consensus_address;
 use std::sync::{Arc, Mutex};
@@ -51,9 +58,6 @@ pub const ATTESTATION_TAG: SystemTxTag = SystemTxTag {
 pub const EXTENSION_VERSION: u8 = 1;
 /// Length of the vote extension section.
 pub const EXTENSION_LEN: usize = 1 + L1Signature::LEN;
-
-/// Per-block object: set when an L1 key changed in this block.
-const KEYS_CHANGED: &[u8] = b"l1/keys_changed";
 
 /// The l1 component. Its signer is the node's L1 key: `None` on a node
 /// that does not validate (or a chain that is not anchored).
@@ -191,6 +195,20 @@ impl Component for L1Anchoring {
         Some(ATTESTATION_TAG)
     }
 
+    fn msg_types(&self) -> Vec<(&'static str, MsgDecoder)> {
+        vec![(MSG_SET_L1_KEY_TYPE_URL, register::decode_set_l1_key)]
+    }
+
+    /// A new validator of an anchored chain registers its L1 key.
+    fn check_tx(
+        &self,
+        state: &dyn StateRead,
+        _ctx: &TxContext<'_>,
+        tx: &DecodedTx,
+    ) -> Result<(), TxError> {
+        register::check_new_validator_key(state, tx)
+    }
+
     fn init_chain(
         &self,
         state: &mut dyn StateWrite,
@@ -258,7 +276,7 @@ impl Component for L1Anchoring {
         state.put_l1_block_hash(ctx.height, &ctx.hash);
 
         let keys_changed =
-            crate::state::ObjectRead::object_get::<()>(&*state, KEYS_CHANGED).is_some();
+            crate::state::ObjectRead::object_get::<()>(&*state, keys::KEYS_CHANGED).is_some();
         if keys_changed || crate::staking::ops::ranking_changed(&*state) {
             let next = derive_set(&*state)?;
             let from = ctx.height.saturating_add(2);

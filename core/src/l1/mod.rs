@@ -19,9 +19,11 @@ pub mod attestation;
 pub mod checkpoint;
 pub mod history;
 pub mod key;
+pub mod msg;
 pub mod valset;
 
 pub use attestation::Attestation;
 pub use checkpoint::{Checkpoint, Domain};
 pub use key::{keccak256, L1Address, L1KeyError, L1Signature, L1Signer};
+pub use msg::{L1TxError, SetL1Key};
 pub use valset::{L1Member, L1Valset};
