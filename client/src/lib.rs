@@ -2,6 +2,8 @@
 //! with pipelined sequences, and reading namespaces from a node.
 
 pub mod keyring;
+#[cfg(feature = "l1")]
+pub mod l1;
 pub mod read;
 pub mod rpc;
 pub mod staking;

@@ -148,6 +148,50 @@ impl ReadClient {
             .into_inner())
     }
 
+    /// How the chain is anchored on its L1 (a failed-precondition status
+    /// if it is not).
+    pub async fn l1_info(&self) -> Result<pb::L1Info, ReadError> {
+        Ok(self
+            .inner
+            .clone()
+            .get_l1_info(pb::GetL1InfoRequest {})
+            .await?
+            .into_inner())
+    }
+
+    /// The signed checkpoint of `height` (0: the latest attested), or of
+    /// the first set rotation in `(rotation_after, height]` when
+    /// `rotation_after` is nonzero. Unverified: check the signatures.
+    pub async fn checkpoint(
+        &self,
+        height: u64,
+        rotation_after: u64,
+    ) -> Result<pb::SignedCheckpoint, ReadError> {
+        Ok(self
+            .inner
+            .clone()
+            .get_checkpoint(pb::GetCheckpointRequest {
+                height,
+                rotation_after,
+            })
+            .await?
+            .into_inner())
+    }
+
+    /// The proof of `height` in the history of `size` heights. Unverified.
+    pub async fn history_proof(
+        &self,
+        height: u64,
+        size: u64,
+    ) -> Result<pb::HistoryProof, ReadError> {
+        Ok(self
+            .inner
+            .clone()
+            .get_history_proof(pb::GetHistoryProofRequest { height, size })
+            .await?
+            .into_inner())
+    }
+
     /// The raw stream of `namespace` from `from`.
     pub async fn stream(
         &self,

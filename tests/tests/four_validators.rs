@@ -303,7 +303,133 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
             next.block.header.app_hash
         );
     }
+    l1_checkpoints(net).await?;
     verified_state(net, &clients, &keyring).await
+}
+
+/// The read API's L1 part, checked without trusting the node: the latest
+/// signed checkpoint's digest, set hash and signatures (> 2/3) recomputed
+/// here, a height's history proof against its root, and bad requests
+/// refused with their status.
+async fn l1_checkpoints(net: &Localnet) -> anyhow::Result<()> {
+    use quire_core::l1::{history, Checkpoint, Domain, L1Address, L1Member, L1Signature, L1Valset};
+    use quire_core::merkle::InclusionProof;
+    use quire_core::proto::Protobuf;
+    let read = quire_client::read::ReadClient::connect(&net.grpc(0)?).await?;
+    let info = read.l1_info().await?;
+    anyhow::ensure!(
+        info.l1_chain_id == 1337 && info.initial_height == 1,
+        "{info:?}"
+    );
+    anyhow::ensure!(info.latest_attested_height >= 2, "{info:?}");
+    let domain = Domain::new(info.l1_chain_id, net.chain_id()?);
+    anyhow::ensure!(
+        info.domain_separator == domain.separator(),
+        "domain separator"
+    );
+
+    let signed = read.checkpoint(0, 0).await?;
+    let raw = signed.checkpoint.clone().unwrap_or_default();
+    anyhow::ensure!(
+        raw.height == info.latest_attested_height,
+        "latest checkpoint"
+    );
+    let hash32 = |b: &[u8]| <[u8; 32]>::try_from(b).map_err(|_| anyhow::anyhow!("not 32 bytes"));
+    let checkpoint = Checkpoint {
+        height: raw.height,
+        block_hash: hash32(&raw.block_hash)?,
+        history_size: raw.history_size,
+        history_root: hash32(&raw.history_root)?,
+        valset_hash: hash32(&raw.valset_hash)?,
+        next_valset_hash: hash32(&raw.next_valset_hash)?,
+    };
+    let digest = checkpoint.digest(&domain);
+    anyhow::ensure!(signed.digest == digest, "digest");
+    let members = signed
+        .valset
+        .clone()
+        .unwrap_or_default()
+        .members
+        .iter()
+        .map(|m| {
+            Ok(L1Member {
+                consensus: m.consensus_address.as_slice().try_into()?,
+                signer: L1Address(m.signer.as_slice().try_into()?),
+                power: m.power,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let set = L1Valset::new(members);
+    anyhow::ensure!(
+        set.len() == 4 && set.hash() == checkpoint.valset_hash,
+        "set hash"
+    );
+    anyhow::ensure!(signed.next_valset.is_none(), "the set does not change here");
+    anyhow::ensure!(
+        checkpoint.next_valset_hash == checkpoint.valset_hash,
+        "next set"
+    );
+    let mut power = 0u128;
+    for sig in &signed.signatures {
+        let member = &set.members()[sig.index as usize];
+        let signer = L1Signature::from_bytes(&sig.signature)?.recover(&digest)?;
+        anyhow::ensure!(
+            signer == member.signer,
+            "signature {} by {signer}",
+            sig.index
+        );
+        power += u128::from(member.power);
+    }
+    anyhow::ensure!(set.is_quorum(power), "{power} of {}", set.total_power());
+
+    // The height before it, in the history the checkpoint signs.
+    let height = checkpoint.height - 1;
+    let proof = read.history_proof(height, checkpoint.history_size).await?;
+    let leaf = history::height_leaf(
+        height,
+        &hash32(&proof.block_hash)?,
+        proof.namespace_count,
+        &hash32(&proof.namespace_root)?,
+    );
+    anyhow::ensure!(
+        proof.leaf == leaf && proof.root == checkpoint.history_root,
+        "leaf/root"
+    );
+    InclusionProof::try_from_raw(&proof.proof.unwrap_or_default())?
+        .verify(&checkpoint.history_root, &leaf)?;
+
+    let refused = read
+        .history_proof(checkpoint.height, checkpoint.history_size)
+        .await;
+    anyhow::ensure!(
+        matches!(
+            &refused,
+            Err(quire_client::read::ReadError::Status {
+                code: tonic::Code::InvalidArgument,
+                ..
+            })
+        ),
+        "a height outside the history: {refused:?}"
+    );
+    let refused = read.checkpoint(info.latest_attested_height + 1000, 0).await;
+    anyhow::ensure!(
+        matches!(
+            &refused,
+            Err(quire_client::read::ReadError::Status {
+                code: tonic::Code::OutOfRange,
+                ..
+            })
+        ),
+        "a future checkpoint: {refused:?}"
+    );
+    let (status, body) = quire_tests::http_get(&net.http(0)?, "/v1/l1/info")?;
+    anyhow::ensure!(
+        status == 200 && body.contains("latestAttestedHeight"),
+        "{status} {body}"
+    );
+    let (status, _) = quire_tests::http_get(&net.http(0)?, "/v1/l1/checkpoint?height=99999999")?;
+    anyhow::ensure!(status == 404, "future checkpoint over HTTP: {status}");
+    Ok(())
 }
 
 /// Accounts read from a node that is not trusted: each answer's state proof

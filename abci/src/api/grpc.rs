@@ -24,6 +24,7 @@ impl From<ApiError> for Status {
             ApiError::Unavailable(_) => Status::unavailable(message),
             ApiError::TooManyStreams(_) => Status::resource_exhausted(message),
             ApiError::Timeout(_) => Status::deadline_exceeded(message),
+            ApiError::NotAnchored => Status::failed_precondition(message),
             ApiError::Internal(_) => Status::internal(message),
         }
     }
@@ -119,6 +120,34 @@ impl SequencerService for GrpcApi {
         with_timeout(&self.api, self.api.light_block(height))
             .await
             .map(Response::new)
+    }
+
+    async fn get_l1_info(
+        &self,
+        _: Request<pb::GetL1InfoRequest>,
+    ) -> Result<Response<pb::L1Info>, Status> {
+        Ok(Response::new(self.api.l1_info()?))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        request: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::SignedCheckpoint>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(
+            self.api
+                .checkpoint(request.height, request.rotation_after)?,
+        ))
+    }
+
+    async fn get_history_proof(
+        &self,
+        request: Request<pb::GetHistoryProofRequest>,
+    ) -> Result<Response<pb::HistoryProof>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(
+            self.api.history_proof(request.height, request.size)?,
+        ))
     }
 }
 

@@ -9,9 +9,13 @@
 //! | `GET /v1/namespaces/{namespace}/stream?from=F` | server-sent events, one `NamespaceData` each (`id` = height) |
 //! | `GET /v1/blocks/{height}` | `BlockData` |
 //! | `GET /v1/light_blocks/{height}` | `Attestation` (signed header, validator sets of the height and the next; no commitment) |
+//! | `GET /v1/l1/info` | `L1Info` |
+//! | `GET /v1/l1/checkpoint?height=H&rotation_after=A` | `SignedCheckpoint` (both optional: the latest attested height) |
+//! | `GET /v1/l1/history_proof?height=H&size=S` | `HistoryProof` |
 //!
 //! `{namespace}` is 64 hex digits. Errors are `{"code": "...", "message": "..."}`
-//! with 400 (bad request), 404 (unknown or not yet available height), 429 (too
+//! with 400 (bad request), 404 (unknown or not yet available height; a chain
+//! not anchored on an L1 for the `/v1/l1` routes), 429 (too
 //! many streams), 503 (CometBFT unavailable), 504 (timeout) or 500.
 
 use super::{ApiError, ReadApi};
@@ -37,6 +41,7 @@ impl IntoResponse for ApiError {
             ApiError::TooManyStreams(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_streams"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
+            ApiError::NotAnchored => (StatusCode::NOT_FOUND, "not_anchored"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         (
@@ -132,6 +137,38 @@ async fn light_block(
     Ok(Json(timed(&api, api.light_block(height)).await?))
 }
 
+async fn l1_info(State(api): State<Arc<ReadApi>>) -> Result<Json<pb::L1Info>, ApiError> {
+    Ok(Json(api.l1_info()?))
+}
+
+#[derive(Deserialize)]
+struct CheckpointQuery {
+    #[serde(default)]
+    height: u64,
+    #[serde(default)]
+    rotation_after: u64,
+}
+
+async fn checkpoint(
+    State(api): State<Arc<ReadApi>>,
+    Query(query): Query<CheckpointQuery>,
+) -> Result<Json<pb::SignedCheckpoint>, ApiError> {
+    Ok(Json(api.checkpoint(query.height, query.rotation_after)?))
+}
+
+#[derive(Deserialize)]
+struct HistoryProofQuery {
+    height: u64,
+    size: u64,
+}
+
+async fn history_proof(
+    State(api): State<Arc<ReadApi>>,
+    Query(query): Query<HistoryProofQuery>,
+) -> Result<Json<pb::HistoryProof>, ApiError> {
+    Ok(Json(api.history_proof(query.height, query.size)?))
+}
+
 /// The router of the HTTP read API.
 pub fn router(api: Arc<ReadApi>) -> Router {
     Router::new()
@@ -144,6 +181,9 @@ pub fn router(api: Arc<ReadApi>) -> Router {
         .route("/v1/namespaces/{namespace}/stream", get(namespace_stream))
         .route("/v1/blocks/{height}", get(block))
         .route("/v1/light_blocks/{height}", get(light_block))
+        .route("/v1/l1/info", get(l1_info))
+        .route("/v1/l1/checkpoint", get(checkpoint))
+        .route("/v1/l1/history_proof", get(history_proof))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(1024))
         .with_state(api)
 }

@@ -12,6 +12,7 @@
 pub mod attestation;
 pub mod grpc;
 pub mod http;
+pub mod l1;
 
 use attestation::AttestationSource;
 use quire_core::commitment::{NamespaceProof, NamespaceTree};
@@ -64,6 +65,9 @@ pub enum ApiError {
     /// The request took longer than the timeout.
     #[error("request timed out after {0:?}")]
     Timeout(Duration),
+    /// The chain is not anchored on an L1: it has no checkpoints.
+    #[error("this chain is not anchored on an L1")]
+    NotAnchored,
     /// Local storage failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -275,6 +279,27 @@ impl ReadApi {
             namespaces,
             attestation: Some(attestation),
         })
+    }
+
+    /// How the chain is anchored on its L1.
+    pub fn l1_info(&self) -> Result<pb::L1Info, ApiError> {
+        l1::info(&self.store.state()?, *self.committed.borrow())
+    }
+
+    /// A signed checkpoint (see [`l1::signed_checkpoint`]).
+    pub fn checkpoint(
+        &self,
+        height: u64,
+        rotation_after: u64,
+    ) -> Result<pb::SignedCheckpoint, ApiError> {
+        let committed = *self.committed.borrow();
+        l1::signed_checkpoint(&self.store.state()?, committed, height, rotation_after)
+    }
+
+    /// A height's proof in the history of `size` heights.
+    pub fn history_proof(&self, height: u64, size: u64) -> Result<pb::HistoryProof, ApiError> {
+        let committed = *self.committed.borrow();
+        l1::history_proof(&self.store.state()?, committed, height, size)
     }
 
     /// Streams `namespace` from `from` on: each height as soon as it is served.

@@ -55,6 +55,17 @@ pub enum QueryCommand {
         target: NamespaceArgs,
         #[command(flatten)]
         read: ReadArgs,
+        /// Also verify the read on this L1 (Ethereum JSON-RPC URL), against
+        /// the anchor contract's history at the L1's finalized block.
+        #[arg(long, requires = "anchor")]
+        l1: Option<String>,
+        /// The QuireAnchor contract's address (with --l1).
+        #[arg(long, requires = "l1", value_parser = parse_l1_address)]
+        anchor: Option<quire_core::l1::L1Address>,
+        /// How long to wait until the height is anchored and final on the
+        /// L1, in seconds (with --l1).
+        #[arg(long, default_value_t = 180)]
+        l1_wait_secs: u64,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -108,6 +119,37 @@ pub struct ReadArgs {
     /// How long to wait for a height that is not served yet, in seconds.
     #[arg(long, default_value_t = 30)]
     wait_secs: u64,
+}
+
+fn parse_l1_address(text: &str) -> Result<quire_core::l1::L1Address, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+/// Verifies `namespace` at `height` on the L1 at `url`, waiting (with a
+/// progress line on stderr) until the height is anchored and final there.
+async fn l1_verified(
+    read: &ReadClient,
+    url: &str,
+    anchor: quire_core::l1::L1Address,
+    height: u64,
+    namespace: &Namespace,
+    wait: Duration,
+) -> anyhow::Result<quire_client::l1::L1VerifiedNamespace> {
+    use quire_client::l1::{verify_namespace, AnchorReader, EthRpc, L1Error};
+    let anchor = AnchorReader::new(EthRpc::new(url)?, anchor);
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match verify_namespace(read, &anchor, height, namespace).await {
+            Err(L1Error::NotAnchoredYet { below, .. }) if std::time::Instant::now() < deadline => {
+                eprintln!("waiting for height {height} to be anchored and final on L1 (finalized anchor holds heights below {below})");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(L1Error::NotAnchoredYet { below, .. }) => anyhow::bail!(
+                "height {height} is not anchored and final on L1 after {wait:?} (the finalized anchor holds heights below {below}); is a relayer running?"
+            ),
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// A verifier trusting the validators of the genesis file at `path`.
@@ -237,6 +279,9 @@ impl QueryCommand {
                 height,
                 target,
                 read,
+                l1,
+                anchor,
+                l1_wait_secs,
                 json,
             } => {
                 let namespace = target.namespace()?;
@@ -244,9 +289,43 @@ impl QueryCommand {
                 let verified = reader
                     .fetch(height, &namespace, Duration::from_secs(read.wait_secs))
                     .await?;
+                let on_l1 = match (l1, anchor) {
+                    (Some(url), Some(anchor)) => {
+                        let read_client = ReadClient::connect(&read.api).await?;
+                        let on_l1 = l1_verified(
+                            &read_client,
+                            &url,
+                            anchor,
+                            height,
+                            &namespace,
+                            Duration::from_secs(l1_wait_secs),
+                        )
+                        .await?;
+                        if on_l1.blobs != verified.blobs {
+                            anyhow::bail!("the read verified on L1 differs from the one verified by the light client: the node or one of the verifiers is faulty");
+                        }
+                        Some(on_l1)
+                    }
+                    _ => None,
+                };
                 if json {
-                    println!("{}", verified_json(&verified));
+                    let mut value = verified_json(&verified);
+                    if let Some(v) = &on_l1 {
+                        value["l1"] = serde_json::json!({
+                            "anchor": anchor.map(|a| a.to_string()),
+                            "finalized_l1_block": v.l1_block,
+                            "anchored_height": v.anchored_height,
+                            "history_size": v.history_size,
+                        });
+                    }
+                    println!("{value}");
                 } else {
+                    if let (Some(v), Some(anchor)) = (&on_l1, anchor) {
+                        println!(
+                            "height {height} is anchored on L1: verified against anchor {anchor} at finalized L1 block {} (anchored up to height {}, history of {} heights)",
+                            v.l1_block, v.anchored_height, v.history_size
+                        );
+                    }
                     println!(
                         "height {height}, namespace {namespace}: {} blob(s), verified against the \
                          validator set (block time {})",

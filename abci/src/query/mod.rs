@@ -22,7 +22,6 @@ pub mod staking;
 use prost::Message;
 use quire_app::auth::state::AuthRead;
 use quire_app::chain::ChainRead;
-use quire_app::l1::L1Read;
 use quire_app::StateRead;
 use quire_core::codes::query as codes;
 use quire_core::proto::Protobuf;
@@ -168,21 +167,13 @@ fn value(
             Ok(data.encode_to_vec())
         }
         ["staking", rest @ ..] => staking::answer(rest, state),
-        ["l1", "info"] => {
-            let config = state
-                .l1_config()
-                .map_err(|e| internal(&e))?
-                .ok_or_else(|| {
-                    QueryError::NotFound("this chain is not anchored on an L1".into())
-                })?;
-            Ok(quire_proto::sequencer::v1::L1Info {
-                l1_chain_id: config.l1_chain_id,
-                initial_height: config.initial_height,
-                salt: config.salt.to_vec(),
-                domain_separator: config.domain().separator().to_vec(),
-            }
-            .encode_to_vec())
-        }
+        ["l1", "info"] => match crate::api::l1::info(state, height) {
+            Ok(info) => Ok(info.encode_to_vec()),
+            Err(crate::api::ApiError::NotAnchored) => Err(QueryError::NotFound(
+                "this chain is not anchored on an L1".into(),
+            )),
+            Err(e) => Err(internal(&e)),
+        },
         _ => Err(QueryError::UnknownPath(path.to_string())),
     }
 }
