@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 ./localnet/install-cometbft.sh
+# The L1 of the anchoring tests: geth, built from source once per run.
+./localnet/install-geth.sh
 export PATH="$PWD/.bin:$PATH"
 # quire-loadgen's report test draws PNG plots, which need a TrueType font.
 if [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then

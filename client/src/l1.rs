@@ -45,6 +45,15 @@ pub enum L1Error {
         /// Every height below it is anchored.
         below: u64,
     },
+    /// No contract at the address at that L1 block (not deployed yet, or
+    /// not final yet, or a wrong address).
+    #[error("no contract at {address} at L1 block {block} (not deployed or not final yet, or a wrong address)")]
+    NoContract {
+        /// The address.
+        address: L1Address,
+        /// The block read.
+        block: String,
+    },
     /// The height is below the chain's initial height.
     #[error("height {height} is below the chain's initial height {initial}")]
     BelowInitial {
@@ -268,6 +277,12 @@ impl AnchorReader {
             .rpc
             .call(&self.address, &selector("latest()"), block)
             .await?;
+        if data.is_empty() {
+            return Err(L1Error::NoContract {
+                address: self.address,
+                block: format!("{block:?}"),
+            });
+        }
         let frozen = word_u64("latest()", &data, 3)?;
         Ok(AnchorHead {
             height: word_u64("latest()", &data, 0)?,

@@ -161,11 +161,11 @@ impl ReadClient {
 
     /// The signed checkpoint of `height` (0: the latest attested), or of
     /// the first set rotation in `(rotation_after, height]` when
-    /// `rotation_after` is nonzero. Unverified: check the signatures.
+    /// `rotation_after` is given. Unverified: check the signatures.
     pub async fn checkpoint(
         &self,
         height: u64,
-        rotation_after: u64,
+        rotation_after: Option<u64>,
     ) -> Result<pb::SignedCheckpoint, ReadError> {
         Ok(self
             .inner

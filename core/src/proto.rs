@@ -254,6 +254,92 @@ impl Protobuf for Params {
     }
 }
 
+impl Protobuf for crate::l1::Checkpoint {
+    type Raw = pb::Checkpoint;
+
+    fn try_from_raw(raw: &pb::Checkpoint) -> Result<Self, WireError> {
+        Ok(crate::l1::Checkpoint {
+            height: raw.height,
+            block_hash: hash32("checkpoint block hash", &raw.block_hash)?,
+            history_size: raw.history_size,
+            history_root: hash32("checkpoint history root", &raw.history_root)?,
+            valset_hash: hash32("checkpoint valset hash", &raw.valset_hash)?,
+            next_valset_hash: hash32("checkpoint next valset hash", &raw.next_valset_hash)?,
+        })
+    }
+
+    fn to_raw(&self) -> pb::Checkpoint {
+        pb::Checkpoint {
+            height: self.height,
+            block_hash: self.block_hash.to_vec(),
+            history_size: self.history_size,
+            history_root: self.history_root.to_vec(),
+            valset_hash: self.valset_hash.to_vec(),
+            next_valset_hash: self.next_valset_hash.to_vec(),
+        }
+    }
+}
+
+/// An L1 set from the wire: members in the wire order, which must be the
+/// set's own order (so its hash is the one the members listed give), and
+/// the hash the message claims must be that hash.
+impl Protobuf for crate::l1::L1Valset {
+    type Raw = pb::L1Valset;
+
+    fn try_from_raw(raw: &pb::L1Valset) -> Result<Self, WireError> {
+        if raw.members.len() > crate::l1::valset::MAX_L1_VALIDATORS {
+            return Err(malformed(
+                "L1 set",
+                format!("{} members", raw.members.len()),
+            ));
+        }
+        let members = raw
+            .members
+            .iter()
+            .map(|m| {
+                Ok(crate::l1::L1Member {
+                    consensus: m.consensus_address.as_slice().try_into().map_err(|_| {
+                        malformed("L1 member consensus address", "expected 20 bytes")
+                    })?,
+                    signer: crate::l1::L1Address(
+                        m.signer
+                            .as_slice()
+                            .try_into()
+                            .map_err(|_| malformed("L1 member signer", "expected 20 bytes"))?,
+                    ),
+                    power: m.power,
+                })
+            })
+            .collect::<Result<Vec<_>, WireError>>()?;
+        let set = crate::l1::L1Valset::new(members.clone());
+        if set.members() != members.as_slice() {
+            return Err(malformed(
+                "L1 set",
+                "members are not in set order (power descending, then consensus address), or have zero power",
+            ));
+        }
+        if raw.hash != set.hash() {
+            return Err(malformed("L1 set", "hash is not the members' hash"));
+        }
+        Ok(set)
+    }
+
+    fn to_raw(&self) -> pb::L1Valset {
+        pb::L1Valset {
+            members: self
+                .members()
+                .iter()
+                .map(|m| pb::L1Member {
+                    signer: m.signer.as_bytes().to_vec(),
+                    power: m.power,
+                    consensus_address: m.consensus.to_vec(),
+                })
+                .collect(),
+            hash: self.hash().to_vec(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,7 +67,7 @@ pub struct Localnet {
 /// `count` consecutive free loopback ports starting at a multiple of 100,
 /// between 20000 and 32000: below Linux's ephemeral range (32768+), where
 /// outgoing connections could take a port between our probe and the bind.
-fn free_port_base(count: u16) -> anyhow::Result<u16> {
+pub(crate) fn free_port_base(count: u16) -> anyhow::Result<u16> {
     let seed = (std::process::id() % 120) as u16;
     for attempt in 0..120u16 {
         let base = 20_000 + ((seed + attempt * 7) % 120) * 100;
@@ -276,14 +276,34 @@ fn print_log_tails(dir: &Path) {
 /// A plain HTTP/1.1 GET on loopback: (status code, body). Enough for testing
 /// the read API's HTTP transport without another client library.
 pub fn http_get(base_url: &str, path: &str) -> anyhow::Result<(u16, String)> {
+    http_request(base_url, "GET", path, None)
+}
+
+/// A JSON-RPC style POST of `body` to `url`; the body of a 200 answer.
+pub fn http_post_json(url: &str, body: &str) -> anyhow::Result<String> {
+    let (status, answer) = http_request(url, "POST", "/", Some(body))?;
+    if status != 200 {
+        bail!("POST {url}: HTTP {status}: {answer}");
+    }
+    Ok(answer)
+}
+
+fn http_request(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> anyhow::Result<(u16, String)> {
     use std::io::{Read, Write};
     let host = base_url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream =
         std::net::TcpStream::connect(host).with_context(|| format!("cannot connect to {host}"))?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    let body = body.unwrap_or("");
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
@@ -463,4 +483,5 @@ impl Localnet {
 }
 
 pub use quire_test_utils::Rng;
+pub mod geth;
 pub mod test_node;

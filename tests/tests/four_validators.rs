@@ -312,7 +312,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
 /// here, a height's history proof against its root, and bad requests
 /// refused with their status.
 async fn l1_checkpoints(net: &Localnet) -> anyhow::Result<()> {
-    use quire_core::l1::{history, Checkpoint, Domain, L1Address, L1Member, L1Signature, L1Valset};
+    use quire_core::l1::{history, Checkpoint, Domain, L1Signature, L1Valset};
     use quire_core::merkle::InclusionProof;
     use quire_core::proto::Protobuf;
     let read = quire_client::read::ReadClient::connect(&net.grpc(0)?).await?;
@@ -328,38 +328,17 @@ async fn l1_checkpoints(net: &Localnet) -> anyhow::Result<()> {
         "domain separator"
     );
 
-    let signed = read.checkpoint(0, 0).await?;
+    let signed = read.checkpoint(0, Some(0)).await?;
     let raw = signed.checkpoint.clone().unwrap_or_default();
     anyhow::ensure!(
         raw.height == info.latest_attested_height,
         "latest checkpoint"
     );
     let hash32 = |b: &[u8]| <[u8; 32]>::try_from(b).map_err(|_| anyhow::anyhow!("not 32 bytes"));
-    let checkpoint = Checkpoint {
-        height: raw.height,
-        block_hash: hash32(&raw.block_hash)?,
-        history_size: raw.history_size,
-        history_root: hash32(&raw.history_root)?,
-        valset_hash: hash32(&raw.valset_hash)?,
-        next_valset_hash: hash32(&raw.next_valset_hash)?,
-    };
+    let checkpoint = Checkpoint::try_from_raw(&raw)?;
     let digest = checkpoint.digest(&domain);
     anyhow::ensure!(signed.digest == digest, "digest");
-    let members = signed
-        .valset
-        .clone()
-        .unwrap_or_default()
-        .members
-        .iter()
-        .map(|m| {
-            Ok(L1Member {
-                consensus: m.consensus_address.as_slice().try_into()?,
-                signer: L1Address(m.signer.as_slice().try_into()?),
-                power: m.power,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let set = L1Valset::new(members);
+    let set = L1Valset::try_from_raw(&signed.valset.clone().unwrap_or_default())?;
     anyhow::ensure!(
         set.len() == 4 && set.hash() == checkpoint.valset_hash,
         "set hash"
@@ -411,7 +390,9 @@ async fn l1_checkpoints(net: &Localnet) -> anyhow::Result<()> {
         ),
         "a height outside the history: {refused:?}"
     );
-    let refused = read.checkpoint(info.latest_attested_height + 1000, 0).await;
+    let refused = read
+        .checkpoint(info.latest_attested_height + 1000, None)
+        .await;
     anyhow::ensure!(
         matches!(
             &refused,

@@ -145,8 +145,7 @@ async fn l1_info(State(api): State<Arc<ReadApi>>) -> Result<Json<pb::L1Info>, Ap
 struct CheckpointQuery {
     #[serde(default)]
     height: u64,
-    #[serde(default)]
-    rotation_after: u64,
+    rotation_after: Option<u64>,
 }
 
 async fn checkpoint(

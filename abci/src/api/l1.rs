@@ -9,7 +9,7 @@ use quire_app::l1::keys as l1_keys;
 use quire_app::l1::state::StoredHistory;
 use quire_app::l1::{checkpoint_at, L1Config, L1Read};
 use quire_app::StateRead;
-use quire_core::l1::{history, Checkpoint, L1Valset};
+use quire_core::l1::history;
 use quire_core::proto::Protobuf;
 use quire_proto::sequencer::v1 as pb;
 
@@ -47,33 +47,6 @@ pub fn info(state: &dyn StateRead, committed: u64) -> Result<pb::L1Info, ApiErro
     })
 }
 
-fn valset_to_raw(set: &L1Valset) -> pb::L1Valset {
-    pb::L1Valset {
-        members: set
-            .members()
-            .iter()
-            .map(|m| pb::L1Member {
-                signer: m.signer.as_bytes().to_vec(),
-                power: m.power,
-                consensus_address: m.consensus.to_vec(),
-            })
-            .collect(),
-        hash: set.hash().to_vec(),
-    }
-}
-
-/// The wire form of a checkpoint.
-pub fn checkpoint_to_raw(cp: &Checkpoint) -> pb::Checkpoint {
-    pb::Checkpoint {
-        height: cp.height,
-        block_hash: cp.block_hash.to_vec(),
-        history_size: cp.history_size,
-        history_root: cp.history_root.to_vec(),
-        valset_hash: cp.valset_hash.to_vec(),
-        next_valset_hash: cp.next_valset_hash.to_vec(),
-    }
-}
-
 /// The first height in `(after, upto]` whose checkpoint rotates the set:
 /// a set recorded from `f` makes the checkpoint of `f - 1` name it.
 fn first_rotation(state: &dyn StateRead, after: u64, upto: u64) -> Result<Option<u64>, ApiError> {
@@ -96,12 +69,12 @@ fn first_rotation(state: &dyn StateRead, after: u64, upto: u64) -> Result<Option
 
 /// The signed checkpoint of `height` (0: the latest attested), or of the
 /// first rotation in `(rotation_after, height]` when `rotation_after` is
-/// nonzero, from the state committed at `committed`.
+/// given, from the state committed at `committed`.
 pub fn signed_checkpoint(
     state: &dyn StateRead,
     committed: u64,
     height: u64,
-    rotation_after: u64,
+    rotation_after: Option<u64>,
 ) -> Result<pb::SignedCheckpoint, ApiError> {
     let config = config(state)?;
     let latest = latest_attested(&config, committed);
@@ -118,8 +91,8 @@ pub fn signed_checkpoint(
             latest,
         });
     }
-    if rotation_after != 0 {
-        if let Some(rotation) = first_rotation(state, rotation_after, height)? {
+    if let Some(after) = rotation_after {
+        if let Some(rotation) = first_rotation(state, after, height)? {
             height = rotation;
         }
     }
@@ -136,9 +109,9 @@ pub fn signed_checkpoint(
     let next = state.l1_set_at(height + 1).map_err(internal)?;
     Ok(pb::SignedCheckpoint {
         digest: checkpoint.digest(&config.domain()).to_vec(),
-        checkpoint: Some(checkpoint_to_raw(&checkpoint)),
-        next_valset: (next != valset).then(|| valset_to_raw(&next)),
-        valset: Some(valset_to_raw(&valset)),
+        checkpoint: Some(checkpoint.to_raw()),
+        next_valset: (next != valset).then(|| next.to_raw()),
+        valset: Some(valset.to_raw()),
         signatures: attestation
             .signatures
             .iter()

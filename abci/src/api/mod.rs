@@ -290,7 +290,7 @@ impl ReadApi {
     pub fn checkpoint(
         &self,
         height: u64,
-        rotation_after: u64,
+        rotation_after: Option<u64>,
     ) -> Result<pb::SignedCheckpoint, ApiError> {
         let committed = *self.committed.borrow();
         l1::signed_checkpoint(&self.store.state()?, committed, height, rotation_after)

@@ -144,6 +144,10 @@ async fn l1_verified(
                 eprintln!("waiting for height {height} to be anchored and final on L1 (finalized anchor holds heights below {below})");
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
+            Err(e @ L1Error::NoContract { .. }) if std::time::Instant::now() < deadline => {
+                eprintln!("waiting: {e}");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
             Err(L1Error::NotAnchoredYet { below, .. }) => anyhow::bail!(
                 "height {height} is not anchored and final on L1 after {wait:?} (the finalized anchor holds heights below {below}); is a relayer running?"
             ),

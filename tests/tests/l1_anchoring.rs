@@ -1,0 +1,324 @@
+//! Quire anchored on a real L1, end to end: a 4-validator localnet, geth
+//! `--dev`, the anchor deployed by `quire-relayer deploy`, the relayer
+//! following the chain under blob load. Every attested height gets
+//! anchored with a bounded lag; the relayer killed with SIGKILL and
+//! restarted loses and double-posts nothing (every transaction it sent
+//! anchored exactly one checkpoint); an L1 rollback (geth's data directory
+//! restored from a snapshot) is re-anchored; `quired query blobs --l1`
+//! prints a read verified on L1 at its finalized block.
+
+use quire_client::keyring::Keyring;
+use quire_client::l1::{AnchorReader, BlockTag, EthRpc};
+use quire_client::{NodeClient, Submitter};
+use quire_core::l1::L1Address;
+use quire_core::{Msg, Namespace};
+use quire_tests::geth::{account_address, account_key, Geth};
+use quire_tests::{quired_bin, repo_root, run_scenario, start_localnet, Localnet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn relayer_bin() -> anyhow::Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let bin = target.join("debug").join("quire-relayer");
+    anyhow::ensure!(
+        bin.exists(),
+        "{} does not exist: `cargo test --workspace` builds it",
+        bin.display()
+    );
+    Ok(bin)
+}
+
+/// A relayer process; killed on drop.
+struct RelayerProcess(Child);
+
+impl Drop for RelayerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Setup<'a> {
+    net: &'a Localnet,
+    geth: Geth,
+    dir: tempfile::TempDir,
+    anchor: L1Address,
+    metrics_port: u16,
+}
+
+impl Setup<'_> {
+    fn key_file(&self, account: u8) -> anyhow::Result<PathBuf> {
+        let path = self.dir.path().join(format!("key{account}"));
+        std::fs::write(&path, account_key(account))?;
+        Ok(path)
+    }
+
+    fn start_relayer(&self, log: &str) -> anyhow::Result<RelayerProcess> {
+        let log = std::fs::File::create(self.dir.path().join(log))?;
+        let child = Command::new(relayer_bin()?)
+            .arg("run")
+            .args(["--quire-api", &self.net.grpc(0)?, "--l1", &self.geth.url()])
+            .args(["--anchor", &self.anchor.to_string()])
+            .arg("--key-file")
+            .arg(self.key_file(2)?)
+            .args([
+                "--metrics-addr",
+                &format!("127.0.0.1:{}", self.metrics_port),
+            ])
+            .args(["--poll-ms", "300", "--replace-after-secs", "20"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        Ok(RelayerProcess(child))
+    }
+
+    fn reader(&self) -> anyhow::Result<AnchorReader> {
+        Ok(AnchorReader::new(
+            EthRpc::new(&self.geth.url())?,
+            self.anchor,
+        ))
+    }
+
+    /// Waits until the anchor (at the L1 head) holds `height`; returns how
+    /// long it took.
+    async fn anchored(&self, height: u64, limit: Duration) -> anyhow::Result<Duration> {
+        let start = Instant::now();
+        let reader = self.reader()?;
+        loop {
+            if let Ok(head) = reader.head(BlockTag::Latest).await {
+                if head.height >= height {
+                    return Ok(start.elapsed());
+                }
+            }
+            anyhow::ensure!(
+                start.elapsed() < limit,
+                "height {height} not anchored within {limit:?}; relayer log:\n{}",
+                self.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let mut out = String::new();
+        for name in ["relayer1.log", "relayer2.log", "relayer3.log"] {
+            let text = std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            out += &format!(
+                "--- {name}\n{}\n",
+                lines[lines.len().saturating_sub(15)..].join("\n")
+            );
+        }
+        out
+    }
+
+    /// JSON-RPC result of `method(params)` on geth.
+    fn rpc(&self, method: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let answer: serde_json::Value = serde_json::from_str(&quire_tests::http_post_json(
+            &self.geth.url(),
+            &body.to_string(),
+        )?)?;
+        Ok(answer["result"].clone())
+    }
+
+    /// Transactions the relayer's account has had mined, and the
+    /// anchor's `CheckpointSubmitted` events.
+    fn sent_and_anchored(&self) -> anyhow::Result<(u64, usize)> {
+        let nonce = self.rpc(
+            "eth_getTransactionCount",
+            serde_json::json!([account_address(2)?.to_string(), "latest"]),
+        )?;
+        let nonce =
+            u64::from_str_radix(nonce.as_str().unwrap_or("0x0").trim_start_matches("0x"), 16)?;
+        let topic = format!(
+            "0x{}",
+            hex::encode(quire_core::l1::keccak256(
+                b"CheckpointSubmitted(uint64,uint64,bytes32)"
+            ))
+        );
+        let logs = self.rpc(
+            "eth_getLogs",
+            serde_json::json!([{"address": self.anchor.to_string(), "fromBlock": "0x0", "toBlock": "latest", "topics": [topic]}]),
+        )?;
+        Ok((nonce, logs.as_array().map_or(0, Vec::len)))
+    }
+}
+
+async fn submit_blobs(
+    net: &Localnet,
+    submitter: &mut Submitter,
+    count: usize,
+    tag: &str,
+) -> anyhow::Result<u64> {
+    let client = NodeClient::new(&net.rpc(0)?)?;
+    let mut last = None;
+    for i in 0..count {
+        let data = vec![(i % 251) as u8; 4096];
+        let mut msg = format!("{tag} {i} ").into_bytes();
+        msg.extend(data);
+        let result = submitter
+            .submit(
+                &[Msg::submit_blob(
+                    Namespace::from_rollup_name("rollup-a"),
+                    msg,
+                )],
+                None,
+            )
+            .await?;
+        anyhow::ensure!(result.accepted(), "blob refused: {}", result.log);
+        last = Some(result.hash);
+    }
+    let hash = last.ok_or_else(|| anyhow::anyhow!("no blobs"))?;
+    Ok(client
+        .wait_for_tx(&hash, Duration::from_secs(60))
+        .await?
+        .height)
+}
+
+fn deploy(net: &Localnet, geth: &Geth, key_file: &Path) -> anyhow::Result<L1Address> {
+    let out = Command::new(relayer_bin()?)
+        .arg("deploy")
+        .args(["--quire-api", &net.grpc(0)?, "--l1", &geth.url()])
+        .arg("--key-file")
+        .arg(key_file)
+        .arg("--artifact")
+        .arg(repo_root().join("contracts/out/QuireAnchor.json"))
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "deploy failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    Ok(stdout.lines().last().unwrap_or_default().trim().parse()?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quire_is_anchored_on_geth_through_relayer_crashes_and_l1_rollbacks() {
+    let net = start_localnet(4).await;
+    run_scenario(Duration::from_secs(1200), scenario(&net)).await;
+}
+
+async fn scenario(net: &Localnet) -> anyhow::Result<()> {
+    let geth = tokio::task::block_in_place(Geth::start)?;
+    let dir = tempfile::tempdir()?;
+    let key1 = dir.path().join("deployer");
+    std::fs::write(&key1, account_key(1))?;
+    let anchor = tokio::task::block_in_place(|| deploy(net, &geth, &key1))?;
+    let metrics_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.local_addr()?.port()
+    };
+    let mut setup = Setup {
+        net,
+        geth,
+        dir,
+        anchor,
+        metrics_port,
+    };
+    let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
+    let mut alice = Submitter::connect(
+        NodeClient::new(&net.rpc(0)?)?,
+        keyring.signing_key("alice")?,
+    )
+    .await?;
+
+    // Under blob load, every attested height is anchored soon after.
+    let relayer = setup.start_relayer("relayer1.log")?;
+    let blob_height = submit_blobs(net, &mut alice, 30, "first").await?;
+    // The checkpoint of h + 1 anchors h (its history holds every earlier height).
+    let lag = setup
+        .anchored(blob_height + 1, Duration::from_secs(120))
+        .await?;
+    eprintln!("anchoring: height {blob_height} anchored {lag:?} after its block was committed");
+    let (status, metrics) = quire_tests::http_get(
+        &format!("http://127.0.0.1:{}", setup.metrics_port),
+        "/metrics",
+    )?;
+    anyhow::ensure!(
+        status == 200 && metrics.contains("quire_relayer_anchored_height"),
+        "{metrics}"
+    );
+
+    // SIGKILL mid-flight, more blobs, restart: nothing lost, nothing posted twice.
+    drop(relayer);
+    let second = submit_blobs(net, &mut alice, 10, "second").await?;
+    let relayer = setup.start_relayer("relayer2.log")?;
+    setup.anchored(second + 1, Duration::from_secs(120)).await?;
+    let (sent, anchored) = setup.sent_and_anchored()?;
+    anyhow::ensure!(
+        sent as usize == anchored && anchored > 0,
+        "the relayer sent {sent} transactions for {anchored} anchored checkpoints"
+    );
+    eprintln!("relayer: {sent} transactions, {anchored} checkpoints, none wasted");
+
+    // A read of the first blobs, verified on L1 at its finalized block.
+    let genesis = setup.dir.path().join("genesis.json");
+    std::fs::write(&genesis, net.genesis_json()?)?;
+    let out = tokio::task::block_in_place(|| {
+        Command::new(quired_bin()?)
+            .args([
+                "query",
+                "blobs",
+                "--height",
+                &blob_height.to_string(),
+                "--rollup",
+                "rollup-a",
+            ])
+            .args([
+                "--api",
+                &net.grpc(1)?,
+                "--l1",
+                &setup.geth.url(),
+                "--anchor",
+                &anchor.to_string(),
+            ])
+            .arg("--genesis")
+            .arg(&genesis)
+            .arg("--json")
+            .output()
+            .map_err(anyhow::Error::from)
+    })?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "query --l1 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verified: serde_json::Value = serde_json::from_str(stdout.trim())?;
+    anyhow::ensure!(
+        verified["l1"]["history_size"].as_u64().unwrap_or(0) > 0,
+        "{verified}"
+    );
+    anyhow::ensure!(
+        verified["blobs"].as_array().is_some_and(|b| !b.is_empty()),
+        "{verified}"
+    );
+
+    // L1 rollback: the anchor forgets checkpoints; the relayer re-anchors.
+    let snapshot = setup.dir.path().join("geth-snapshot");
+    let before = setup.reader()?.head(BlockTag::Latest).await?.height;
+    tokio::task::block_in_place(|| setup.geth.snapshot(&snapshot))?;
+    let third = submit_blobs(net, &mut alice, 10, "third").await?;
+    setup.anchored(third + 1, Duration::from_secs(120)).await?;
+    tokio::task::block_in_place(|| setup.geth.restore(&snapshot))?;
+    let after_rollback = setup.reader()?.head(BlockTag::Latest).await?.height;
+    anyhow::ensure!(
+        after_rollback <= before + 3 && after_rollback < third + 1,
+        "the rollback did not take the anchor back ({before} -> {after_rollback})"
+    );
+    let attested = quire_client::read::ReadClient::connect(&net.grpc(0)?)
+        .await?
+        .l1_info()
+        .await?
+        .latest_attested_height;
+    setup.anchored(attested, Duration::from_secs(120)).await?;
+    drop(relayer);
+    Ok(())
+}
