@@ -3,7 +3,7 @@
 # 127.0.0.1, for development and fault tests. See docs/localnet.md.
 #
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
-#                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE] [--no-l1]
+#                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE] [--no-l1] [--l1]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -28,6 +28,10 @@
 # validators sign checkpoints, docs/l1.md) unless --no-l1 or
 # LOCALNET_VOTE_EXTENSIONS=off. Validators added later (add-validator)
 # register their node's L1 key in their create-validator transaction.
+# --l1 also runs the L1: geth --dev (built by install-geth.sh) on
+# 127.0.0.1:P-10 from a mainnet-forks genesis, the QuireAnchor deployed by
+# quire-relayer deploy, and quire-relayer run (metrics on P-9); dev keys
+# 0x01…01 (deployer) and 0x02…02 (relayer), funded in the L1 genesis.
 #
 # Environment: QUIRED_BIN (use this quired binary, skip the build),
 # LOCALNET_WAIT_SECS (how long up/start/restart wait for blocks, default 120),
@@ -40,6 +44,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COMETBFT="${QUIRE_BIN_DIR:-$ROOT/.bin}/cometbft"
+GETH="${QUIRE_BIN_DIR:-$ROOT/.bin}/geth"
+L1=0
 WAIT_SECS="${LOCALNET_WAIT_SECS:-120}"
 STOP_SECS=10
 ACCOUNTS=(alice bob carol dave)
@@ -94,7 +100,10 @@ prom_port() { echo $((BASE_PORT + 10 * $1 + 3)); }
 grpc_port() { echo $((BASE_PORT + 10 * $1 + 4)); }
 http_port() { echo $((BASE_PORT + 10 * $1 + 5)); }
 
-node_home() { echo "$DIR/node$1/$2"; } # node_home I quired|cometbft
+l1_port() { echo $((BASE_PORT - 10)); }
+relayer_metrics_port() { echo $((BASE_PORT - 9)); }
+
+node_home() { echo "$DIR/node$1/$2"; } # node_home I quired|cometbft (I = l1: geth|relayer)
 pid_file() { echo "$DIR/pids/node$1-$2.pid"; }
 log_file() { echo "$DIR/logs/node$1-$2.log"; }
 
@@ -129,6 +138,9 @@ load_env() {
   QUIRED="$QUIRE_QUIRED_BIN"
   COMETBFT="$QUIRE_COMETBFT_BIN"
   APP="${QUIRE_APP:-quire}"
+  L1="${QUIRE_L1:-0}"
+  GETH="${QUIRE_GETH_BIN:-$GETH}"
+  RELAYER="${QUIRE_RELAYER_BIN:-}"
 }
 
 check_node_index() {
@@ -164,11 +176,22 @@ start_process() { # start_process I quired|cometbft
   # setsid: own session, so a Ctrl-C in this terminal does not reach the node.
   # Without job control the child is not a group leader, so setsid execs in
   # place and $! is the node's own pid.
-  if [ "$kind" = quired ]; then
-    setsid nohup "$QUIRED" start --home "$home" >>"$log" 2>&1 </dev/null &
-  else
-    setsid nohup "$COMETBFT" start --home "$home" >>"$log" 2>&1 </dev/null &
-  fi
+  case "$kind" in
+    quired) setsid nohup "$QUIRED" start --home "$home" >>"$log" 2>&1 </dev/null & ;;
+    cometbft) setsid nohup "$COMETBFT" start --home "$home" >>"$log" 2>&1 </dev/null & ;;
+    geth)
+      setsid nohup "$GETH" --dev --dev.period 1 --datadir "$home/data" \
+        --http --http.addr 127.0.0.1 --http.port "$(l1_port)" --http.api eth,net,web3,txpool \
+        --port 0 --nodiscover --maxpeers 0 --ipcdisable --authrpc.addr 127.0.0.1 --authrpc.port 0 \
+        >>"$log" 2>&1 </dev/null &
+      ;;
+    relayer)
+      setsid nohup "$RELAYER" run --quire-api "http://127.0.0.1:$(grpc_port 0)" \
+        --l1 "http://127.0.0.1:$(l1_port)" --anchor "$(cat "$home/anchor")" \
+        --key-file "$home/relayer.key" --metrics-addr "127.0.0.1:$(relayer_metrics_port)" \
+        >>"$log" 2>&1 </dev/null &
+      ;;
+  esac
   echo "$!" >"$(pid_file "$i" "$kind")"
 }
 
@@ -249,8 +272,65 @@ stop_all() {
     comet+=("$i:cometbft")
     apps+=("$i:quired")
   done
+  if [ "$L1" = 1 ]; then stop_processes TERM l1:relayer; fi
   stop_processes TERM "${comet[@]}"
   stop_processes TERM "${apps[@]}"
+  if [ "$L1" = 1 ]; then stop_processes TERM l1:geth; fi
+}
+
+l1_rpc() { # l1_rpc METHOD PARAMS-JSON: prints the JSON-RPC answer
+  curl -fsS -m 5 -H 'content-type: application/json' \
+    --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" \
+    "http://127.0.0.1:$(l1_port)"
+}
+
+# Starts geth (and the relayer, once the anchor is deployed).
+start_l1_processes() {
+  local deadline
+  start_process l1 geth
+  deadline=$((SECONDS + WAIT_SECS))
+  until l1_rpc eth_blockNumber '[]' >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.3
+  done
+  if [ -f "$(node_home l1 relayer)/anchor" ]; then start_process l1 relayer; fi
+}
+
+# up --l1: a fresh geth, the anchor deployed, the relayer started.
+setup_l1() {
+  local geth_home relayer_home setup_log="$DIR/logs/setup.log" deployer relayer_address anchor deadline
+  geth_home="$(node_home l1 geth)" relayer_home="$(node_home l1 relayer)"
+  "$ROOT/localnet/install-geth.sh" >&2 || die "install-geth.sh failed"
+  [ -x "$GETH" ] || die "geth not found at $GETH after install-geth.sh"
+  command -v node >/dev/null || die "node (Node.js) is required for --l1"
+  note "building quire-relayer"
+  (cd "$ROOT" && cargo build -p quire-relayer) || die "cargo build -p quire-relayer failed"
+  RELAYER="$(abspath "${CARGO_TARGET_DIR:-$ROOT/target}/debug/quire-relayer")"
+  mkdir -p "$geth_home" "$relayer_home"
+  # Development keys only: never use them on a real L1.
+  printf '0x%064x\n' 1 >"$relayer_home/deployer.key"
+  printf '0x%064x\n' 2 >"$relayer_home/relayer.key"
+  chmod 600 "$relayer_home"/*.key
+  deployer="$("$RELAYER" account --key-file "$relayer_home/deployer.key")" || die "quire-relayer account failed"
+  relayer_address="$("$RELAYER" account --key-file "$relayer_home/relayer.key")" || die "quire-relayer account failed"
+  "$GETH" --dev dumpgenesis 2>>"$setup_log" | node "$ROOT/localnet/geth-genesis.mjs" "$deployer" "$relayer_address" \
+    >"$geth_home/genesis.json" || die "making the L1 genesis failed: see $setup_log"
+  "$GETH" --datadir "$geth_home/data" init "$geth_home/genesis.json" >>"$setup_log" 2>&1 ||
+    die "geth init failed: see $setup_log"
+  L1=1
+  write_env
+  start_l1_processes || fail_and_stop "geth did not start: see $(log_file l1 geth)"
+  note "L1 up: geth http://127.0.0.1:$(l1_port) (chain id 1337); deploying the anchor"
+  deadline=$((SECONDS + WAIT_SECS))
+  until anchor="$("$RELAYER" deploy --quire-api "http://127.0.0.1:$(grpc_port 0)" \
+    --l1 "http://127.0.0.1:$(l1_port)" --key-file "$relayer_home/deployer.key" \
+    --artifact "$ROOT/contracts/out/QuireAnchor.json" 2>>"$setup_log" | tail -n 1)" && [ -n "$anchor" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || fail_and_stop "deploying the anchor failed: $(tail -n 3 "$setup_log")"
+    sleep 1
+  done
+  echo "$anchor" >"$relayer_home/anchor"
+  write_env
+  start_process l1 relayer
 }
 
 show_logs() { # show_logs I quired|cometbft|both LINES
@@ -479,6 +559,16 @@ write_env() {
     printf 'QUIRE_QUIRED_BIN=%q\n' "$QUIRED"
     printf 'QUIRE_COMETBFT_BIN=%q\n' "$COMETBFT"
     printf 'QUIRE_APP=%q\n' "$APP"
+    printf 'QUIRE_L1=%q\n' "$L1"
+    if [ "$L1" = 1 ]; then
+      printf 'QUIRE_L1_RPC=%q\n' "http://127.0.0.1:$(l1_port)"
+      printf 'QUIRE_GETH_BIN=%q\n' "$GETH"
+      printf 'QUIRE_RELAYER_BIN=%q\n' "$RELAYER"
+      printf 'QUIRE_RELAYER_METRICS=%q\n' "http://127.0.0.1:$(relayer_metrics_port)/metrics"
+      if [ -f "$(node_home l1 relayer)/anchor" ]; then
+        printf 'QUIRE_ANCHOR=%q\n' "$(cat "$(node_home l1 relayer)/anchor")"
+      fi
+    fi
   } >"$DIR/localnet.env"
 }
 
@@ -498,6 +588,10 @@ print_summary() {
   echo "  genesis: $DIR/genesis.json"
   echo "  logs:    $DIR/logs   pids: $DIR/pids"
   echo "  env:     $DIR/localnet.env"
+  if [ "$L1" = 1 ]; then
+    echo "  L1:      geth http://127.0.0.1:$(l1_port) (chain id 1337)  anchor $(cat "$(node_home l1 relayer)/anchor" 2>/dev/null)"
+    echo "           relayer metrics http://127.0.0.1:$(relayer_metrics_port)/metrics  logs $(log_file l1 geth) $(log_file l1 relayer)"
+  fi
   echo "Stop with: $0 down --dir $DIR"
 }
 
@@ -522,7 +616,7 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 }
 
 cmd_up() {
-  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1
+  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0
   NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -535,11 +629,18 @@ cmd_up() {
       --accounts-file) [ $# -ge 2 ] || die "--accounts-file needs a value"; accounts_file="$2"; shift 2 ;;
       --staking-params) [ $# -ge 2 ] || die "--staking-params needs a value"; staking_params="$2"; shift 2 ;;
       --no-l1) anchored=0; shift ;;
+      --l1) with_l1=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
   done
   if [ "$VOTE_EXTENSIONS_HEIGHT" != 1 ]; then anchored=0; fi
+  if [ "$with_l1" = 1 ] && [ "$anchored" = 0 ]; then
+    die "--l1 needs an anchored chain: drop --no-l1 (and LOCALNET_VOTE_EXTENSIONS=off)"
+  fi
+  if [ "$with_l1" = 1 ] && [ "$BASE_PORT" -lt 1034 ]; then
+    die "--l1 uses the ports below --base-port: give a base port of 1034 or more"
+  fi
   if ! { is_uint "$NODES" && [ "$NODES" -ge 1 ] && [ "$NODES" -le 50 ]; }; then
     die "--nodes $NODES: expected a number from 1 to 50"
   fi
@@ -670,6 +771,7 @@ cmd_up() {
     start_node "$i" || fail_and_stop "node$i failed to start" "$i"
   done
   wait_for_blocks "${all[@]}" || fail_and_stop "the network did not reach height 2" "${all[@]}"
+  if [ "$with_l1" = 1 ]; then setup_l1; fi
   trap - INT TERM
   print_summary
 }
@@ -700,6 +802,9 @@ cmd_start() {
     start_node "$i" || fail_and_stop "node$i failed to start" "$i"
   done
   wait_for_blocks "${all[@]}" || fail_and_stop "the network is not producing blocks" "${all[@]}"
+  if [ "$L1" = 1 ]; then
+    start_l1_processes || fail_and_stop "geth did not start: see $(log_file l1 geth)" "${all[@]}"
+  fi
   note "all $NODES nodes are running"
 }
 

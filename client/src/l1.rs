@@ -92,6 +92,16 @@ pub enum BlockTag {
     Number(u64),
 }
 
+impl std::fmt::Display for BlockTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlockTag::Finalized => f.write_str("finalized"),
+            BlockTag::Latest => f.write_str("latest"),
+            BlockTag::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
 impl BlockTag {
     fn to_json(self) -> serde_json::Value {
         match self {
@@ -280,7 +290,7 @@ impl AnchorReader {
         if data.is_empty() {
             return Err(L1Error::NoContract {
                 address: self.address,
-                block: format!("{block:?}"),
+                block: block.to_string(),
             });
         }
         let frozen = word_u64("latest()", &data, 3)?;

@@ -26,6 +26,12 @@ enum Command {
     /// read from the node and printed: check them against the genesis).
     /// Prints the contract's address on the last line.
     Deploy(DeployArgs),
+    /// Print the address of the account in --key-file (the one to fund).
+    Account {
+        /// File holding the account's secp256k1 key as hex.
+        #[arg(long)]
+        key_file: PathBuf,
+    },
 }
 
 /// Where the chain and the L1 are, and who pays.
@@ -101,6 +107,10 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run(args).await,
         Command::Deploy(args) => deploy(args).await,
+        Command::Account { key_file } => {
+            println!("{}", load_key(&key_file)?.address());
+            Ok(())
+        }
     }
 }
 

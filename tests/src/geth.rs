@@ -215,43 +215,37 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// geth's dev genesis with the unreleased fork (and its header field) taken
-/// out and the test accounts funded.
+/// geth's dev genesis with mainnet forks only and the test accounts
+/// funded, made by `localnet/geth-genesis.mjs` (shared with localnet.sh).
 fn dev_genesis() -> anyhow::Result<serde_json::Value> {
-    let out = Command::new(geth_bin()?)
+    let dump = Command::new(geth_bin()?)
         .args(["--dev", "dumpgenesis"])
         .output()
         .context("geth --dev dumpgenesis")?;
-    if !out.status.success() {
+    if !dump.status.success() {
         bail!(
             "geth dumpgenesis failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&dump.stderr)
         );
     }
-    let mut genesis: serde_json::Value =
-        serde_json::from_slice(&out.stdout).context("geth dumpgenesis printed no JSON")?;
-    let config = genesis["config"]
-        .as_object_mut()
-        .context("genesis has no config")?;
-    let forks: Vec<String> = config
-        .keys()
-        .filter(|k| k.ends_with("Time"))
-        .cloned()
-        .collect();
-    for fork in forks {
-        if !["shanghaiTime", "cancunTime", "pragueTime", "osakaTime"].contains(&fork.as_str()) {
-            config.remove(&fork);
-        }
-    }
-    if config.get("osakaTime").is_none() {
-        bail!("this geth's dev genesis has no Osaka");
-    }
-    if let Some(object) = genesis.as_object_mut() {
-        object.remove("slotNumber");
-    }
+    let mut addresses = Vec::new();
     for i in 1..=ACCOUNTS {
-        genesis["alloc"][account_address(i)?.to_string()] =
-            serde_json::json!({ "balance": "0xd3c21bcecceda1000000" });
+        addresses.push(account_address(i)?.to_string());
     }
-    Ok(genesis)
+    let mut node = Command::new("node")
+        .arg(crate::repo_root().join("localnet/geth-genesis.mjs"))
+        .args(&addresses)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("node localnet/geth-genesis.mjs (Node.js is needed)")?;
+    if let Some(mut stdin) = node.stdin.take() {
+        std::io::Write::write_all(&mut stdin, &dump.stdout)?;
+    }
+    let out = node.wait_with_output()?;
+    if !out.status.success() {
+        bail!("geth-genesis.mjs: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
 }

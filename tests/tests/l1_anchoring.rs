@@ -5,7 +5,9 @@
 //! restarted loses and double-posts nothing (every transaction it sent
 //! anchored exactly one checkpoint); an L1 rollback (geth's data directory
 //! restored from a snapshot) is re-anchored; `quired query blobs --l1`
-//! prints a read verified on L1 at its finalized block.
+//! prints a read verified on L1 at its finalized block; a validator that
+//! joins (proof of stake) rotates the anchor's set through a checkpoint of
+//! the old set, and anchoring goes on under the new one.
 
 use quire_client::keyring::Keyring;
 use quire_client::l1::{AnchorReader, BlockTag, EthRpc};
@@ -41,15 +43,16 @@ impl Drop for RelayerProcess {
     }
 }
 
-struct Setup<'a> {
-    net: &'a Localnet,
+struct Setup {
+    /// Node 0's gRPC read API.
+    grpc: String,
     geth: Geth,
     dir: tempfile::TempDir,
     anchor: L1Address,
     metrics_port: u16,
 }
 
-impl Setup<'_> {
+impl Setup {
     fn key_file(&self, account: u8) -> anyhow::Result<PathBuf> {
         let path = self.dir.path().join(format!("key{account}"));
         std::fs::write(&path, account_key(account))?;
@@ -60,7 +63,7 @@ impl Setup<'_> {
         let log = std::fs::File::create(self.dir.path().join(log))?;
         let child = Command::new(relayer_bin()?)
             .arg("run")
-            .args(["--quire-api", &self.net.grpc(0)?, "--l1", &self.geth.url()])
+            .args(["--quire-api", &self.grpc, "--l1", &self.geth.url()])
             .args(["--anchor", &self.anchor.to_string()])
             .arg("--key-file")
             .arg(self.key_file(2)?)
@@ -148,6 +151,23 @@ impl Setup<'_> {
         )?;
         Ok((nonce, logs.as_array().map_or(0, Vec::len)))
     }
+
+    /// The anchor's current set hash, and how many rotations it logged.
+    fn valset(&self) -> anyhow::Result<(String, usize)> {
+        let selector = &quire_core::l1::keccak256(b"valsetHash()")[..4];
+        let call = serde_json::json!({"to": self.anchor.to_string(), "data": format!("0x{}", hex::encode(selector))});
+        let hash = self.rpc("eth_call", serde_json::json!([call, "latest"]))?;
+        let topic = format!(
+            "0x{}",
+            hex::encode(quire_core::l1::keccak256(b"ValsetRotated(uint64,bytes32)"))
+        );
+        let filter = serde_json::json!({"address": self.anchor.to_string(), "fromBlock": "0x0", "toBlock": "latest", "topics": [topic]});
+        let logs = self.rpc("eth_getLogs", serde_json::json!([filter]))?;
+        Ok((
+            hash.as_str().unwrap_or_default().to_string(),
+            logs.as_array().map_or(0, Vec::len),
+        ))
+    }
 }
 
 async fn submit_blobs(
@@ -200,12 +220,12 @@ fn deploy(net: &Localnet, geth: &Geth, key_file: &Path) -> anyhow::Result<L1Addr
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn quire_is_anchored_on_geth_through_relayer_crashes_and_l1_rollbacks() {
-    let net = start_localnet(4).await;
-    run_scenario(Duration::from_secs(1200), scenario(&net)).await;
+async fn quire_is_anchored_on_geth_through_relayer_crashes_l1_rollbacks_and_set_changes() {
+    let mut net = start_localnet(4).await;
+    run_scenario(Duration::from_secs(1200), scenario(&mut net)).await;
 }
 
-async fn scenario(net: &Localnet) -> anyhow::Result<()> {
+async fn scenario(net: &mut Localnet) -> anyhow::Result<()> {
     let geth = tokio::task::block_in_place(Geth::start)?;
     let dir = tempfile::tempdir()?;
     let key1 = dir.path().join("deployer");
@@ -216,7 +236,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         listener.local_addr()?.port()
     };
     let mut setup = Setup {
-        net,
+        grpc: net.grpc(0)?,
         geth,
         dir,
         anchor,
@@ -319,6 +339,27 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         .await?
         .latest_attested_height;
     setup.anchored(attested, Duration::from_secs(120)).await?;
+
+    // Proof of stake: a fifth validator joins; the checkpoint that names
+    // the new set rotates the anchor, and later checkpoints are the new set's.
+    let (genesis_set, rotations) = setup.valset()?;
+    anyhow::ensure!(rotations == 0, "no set change yet");
+    tokio::task::block_in_place(|| net.add_validator(10_000_000))?;
+    let (_, joined) = NodeClient::new(&net.rpc(0)?)?.status().await?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (set, rotations) = setup.valset()?;
+        if set != genesis_set && rotations >= 1 {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the anchor's set did not rotate; relayer log:\n{}",
+            setup.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    setup.anchored(joined + 5, Duration::from_secs(120)).await?;
     drop(relayer);
     Ok(())
 }

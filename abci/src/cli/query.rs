@@ -138,14 +138,21 @@ async fn l1_verified(
     use quire_client::l1::{verify_namespace, AnchorReader, EthRpc, L1Error};
     let anchor = AnchorReader::new(EthRpc::new(url)?, anchor);
     let deadline = std::time::Instant::now() + wait;
+    let mut said = String::new();
+    let mut progress = |line: String| {
+        if line != said {
+            eprintln!("{line}");
+            said = line;
+        }
+    };
     loop {
         match verify_namespace(read, &anchor, height, namespace).await {
             Err(L1Error::NotAnchoredYet { below, .. }) if std::time::Instant::now() < deadline => {
-                eprintln!("waiting for height {height} to be anchored and final on L1 (finalized anchor holds heights below {below})");
+                progress(format!("waiting for height {height} to be anchored and final on L1 (the finalized anchor holds heights below {below})"));
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
-            Err(e @ L1Error::NoContract { .. }) if std::time::Instant::now() < deadline => {
-                eprintln!("waiting: {e}");
+            Err(L1Error::NoContract { .. }) if std::time::Instant::now() < deadline => {
+                progress(format!("waiting for the anchor's deployment to be final on L1 (then for height {height})"));
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
             Err(L1Error::NotAnchoredYet { below, .. }) => anyhow::bail!(
