@@ -67,8 +67,14 @@ pub struct Localnet {
 /// `count` consecutive free loopback ports starting at a multiple of 100,
 /// between 20000 and 32000: below Linux's ephemeral range (32768+), where
 /// outgoing connections could take a port between our probe and the bind.
+///
+/// Each call in one process starts its search at a later block, so two
+/// networks started by one test binary never probe the same block before
+/// either has bound it; the pid spreads concurrent test binaries apart.
 pub(crate) fn free_port_base(count: u16) -> anyhow::Result<u16> {
-    let seed = (std::process::id() % 120) as u16;
+    static CALLS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let seed = ((std::process::id() % 120) as u16 + call.wrapping_mul(7)) % 120;
     for attempt in 0..120u16 {
         let base = 20_000 + ((seed + attempt * 7) % 120) * 100;
         if (0..count).all(|offset| TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
@@ -484,4 +490,5 @@ impl Localnet {
 
 pub use quire_test_utils::Rng;
 pub mod geth;
+pub mod rollup;
 pub mod test_node;

@@ -5,16 +5,22 @@
 //! restarted loses and double-posts nothing (every transaction it sent
 //! anchored exactly one checkpoint); an L1 rollback (geth's data directory
 //! restored from a snapshot) is re-anchored; `quired query blobs --l1`
-//! prints a read verified on L1 at its finalized block; a validator that
+//! prints a read verified on L1 at its finalized block; the example
+//! rollup's inbox contract accepts a real batch by its proof against the
+//! anchor and refuses it with a blob dropped or twice; a validator that
 //! joins (proof of stake) rotates the anchor's set through a checkpoint of
-//! the old set, and anchoring goes on under the new one.
+//! the old set, and anchoring goes on under the new one; a validator
+//! signing with a wrong L1 key has its extensions rejected while the chain
+//! and the anchoring go on.
 
+use alloy_rpc_types_eth::TransactionRequest;
 use quire_client::keyring::Keyring;
 use quire_client::l1::{AnchorReader, BlockTag, EthRpc};
 use quire_client::{NodeClient, Submitter};
 use quire_core::l1::L1Address;
 use quire_core::{Msg, Namespace};
 use quire_tests::geth::{account_address, account_key, Geth};
+use quire_tests::rollup::{self, evm};
 use quire_tests::{quired_bin, repo_root, run_scenario, start_localnet, Localnet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -219,6 +225,97 @@ fn deploy(net: &Localnet, geth: &Geth, key_file: &Path) -> anyhow::Result<L1Addr
     Ok(stdout.lines().last().unwrap_or_default().trim().parse()?)
 }
 
+/// The example rollup's inbox (`contracts/src/ExampleRollup.sol`) for
+/// `rollup-a`, paid by funded account 3: the namespace's real batch at
+/// `height`, read from a node with its proofs, is accepted against the
+/// anchored history; the batch with its last blob dropped, and the same
+/// batch again, are refused.
+async fn rollup_inbox_accepts_the_batch(
+    net: &Localnet,
+    setup: &Setup,
+    height: u64,
+) -> anyhow::Result<()> {
+    use alloy_network::TransactionBuilder;
+    use alloy_provider::{Provider, ProviderBuilder};
+    use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
+    use evm::ExampleRollup as Rollup;
+
+    let signer: alloy_signer_local::PrivateKeySigner = account_key(3).parse()?;
+    let l1 = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(setup.geth.url().parse()?);
+    let namespace = Namespace::from_rollup_name("rollup-a");
+    let anchor = alloy_primitives::Address::from(setup.anchor.0);
+    let code = rollup::deploy_code(
+        "ExampleRollup",
+        &Rollup::constructorCall {
+            anchor_: anchor,
+            namespace_: namespace.as_bytes().into(),
+        }
+        .abi_encode(),
+    )?;
+    let deployed = l1
+        .send_transaction(TransactionRequest::default().with_deploy_code(code))
+        .await?
+        .get_receipt()
+        .await?;
+    let inbox = deployed
+        .contract_address
+        .ok_or_else(|| anyhow::anyhow!("ExampleRollup not deployed: {deployed:?}"))?;
+
+    let size = setup.reader()?.head(BlockTag::Latest).await?.history_size;
+    let read = quire_client::read::ReadClient::connect(&net.grpc(2)?).await?;
+    let claim = rollup::claim_from_node(&read, height, &namespace, size).await?;
+    anyhow::ensure!(!claim.blobs.is_empty(), "no rollup-a blobs at {height}");
+    let prove = |blobs: Vec<evm::Blob>| {
+        TransactionRequest::default().with_to(inbox).with_input(
+            Rollup::proveAtCall {
+                size,
+                hp: claim.height_proof.clone(),
+                np: claim.namespace_proof.clone(),
+                blobs,
+            }
+            .abi_encode(),
+        )
+    };
+    let mut dropped = claim.blobs.clone();
+    dropped.pop();
+    anyhow::ensure!(
+        l1.call(prove(dropped)).await.is_err(),
+        "the inbox accepted the batch with a blob dropped"
+    );
+    let receipt = l1
+        .send_transaction(prove(claim.blobs.clone()))
+        .await?
+        .get_receipt()
+        .await?;
+    anyhow::ensure!(receipt.status(), "prove reverted: {receipt:?}");
+    let proven = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|log| Rollup::NamespaceProven::decode_log(&log.inner).ok())
+        .ok_or_else(|| anyhow::anyhow!("no NamespaceProven event: {receipt:?}"))?;
+    anyhow::ensure!(
+        proven.height == height
+            && proven.blobCount == alloy_primitives::U256::from(claim.blobs.len()),
+        "proven {} blobs at {}, want {} at {height}",
+        proven.blobCount,
+        proven.height,
+        claim.blobs.len()
+    );
+    anyhow::ensure!(
+        l1.call(prove(claim.blobs.clone())).await.is_err(),
+        "the inbox accepted the same batch twice"
+    );
+    eprintln!(
+        "rollup inbox: {} blobs of height {height} proven against history size {size}, {} gas",
+        claim.blobs.len(),
+        receipt.gas_used
+    );
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quire_is_anchored_on_geth_through_relayer_crashes_l1_rollbacks_and_set_changes() {
     let mut net = start_localnet(4).await;
@@ -321,6 +418,8 @@ async fn scenario(net: &mut Localnet) -> anyhow::Result<()> {
         "{verified}"
     );
 
+    rollup_inbox_accepts_the_batch(net, &setup, blob_height).await?;
+
     // L1 rollback: the anchor forgets checkpoints; the relayer re-anchors.
     let snapshot = setup.dir.path().join("geth-snapshot");
     let before = setup.reader()?.head(BlockTag::Latest).await?.height;
@@ -360,6 +459,34 @@ async fn scenario(net: &mut Localnet) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     setup.anchored(joined + 5, Duration::from_secs(120)).await?;
+
+    // A validator whose node signs with a wrong L1 key (node 1, restarted
+    // with another key file): the others reject its vote extensions, so its
+    // precommits do not count, and 4 of 5 keep the chain and the anchoring going.
+    let node0_log = net.dir().join("logs").join("node0-quired.log");
+    let rejections = || -> anyhow::Result<usize> {
+        Ok(std::fs::read_to_string(&node0_log)?
+            .matches("rejected vote extension")
+            .count())
+    };
+    let rejected_before = rejections()?;
+    let key_file = quired::l1_key::path(&net.dir().join("node1").join("quired"));
+    std::fs::remove_file(&key_file)?;
+    quired::l1_key::save(
+        &key_file,
+        &quire_core::l1::L1Signer::from_secret(&[0x55; 32])?,
+    )?;
+    tokio::task::block_in_place(|| net.script(&["restart", "1"]))?;
+    let (_, restarted) = NodeClient::new(&net.rpc(0)?)?.status().await?;
+    setup
+        .anchored(restarted + 5, Duration::from_secs(120))
+        .await?;
+    let rejected = rejections()? - rejected_before;
+    anyhow::ensure!(
+        rejected > 0,
+        "node 0 never rejected node 1's extensions signed with the wrong key"
+    );
+    eprintln!("wrong L1 key: node 0 rejected {rejected} of node 1's extensions; the chain went on");
     drop(relayer);
     Ok(())
 }
