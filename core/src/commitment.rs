@@ -252,12 +252,26 @@ impl NamespaceTree {
     /// Counts saturate at `u32::MAX`, which no block within CometBFT's size
     /// limits comes near (every blob costs bytes of a transaction).
     pub fn build<'b>(height: u64, blobs: impl IntoIterator<Item = &'b Blob>) -> NamespaceTree {
+        Self::build_from(
+            height,
+            blobs
+                .into_iter()
+                .map(|b| (b.namespace, &b.signer, b.data.as_slice())),
+        )
+    }
+
+    /// As [`NamespaceTree::build`], from each blob's namespace, signer and
+    /// data alone (in block order): what the commitment covers.
+    pub fn build_from<'b>(
+        height: u64,
+        blobs: impl IntoIterator<Item = (Namespace, &'b Address, &'b [u8])>,
+    ) -> NamespaceTree {
         let mut groups: BTreeMap<Namespace, Vec<[u8; 32]>> = BTreeMap::new();
-        for blob in blobs {
+        for (namespace, signer, data) in blobs {
             groups
-                .entry(blob.namespace)
+                .entry(namespace)
                 .or_default()
-                .push(blob_leaf_hash(&blob.signer, &blob.data));
+                .push(blob_leaf_hash(signer, data));
         }
         let leaves: Vec<NamespaceLeaf> = groups
             .into_iter()

@@ -61,6 +61,34 @@ pub enum MerkleError {
     /// The path is well formed but hashes to a different root.
     #[error("proof does not lead to the expected root")]
     RootMismatch,
+    /// A range proof was given no leaves, or leaves past the tree's end.
+    #[error("a range of {count} leaves from {first} does not fit a tree of {total}")]
+    BadRange {
+        /// The range's first leaf.
+        first: u64,
+        /// Its number of leaves.
+        count: u64,
+        /// The tree size.
+        total: u64,
+    },
+    /// A range's edge proof is for another leaf or tree size.
+    #[error("the edge proof of leaf {want} is for leaf {index} of {total}")]
+    EdgeMismatch {
+        /// The leaf the proof should be for.
+        want: u64,
+        /// The leaf it is for.
+        index: u64,
+        /// The tree size it is for.
+        total: u64,
+    },
+    /// A range's two edge proofs disagree on a subtree both carry.
+    #[error("the two edge proofs disagree on the subtree of leaves {lo}..{hi}")]
+    EdgesDisagree {
+        /// The subtree's first leaf.
+        lo: u64,
+        /// One past its last leaf.
+        hi: u64,
+    },
 }
 
 /// `sha256(0x00 ‖ item)`: the hash of a leaf.
@@ -314,9 +342,178 @@ pub fn prove_all(leaves: &[[u8; 32]]) -> Vec<InclusionProof> {
     (0..tree.len()).filter_map(|i| tree.prove(i)).collect()
 }
 
+/// The leaf spans `[lo, hi)` of the subtrees whose roots are leaf `index`'s
+/// aunts in a `total`-leaf tree, bottom-up like [`InclusionProof::aunts`].
+fn aunt_spans(index: u64, total: u64) -> Result<Vec<(u64, u64)>, MerkleError> {
+    let (sides, depth) = path_sides(index, total)?;
+    let mut spans = Vec::with_capacity(depth);
+    let (mut lo, mut hi) = (0u64, total);
+    for goes_left in &sides[..depth] {
+        let mid = lo + split_point(hi - lo);
+        if *goes_left {
+            spans.push((mid, hi));
+            hi = mid;
+        } else {
+            spans.push((lo, mid));
+            lo = mid;
+        }
+    }
+    spans.reverse();
+    Ok(spans)
+}
+
+/// The root of a `total`-leaf tree from a run of consecutive leaves (already
+/// hashed) starting at `first`, and the inclusion proofs of the run's first
+/// and last leaf: every subtree outside the run that the root needs is an
+/// aunt of one of the two edges, so nothing else is needed.
+///
+/// Compare the result with a trusted root; the proofs themselves are not
+/// trusted. Hashes each leaf once, and at most two aunts per level.
+pub fn range_root(
+    total: u64,
+    first: u64,
+    leaves: &[[u8; 32]],
+    first_proof: &InclusionProof,
+    last_proof: &InclusionProof,
+) -> Result<[u8; 32], MerkleError> {
+    let count = leaves.len() as u64;
+    let end = first
+        .checked_add(count)
+        .filter(|end| count > 0 && *end <= total)
+        .ok_or(MerkleError::BadRange {
+            first,
+            count,
+            total,
+        })?;
+    let mut known: std::collections::BTreeMap<(u64, u64), [u8; 32]> =
+        std::collections::BTreeMap::new();
+    for (proof, want) in [(first_proof, first), (last_proof, end - 1)] {
+        if proof.index != want || proof.total != total {
+            return Err(MerkleError::EdgeMismatch {
+                want,
+                index: proof.index,
+                total: proof.total,
+            });
+        }
+        let spans = aunt_spans(want, total)?;
+        if proof.aunts.len() != spans.len() {
+            return Err(MerkleError::WrongAuntCount {
+                index: want,
+                total,
+                expected: spans.len(),
+                got: proof.aunts.len(),
+            });
+        }
+        for (span, aunt) in spans.into_iter().zip(&proof.aunts) {
+            if let Some(seen) = known.insert(span, *aunt) {
+                if seen != *aunt {
+                    return Err(MerkleError::EdgesDisagree {
+                        lo: span.0,
+                        hi: span.1,
+                    });
+                }
+            }
+        }
+    }
+    subtree_root(0, total, first, end, leaves, &known)
+}
+
+/// The root of leaves `[lo, hi)` for [`range_root`]: hashed from the run's
+/// leaves where the subtree meets `[first, end)`, else an edge's aunt.
+fn subtree_root(
+    lo: u64,
+    hi: u64,
+    first: u64,
+    end: u64,
+    leaves: &[[u8; 32]],
+    known: &std::collections::BTreeMap<(u64, u64), [u8; 32]>,
+) -> Result<[u8; 32], MerkleError> {
+    if hi <= first || lo >= end {
+        // Outside the run: by construction an aunt of the first or last
+        // leaf, both of whose proofs were complete.
+        return known
+            .get(&(lo, hi))
+            .copied()
+            .ok_or(MerkleError::RootMismatch);
+    }
+    if hi - lo == 1 {
+        // Inside the run: lo - first < leaves.len().
+        let index = usize::try_from(lo - first).map_err(|_| MerkleError::RootMismatch)?;
+        return leaves.get(index).copied().ok_or(MerkleError::RootMismatch);
+    }
+    let mid = lo + split_point(hi - lo);
+    Ok(inner_hash(
+        &subtree_root(lo, mid, first, end, leaves, known)?,
+        &subtree_root(mid, hi, first, end, leaves, known)?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_run_of_every_small_tree_proves_its_root() {
+        for total in 1..=33u64 {
+            let leaves: Vec<[u8; 32]> = (0..total).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+            let tree = MerkleTree::from_leaf_hashes(leaves.clone());
+            let root = tree.root();
+            for first in 0..total {
+                for end in first + 1..=total {
+                    let run = &leaves[first as usize..end as usize];
+                    let a = tree.prove(first as usize).unwrap();
+                    let b = tree.prove(end as usize - 1).unwrap();
+                    assert_eq!(range_root(total, first, run, &a, &b), Ok(root));
+                    // A changed leaf, a shifted run and swapped edges fail.
+                    let mut changed = run.to_vec();
+                    changed[run.len() / 2][0] ^= 1;
+                    assert_ne!(range_root(total, first, &changed, &a, &b), Ok(root));
+                    if end < total {
+                        let shifted = &leaves[first as usize + 1..end as usize + 1];
+                        assert!(range_root(total, first + 1, shifted, &a, &b).is_err());
+                    }
+                    if end - first > 1 {
+                        assert!(range_root(total, first, run, &b, &a).is_err());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn range_proofs_refuse_bad_shapes() {
+        let leaves: Vec<[u8; 32]> = (0..10u64).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let tree = MerkleTree::from_leaf_hashes(leaves.clone());
+        let (a, b) = (tree.prove(2).unwrap(), tree.prove(6).unwrap());
+        assert!(matches!(
+            range_root(10, 2, &[], &a, &b),
+            Err(MerkleError::BadRange { .. })
+        ));
+        assert!(matches!(
+            range_root(10, 9, &leaves[2..7], &a, &b),
+            Err(MerkleError::BadRange { .. })
+        ));
+        assert!(matches!(
+            range_root(11, 2, &leaves[2..7], &a, &b),
+            Err(MerkleError::EdgeMismatch { .. })
+        ));
+        let mut short = b.clone();
+        short.aunts.pop();
+        assert!(matches!(
+            range_root(10, 2, &leaves[2..7], &a, &short),
+            Err(MerkleError::WrongAuntCount { .. })
+        ));
+        // Leaves 0..8 and 8..10 split at the root: both edges carry nothing
+        // in common, but two edges of one half share their upper aunts.
+        let (c, d) = (tree.prove(1).unwrap(), tree.prove(2).unwrap());
+        let mut lying = d.clone();
+        let top = lying.aunts.len() - 1;
+        lying.aunts[top][0] ^= 1;
+        assert!(matches!(
+            range_root(10, 1, &leaves[1..3], &c, &lying),
+            Err(MerkleError::EdgesDisagree { .. })
+        ));
+    }
 
     fn h(s: &str) -> [u8; 32] {
         hex::decode(s).unwrap().try_into().unwrap()

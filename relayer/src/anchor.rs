@@ -44,10 +44,12 @@ alloy_sol_types::sol! {
         function domainSeparator() external view returns (bytes32);
         function initialHeight() external view returns (uint64);
         function salt() external view returns (bytes32);
+        function recordBatchData(uint64 fromHeight, uint64 toHeight) external;
 
         event CheckpointSubmitted(uint64 indexed height, uint64 historySize, bytes32 historyRoot);
         event ValsetRotated(uint64 indexed height, bytes32 newValsetHash);
         event Frozen(uint64 indexed height);
+        event BatchDataRecorded(uint64 fromHeight, uint64 toHeight, bytes32 versionedHashesHash, uint256 count, address indexed poster);
 
         error LengthMismatch(uint256 signers, uint256 powers);
         error EmptyValset();

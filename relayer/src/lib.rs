@@ -12,9 +12,11 @@
 //! history root); set rotations are posted first, in order.
 
 pub mod anchor;
+pub mod data;
 pub mod deploy;
 pub mod metrics;
 pub mod prepare;
 pub mod relay;
+mod sender;
 
 pub use relay::{Relayer, RelayerConfig, Round};

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use quire_core::l1::L1Address;
+use quire_relayer::data::{DataConfig, DataPoster};
 use quire_relayer::metrics::Metrics;
 use quire_relayer::{Relayer, RelayerConfig};
 use std::path::PathBuf;
@@ -71,6 +72,22 @@ struct RunArgs {
     /// Stop once caught up instead of following.
     #[arg(long)]
     once: bool,
+    /// Data mode (opt-in): also post every anchored height's blobs as
+    /// EIP-4844 blob transactions, paid from the account in this file (not
+    /// the checkpoint account: geth keeps an account's blob transactions
+    /// apart from its others).
+    #[arg(long, env = "QUIRE_DATA_KEY_FILE")]
+    data_key_file: Option<PathBuf>,
+    /// Data mode: most heights per run of blobs.
+    #[arg(long, default_value_t = 256)]
+    data_max_heights: u64,
+    /// Data mode: most Quire blob bytes per run (uncompressed).
+    #[arg(long, default_value_t = 600_000)]
+    data_max_bytes: usize,
+    /// Data mode: wait for this many anchored heights before posting a run
+    /// (a blob transaction pays for whole blobs, however little they hold).
+    #[arg(long, default_value_t = 32)]
+    data_min_heights: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,8 +114,19 @@ fn load_key(path: &PathBuf) -> anyhow::Result<alloy_signer_local::PrivateKeySign
     })
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // KZG cell proofs (data mode) keep whole cells and blobs on the stack,
+    // several hundred KiB each: more than tokio's default 2 MiB allows in
+    // debug builds.
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(32 << 20)
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(relayer_main())
+}
+
+async fn relayer_main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -153,6 +181,35 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         finality_timeout: Duration::from_secs(args.finality_timeout_secs),
         ..RelayerConfig::default()
     };
+    let data = match &args.data_key_file {
+        Some(path) => {
+            let data_signer = load_key(path)?;
+            if data_signer.address() == signer.address() {
+                anyhow::bail!(
+                    "--data-key-file: the data account must differ from --key-file's (geth keeps an account's blob transactions apart from its others)"
+                );
+            }
+            let poster = DataPoster::connect(
+                &args.endpoints.quire_api,
+                &args.endpoints.l1,
+                args.anchor,
+                data_signer,
+                config.clone(),
+                DataConfig {
+                    max_heights: args.data_max_heights.max(1),
+                    max_bytes: args.data_max_bytes,
+                    min_heights: args.data_min_heights.clamp(1, args.data_max_heights.max(1)),
+                    ..DataConfig::default()
+                },
+                metrics.clone(),
+            )
+            .await
+            .context("cannot start the data mode")?;
+            tracing::info!(from = %poster.from(), "posting blocks as blobs");
+            Some(poster)
+        }
+        None => None,
+    };
     let relayer = Relayer::connect(
         &args.endpoints.quire_api,
         &args.endpoints.l1,
@@ -164,6 +221,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     .await
     .context("cannot start")?;
     tracing::info!(from = %relayer.from(), anchor = %args.anchor, "relaying");
-    relayer.run(args.once).await?;
+    match &data {
+        Some(poster) => {
+            tokio::try_join!(relayer.run(args.once), poster.run(args.once))?;
+        }
+        None => relayer.run(args.once).await?,
+    }
     Ok(())
 }

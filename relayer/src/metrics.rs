@@ -27,6 +27,18 @@ pub struct Metrics {
     pub replaced: AtomicU64,
     /// Checkpoints skipped because someone else anchored them first.
     pub skipped: AtomicU64,
+    /// Data mode: the last height posted as blobs.
+    pub data_height: AtomicU64,
+    /// Data mode: Quire blob bytes posted (uncompressed).
+    pub data_bytes: AtomicU64,
+    /// Data mode: EIP-4844 blobs posted.
+    pub data_blobs: AtomicU64,
+    /// Data mode: execution gas used.
+    pub data_gas_used: AtomicU64,
+    /// Data mode: blob gas used.
+    pub data_blob_gas_used: AtomicU64,
+    /// Data mode: wei paid (execution and blob gas).
+    pub data_wei_paid: AtomicU64,
 }
 
 impl Metrics {
@@ -107,6 +119,46 @@ impl Metrics {
             "Checkpoints someone else anchored first.",
             get(&self.skipped) as f64,
         );
+        for (name, kind, help, value) in [
+            (
+                "data_posted_height",
+                "gauge",
+                "Data mode: the last Quire height posted as blobs.",
+                &self.data_height,
+            ),
+            (
+                "data_bytes_total",
+                "counter",
+                "Data mode: Quire blob bytes posted, uncompressed.",
+                &self.data_bytes,
+            ),
+            (
+                "data_blobs_total",
+                "counter",
+                "Data mode: EIP-4844 blobs posted.",
+                &self.data_blobs,
+            ),
+            (
+                "data_gas_used_total",
+                "counter",
+                "Data mode: execution gas used.",
+                &self.data_gas_used,
+            ),
+            (
+                "data_blob_gas_used_total",
+                "counter",
+                "Data mode: blob gas used.",
+                &self.data_blob_gas_used,
+            ),
+            (
+                "data_wei_paid_total",
+                "counter",
+                "Data mode: wei paid for execution and blob gas.",
+                &self.data_wei_paid,
+            ),
+        ] {
+            metric(name, kind, help, get(value) as f64);
+        }
         out
     }
 }

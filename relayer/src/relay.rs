@@ -5,10 +5,11 @@
 use crate::anchor::QuireAnchor;
 use crate::metrics::Metrics;
 use crate::prepare::{prepare, PrepareError};
+use crate::sender::{Bump, Sender};
 use alloy_network::TransactionBuilder;
 use alloy_primitives::{Address, B256};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
-use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, TransactionReceipt, TransactionRequest};
+use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
 use quire_client::read::{ReadClient, ReadError};
@@ -63,8 +64,57 @@ pub enum RelayError {
     },
 }
 
-fn l1_error(e: impl std::fmt::Display) -> RelayError {
+pub(crate) fn l1_error(e: impl std::fmt::Display) -> RelayError {
     RelayError::L1(e.to_string())
+}
+
+/// `eth_call` of the anchor's view `call` at `block` (the head if `None`).
+pub(crate) async fn view<C: SolCall>(
+    provider: &DynProvider,
+    anchor: Address,
+    call: C,
+    block: Option<u64>,
+) -> Result<C::Return, RelayError> {
+    let tx = TransactionRequest::default()
+        .with_to(anchor)
+        .with_input(call.abi_encode());
+    let request = provider.call(tx);
+    let out = match block {
+        Some(n) => request.block(BlockId::number(n)).await,
+        None => request.await,
+    }
+    .map_err(l1_error)?;
+    C::abi_decode_returns(&out).map_err(l1_error)
+}
+
+/// The read API at `quire_api` with its L1 info, and the L1 at `l1_url`
+/// paying from `signer` (every field of a transaction is set by the caller:
+/// the wallet only signs).
+pub(crate) async fn endpoints(
+    quire_api: &str,
+    l1_url: &str,
+    signer: PrivateKeySigner,
+) -> Result<
+    (
+        ReadClient,
+        quire_proto::sequencer::v1::L1Info,
+        Address,
+        DynProvider,
+    ),
+    RelayError,
+> {
+    let read = ReadClient::connect(quire_api).await?;
+    let info = read.l1_info().await?;
+    let from = signer.address();
+    let url = l1_url
+        .parse()
+        .map_err(|e| RelayError::Mismatch(format!("--l1 {l1_url:?}: {e}")))?;
+    let provider = ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .wallet(signer)
+        .connect_http(url)
+        .erased();
+    Ok((read, info, from, provider))
 }
 
 /// How the relayer behaves.
@@ -148,18 +198,7 @@ impl Relayer {
         config: RelayerConfig,
         metrics: Arc<Metrics>,
     ) -> Result<Self, RelayError> {
-        let read = ReadClient::connect(quire_api).await?;
-        let info = read.l1_info().await?;
-        let from = signer.address();
-        let url = l1_url
-            .parse()
-            .map_err(|e| RelayError::Mismatch(format!("--l1 {l1_url:?}: {e}")))?;
-        // Every field of a transaction is set here: the wallet only signs.
-        let provider = ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .wallet(signer)
-            .connect_http(url)
-            .erased();
+        let (read, info, from, provider) = endpoints(quire_api, l1_url, signer).await?;
         let relayer = Relayer {
             read,
             provider,
@@ -200,16 +239,7 @@ impl Relayer {
 
     /// `eth_call` of a view at `block` (the head if `None`).
     async fn view<C: SolCall>(&self, call: C, block: Option<u64>) -> Result<C::Return, RelayError> {
-        let tx = TransactionRequest::default()
-            .with_to(self.anchor)
-            .with_input(call.abi_encode());
-        let request = self.provider.call(tx);
-        let out = match block {
-            Some(n) => request.block(BlockId::number(n)).await,
-            None => request.await,
-        }
-        .map_err(l1_error)?;
-        C::abi_decode_returns(&out).map_err(l1_error)
+        view(&self.provider, self.anchor, call, block).await
     }
 
     /// Records how long the oldest attested, unanchored height has waited.
@@ -270,7 +300,7 @@ impl Relayer {
                 None => Err(l1_error(e)),
             };
         }
-        let receipt = self.send(tx).await?;
+        let receipt = self.sender().send(tx, Bump::Plain).await?;
         let hash = receipt.transaction_hash;
         let gas_used = receipt.gas_used;
         m.gas_used.fetch_add(gas_used, Ordering::Relaxed);
@@ -298,94 +328,15 @@ impl Relayer {
         })
     }
 
-    /// Sends `tx` at the account's confirmed nonce (a stuck transaction of
-    /// an earlier run at that nonce is replaced, not queued behind), and
-    /// replaces it with 25 % higher fees each time it stays unmined for
-    /// `replace_after`.
-    async fn send(&self, tx: TransactionRequest) -> Result<TransactionReceipt, RelayError> {
-        let gas = self
-            .provider
-            .estimate_gas(tx.clone())
-            .await
-            .map_err(l1_error)?;
-        let nonce = self
-            .provider
-            .get_transaction_count(self.from)
-            .await
-            .map_err(l1_error)?;
-        let chain_id = self.domain.l1_chain_id;
-        let fees = self
-            .provider
-            .estimate_eip1559_fees()
-            .await
-            .map_err(l1_error)?;
-        let mut sent: Vec<B256> = Vec::new();
-        let mut attempts = 0u32;
-        let (mut max_fee, mut tip) = (fees.max_fee_per_gas, fees.max_priority_fee_per_gas.max(1));
-        while attempts <= self.config.max_replacements {
-            attempts += 1;
-            let request = tx
-                .clone()
-                .with_nonce(nonce)
-                .with_chain_id(chain_id)
-                .with_gas_limit(gas + gas / 5 + 10_000)
-                .with_max_fee_per_gas(max_fee)
-                .with_max_priority_fee_per_gas(tip);
-            match self.provider.send_transaction(request).await {
-                Ok(pending) => {
-                    let hash = *pending.tx_hash();
-                    tracing::debug!(%hash, nonce, max_fee, tip, "sent");
-                    sent.push(hash);
-                }
-                // An earlier transaction at this nonce pays more: outbid it.
-                Err(e) if e.to_string().contains("underpriced") => {
-                    tracing::info!(
-                        nonce,
-                        "a pending transaction at this nonce pays more; raising fees"
-                    );
-                }
-                Err(e) if e.to_string().contains("nonce too low") => {
-                    // Our nonce was used meanwhile: re-derive everything.
-                    return Err(l1_error(e));
-                }
-                Err(e) => return Err(l1_error(e)),
-            }
-            let deadline = Instant::now() + self.config.replace_after;
-            while Instant::now() < deadline {
-                for hash in &sent {
-                    if let Some(receipt) = self
-                        .provider
-                        .get_transaction_receipt(*hash)
-                        .await
-                        .map_err(l1_error)?
-                    {
-                        return Ok(receipt);
-                    }
-                }
-                let confirmed = self
-                    .provider
-                    .get_transaction_count(self.from)
-                    .await
-                    .map_err(l1_error)?;
-                if confirmed > nonce {
-                    // Another transaction at this nonce (not one of ours,
-                    // e.g. a replacement by an earlier run) was mined.
-                    return Err(l1_error(format!(
-                        "nonce {nonce} was used by another transaction"
-                    )));
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            self.metrics.replaced.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(
-                nonce,
-                attempt = attempts,
-                "not mined in time; replacing with higher fees"
-            );
-            max_fee = max_fee + max_fee / 4 + 1;
-            tip = tip + tip / 4 + 1;
+    /// The sender of this relayer's account.
+    fn sender(&self) -> Sender<'_> {
+        Sender {
+            provider: &self.provider,
+            from: self.from,
+            chain_id: self.domain.l1_chain_id,
+            config: &self.config,
+            metrics: &self.metrics,
         }
-        Err(RelayError::Stuck { nonce, attempts })
     }
 
     /// Waits until the L1 finalizes `block` (bounded), then records the

@@ -35,6 +35,25 @@ fn bad_arguments_are_refused_with_the_reason() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("invalid L1 address"), "{stderr}");
 
+    // The data mode cannot pay from the checkpoint account.
+    let good = dir.path().join("good");
+    std::fs::write(&good, format!("0x{}", "11".repeat(32))).unwrap();
+    let out = relayer()
+        .args([
+            "run",
+            "--anchor",
+            "0x0000000000000000000000000000000000000001",
+        ])
+        .arg("--key-file")
+        .arg(&good)
+        .arg("--data-key-file")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the data account must differ"), "{stderr}");
+
     let out = relayer()
         .args(["deploy", "--key-file"])
         .arg(dir.path().join("missing"))

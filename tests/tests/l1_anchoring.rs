@@ -1,6 +1,7 @@
 //! Quire anchored on a real L1, end to end: a 4-validator localnet, geth
 //! `--dev`, the anchor deployed by `quire-relayer deploy`, the relayer
-//! following the chain under blob load. Every attested height gets
+//! following the chain under blob load, after outbidding a transaction an
+//! earlier run left stuck at its nonce. Every attested height gets
 //! anchored with a bounded lag; the relayer killed with SIGKILL and
 //! restarted loses and double-posts nothing (every transaction it sent
 //! anchored exactly one checkpoint); an L1 rollback (geth's data directory
@@ -9,7 +10,10 @@
 //! rollup's inbox contract accepts a real batch by its proof against the
 //! anchor and refuses it with a blob dropped or twice; a validator that
 //! joins (proof of stake) rotates the anchor's set through a checkpoint of
-//! the old set, and anchoring goes on under the new one; a validator
+//! the old set, and anchoring goes on under the new one; the data mode
+//! posts the blocks as EIP-4844 blobs whose versioned hashes are exactly
+//! those of the same run rebuilt from a node, checked against the anchored
+//! root; a validator
 //! signing with a wrong L1 key has its extensions rejected while the chain
 //! and the anchoring go on.
 
@@ -49,6 +53,9 @@ impl Drop for RelayerProcess {
     }
 }
 
+/// The funded account the relayer's data mode pays from.
+const DATA_ACCOUNT: u8 = 4;
+
 struct Setup {
     /// Node 0's gRPC read API.
     grpc: String,
@@ -73,6 +80,9 @@ impl Setup {
             .args(["--anchor", &self.anchor.to_string()])
             .arg("--key-file")
             .arg(self.key_file(2)?)
+            .arg("--data-key-file")
+            .arg(self.key_file(DATA_ACCOUNT)?)
+            .args(["--data-min-heights", "8"])
             .args([
                 "--metrics-addr",
                 &format!("127.0.0.1:{}", self.metrics_port),
@@ -316,6 +326,194 @@ async fn rollup_inbox_accepts_the_batch(
     Ok(())
 }
 
+/// The data mode: the relayer has posted `height`'s run as EIP-4844
+/// blobs. Rebuilt independently from a node and packed the same way, the
+/// run hashes (KZG commitments) to exactly the versioned hashes of the L1
+/// transaction that recorded it, and it checks against the anchored
+/// history root: the L1 commits to Quire's data, verified. Prints what the
+/// blobs cost per MB.
+async fn blob_data_on_l1_is_quires(
+    net: &Localnet,
+    setup: &Setup,
+    height: u64,
+) -> anyhow::Result<()> {
+    use alloy_provider::Provider;
+    use alloy_sol_types::SolEvent;
+    use quire_relayer::anchor::QuireAnchor;
+    use quire_relayer::data::{sidecar, DataConfig, DataPoster};
+
+    let signer: alloy_signer_local::PrivateKeySigner = account_key(DATA_ACCOUNT).parse()?;
+    let poster = DataPoster::connect(
+        &net.grpc(3)?,
+        &setup.geth.url(),
+        setup.anchor,
+        signer,
+        quire_relayer::RelayerConfig::default(),
+        DataConfig::default(),
+        std::sync::Arc::new(quire_relayer::metrics::Metrics::default()),
+    )
+    .await?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while poster.posted_height().await? < height {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "height {height} not posted as blobs; relayer log:\n{}",
+            setup.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    let l1 = alloy_provider::ProviderBuilder::new().connect_http(setup.geth.url().parse()?);
+    let anchor = alloy_primitives::Address::from(setup.anchor.0);
+    let filter = alloy_rpc_types_eth::Filter::new()
+        .address(anchor)
+        .event_signature(QuireAnchor::BatchDataRecorded::SIGNATURE_HASH)
+        .from_block(0);
+    let logs = l1.get_logs(&filter).await?;
+    let (mut blob_gas, mut gas, mut blobs) = (0u64, 0u64, 0usize);
+    let mut found = None;
+    for log in &logs {
+        let event = QuireAnchor::BatchDataRecorded::decode_log(&log.inner)?;
+        let hash = log
+            .transaction_hash
+            .ok_or_else(|| anyhow::anyhow!("a log without its transaction"))?;
+        let receipt = l1
+            .get_transaction_receipt(hash)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no receipt for {hash}"))?;
+        blob_gas += receipt.blob_gas_used.unwrap_or(0);
+        gas += receipt.gas_used;
+        blobs += usize::try_from(event.count)?;
+        anyhow::ensure!(
+            event.poster == alloy_primitives::Address::from(account_address(DATA_ACCOUNT)?.0)
+        );
+        if event.fromHeight <= height && height <= event.toHeight {
+            found = Some((event.data, hash, log.block_number.unwrap_or(0)));
+        }
+    }
+    let (event, hash, block) = found.ok_or_else(|| anyhow::anyhow!("no run holds {height}"))?;
+    let tx = tokio::task::block_in_place(|| {
+        setup.rpc(
+            "eth_getTransactionByHash",
+            serde_json::json!([hash.to_string()]),
+        )
+    })?;
+    let on_l1: Vec<alloy_primitives::B256> = tx["blobVersionedHashes"]
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("{hash} is not a blob transaction: {tx}"))?
+        .iter()
+        .map(|h| Ok(h.as_str().unwrap_or_default().parse()?))
+        .collect::<anyhow::Result<_>>()?;
+    anyhow::ensure!(
+        alloy_primitives::U256::from(on_l1.len()) == event.count,
+        "{} versioned hashes, the event says {}",
+        on_l1.len(),
+        event.count
+    );
+
+    // The poster proved the run in the history anchored when it posted:
+    // the newest CheckpointSubmitted at or before its block.
+    let checkpoints = l1
+        .get_logs(
+            &alloy_rpc_types_eth::Filter::new()
+                .address(anchor)
+                .event_signature(QuireAnchor::CheckpointSubmitted::SIGNATURE_HASH)
+                .from_block(0)
+                .to_block(block),
+        )
+        .await?;
+    let reader = setup.reader()?;
+    let initial = reader.initial_height(BlockTag::Latest).await?;
+    let mut matched = None;
+    for log in checkpoints.iter().rev() {
+        let size = QuireAnchor::CheckpointSubmitted::decode_log(&log.inner)?.historySize;
+        if initial + size <= event.toHeight {
+            break;
+        }
+        let run = poster
+            .read_run(event.fromHeight, event.toHeight, size)
+            .await?;
+        let parts = run.pack()?;
+        let Some(last) = parts.last().cloned() else {
+            continue;
+        };
+        // KZG on 128 KiB blobs by value: on a thread with room for them.
+        let hashes: Vec<alloy_primitives::B256> = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || sidecar(&last).map(|s| s.versioned_hashes().collect::<Vec<_>>()))?
+            .join()
+            .map_err(|_| anyhow::anyhow!("the KZG thread panicked"))??;
+        if hashes == on_l1 {
+            let root = reader.history_root(size, BlockTag::Latest).await?;
+            run.verify(initial, &root)?;
+            matched = Some((run, parts.len()));
+            break;
+        }
+    }
+    let (run, parts) = matched
+        .ok_or_else(|| anyhow::anyhow!("no rebuilt run has the versioned hashes of {hash}"))?;
+    let data: usize = run
+        .heights
+        .iter()
+        .flat_map(|h| &h.blobs)
+        .map(|b| b.data.len())
+        .sum();
+    let (_, metrics) = quire_tests::http_get(
+        &format!("http://127.0.0.1:{}", setup.metrics_port),
+        "/metrics",
+    )?;
+    let posted_bytes: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("quire_relayer_data_bytes_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    let per_mb = |x: u64| x as f64 * 1e6 / posted_bytes.max(1.0);
+    eprintln!(
+        "data mode: heights {}..={} ({data} bytes of blobs, {parts} part(s)) match the L1's versioned hashes and the anchored root; \
+         {} runs so far: {posted_bytes} bytes in {blobs} blobs, {gas} gas + {blob_gas} blob gas = {:.0} gas + {:.0} blob gas per MB",
+        event.fromHeight,
+        event.toHeight,
+        logs.len(),
+        per_mb(gas),
+        per_mb(blob_gas),
+    );
+    Ok(())
+}
+
+/// Sends, from the relayer's account at its next nonce, a transfer to
+/// itself whose fee cap (1 wei) is below the L1's base fee: geth keeps it
+/// pending and never mines it. Returns its hash.
+async fn leave_stuck_transaction(setup: &Setup) -> anyhow::Result<alloy_primitives::B256> {
+    use alloy_network::TransactionBuilder;
+    use alloy_provider::{Provider, ProviderBuilder};
+
+    let signer: alloy_signer_local::PrivateKeySigner = account_key(2).parse()?;
+    let from = signer.address();
+    let l1 = ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .wallet(signer)
+        .connect_http(setup.geth.url().parse()?);
+    let base_fee = l1
+        .get_block_by_number(alloy_rpc_types_eth::BlockNumberOrTag::Latest)
+        .await?
+        .and_then(|b| b.header.base_fee_per_gas)
+        .unwrap_or(0);
+    anyhow::ensure!(
+        base_fee > 1,
+        "base fee {base_fee}: a 1-wei fee cap would be mined"
+    );
+    let nonce = l1.get_transaction_count(from).await?;
+    let tx = TransactionRequest::default()
+        .with_from(from)
+        .with_to(from)
+        .with_nonce(nonce)
+        .with_chain_id(l1.get_chain_id().await?)
+        .with_gas_limit(21_000)
+        .with_max_fee_per_gas(1)
+        .with_max_priority_fee_per_gas(1);
+    Ok(*l1.send_transaction(tx).await?.tx_hash())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quire_is_anchored_on_geth_through_relayer_crashes_l1_rollbacks_and_set_changes() {
     let mut net = start_localnet(4).await;
@@ -346,6 +544,11 @@ async fn scenario(net: &mut Localnet) -> anyhow::Result<()> {
     )
     .await?;
 
+    // A transaction an earlier run left stuck at the relayer's nonce (its
+    // fee cap below the base fee, so never mined): the relayer sends at the
+    // same nonce and outbids it rather than queueing behind it.
+    let stuck = leave_stuck_transaction(&setup).await?;
+
     // Under blob load, every attested height is anchored soon after.
     let relayer = setup.start_relayer("relayer1.log")?;
     let blob_height = submit_blobs(net, &mut alice, 30, "first").await?;
@@ -354,6 +557,16 @@ async fn scenario(net: &mut Localnet) -> anyhow::Result<()> {
         .anchored(blob_height + 1, Duration::from_secs(120))
         .await?;
     eprintln!("anchoring: height {blob_height} anchored {lag:?} after its block was committed");
+    let replaced = tokio::task::block_in_place(|| {
+        setup.rpc(
+            "eth_getTransactionReceipt",
+            serde_json::json!([stuck.to_string()]),
+        )
+    })?;
+    anyhow::ensure!(
+        replaced.is_null(),
+        "the stuck transaction was mined: {replaced}"
+    );
     let (status, metrics) = quire_tests::http_get(
         &format!("http://127.0.0.1:{}", setup.metrics_port),
         "/metrics",
@@ -418,7 +631,9 @@ async fn scenario(net: &mut Localnet) -> anyhow::Result<()> {
         "{verified}"
     );
 
-    rollup_inbox_accepts_the_batch(net, &setup, blob_height).await?;
+    // Boxed: their futures are large, the test thread's stack is not.
+    Box::pin(rollup_inbox_accepts_the_batch(net, &setup, blob_height)).await?;
+    Box::pin(blob_data_on_l1_is_quires(net, &setup, blob_height)).await?;
 
     // L1 rollback: the anchor forgets checkpoints; the relayer re-anchors.
     let snapshot = setup.dir.path().join("geth-snapshot");

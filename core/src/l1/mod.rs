@@ -17,6 +17,8 @@
 
 pub mod attestation;
 pub mod checkpoint;
+#[cfg(feature = "l1-data")]
+pub mod data;
 pub mod history;
 pub mod key;
 pub mod msg;
