@@ -30,8 +30,9 @@
 # register their node's L1 key in their create-validator transaction.
 # --l1 also runs the L1: geth --dev (built by install-geth.sh) on
 # 127.0.0.1:P-10 from a mainnet-forks genesis, the QuireAnchor deployed by
-# quire-relayer deploy, and quire-relayer run (metrics on P-9); dev keys
-# 0x01…01 (deployer) and 0x02…02 (relayer), funded in the L1 genesis.
+# quire-relayer deploy, and quire-relayer run (metrics on P-9) with its
+# data mode on (the blocks as EIP-4844 blobs); dev keys 0x01…01 (deployer),
+# 0x02…02 (relayer) and 0x03…03 (data), funded in the L1 genesis.
 #
 # Environment: QUIRED_BIN (use this quired binary, skip the build),
 # LOCALNET_WAIT_SECS (how long up/start/restart wait for blocks, default 120),
@@ -186,10 +187,13 @@ start_process() { # start_process I quired|cometbft
         >>"$log" 2>&1 </dev/null &
       ;;
     relayer)
+      local data_mode=()
+      # Networks made before the data mode have no data key.
+      if [ -f "$home/data.key" ]; then data_mode=(--data-key-file "$home/data.key"); fi
       setsid nohup "$RELAYER" run --quire-api "http://127.0.0.1:$(grpc_port 0)" \
         --l1 "http://127.0.0.1:$(l1_port)" --anchor "$(cat "$home/anchor")" \
         --key-file "$home/relayer.key" --metrics-addr "127.0.0.1:$(relayer_metrics_port)" \
-        >>"$log" 2>&1 </dev/null &
+        "${data_mode[@]}" >>"$log" 2>&1 </dev/null &
       ;;
   esac
   echo "$!" >"$(pid_file "$i" "$kind")"
@@ -298,7 +302,7 @@ start_l1_processes() {
 
 # up --l1: a fresh geth, the anchor deployed, the relayer started.
 setup_l1() {
-  local geth_home relayer_home setup_log="$DIR/logs/setup.log" deployer relayer_address anchor deadline
+  local geth_home relayer_home setup_log="$DIR/logs/setup.log" deployer relayer_address data_address anchor deadline
   geth_home="$(node_home l1 geth)" relayer_home="$(node_home l1 relayer)"
   "$ROOT/localnet/install-geth.sh" >&2 || die "install-geth.sh failed"
   [ -x "$GETH" ] || die "geth not found at $GETH after install-geth.sh"
@@ -310,10 +314,12 @@ setup_l1() {
   # Development keys only: never use them on a real L1.
   printf '0x%064x\n' 1 >"$relayer_home/deployer.key"
   printf '0x%064x\n' 2 >"$relayer_home/relayer.key"
+  printf '0x%064x\n' 3 >"$relayer_home/data.key"
   chmod 600 "$relayer_home"/*.key
   deployer="$("$RELAYER" account --key-file "$relayer_home/deployer.key")" || die "quire-relayer account failed"
   relayer_address="$("$RELAYER" account --key-file "$relayer_home/relayer.key")" || die "quire-relayer account failed"
-  "$GETH" --dev dumpgenesis 2>>"$setup_log" | node "$ROOT/localnet/geth-genesis.mjs" "$deployer" "$relayer_address" \
+  data_address="$("$RELAYER" account --key-file "$relayer_home/data.key")" || die "quire-relayer account failed"
+  "$GETH" --dev dumpgenesis 2>>"$setup_log" | node "$ROOT/localnet/geth-genesis.mjs" "$deployer" "$relayer_address" "$data_address" \
     >"$geth_home/genesis.json" || die "making the L1 genesis failed: see $setup_log"
   "$GETH" --datadir "$geth_home/data" init "$geth_home/genesis.json" >>"$setup_log" 2>&1 ||
     die "geth init failed: see $setup_log"
