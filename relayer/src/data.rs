@@ -251,12 +251,15 @@ impl DataPoster {
         let posted = self.posted_height().await?;
         self.metrics.data_height.store(posted, Ordering::Relaxed);
         let size = head.historySize;
-        let next = (posted + 1).max(self.initial_height);
-        if size == 0 || next >= self.initial_height + size {
+        let next = posted.saturating_add(1).max(self.initial_height);
+        // One past the newest anchored height (saturating: L1 answers are
+        // input like any other).
+        let end = self.initial_height.saturating_add(size);
+        if size == 0 || next >= end {
             return Ok(DataRound::Idle { posted });
         }
-        let last = self.initial_height + size - 1;
-        if last + 1 - next < self.config.min_heights {
+        let last = end - 1;
+        if end - next < self.config.min_heights {
             return Ok(DataRound::Idle { posted });
         }
         let run = self.read_run(next, last, size).await?;
@@ -314,9 +317,12 @@ impl DataPoster {
             blob_gas_used += receipt.blob_gas_used.unwrap_or(0);
             blobs += part.len();
             tx = receipt.transaction_hash;
-            let wei = u128::from(receipt.gas_used) * receipt.effective_gas_price
-                + u128::from(receipt.blob_gas_used.unwrap_or(0))
-                    * receipt.blob_gas_price.unwrap_or(0);
+            let wei = u128::from(receipt.gas_used)
+                .saturating_mul(receipt.effective_gas_price)
+                .saturating_add(
+                    u128::from(receipt.blob_gas_used.unwrap_or(0))
+                        .saturating_mul(receipt.blob_gas_price.unwrap_or(0)),
+                );
             self.metrics
                 .data_wei_paid
                 .fetch_add(wei.min(u128::from(u64::MAX)) as u64, Ordering::Relaxed);

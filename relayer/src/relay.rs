@@ -305,7 +305,9 @@ impl Relayer {
         let gas_used = receipt.gas_used;
         m.gas_used.fetch_add(gas_used, Ordering::Relaxed);
         m.wei_paid.fetch_add(
-            (u128::from(gas_used) * receipt.effective_gas_price).min(u128::from(u64::MAX)) as u64,
+            u128::from(gas_used)
+                .saturating_mul(receipt.effective_gas_price)
+                .min(u128::from(u64::MAX)) as u64,
             Ordering::Relaxed,
         );
         if !receipt.status() {

@@ -170,7 +170,8 @@ pub struct Run {
 impl Run {
     /// The last height (`first_height` for an empty run).
     pub fn last_height(&self) -> u64 {
-        self.first_height + (self.heights.len() as u64).saturating_sub(1)
+        self.first_height
+            .saturating_add((self.heights.len() as u64).saturating_sub(1))
     }
 
     /// Checks the run against `root`, the anchored history root of
@@ -186,18 +187,27 @@ impl Run {
                     first: self.first_height,
                     initial: initial_height,
                 })?;
+        let count = self.heights.len() as u64;
+        if self.first_height.checked_add(count).is_none() {
+            return Err(DataError::History(MerkleError::BadRange {
+                first,
+                count,
+                total: self.history_size,
+            }));
+        }
         let leaves: Vec<[u8; 32]> = self
             .heights
             .iter()
-            .zip(self.first_height..)
-            .map(|(h, height)| h.leaf(height))
+            .enumerate()
+            .map(|(i, h)| h.leaf(self.first_height + i as u64))
             .collect();
         let edge = |index: u64, aunts: &[[u8; 32]]| InclusionProof {
             index,
             total: self.history_size,
             aunts: aunts.to_vec(),
         };
-        let last = first + leaves.len() as u64 - 1;
+        // Saturating: an impossible range is refused by range_root.
+        let last = first.saturating_add(leaves.len() as u64 - 1);
         let computed = merkle::range_root(
             self.history_size,
             first,
@@ -595,9 +605,14 @@ mod tests {
         ));
         let empty = Run {
             heights: Vec::new(),
-            ..run
+            ..run.clone()
         };
         assert_eq!(empty.verify(INITIAL, &root), Err(DataError::Empty));
+        // A hostile first height at the end of u64 is refused, not a panic.
+        let mut far = run.clone();
+        far.first_height = u64::MAX;
+        assert!(far.verify(INITIAL, &root).is_err());
+        assert_eq!(far.last_height(), u64::MAX);
     }
 
     #[test]
