@@ -14,6 +14,7 @@
 //! As a library it lets tests drive a node in process, without CometBFT.
 
 pub mod api;
+pub mod byzantine;
 pub mod cli;
 pub mod config;
 pub mod convert;

@@ -134,7 +134,9 @@ impl Node {
         max_tx_bytes: u64,
     ) -> Result<Proposal, NodeError> {
         let state = self.store.state()?;
-        Ok(self.app.prepare_proposal(&state, ctx, txs, max_tx_bytes)?)
+        let mut proposal = self.app.prepare_proposal(&state, ctx, txs, max_tx_bytes)?;
+        crate::byzantine::tamper(&mut proposal);
+        Ok(proposal)
     }
 
     /// ProcessProposal: `Ok(())` to accept, or why the proposal is rejected.

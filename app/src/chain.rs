@@ -1,5 +1,5 @@
 //! Chain-wide state the app itself owns: the chain id and the parameters,
-//! both fixed at genesis, and the time of the last block.
+//! both fixed at genesis, the time of the last block and its hash.
 
 use crate::context::Timestamp;
 use crate::error::StateReadError;
@@ -14,6 +14,9 @@ pub mod keys {
     pub const PARAMS: &[u8] = b"chain/params";
     /// The time of the last block: seconds i64 BE ‖ nanos u32 BE.
     pub const BLOCK_TIME: &[u8] = b"chain/time";
+    /// The hash of the last block finalized (32 bytes): the seed of the
+    /// next block's canonical order (`quire_core::order`).
+    pub const LAST_BLOCK_HASH: &[u8] = b"chain/last_block_hash";
 }
 
 /// Version byte of the stored params record.
@@ -101,6 +104,17 @@ pub trait ChainRead: StateRead {
             }
         }
     }
+
+    /// The hash of the last block finalized: the order seed of the next
+    /// (32 zero bytes before the first block).
+    fn last_block_hash(&self) -> Result<[u8; 32], StateReadError> {
+        match self.get(keys::LAST_BLOCK_HASH)? {
+            None => Ok([0; 32]),
+            Some(bytes) => bytes
+                .try_into()
+                .map_err(|_| StateReadError("corrupt last block hash".into())),
+        }
+    }
 }
 
 impl<S: StateRead + ?Sized> ChainRead for S {}
@@ -120,6 +134,11 @@ pub trait ChainWrite: StateWrite {
     /// Writes the time of the block being run.
     fn put_block_time(&mut self, time: Timestamp) {
         self.put_raw(keys::BLOCK_TIME.to_vec(), time.encode().to_vec());
+    }
+
+    /// Writes the hash of the block being finalized.
+    fn put_last_block_hash(&mut self, hash: &[u8; 32]) {
+        self.put_raw(keys::LAST_BLOCK_HASH.to_vec(), hash.to_vec());
     }
 }
 

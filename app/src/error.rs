@@ -316,6 +316,14 @@ pub enum ProposalError {
         /// What is wrong with it.
         error: TxError,
     },
+    /// The user transactions are valid but not in the canonical order.
+    #[error("the proposal's user txs (from block tx {first_user_tx} on) are not in the canonical order: {error}")]
+    Order {
+        /// Index in the block of the first user transaction.
+        first_user_tx: usize,
+        /// Where the order breaks.
+        error: quire_core::order::OrderError,
+    },
     /// State could not be read (the node's problem, not the proposal's).
     #[error(transparent)]
     Storage(#[from] StateReadError),

@@ -32,6 +32,7 @@ use quire_app::{
 use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::commitment::{NamespaceCommitment, NamespaceTree, COMMITMENT_TX_LEN};
 use quire_core::msg::{Send, SubmitBlob};
+use quire_core::order::signer_rank;
 use quire_core::{Address, Blob, Msg, Namespace, Params};
 use quire_test_utils::{MemState, Rng};
 use sha2::{Digest, Sha256};
@@ -111,6 +112,21 @@ fn finalize_with(state: &MemState, txs: &[Vec<u8>], machine: &StateMachine) -> F
     machine
         .finalize_block(state, None, &BlockContext::at_height(state.height + 1), txs)
         .unwrap()
+}
+
+/// [`finalize_with`] of a block whose hash is `hash` (the next block's order
+/// seed).
+fn finalize_at(
+    state: &MemState,
+    txs: &[Vec<u8>],
+    machine: &StateMachine,
+    hash: [u8; 32],
+) -> FinalizedBlock {
+    let ctx = BlockContext {
+        hash,
+        ..BlockContext::at_height(state.height + 1)
+    };
+    machine.finalize_block(state, None, &ctx, txs).unwrap()
 }
 
 /// Commit of a block finalized over `state`.
@@ -209,6 +225,7 @@ fn account_writes(block: &FinalizedBlock) -> quire_app::ChangeSet {
         .filter(|(key, _)| {
             !key.starts_with(quire_app::blob::keys::COMMITMENT_PREFIX)
                 && key.as_slice() != quire_app::chain::keys::BLOCK_TIME
+                && key.as_slice() != quire_app::chain::keys::LAST_BLOCK_HASH
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
@@ -260,7 +277,8 @@ fn fee_for(blob_bytes: usize) -> u128 {
 }
 
 /// The accounts of the byzantine tests: alice (#0), bob (#1), carol (#2) are
-/// rich, dave (#3) has 150; the stranger has no account.
+/// rich, dave (#3) has 150; the stranger has no account. They take turns in
+/// that order in the tests' blocks.
 struct Cast {
     alice: SigningKey,
     bob: SigningKey,
@@ -269,14 +287,36 @@ struct Cast {
     stranger: SigningKey,
 }
 
+/// `count` keys whose signers go in the order returned at the order seed of
+/// these tests' blocks (zero: their contexts carry no block hash), so a
+/// block written in that order is in the canonical order.
+fn keys_in_turn_order(count: usize) -> Vec<SigningKey> {
+    let mut keys = Vec::with_capacity(count);
+    let mut last = None;
+    for seed in 1..=u8::MAX {
+        let rank = signer_rank(&[0; 32], &address_of(&key(seed)));
+        if last.is_none_or(|last| rank > last) {
+            keys.push(key(seed));
+            last = Some(rank);
+            if keys.len() == count {
+                break;
+            }
+        }
+    }
+    keys
+}
+
 impl Cast {
     fn new() -> Self {
+        let [alice, bob, carol, dave]: [SigningKey; 4] = keys_in_turn_order(4)
+            .try_into()
+            .unwrap_or_else(|_| panic!("four keys in turn order"));
         Cast {
-            alice: key(1),
-            bob: key(2),
-            carol: key(3),
-            dave: key(4),
-            stranger: key(9),
+            alice,
+            bob,
+            carol,
+            dave,
+            stranger: key(200),
         }
     }
 
@@ -878,6 +918,90 @@ fn finalize_of_a_block_with_a_bad_commitment_is_deterministic_and_flags_it() {
     assert_eq!(account_writes(&first), account_writes(&honest));
 }
 
+/// The proposer chooses which txs go in, never where: of every order of one
+/// set of valid txs exactly one is accepted, the canonical one for the
+/// previous block's hash; putting one's own tx ahead of a victim's is
+/// rejected though every tx is valid.
+#[test]
+fn only_the_canonical_order_of_user_txs_is_accepted() {
+    let cast = Cast::new();
+    let mut state = cast.genesis();
+    // Height 1: the order seed is zero, in which the cast takes turns in
+    // cast order.
+    let valid = vec![cast.a0(), cast.b0(), cast.c0()];
+    let commitment = commitment_over(1, &valid);
+    assert_eq!(
+        process(&MACHINE, &state, 1, &block_of(&commitment, &valid)),
+        Ok(())
+    );
+    // Carol's tx ahead of Alice's (the victim): rejected for its order.
+    let front_run = vec![cast.c0(), cast.a0(), cast.b0()];
+    assert!(matches!(
+        process(
+            &MACHINE,
+            &state,
+            1,
+            &block_of(&commitment_over(1, &front_run), &front_run)
+        ),
+        Err(ProposalError::Order {
+            first_user_tx: 1,
+            error: quire_core::order::OrderError::Turn {
+                position: 1,
+                round: 0,
+                follows: 0
+            },
+        })
+    ));
+    let block = finalize_at(&state, &block_of(&commitment, &valid), &MACHINE, [7; 32]);
+    commit(&mut state, &block);
+
+    // Height 2: the seed is block 1's hash; each signer's next tx.
+    let next = [
+        Cast::blob_tx(&cast.alice, 0, 1, "a", b"alice-1"),
+        Cast::blob_tx(&cast.bob, 1, 1, "b", b"bob-1"),
+        Cast::blob_tx(&cast.carol, 2, 1, "a", b"carol-1"),
+    ];
+    let keyed: Vec<(Address, u64)> = next
+        .iter()
+        .map(|t| {
+            let tx = decode(t, u64::MAX).unwrap();
+            (tx.signer, tx.sequence)
+        })
+        .collect();
+    let canonical: Vec<Vec<u8>> = quire_core::order::canonical_positions(&[7; 32], &keyed)
+        .into_iter()
+        .map(|i| next[i].clone())
+        .collect();
+    let prepared = prepare(&MACHINE, &state, 2, &next, 1 << 30).unwrap();
+    assert_eq!(
+        prepared.txs(&next)[1..],
+        canonical[..],
+        "prepare builds the canonical order"
+    );
+    let mut accepted = Vec::new();
+    for permutation in [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ] {
+        let txs: Vec<Vec<u8>> = permutation.iter().map(|&i| next[i].clone()).collect();
+        match process(
+            &MACHINE,
+            &state,
+            2,
+            &block_of(&commitment_over(2, &txs), &txs),
+        ) {
+            Ok(()) => accepted.push(txs),
+            Err(ProposalError::Order { .. }) => {}
+            other => panic!("{permutation:?}: {other:?}"),
+        }
+    }
+    assert_eq!(accepted, vec![canonical]);
+}
+
 #[test]
 fn replays_and_timeouts_across_blocks_are_rejected() {
     let cast = Cast::new();
@@ -1188,6 +1312,8 @@ struct Stats {
     next_tx_invalid: u64,
     /// Signature checks node A's cache answered.
     sig_cache_hits: u64,
+    /// Honest blocks with two signers' txs swapped, all rejected.
+    reorders_rejected: u64,
 }
 
 const BLOCKS_PER_SEED: u64 = 8;
@@ -1239,8 +1365,32 @@ fn coherence_run(seed: u64, stats: &mut Stats) {
         assert_eq!(process(&machine_b, &node_b, height, &block), Ok(()), "{at}");
         assert_eq!(process(&machine_a, &node_a, height, &block), Ok(()), "{at}");
 
-        let fa = finalize_with(&node_a, &block, &machine_a);
-        let fb = finalize_with(&node_b, &block, &machine_b);
+        // The canonical order is the only one: swapping two neighbours of
+        // different signers is rejected (for order, or because a tx no
+        // longer executes where it lands).
+        let user_signers: Vec<Address> = chosen_txs
+            .iter()
+            .map(|t| decode(t, params.max_tx_bytes).unwrap().signer)
+            .collect();
+        for i in (1..user_signers.len())
+            .filter(|&i| user_signers[i - 1] != user_signers[i])
+            .take(3)
+        {
+            let mut swapped = chosen_txs.clone();
+            swapped.swap(i - 1, i);
+            let reordered = block_of(&prepared.system_txs[0], &swapped);
+            match process(&machine_b, &node_b, height, &reordered) {
+                Err(ProposalError::Order { .. }) | Err(ProposalError::Tx { .. }) => {
+                    stats.reorders_rejected += 1
+                }
+                other => panic!("{at}: user txs {} and {i} swapped: {other:?}", i - 1),
+            }
+        }
+
+        // Each block has its own hash, so each next block its own order seed.
+        let hash = sha256(format!("block {seed} {height}").as_bytes());
+        let fa = finalize_at(&node_a, &block, &machine_a, hash);
+        let fb = finalize_at(&node_b, &block, &machine_b, hash);
         assert_same_finalization(&fa, &fb, &at);
         for (i, outcome) in fa.txs.iter().enumerate() {
             assert!(
@@ -1420,6 +1570,7 @@ fn honest_proposals_are_accepted_and_finalized_identically() {
         assert!(stats.budget_bound >= 100, "{stats:?}");
         assert!(stats.bytes_bound >= 100, "{stats:?}");
         assert!(stats.sig_cache_hits >= 3_000, "{stats:?}");
+        assert!(stats.reorders_rejected >= 1_000, "{stats:?}");
     }
 }
 

@@ -15,6 +15,7 @@ use quire_app::{
 };
 use quire_core::builder::{address_of, sign_tx, SignerContext};
 use quire_core::commitment::COMMITMENT_TX_LEN;
+use quire_core::order::signer_rank;
 use quire_core::Msg;
 use quire_core::{Namespace, Params};
 use quire_test_utils::{key, MemState};
@@ -361,13 +362,14 @@ fn a_bundle_is_all_or_nothing() {
     );
     let block = finalize_block(&state, 3, &[too_much]).unwrap();
     assert!(block.txs[0].result.is_err());
-    // Nothing but the height's blob record and the block time (every block
-    // writes both).
+    // Nothing but the height's blob record, the block's hash and its time
+    // (every block writes all three).
     let keys: Vec<&Vec<u8>> = block.changes.keys().collect();
     assert_eq!(
         keys,
         vec![
             &quire_app::blob::keys::commitment(3),
+            &quire_app::chain::keys::LAST_BLOCK_HASH.to_vec(),
             &quire_app::chain::keys::BLOCK_TIME.to_vec()
         ]
     );
@@ -453,7 +455,13 @@ fn prepare_orders_by_sequence_takes_turns_and_drops_bad_txs() {
     ];
     let prepared = prepare_proposal(&state, 1, &candidates, 1 << 20).unwrap();
     let picked: Vec<&Vec<u8>> = prepared.chosen.iter().map(|&i| &candidates[i]).collect();
-    assert_eq!(picked, vec![&a0, &b0, &a1, &a2]);
+    // Round 0: both signers' first txs, in their turn order at this block's
+    // order seed (zero); then alice's rest.
+    let seed = [0; 32];
+    let alice_first =
+        signer_rank(&seed, &address_of(&alice)) < signer_rank(&seed, &address_of(&bob));
+    let round_zero = if alice_first { [&a0, &b0] } else { [&b0, &a0] };
+    assert_eq!(picked, [round_zero[0], round_zero[1], &a1, &a2]);
     let mut block = vec![prepared.system_txs[0].clone()];
     block.extend(picked.iter().map(|t| t.to_vec()));
     process_proposal(&state, 1, &block).unwrap();

@@ -12,6 +12,7 @@
 //! - Staking's messages, numbers and parameters ([`staking`]).
 //! - What validators sign for the L1 anchor: checkpoints, the height
 //!   history, validator-set hashes, attestations ([`l1`]).
+//! - The canonical order of a block's user transactions ([`order`]).
 //! - The stable ABCI codes ([`codes`]).
 //!
 //! No consensus logic, no I/O, no clock, no C dependency: the rollup SDK
@@ -27,6 +28,7 @@ pub mod l1;
 pub mod merkle;
 pub mod msg;
 pub mod namespace;
+pub mod order;
 pub mod params;
 pub mod proto;
 pub mod staking;

@@ -223,6 +223,13 @@ impl Localnet {
 
     /// Runs a localnet.sh subcommand against this network.
     pub fn script(&self, args: &[&str]) -> anyhow::Result<()> {
+        self.script_with_env(args, &[])
+    }
+
+    /// [`script`](Self::script) with extra environment variables (e.g.
+    /// `restart N` with `QUIRED_FAULT` or `QUIRED_BYZANTINE`, which the
+    /// restarted quired inherits).
+    pub fn script_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<()> {
         let script = repo_root().join("localnet").join("localnet.sh");
         // Output is captured (and shown on failure) so that a closed stderr
         // cannot kill the script halfway, e.g. while stopping the network.
@@ -231,6 +238,7 @@ impl Localnet {
             .args(args)
             .arg("--dir")
             .arg(self.dir())
+            .envs(env.iter().copied())
             .output()?;
         if !output.status.success() {
             bail!(
@@ -238,6 +246,37 @@ impl Localnet {
                 output.status,
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Localnet {
+    /// Restarts node `node`'s processes with the test-only environment
+    /// variable `key=value` (from async code: the script blocks).
+    pub fn restart_with(&self, node: usize, key: &str, value: &str) -> anyhow::Result<()> {
+        let node = node.to_string();
+        tokio::task::block_in_place(|| self.script_with_env(&["restart", &node], &[(key, value)]))
+    }
+
+    /// Node `node`'s quired log so far.
+    pub fn quired_log(&self, node: usize) -> anyhow::Result<String> {
+        let path = self.dir().join(format!("logs/node{node}-quired.log"));
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    }
+
+    /// Fails if node `node`'s quired refused a test-only variable because
+    /// it was built without the `fault-injection` feature.
+    pub fn ensure_test_build(&self, node: usize) -> anyhow::Result<()> {
+        if self
+            .quired_log(node)?
+            .contains("built without the fault-injection feature")
+        {
+            bail!(
+                "{} has no fault injection: build it with `cargo build -p quired --features \
+                 fault-injection` (as `cargo test --workspace` does)",
+                quired_bin()?.display()
             );
         }
         Ok(())

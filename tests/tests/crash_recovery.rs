@@ -74,17 +74,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         let (_, tip) = clients[1].status().await?;
         let crash_at = tip + 6;
         eprintln!("arming {point}@{crash_at} on node0 (tip {tip})");
-        let dir = net.dir().to_path_buf();
-        let spec = format!("{point}@{crash_at}");
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new("bash")
-                .arg(quire_tests::repo_root().join("localnet/localnet.sh"))
-                .args(["restart", "0", "--dir"])
-                .arg(&dir)
-                .env(FAULT_ENV, spec)
-                .status()
-        })
-        .await??;
+        net.restart_with(0, FAULT_ENV, &format!("{point}@{crash_at}"))?;
         // Wait for the injected abort.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         while pid_alive(net, 0, "quired") {
@@ -94,13 +84,8 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let log = std::fs::read_to_string(net.dir().join("logs/node0-quired.log"))?;
-        anyhow::ensure!(
-            !log.contains("built without the fault-injection feature"),
-            "{} has no fault injection: build it with `cargo build -p quired --features \
-             fault-injection` (as `cargo test --workspace` does)",
-            quire_tests::quired_bin()?.display()
-        );
+        net.ensure_test_build(0)?;
+        let log = net.quired_log(0)?;
         anyhow::ensure!(
             log.contains("fault injection: aborting"),
             "node0 quired died, but not by the injected fault"

@@ -307,17 +307,8 @@ async fn scenario(net: &Localnet, joined: usize) -> anyhow::Result<()> {
     // node3 (a full node since B) crashes after FinalizeBlock of the next
     // block that returns validator updates: the slash's.
     let spec = format!("after-finalize-with-updates@{}", from + 1);
-    let dir = net.dir().to_path_buf();
-    let restarted = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("bash")
-            .arg(quire_tests::repo_root().join("localnet/localnet.sh"))
-            .args(["restart", "3", "--dir"])
-            .arg(&dir)
-            .env(quired::fault::FAULT_ENV, spec)
-            .output()
-    })
-    .await??;
-    ensure!(restarted.status.success(), "arming node3: {restarted:?}");
+    net.restart_with(3, quired::fault::FAULT_ENV, &spec)
+        .context("arming node3")?;
     let clone = tokio::task::block_in_place(|| net.join_node("clone2", Some(2)))?;
     let slashed_at =
         wait_for_update(&client, &rpc, &double, from, Duration::from_secs(240)).await?;

@@ -24,6 +24,7 @@ impl StartArgs {
         let config = NodeConfig::load(home)?;
         crate::logging::init(&config.log_filter)?;
         crate::fault::init_from_env().map_err(|e| anyhow::anyhow!(e))?;
+        crate::byzantine::init_from_env().map_err(|e| anyhow::anyhow!(e))?;
         let abci_addr = self.abci_addr.unwrap_or(config.abci_addr.clone());
         let db_path = config.resolve_db_path(home);
         if let Some(parent) = db_path.parent() {

@@ -2,6 +2,7 @@
 
 use super::executor::BlockExecutor;
 use crate::blob::{self, COMMITMENT_TAG};
+use crate::chain::ChainWrite;
 use crate::context::{BlockContext, ValidatorUpdate};
 use crate::error::{StateReadError, SystemTxError, TxError};
 use crate::event::Event;
@@ -127,6 +128,7 @@ pub(crate) fn finalize_block(
         }
         outcomes.push(TxOutcome { hash, result });
     }
+    executor.state.put_last_block_hash(&ctx.hash);
     let mut validator_updates = Vec::new();
     for component in app.components() {
         validator_updates.extend(component.end_block(&mut executor.state, ctx)?);

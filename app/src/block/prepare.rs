@@ -1,11 +1,13 @@
 //! PrepareProposal: build a block from the mempool's candidates.
 
 use super::executor::BlockExecutor;
+use crate::chain::ChainRead;
 use crate::context::BlockContext;
 use crate::error::{AppError, TxError};
 use crate::machine::StateMachine;
 use crate::state::StateRead;
 use crate::tx::DecodedTx;
+use quire_core::order;
 use quire_core::Address;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -52,8 +54,9 @@ impl Proposal {
 
 /// Builds a proposal from the mempool's candidates: only transactions that
 /// decode, verify and pay are kept; each account's transactions go in
-/// sequence order; accounts take turns (one transaction each per round) so a
-/// busy submitter cannot crowd out the others; the total, system
+/// sequence order; accounts take turns (one transaction each per round, in
+/// the canonical order of [`quire_core::order`]) so a busy submitter cannot crowd out the
+/// others; the total, system
 /// transactions included and counted as CometBFT counts it (with per-tx
 /// protobuf framing), stays within `max_tx_bytes`. Deterministic for given
 /// inputs; the node's signature cache changes only how fast.
@@ -75,7 +78,8 @@ pub(crate) fn prepare_proposal(
         })
         .collect();
 
-    // Group by signer, in order of first appearance, each group by sequence.
+    // Group by signer, each group by sequence; signers take turns in the
+    // canonical order (`order`), which ProcessProposal enforces.
     let mut order: Vec<Address> = Vec::new();
     let mut queues: BTreeMap<Address, Vec<Candidate>> = BTreeMap::new();
     for (index, bytes) in candidates.iter().enumerate() {
@@ -88,6 +92,10 @@ pub(crate) fn prepare_proposal(
         });
         queue.push((tx.sequence, index, tx));
     }
+    order::sort_signers(&base.last_block_hash()?, &mut order);
+    // Turns rotate: a signer's k-th chosen tx lands in round k, and a signer
+    // dropped from the rotation leaves the others' relative order alone, so
+    // the chosen txs are in the canonical order of the set chosen.
     let mut turns: VecDeque<(Address, VecDeque<Candidate>)> = order
         .into_iter()
         .filter_map(|signer| {
