@@ -12,7 +12,8 @@
 //! - Staking's messages, numbers and parameters ([`staking`]).
 //! - What validators sign for the L1 anchor: checkpoints, the height
 //!   history, validator-set hashes, attestations ([`l1`]).
-//! - The canonical order of a block's user transactions ([`order`]).
+//! - The canonical order of a block's user transactions ([`order`]), and
+//!   the plaintext of an encrypted blob envelope ([`envelope`]).
 //! - The stable ABCI codes ([`codes`]).
 //!
 //! No consensus logic, no I/O, no clock, no C dependency: the rollup SDK
@@ -24,6 +25,7 @@ pub mod blob;
 pub mod builder;
 pub mod codes;
 pub mod commitment;
+pub mod envelope;
 pub mod l1;
 pub mod merkle;
 pub mod msg;
