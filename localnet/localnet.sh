@@ -4,6 +4,7 @@
 #
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
 #                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE] [--no-l1] [--l1]
+#                       [--no-encryption]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -28,6 +29,10 @@
 # validators sign checkpoints, docs/l1.md) unless --no-l1 or
 # LOCALNET_VOTE_EXTENSIONS=off. Validators added later (add-validator)
 # register their node's L1 key in their create-validator transaction.
+# Blind ordering is on (docs/blind-ordering.md) unless --no-encryption or
+# LOCALNET_VOTE_EXTENSIONS=off: a dealer's threshold key at genesis, each
+# genesis validator's share in <quired home>/config/encryption_share.json
+# (test networks only: the dealer, localnet.sh itself, knew every share).
 # --l1 also runs the L1: geth --dev (built by install-geth.sh) on
 # 127.0.0.1:P-10 from a mainnet-forks genesis, the QuireAnchor deployed by
 # quire-relayer deploy, and quire-relayer run (metrics on P-9) with its
@@ -622,7 +627,7 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 }
 
 cmd_up() {
-  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0
+  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0 encrypted=1
   NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -635,12 +640,13 @@ cmd_up() {
       --accounts-file) [ $# -ge 2 ] || die "--accounts-file needs a value"; accounts_file="$2"; shift 2 ;;
       --staking-params) [ $# -ge 2 ] || die "--staking-params needs a value"; staking_params="$2"; shift 2 ;;
       --no-l1) anchored=0; shift ;;
+      --no-encryption) encrypted=0; shift ;;
       --l1) with_l1=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
   done
-  if [ "$VOTE_EXTENSIONS_HEIGHT" != 1 ]; then anchored=0; fi
+  if [ "$VOTE_EXTENSIONS_HEIGHT" != 1 ]; then anchored=0 encrypted=0; fi
   if [ "$with_l1" = 1 ] && [ "$anchored" = 0 ]; then
     die "--l1 needs an anchored chain: drop --no-l1 (and LOCALNET_VOTE_EXTENSIONS=off)"
   fi
@@ -749,9 +755,17 @@ cmd_up() {
     if [ "$anchored" = 1 ]; then genesis_args+=(--l1-signer "$l1_signer"); fi
   done
   if [ "$anchored" = 1 ]; then genesis_args+=(--l1-chain-id "$L1_CHAIN_ID"); fi
+  if [ "$encrypted" = 1 ]; then genesis_args+=(--encryption-dealer "$DIR/dealer"); fi
   [ -n "$staking_params" ] && genesis_args+=(--staking-params "$staking_params")
   "$QUIRED" genesis create "${genesis_args[@]}" >>"$setup_log" 2>&1 ||
     die "quired genesis create failed: $(tail -n 3 "$setup_log")"
+  if [ "$encrypted" = 1 ]; then
+    for ((i = 0; i < NODES; i++)); do
+      mv "$DIR/dealer/encryption_share_$i.json" "$(node_home "$i" quired)/config/encryption_share.json" ||
+        die "cannot install node$i's encryption key share"
+    done
+    rmdir "$DIR/dealer"
+  fi
 
   local ids=() id
   for ((i = 0; i < NODES; i++)); do

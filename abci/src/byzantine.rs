@@ -8,6 +8,10 @@
 //!
 //! - `reorder`: the block's user txs in reverse of the canonical order (a
 //!   proposer putting later txs, e.g. its own, ahead of a victim's).
+//! - `skip-reveal`: the reveal system tx left out of a block that must
+//!   carry one (a proposer holding back decryption).
+//! - `bad-key`: one key of the reveal altered (a proposer revealing a
+//!   wrong key, e.g. to make an envelope look undecryptable).
 //!
 //! Without the feature `quired start` refuses to run with the variable set.
 //! Unset or empty, it means an honest node in both builds.
@@ -22,6 +26,10 @@ pub const BYZANTINE_ENV: &str = "QUIRED_BYZANTINE";
 pub enum Behaviour {
     /// Reverses the user txs.
     Reorder,
+    /// Leaves the reveal out.
+    SkipReveal,
+    /// Alters a key of the reveal.
+    BadKey,
 }
 
 #[cfg(feature = "fault-injection")]
@@ -41,8 +49,10 @@ pub fn requested(value: Option<&OsStr>) -> Result<Option<Behaviour>, String> {
     }
     match value.to_str() {
         Some("reorder") => Ok(Some(Behaviour::Reorder)),
+        Some("skip-reveal") => Ok(Some(Behaviour::SkipReveal)),
+        Some("bad-key") => Ok(Some(Behaviour::BadKey)),
         _ => Err(format!(
-            "{BYZANTINE_ENV}={value:?}: unknown behaviour; use reorder"
+            "{BYZANTINE_ENV}={value:?}: unknown behaviour; use reorder, skip-reveal or bad-key"
         )),
     }
 }
@@ -74,11 +84,46 @@ pub fn armed() -> Option<Behaviour> {
     }
 }
 
-/// Applies the armed behaviour to an honest proposal's chosen candidates.
+/// Applies the armed behaviour to an honest proposal.
 pub fn tamper(proposal: &mut quire_app::block::Proposal) {
-    if armed() == Some(Behaviour::Reorder) && proposal.chosen.len() > 1 {
-        proposal.chosen.reverse();
-        tracing::warn!(txs = proposal.chosen.len(), "byzantine: user txs reversed");
+    use quire_app::encryption::REVEAL_TAG;
+    use quire_core::encryption::{Reveal, SlotResolution};
+    match armed() {
+        Some(Behaviour::Reorder) if proposal.chosen.len() > 1 => {
+            proposal.chosen.reverse();
+            tracing::warn!(txs = proposal.chosen.len(), "byzantine: user txs reversed");
+        }
+        Some(Behaviour::SkipReveal) => {
+            let before = proposal.system_txs.len();
+            proposal.system_txs.retain(|tx| !REVEAL_TAG.matches(tx));
+            if proposal.system_txs.len() < before {
+                tracing::warn!("byzantine: reveal left out");
+            }
+        }
+        Some(Behaviour::BadKey) => {
+            for tx in &mut proposal.system_txs {
+                let Some(mut reveal) = REVEAL_TAG
+                    .payload(tx)
+                    .and_then(|payload| Reveal::decode(payload).ok())
+                else {
+                    continue;
+                };
+                let altered =
+                    reveal
+                        .slots
+                        .iter_mut()
+                        .find_map(|(_, resolution)| match resolution {
+                            SlotResolution::Keys(keys) => keys.first_mut(),
+                            SlotResolution::Expired => None,
+                        });
+                if let Some(key) = altered {
+                    key[47] ^= 1;
+                    *tx = reveal.to_tx();
+                    tracing::warn!("byzantine: a reveal key altered");
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -93,6 +138,10 @@ mod tests {
         let reorder = requested(Some(OsStr::new("reorder")));
         if crate::fault::ENABLED {
             assert_eq!(reorder, Ok(Some(Behaviour::Reorder)));
+            assert_eq!(
+                requested(Some(OsStr::new("bad-key"))),
+                Ok(Some(Behaviour::BadKey))
+            );
             assert!(requested(Some(OsStr::new("peek")))
                 .unwrap_err()
                 .contains("unknown behaviour"));

@@ -7,8 +7,6 @@
 use quire_core::l1::{L1Address, L1Signer};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -46,9 +44,6 @@ struct KeyFile {
     secret_key: String,
 }
 
-/// Largest key file read.
-const MAX_KEY_FILE_BYTES: u64 = 4096;
-
 /// Where a home keeps its L1 key.
 pub fn path(home: &Path) -> PathBuf {
     home.join("config").join("l1_signer_key.json")
@@ -64,11 +59,7 @@ pub fn load(path: &Path) -> Result<L1Signer, L1KeyFileError> {
         path: path.to_path_buf(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_KEY_FILE_BYTES {
-        return Err(invalid(format!("{size} bytes is too large for a key file")));
-    }
-    let text = std::fs::read_to_string(path).map_err(io)?;
+    let text = crate::secret_file::read(path).map_err(io)?;
     let file: KeyFile =
         serde_json::from_str(&text).map_err(|e| invalid(format!("not an L1 key file: {e}")))?;
     let mut secret = [0u8; 32];
@@ -87,11 +78,7 @@ pub fn load(path: &Path) -> Result<L1Signer, L1KeyFileError> {
 
 /// Loads the key at `path` if the file exists.
 pub fn load_if_present(path: &Path) -> Result<Option<L1Signer>, L1KeyFileError> {
-    if path.exists() {
-        load(path).map(Some)
-    } else {
-        Ok(None)
-    }
+    crate::secret_file::load_if_present(path, load)
 }
 
 /// Writes a new random key to `path` (mode 0600); refuses to replace a file.
@@ -126,15 +113,7 @@ pub fn save(path: &Path, signer: &L1Signer) -> Result<(), L1KeyFileError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io)?;
-    file.write_all(text.as_bytes()).map_err(io)?;
-    file.write_all(b"\n").map_err(io)?;
-    file.sync_all().map_err(io)
+    crate::secret_file::write_new(path, &text).map_err(io)
 }
 
 #[cfg(test)]

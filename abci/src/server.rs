@@ -492,6 +492,7 @@ mod tests {
         let mut genesis = GenesisState {
             staking: Default::default(),
             l1: None,
+            encryption: None,
             params: Params::default(),
             accounts: vec![GenesisAccount {
                 address: address_of(&key()).to_bech32(),
@@ -566,6 +567,7 @@ mod tests {
                 GenesisState {
                     staking: Default::default(),
                     l1: None,
+                    encryption: None,
                     ..genesis_state()
                 },
                 vec![validator_update(10)],

@@ -45,6 +45,7 @@ fn genesis(keys: &[SigningKey]) -> MemState {
     let state = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: Params {
             max_block_blob_bytes: 100 * 1024 * 1024,
             ..Params::default()

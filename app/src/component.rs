@@ -136,6 +136,15 @@ pub trait Component: Send + Sync {
         0
     }
 
+    /// Whether PrepareProposal builds this component's system transaction
+    /// *before* the user transactions, and delivers it at once, so that
+    /// what it adds to the block (a reveal's blobs) is there when later
+    /// system transactions are built (the commitment). Such a transaction
+    /// depends only on committed state and the block's context.
+    fn builds_system_tx_first(&self) -> bool {
+        false
+    }
+
     /// Builds this component's system transaction (tag included) once the
     /// proposal's user transactions have run on `state`. At most
     /// [`system_tx_reserve`](Self::system_tx_reserve) bytes. A component
@@ -158,12 +167,14 @@ pub trait Component: Send + Sync {
     }
 
     /// Applies this component's system transaction (the whole transaction,
-    /// tag included; [`SystemTxTag::payload`] strips it), before the block's
-    /// user transactions run.
+    /// tag included; [`SystemTxTag::payload`] strips it), the block's
+    /// transaction number `tx_index`, before the block's user transactions
+    /// run.
     fn deliver_system_tx(
         &self,
         _state: &mut dyn StateWrite,
         _ctx: &BlockContext,
+        _tx_index: u32,
         _payload: &[u8],
     ) -> Result<Vec<Event>, SystemTxError> {
         Ok(Vec::new())

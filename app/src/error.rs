@@ -102,6 +102,14 @@ pub enum TxError {
         /// The rule broken.
         error: quire_core::l1::L1TxError,
     },
+    /// A rule of encrypted submission is broken (codes 80-89).
+    #[error("message {index}: {error}")]
+    Encryption {
+        /// Position of the message.
+        index: usize,
+        /// The rule broken.
+        error: quire_core::encryption::EncryptionTxError,
+    },
     /// State could not be read; the node operator must look at the node.
     #[error("internal error: {0}")]
     Storage(#[from] StateReadError),
@@ -128,6 +136,7 @@ impl TxError {
             TxError::Duplicate => codes::DUPLICATE,
             TxError::Staking { error, .. } => error.code(),
             TxError::L1 { error, .. } => error.code(),
+            TxError::Encryption { error, .. } => error.code(),
             TxError::Storage(_) => codes::INTERNAL,
         }
     }
@@ -278,6 +287,9 @@ pub enum SystemTxError {
     /// The L1 checkpoint attestation is wrong (signers, signatures, power).
     #[error("attestation: {0}")]
     Attestation(String),
+    /// The reveal is wrong (slots, keys, expiry).
+    #[error("reveal: {0}")]
+    Reveal(String),
     /// The namespace commitment is not the one the block's blobs give.
     #[error("commitment {got:?} does not match the block's blobs ({expected:?})")]
     CommitmentMismatch {
@@ -480,10 +492,28 @@ mod tests {
             TxError::Duplicate,
             TxError::Storage(StateReadError(String::new())),
         ];
+        use quire_core::encryption::EncryptionTxError as E;
+        let encryption = [
+            E::Off,
+            E::Inactive {
+                since: 0,
+                expired: 0,
+            },
+            E::WrongEpoch { got: 0, current: 0 },
+            E::NotAlone(0),
+            E::BlockFull { max: 0 },
+            E::Malformed(String::new()),
+        ]
+        .into_iter()
+        .map(|error| TxError::Encryption { index: 0, error });
         let staking = staking_errors()
             .into_iter()
             .map(|error| TxError::Staking { index: 0, error });
-        let errors: Vec<TxError> = errors.into_iter().chain(staking).collect();
+        let errors: Vec<TxError> = errors
+            .into_iter()
+            .chain(staking)
+            .chain(encryption)
+            .collect();
         let mut codes: Vec<u32> = errors.iter().map(TxError::code).collect();
         assert!(codes.iter().all(|c| *c != 0));
         codes.sort_unstable();

@@ -76,6 +76,7 @@ pub(crate) fn deliver_tx(
             let msg_ctx = MsgContext {
                 signer,
                 tx_hash: hash,
+                sequence,
                 tx_index,
                 msg_index: msg_index as u32,
             };

@@ -23,6 +23,10 @@ pub struct GenesisState {
     /// the chain is not anchored (no checkpoint signatures).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub l1: Option<crate::l1::L1Genesis>,
+    /// Blind ordering: the epoch key and who holds its shares. Absent: the
+    /// chain takes plaintext blobs only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<crate::encryption::EncryptionGenesis>,
 }
 
 /// A funded account at genesis.
@@ -86,6 +90,9 @@ pub enum GenesisError {
     /// The L1 anchoring section is wrong.
     #[error("app_state.l1: {0}")]
     L1(String),
+    /// The encryption section is wrong.
+    #[error("app_state.encryption: {0}")]
+    Encryption(String),
     /// The sum of balances overflows.
     #[error("app_state.accounts: total supply overflows u128")]
     SupplyOverflow,

@@ -22,6 +22,7 @@ pub mod chain;
 pub mod component;
 pub mod context;
 pub mod distribution;
+pub mod encryption;
 pub mod error;
 pub mod event;
 pub mod execute;

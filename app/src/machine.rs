@@ -12,6 +12,7 @@ use crate::chain::ChainWrite;
 use crate::component::Component;
 use crate::context::{BlockContext, ValidatorUpdate, VoteContext};
 use crate::distribution::Distribution;
+use crate::encryption::Encryption;
 use crate::error::{AppError, ProposalError, StateReadError, TxError, VoteExtensionError};
 use crate::execute::TxReceipt;
 use crate::genesis::{validate_chain_id, Genesis, GenesisError, GenesisState};
@@ -33,6 +34,9 @@ use crate::vote_extension::{self, MAX_VOTE_EXTENSION_BYTES};
 pub struct NodeKeys {
     /// The validator's L1 key: it signs each height's checkpoint.
     pub l1_signer: Option<quire_core::l1::L1Signer>,
+    /// The validator's share of the encryption key: it makes the
+    /// decryption shares of its vote extensions.
+    pub encryption_share: Option<quire_tpke::KeyShare>,
 }
 
 /// Quire's state machine: its components, in order.
@@ -144,6 +148,7 @@ impl StateMachine {
             .component(Slashing)
             .component(Distribution)
             .component(L1Anchoring::new(keys.l1_signer))
+            .component(Encryption::new(keys.encryption_share))
     }
 
     /// A builder with no components (tests that add their own).

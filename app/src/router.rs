@@ -25,6 +25,8 @@ pub struct MsgContext {
     pub signer: Address,
     /// The transaction's hash.
     pub tx_hash: [u8; 32],
+    /// The transaction's sequence.
+    pub sequence: u64,
     /// The transaction's index in the block (system transactions first).
     pub tx_index: u32,
     /// The message's index in the transaction.

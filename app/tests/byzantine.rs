@@ -90,6 +90,7 @@ fn genesis_state(params: Params, accounts: &[(Address, u128)]) -> MemState {
     let genesis = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params,
         accounts: accounts
             .iter()

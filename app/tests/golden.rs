@@ -120,6 +120,7 @@ fn app_hash_after_a_fixed_sequence_of_blocks() {
     let genesis = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: params(),
         accounts: vec![
             GenesisAccount {

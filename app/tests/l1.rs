@@ -7,7 +7,7 @@
 // Test code: a failed unwrap is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use quire_app::context::{CommitInfo, Timestamp, VoteContext, VoteFlag, VoteInfo};
+use quire_app::context::{VoteContext, VoteFlag, VoteInfo};
 use quire_app::l1::{checkpoint_at, GenesisL1Signer, L1Genesis, L1Read, ATTESTATION_TAG};
 use quire_app::staking::GenesisBond;
 use quire_app::state::StateRead;
@@ -26,7 +26,6 @@ use quire_core::staking::msg::{CommissionRates, CreateValidator, Description};
 use quire_core::staking::Dec;
 use quire_core::{Address, Msg, Params};
 use quire_test_utils::{blob, key, signed_tx, MemState};
-use sha2::{Digest, Sha256};
 
 const CHAIN: &str = "quire-l1";
 const L1_CHAIN: u64 = 1337;
@@ -67,6 +66,7 @@ fn genesis() -> GenesisState {
                 })
                 .collect(),
         }),
+        encryption: None,
     };
     for seed in 1..=4 {
         genesis.staking.validators.push(GenesisBond::new(
@@ -95,6 +95,7 @@ impl Net {
             .map(|signer| {
                 StateMachine::standard_with(NodeKeys {
                     l1_signer: Some(signer),
+                    ..NodeKeys::default()
                 })
                 .build()
                 .unwrap()
@@ -114,17 +115,7 @@ impl Net {
     }
 
     fn ctx(&self, hash: [u8; 32]) -> BlockContext {
-        let height = self.state.height + 1;
-        BlockContext {
-            height,
-            time: Timestamp::from_seconds(1_000 + height as i64),
-            hash,
-            last_commit: CommitInfo {
-                round: 0,
-                votes: self.last_votes.clone(),
-            },
-            ..BlockContext::default()
-        }
+        quire_test_utils::block_ctx(self.state.height + 1, hash, self.last_votes.clone())
     }
 
     /// The proposal of the next height by node `proposer`.
@@ -136,12 +127,7 @@ impl Net {
     }
 
     fn hash_of(&self, txs: &[Vec<u8>]) -> [u8; 32] {
-        let mut hasher = Sha256::new();
-        hasher.update(self.state.height.to_be_bytes());
-        for tx in txs {
-            hasher.update(tx);
-        }
-        hasher.finalize().into()
+        quire_test_utils::block_hash(self.state.height, txs)
     }
 
     /// ProcessProposal of `txs` by every node.
@@ -593,6 +579,7 @@ fn a_validator_rotates_its_l1_key_and_its_old_key_stays_bound_to_it() {
     assert!(signed_last_height(&net, 0));
     net.nodes[0] = StateMachine::standard_with(NodeKeys {
         l1_signer: Some(new_key),
+        ..NodeKeys::default()
     })
     .build()
     .unwrap();

@@ -48,6 +48,7 @@ fn genesis(keys: &[&SigningKey]) -> MemState {
     let genesis = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: Params::default(),
         accounts: keys
             .iter()

@@ -75,6 +75,7 @@ impl Chain {
                 .collect(),
             staking: Default::default(),
             l1: None,
+            encryption: None,
         };
         genesis.staking.params = StakingParams {
             unbonding_time_secs: UNBONDING_SECS,

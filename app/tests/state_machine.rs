@@ -650,6 +650,7 @@ fn genesis_is_validated() {
     let dup = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: params(),
         accounts: vec![
             GenesisAccount {
@@ -670,6 +671,7 @@ fn genesis_is_validated() {
     let bad = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: params(),
         accounts: vec![GenesisAccount {
             address: "cosmos1xyz".into(),
@@ -684,6 +686,7 @@ fn genesis_is_validated() {
     let ok = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: params(),
         accounts: vec![],
     };

@@ -25,6 +25,9 @@ pub enum SubmitError {
     /// The node's answer is unusable.
     #[error("malformed account data: {0}")]
     Malformed(String),
+    /// The envelope could not be sealed.
+    #[error(transparent)]
+    Encrypt(#[from] crate::encrypt::EncryptError),
 }
 
 /// Signs and broadcasts transactions for one account.
@@ -64,6 +67,11 @@ impl Submitter {
         self.address
     }
 
+    /// The chain id read at connect time.
+    pub fn chain_id(&self) -> &str {
+        &self.chain_id
+    }
+
     /// The chain parameters read at connect time.
     pub fn params(&self) -> &Params {
         &self.params
@@ -80,6 +88,7 @@ impl Submitter {
             .iter()
             .map(|m| match m {
                 Msg::SubmitBlob(blob) => blob.data.len() as u64,
+                Msg::SubmitEncrypted(envelope) => envelope.charged_bytes(),
                 _ => 0,
             })
             .sum();
@@ -113,6 +122,20 @@ impl Submitter {
             self.next_sequence += 1;
         }
         Ok(result)
+    }
+
+    /// Seals `payload` to `key` for this account's next transaction, then
+    /// signs and broadcasts it like [`submit`](Self::submit): the
+    /// envelope's identity is bound to the sequence it is sent with, so a
+    /// retry after a refusal must seal again.
+    pub async fn submit_encrypted(
+        &mut self,
+        key: &crate::encrypt::EncryptionKey,
+        payload: &quire_core::envelope::EnvelopePayload,
+        fee: Option<u128>,
+    ) -> Result<BroadcastResult, SubmitError> {
+        let envelope = key.seal(&self.chain_id, &self.address, self.next_sequence, payload)?;
+        self.submit(&[Msg::SubmitEncrypted(envelope)], fee).await
     }
 
     /// Re-reads the sequence from the chain (after a refusal left a gap).

@@ -96,6 +96,21 @@ pub mod tx {
     pub const L1_KEY_REQUIRED: u32 = 73;
     /// The L1 key is already the validator's.
     pub const L1_KEY_UNCHANGED: u32 = 74;
+
+    // Blind ordering (docs/blind-ordering.md): 80-89.
+
+    /// The chain has no encryption key (none at genesis, or not yet).
+    pub const ENCRYPTION_OFF: u32 = 80;
+    /// Encryption was switched off after repeated expiries (plaintext only).
+    pub const ENCRYPTION_INACTIVE: u32 = 81;
+    /// The envelope is encrypted to another key epoch than the current one.
+    pub const ENCRYPTION_WRONG_EPOCH: u32 = 82;
+    /// An encrypted transaction with other messages beside its envelope.
+    pub const ENCRYPTION_NOT_ALONE: u32 = 83;
+    /// The block already holds as many envelopes as it may.
+    pub const ENCRYPTION_BLOCK_FULL: u32 = 84;
+    /// The envelope's ciphertext is not well formed (e.g. not a G2 point).
+    pub const ENCRYPTION_MALFORMED: u32 = 85;
 }
 
 /// Codes of failed ABCI queries.

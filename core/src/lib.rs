@@ -25,6 +25,7 @@ pub mod blob;
 pub mod builder;
 pub mod codes;
 pub mod commitment;
+pub mod encryption;
 pub mod envelope;
 pub mod l1;
 pub mod merkle;

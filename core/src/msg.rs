@@ -13,8 +13,10 @@
 //! | `/cosmos.staking.v1beta1.MsgBeginRedelegate` | [`staking::BeginRedelegate`] |
 //! | `/cosmos.staking.v1beta1.MsgCancelUnbondingDelegation` | [`staking::CancelUnbonding`] |
 //! | `/cosmos.slashing.v1beta1.MsgUnjail` | [`staking::Unjail`] |
+//! | `/quire.blob.v1.MsgSubmitEncrypted` | [`SubmitEncrypted`] |
 //! | `/quire.l1.v1.MsgSetL1Key` | [`SetL1Key`] |
 
+use crate::encryption::{SubmitEncrypted, MSG_SUBMIT_ENCRYPTED_TYPE_URL};
 use crate::l1::msg::{SetL1Key, MSG_SET_L1_KEY_TYPE_URL};
 use crate::staking::error::StakingError;
 use crate::staking::msg as staking;
@@ -123,6 +125,8 @@ pub struct Send {
 pub enum Msg {
     /// A blob for a namespace.
     SubmitBlob(SubmitBlob),
+    /// An encrypted blob bundle.
+    SubmitEncrypted(SubmitEncrypted),
     /// A transfer.
     Send(Send),
     /// Become a validator.
@@ -265,6 +269,7 @@ impl Msg {
     pub fn type_url(&self) -> &'static str {
         match self {
             Msg::SubmitBlob(_) => MSG_SUBMIT_BLOB_TYPE_URL,
+            Msg::SubmitEncrypted(_) => MSG_SUBMIT_ENCRYPTED_TYPE_URL,
             Msg::Send(_) => MSG_SEND_TYPE_URL,
             Msg::CreateValidator(_) => MSG_CREATE_VALIDATOR_TYPE_URL,
             Msg::EditValidator(_) => MSG_EDIT_VALIDATOR_TYPE_URL,
@@ -281,6 +286,7 @@ impl Msg {
     pub fn to_any(&self, signer: &Address) -> Any {
         match self {
             Msg::SubmitBlob(msg) => msg.to_any(signer),
+            Msg::SubmitEncrypted(msg) => msg.to_any(signer),
             Msg::Send(msg) => msg.to_any(signer),
             Msg::CreateValidator(msg) => msg.to_any(signer),
             Msg::EditValidator(msg) => msg.to_any(signer),
@@ -302,6 +308,9 @@ impl Msg {
         match type_url {
             MSG_SUBMIT_BLOB_TYPE_URL => {
                 Some(SubmitBlob::decode(value, signer).map(Msg::SubmitBlob))
+            }
+            MSG_SUBMIT_ENCRYPTED_TYPE_URL => {
+                Some(SubmitEncrypted::decode(value, signer).map(Msg::SubmitEncrypted))
             }
             MSG_SEND_TYPE_URL => Some(Send::decode(value, signer).map(Msg::Send)),
             MSG_CREATE_VALIDATOR_TYPE_URL => {

@@ -1,6 +1,7 @@
 //! Any bytes as the parts of blind ordering (docs/blind-ordering.md): an
 //! envelope's plaintext payload, every `quire-tpke` wire format (epoch key,
-//! IBE ciphertext, decryption share and key, key share), an envelope opened
+//! IBE ciphertext, decryption share and key, key share), the vote
+//! extension's share section and the reveal transaction, an envelope opened
 //! with a valid key, and the canonical order check over arbitrary
 //! (signer, sequence) lists. None may panic or allocate beyond its input.
 //!
@@ -10,6 +11,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use quire_core::encryption::{Reveal, ShareSection, REVEAL_TX_PREFIX};
 use quire_core::envelope::EnvelopePayload;
 use quire_core::{order, Address};
 use quire_tpke::{
@@ -56,6 +58,13 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(key) = KeyShare::from_bytes(data) {
         assert_eq!(key.to_bytes().as_slice(), data);
+    }
+    if let Ok(section) = ShareSection::decode(data) {
+        assert_eq!(section.encode(), data);
+        assert!(data.len() <= ShareSection::MAX_LEN);
+    }
+    if let Ok(reveal) = Reveal::decode(data) {
+        assert_eq!(&reveal.to_tx()[REVEAL_TX_PREFIX.len()..], data);
     }
 
     // The fixture's key on the fixture's KEM part with any body: only the

@@ -53,6 +53,7 @@ pub fn app_genesis() -> GenesisState {
     GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: params(),
         accounts: BALANCES
             .iter()

@@ -20,6 +20,7 @@
 //!     accounts: vec![GenesisAccount { address: operator.to_bech32(), balance: 10_000_000 }],
 //!     staking: Default::default(),
 //!     l1: None,
+//!     encryption: None,
 //! };
 //! // A validator of power 10, self-bonded from its operator's account.
 //! app_state.staking.validators.push(GenesisBond::new(&operator, &key, "node0", 10_000_000));

@@ -19,6 +19,7 @@ fn sample() -> GenesisDoc {
     let mut app_state = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: Params::default(),
         accounts: vec![
             GenesisAccount {

@@ -83,6 +83,16 @@ impl GenesisDoc {
                 ),
             );
         }
+        if self.app_state.encryption.is_some() && ve_height as u64 != self.initial_height {
+            // Decryption shares travel in vote extensions from the start.
+            return fail(
+                "consensus_params.abci.vote_extensions_enable_height",
+                format!(
+                    "must be the initial height {} on a chain with blind ordering (app_state.encryption)",
+                    self.initial_height
+                ),
+            );
+        }
         if self.validators.is_empty() {
             // Says whether staking bonds none, or the list was not written.
             return self.validate_bonded_set();
@@ -149,6 +159,7 @@ pub(crate) fn app_error(error: GenesisError) -> GenesisDocError {
             GenesisDocError::new(format!("app_state.staking.params.{field}"), reason)
         }
         GenesisError::L1(reason) => GenesisDocError::new("app_state.l1", reason),
+        GenesisError::Encryption(reason) => GenesisDocError::new("app_state.encryption", reason),
         other => GenesisDocError::new("app_state", other.to_string()),
     }
 }

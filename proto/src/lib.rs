@@ -13,6 +13,9 @@ pub mod blob {
         /// The `Any` type URL of [`MsgSubmitBlob`].
         pub const MSG_SUBMIT_BLOB_TYPE_URL: &str = "/quire.blob.v1.MsgSubmitBlob";
 
+        /// The `Any` type URL of [`MsgSubmitEncrypted`].
+        pub const MSG_SUBMIT_ENCRYPTED_TYPE_URL: &str = "/quire.blob.v1.MsgSubmitEncrypted";
+
         /// The `Any` type URL of [`ChainIdExtension`].
         pub const CHAIN_ID_EXTENSION_TYPE_URL: &str = "/quire.blob.v1.ChainIdExtension";
     }

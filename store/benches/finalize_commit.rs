@@ -62,6 +62,7 @@ fn genesis_node(dir: &std::path::Path, keys: &[SigningKey]) -> (Store, App) {
     let genesis = GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params: Params {
             max_block_blob_bytes: 100 * 1024 * 1024,
             ..Params::default()

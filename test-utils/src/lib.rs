@@ -191,6 +191,7 @@ pub fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> GenesisSt
     GenesisState {
         staking: Default::default(),
         l1: None,
+        encryption: None,
         params,
         accounts: keys
             .iter()
@@ -226,4 +227,32 @@ pub fn signed_tx(
 /// A blob of `data` for the rollup `rollup`.
 pub fn blob(rollup: &str, data: &[u8]) -> Msg {
     Msg::submit_blob(Namespace::from_rollup_name(rollup), data.to_vec())
+}
+
+/// A stand-in for CometBFT's block hash in tests: sha256 of the parent
+/// height and the block's txs (distinct per height and content).
+pub fn block_hash(parent_height: u64, txs: &[impl AsRef<[u8]>]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(parent_height.to_be_bytes());
+    for tx in txs {
+        hasher.update(tx.as_ref());
+    }
+    hasher.finalize().into()
+}
+
+/// The context of block `height` with hash `hash` (zero while proposed),
+/// carrying `votes` as the last commit, at time 1000 + height seconds.
+pub fn block_ctx(
+    height: u64,
+    hash: [u8; 32],
+    votes: Vec<quire_app::context::VoteInfo>,
+) -> quire_app::BlockContext {
+    quire_app::BlockContext {
+        height,
+        time: quire_app::context::Timestamp::from_seconds(1_000 + height as i64),
+        hash,
+        last_commit: quire_app::context::CommitInfo { round: 0, votes },
+        ..quire_app::BlockContext::default()
+    }
 }

@@ -342,6 +342,7 @@ impl Component for Stamps {
         &self,
         state: &mut dyn StateWrite,
         ctx: &BlockContext,
+        _tx_index: u32,
         tx: &[u8],
     ) -> Result<Vec<Event>, SystemTxError> {
         let payload = STAMP_TAG

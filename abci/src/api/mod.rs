@@ -401,6 +401,7 @@ mod tests {
         let genesis = GenesisState {
             staking: Default::default(),
             l1: None,
+            encryption: None,
             params: Params::default(),
             accounts: vec![GenesisAccount {
                 address: address_of(&key()).to_bech32(),

@@ -50,6 +50,13 @@ pub struct CreateArgs {
     /// key-proof` prints it. Repeatable; needs --l1-chain-id.
     #[arg(long = "l1-signer", value_name = "OPERATOR:ADDRESS:PROOF", value_parser = parse_l1_signer, requires = "l1_chain_id")]
     l1_signers: Vec<quire_app::l1::GenesisL1Signer>,
+    /// Turn on blind ordering with a trusted dealer's key (test and local
+    /// networks only: whoever runs this could decrypt every envelope): deal
+    /// one key share per `--validator`, in their order, and write share `i`
+    /// to DIR/encryption_share_<i>.json (mode 0600), for the validator's
+    /// `<home>/config/encryption_share.json`.
+    #[arg(long, value_name = "DIR")]
+    encryption_dealer: Option<PathBuf>,
     /// A funded account and its balance in the fee denom. Repeatable.
     #[arg(long = "account", value_name = "ADDRESS:AMOUNT", value_parser = parse_account)]
     accounts: Vec<GenesisAccount>,
@@ -292,6 +299,48 @@ impl GenesisCommand {
     }
 }
 
+/// Deals a threshold key for `validators` (threshold n − ⌊(n − 1)/3⌋),
+/// writes share `i` to `dir/encryption_share_<i>.json`, and returns the
+/// genesis section.
+fn deal_encryption_key(
+    dir: &Path,
+    validators: &[GenesisBond],
+    out: &mut dyn Write,
+) -> anyhow::Result<quire_app::encryption::EncryptionGenesis> {
+    use rand_core::{OsRng, RngCore};
+    let members = validators
+        .iter()
+        .map(|v| v.consensus_key().map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<[u8; 32]>>>()
+        .context("--validator")?;
+    let mut seed = [0u8; 32];
+    OsRng
+        .try_fill_bytes(&mut seed)
+        .map_err(|e| anyhow::anyhow!("cannot draw the dealer's randomness: {e}"))?;
+    let participants = u32::try_from(members.len()).context("too many validators")?;
+    let (key, shares) = quire_tpke::deal(seed, participants)
+        .map_err(|e| anyhow::anyhow!("cannot deal the encryption key: {e}"))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("--encryption-dealer: cannot create {}", dir.display()))?;
+    for (i, share) in shares.iter().enumerate() {
+        let path = dir.join(format!("encryption_share_{i}.json"));
+        crate::encryption_share::save(&path, 1, &key, share).with_context(|| {
+            "--encryption-dealer: cannot write a share (is the directory fresh?)"
+        })?;
+    }
+    writeln!(
+        out,
+        "dealt encryption key epoch 1 ({} of {} shares decrypt, key hash {}): shares in {}",
+        key.threshold(),
+        key.participants(),
+        hex::encode(key.hash()),
+        dir.display()
+    )?;
+    Ok(quire_app::encryption::EncryptionGenesis::new(
+        &key, &members,
+    ))
+}
+
 fn summary(doc: &GenesisDoc) -> String {
     format!(
         "chain id {}, {} validators, {} accounts",
@@ -321,7 +370,11 @@ impl CreateArgs {
             }),
             params,
             accounts: self.accounts,
+            encryption: None,
         };
+        if let Some(dir) = &self.encryption_dealer {
+            app_state.encryption = Some(deal_encryption_key(dir, &self.validators, out)?);
+        }
         app_state.staking.validators = self.validators;
         if let Some(path) = &self.staking_params {
             app_state.staking.params = read_staking_params(path)?;

@@ -43,7 +43,16 @@ impl StartArgs {
         let l1_address = l1_signer
             .as_ref()
             .map_or_else(|| "none".to_string(), |s| s.address().to_string());
-        let keys = quire_app::NodeKeys { l1_signer };
+        let encryption_share =
+            crate::encryption_share::load_if_present(&crate::encryption_share::path(home))
+                .context("cannot load the encryption key share")?;
+        let share_index = encryption_share
+            .as_ref()
+            .map_or_else(|| "none".to_string(), |s| s.index().to_string());
+        let keys = quire_app::NodeKeys {
+            l1_signer,
+            encryption_share,
+        };
         let node = Arc::new(Node::with_keys(store, keys).context("cannot load the last commit")?);
         let last = node.info()?;
         tracing::info!(
@@ -51,6 +60,7 @@ impl StartArgs {
             db = %db_path.display(),
             abci = %abci_addr,
             l1_key = %l1_address,
+            encryption_share = %share_index,
             last_height = last.map(|l| l.height).unwrap_or(0),
             "starting quired"
         );

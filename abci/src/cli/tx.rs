@@ -2,8 +2,10 @@
 
 use crate::cli::{HomeArg, NodeArg, Output};
 use anyhow::{bail, Context};
+use quire_client::encrypt::EncryptionKey;
 use quire_client::keyring::Keyring;
 use quire_client::{Address, Msg, NodeClient, Submitter};
+use quire_core::envelope::EnvelopePayload;
 use quire_core::Namespace;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -71,6 +73,16 @@ pub struct SubmitBlobArgs {
     /// transaction are included together or not at all.
     #[arg(long = "also", value_name = "ROLLUP=TEXT")]
     also: Vec<String>,
+    /// Seal the blobs to the chain's threshold key (blind ordering,
+    /// docs/blind-ordering.md): no proposer sees them before their block
+    /// commits; they are readable at the height that reveals them, two
+    /// blocks later. Needs --genesis for the key.
+    #[arg(long, requires = "genesis")]
+    encrypt: bool,
+    /// The chain's genesis.json, whose app_state.encryption holds the key
+    /// --encrypt seals to.
+    #[arg(long, value_name = "FILE")]
+    genesis: Option<PathBuf>,
 }
 
 /// `quired tx send`
@@ -94,7 +106,22 @@ impl TxCommand {
             match self {
                 TxCommand::SubmitBlob(args) => {
                     let messages = args.messages()?;
-                    broadcast(args.common, messages).await
+                    match args.encryption_key()? {
+                        Some(key) => {
+                            let payload = envelope_payload(&messages);
+                            broadcast_built(args.common, |submitter| {
+                                let envelope = key.seal(
+                                    submitter.chain_id(),
+                                    &submitter.address(),
+                                    submitter.next_sequence(),
+                                    &payload,
+                                )?;
+                                Ok(vec![Msg::SubmitEncrypted(envelope)])
+                            })
+                            .await
+                        }
+                        None => broadcast(args.common, messages).await,
+                    }
                 }
                 TxCommand::Send(args) => {
                     let messages = vec![Msg::send(args.to, "uquire", args.amount)];
@@ -140,6 +167,33 @@ impl SubmitBlobArgs {
     }
 }
 
+impl SubmitBlobArgs {
+    /// The key --encrypt seals to, from --genesis.
+    fn encryption_key(&self) -> anyhow::Result<Option<EncryptionKey>> {
+        let (true, Some(path)) = (self.encrypt, &self.genesis) else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--genesis: cannot read {}", path.display()))?;
+        EncryptionKey::from_genesis_json(&text)
+            .map(Some)
+            .with_context(|| format!("--encrypt: no usable key in {}", path.display()))
+    }
+}
+
+/// The bundle of `messages`' blobs, in order.
+fn envelope_payload(messages: &[Msg]) -> EnvelopePayload {
+    EnvelopePayload {
+        blobs: messages
+            .iter()
+            .filter_map(|m| match m {
+                Msg::SubmitBlob(blob) => Some((blob.namespace, blob.data.clone())),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
 impl TxCommon {
     /// The address of the `--from` key (the transaction's signer).
     pub(crate) fn signer(&self) -> anyhow::Result<Address> {
@@ -157,11 +211,21 @@ impl TxCommon {
 
 /// Signs `messages` with `common.from`'s key and broadcasts them.
 pub(crate) async fn broadcast(common: TxCommon, messages: Vec<Msg>) -> anyhow::Result<()> {
+    broadcast_built(common, |_| Ok(messages)).await
+}
+
+/// Signs the messages `build` makes for the connected account (its chain,
+/// address and next sequence) and broadcasts them.
+async fn broadcast_built(
+    common: TxCommon,
+    build: impl FnOnce(&Submitter) -> anyhow::Result<Vec<Msg>>,
+) -> anyhow::Result<()> {
     let keyring = Keyring::open(&common.home.home.join("keyring"))?;
     let key = keyring.signing_key(&common.from)?;
     let client = NodeClient::new(&common.node.node)?;
     let mut submitter = Submitter::connect(client.clone(), key).await?;
     let sequence = submitter.next_sequence();
+    let messages = build(&submitter)?;
     let result = submitter.submit(&messages, common.fee).await?;
     if !result.accepted() {
         bail!(

@@ -22,6 +22,7 @@ use crate::tx::DecodedTx;
 use quire_core::commitment::{
     NamespaceCommitment, NamespaceTree, COMMITMENT_TX_LEN, COMMITMENT_TX_PREFIX,
 };
+use quire_core::encryption::SubmitEncrypted;
 use quire_core::msg::{MsgError, SubmitBlob, MSG_SUBMIT_BLOB_TYPE_URL};
 use quire_core::{Address, Blob};
 
@@ -60,11 +61,31 @@ fn decode_submit_blob(value: &[u8], signer: &Address) -> Result<Box<dyn ActionHa
     Ok(Box::new(SubmitBlob::decode(value, signer)?))
 }
 
-/// Total blob bytes of a transaction.
+/// Total blob bytes of a transaction: plaintext blobs, and envelopes'
+/// ciphertexts (their bytes count against the block's budget the same way).
 pub fn tx_blob_bytes(tx: &DecodedTx) -> u64 {
-    tx.messages_of::<SubmitBlob>()
+    let plain: u64 = tx
+        .messages_of::<SubmitBlob>()
         .map(|blob| blob.data.len() as u64)
-        .sum()
+        .sum();
+    let sealed: u64 = tx
+        .messages_of::<SubmitEncrypted>()
+        .map(SubmitEncrypted::charged_bytes)
+        .sum();
+    plain.saturating_add(sealed)
+}
+
+/// Adds `bytes` to the blob bytes the block in `state` holds.
+pub(crate) fn add_block_blob_bytes(state: &mut dyn StateWrite, bytes: u64) {
+    let total = used(state).saturating_add(bytes);
+    state.put_object(objects::USED.to_vec(), Box::new(total));
+}
+
+/// Adds a blob to the block's blob list at its position (`tx_index`,
+/// `msg_index`): a message's, or one a reveal decrypted (not counted in the
+/// block's budget: its ciphertext was, in its own block).
+pub(crate) fn put_block_blob(state: &mut dyn StateWrite, blob: Blob) {
+    state.put_object(objects::blob(blob.tx_index, blob.msg_index), Box::new(blob));
 }
 
 /// Blob bytes the block in `state` holds so far.
@@ -214,6 +235,7 @@ impl Component for Blobs {
         &self,
         state: &mut dyn StateWrite,
         _ctx: &BlockContext,
+        _tx_index: u32,
         tx: &[u8],
     ) -> Result<Vec<Event>, SystemTxError> {
         let claimed =

@@ -1,6 +1,6 @@
 //! `MsgSubmitBlob`: a blob for a namespace, added to the block's blob list.
 
-use super::{objects, used};
+use super::{add_block_blob_bytes, put_block_blob};
 use crate::context::TxContext;
 use crate::error::TxError;
 use crate::event::{Event, Events};
@@ -45,18 +45,17 @@ impl ActionHandler for SubmitBlob {
                 .indexed("size", size)
                 .unindexed("msg_index", msg.msg_index)
         });
-        let total = used(state).saturating_add(size as u64);
-        state.put_object(objects::USED.to_vec(), Box::new(total));
-        state.put_object(
-            objects::blob(msg.tx_index, msg.msg_index),
-            Box::new(Blob {
+        add_block_blob_bytes(state, size as u64);
+        put_block_blob(
+            state,
+            Blob {
                 namespace: self.namespace,
                 signer: msg.signer,
                 tx_hash: msg.tx_hash,
                 tx_index: msg.tx_index,
                 msg_index: msg.msg_index,
                 data: self.data,
-            }),
+            },
         );
         Ok(())
     }

@@ -95,15 +95,19 @@ impl<'a> BlockExecutor<'a> {
         }
     }
 
-    /// Delivers the system transaction `tx` of the component at `component`.
+    /// Delivers the system transaction `tx`, the block's transaction number
+    /// `tx_index`, of the component at `component`.
     pub(crate) fn deliver_system_tx(
         &mut self,
         component: usize,
         ctx: &BlockContext,
+        tx_index: usize,
         tx: &[u8],
     ) -> Result<Vec<Event>, SystemTxError> {
         match self.app.components().get(component) {
-            Some(component) => component.deliver_system_tx(&mut self.state, ctx, tx),
+            Some(component) => {
+                component.deliver_system_tx(&mut self.state, ctx, tx_index as u32, tx)
+            }
             None => Err(SystemTxError::Malformed("no such component".into())),
         }
     }

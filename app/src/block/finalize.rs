@@ -107,7 +107,7 @@ pub(crate) fn finalize_block(
         if tag == COMMITMENT_TAG {
             commitment_position = Some(position);
         }
-        let result = executor.deliver_system_tx(component, ctx, tx);
+        let result = executor.deliver_system_tx(component, ctx, position, tx);
         system_txs.push(SystemTxOutcome {
             kind: tag.kind,
             hash: Sha256::digest(tx).into(),

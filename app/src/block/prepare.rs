@@ -2,10 +2,12 @@
 
 use super::executor::BlockExecutor;
 use crate::chain::ChainRead;
+use crate::component::Component;
 use crate::context::BlockContext;
 use crate::error::{AppError, TxError};
 use crate::machine::StateMachine;
-use crate::state::StateRead;
+use crate::state::{StateDelta, StateRead};
+use crate::system_tx::SystemTxTag;
 use crate::tx::DecodedTx;
 use quire_core::order;
 use quire_core::Address;
@@ -78,25 +80,49 @@ pub(crate) fn prepare_proposal(
         })
         .collect();
 
+    // System txs that depend on committed state only (a reveal) are built
+    // and delivered first, as ProcessProposal delivers them before the user
+    // txs: what they add to the block is there for the later ones.
+    let mut early: Vec<Option<Vec<u8>>> = vec![None; system.len()];
+    for (position, (&(index, tag), &reserve)) in system.iter().zip(&reserved).enumerate() {
+        let Some(component) = app.components().get(index) else {
+            continue;
+        };
+        if !component.builds_system_tx_first() {
+            continue;
+        }
+        let tx = build_system_tx(component.as_ref(), tag, reserve, &executor.state, ctx)?;
+        executor
+            .deliver_system_tx(index, ctx, position, &tx)
+            .map_err(|e| {
+                AppError::Component(format!(
+                    "{} built a {} system tx it does not accept: {e}",
+                    component.name(),
+                    tag.kind
+                ))
+            })?;
+        early[position] = Some(tx);
+    }
+
     // Group by signer, each group by sequence; signers take turns in the
     // canonical order (`order`), which ProcessProposal enforces.
-    let mut order: Vec<Address> = Vec::new();
+    let mut signers: Vec<Address> = Vec::new();
     let mut queues: BTreeMap<Address, Vec<Candidate>> = BTreeMap::new();
     for (index, bytes) in candidates.iter().enumerate() {
         let Ok(tx) = executor.decode(bytes.as_ref()) else {
             continue;
         };
         let queue = queues.entry(tx.signer).or_insert_with(|| {
-            order.push(tx.signer);
+            signers.push(tx.signer);
             Vec::new()
         });
         queue.push((tx.sequence, index, tx));
     }
-    order::sort_signers(&base.last_block_hash()?, &mut order);
+    order::sort_signers(&base.last_block_hash()?, &mut signers);
     // Turns rotate: a signer's k-th chosen tx lands in round k, and a signer
     // dropped from the rotation leaves the others' relative order alone, so
     // the chosen txs are in the canonical order of the set chosen.
-    let mut turns: VecDeque<(Address, VecDeque<Candidate>)> = order
+    let mut turns: VecDeque<(Address, VecDeque<Candidate>)> = signers
         .into_iter()
         .filter_map(|signer| {
             let mut queue = queues.remove(&signer)?;
@@ -149,31 +175,50 @@ pub(crate) fn prepare_proposal(
     }
 
     let mut system_txs = Vec::with_capacity(system.len());
-    for (&(index, tag), &reserve) in system.iter().zip(&reserved) {
+    for ((&(index, tag), &reserve), early) in system.iter().zip(&reserved).zip(early) {
+        if let Some(tx) = early {
+            system_txs.push(tx);
+            continue;
+        }
         let Some(component) = app.components().get(index) else {
             continue;
         };
-        // Every block carries every required system tx (ProcessProposal
-        // checks it): a component that requires one must build it.
-        let tx = component
-            .build_system_tx(&executor.state, ctx)?
-            .ok_or_else(|| {
-                AppError::Component(format!(
-                    "{} declares a {} system tx but built none",
-                    component.name(),
-                    tag.kind
-                ))
-            })?;
-        if tx.len() as u64 > reserve || !tag.matches(&tx) {
-            return Err(AppError::Component(format!(
-                "{} built a {} system tx of {} bytes, {} reserved, or without its tag",
-                component.name(),
-                tag.kind,
-                tx.len(),
-                reserve
-            )));
-        }
-        system_txs.push(tx);
+        system_txs.push(build_system_tx(
+            component.as_ref(),
+            tag,
+            reserve,
+            &executor.state,
+            ctx,
+        )?);
     }
     Ok(Proposal { system_txs, chosen })
+}
+
+/// Builds `component`'s system tx: every block carries every required
+/// system tx (ProcessProposal checks it), so a component that requires one
+/// must build it, tagged and within what it reserved.
+fn build_system_tx(
+    component: &dyn Component,
+    tag: SystemTxTag,
+    reserve: u64,
+    state: &StateDelta<'_>,
+    ctx: &BlockContext,
+) -> Result<Vec<u8>, AppError> {
+    let tx = component.build_system_tx(state, ctx)?.ok_or_else(|| {
+        AppError::Component(format!(
+            "{} declares a {} system tx but built none",
+            component.name(),
+            tag.kind
+        ))
+    })?;
+    if tx.len() as u64 > reserve || !tag.matches(&tx) {
+        return Err(AppError::Component(format!(
+            "{} built a {} system tx of {} bytes, {} reserved, or without its tag",
+            component.name(),
+            tag.kind,
+            tx.len(),
+            reserve
+        )));
+    }
+    Ok(tx)
 }

@@ -44,7 +44,7 @@ pub(crate) fn process_proposal(
             .filter(|tx| tag.matches(tx))
             .ok_or(ProposalError::MissingSystemTx { kind: tag.kind })?;
         executor
-            .deliver_system_tx(component, ctx, tx)
+            .deliver_system_tx(component, ctx, position, tx)
             .map_err(|error| ProposalError::SystemTx {
                 index: position,
                 kind: tag.kind,

@@ -373,6 +373,7 @@ impl Component for L1Anchoring {
         &self,
         state: &mut dyn StateWrite,
         ctx: &BlockContext,
+        _tx_index: u32,
         tx: &[u8],
     ) -> Result<Vec<Event>, SystemTxError> {
         let payload = ATTESTATION_TAG
