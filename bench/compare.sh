@@ -42,11 +42,14 @@ done
 case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 
 # Scenarios: name app validators blob-bytes blobs-per-tx namespaces rate
-# [vote-extensions]. kvstore txs are padded to the size of the Quire tx of the
+# [vote-extensions] [enc]. kvstore txs are padded to the size of the Quire tx of the
 # same shape. Rate 0 = as fast as the nodes take them (throughput); the -r runs
 # offer a fixed rate well below capacity, for inclusion latency without
 # queueing. Vote extensions are on (genesis) unless the 8th field says off:
-# the -ve-off runs measure what the (empty) extensions cost.
+# the -ve-off runs measure what the (empty) extensions cost. A 9th field
+# `enc` seals each tx's blobs into an encrypted envelope (blind ordering,
+# docs/blind-ordering.md): the -enc runs sit next to the plaintext runs of
+# the same shape (the network has its epoch key in both).
 SCENARIOS=(
   "quire-1v-250B quire 1 250 1 1 0"
   "kvstore-1v-250B kvstore 1 250 1 1 0"
@@ -73,6 +76,8 @@ SCENARIOS=(
   "quire-4v-250B-ve-off quire 4 250 1 1 0 off"
   "quire-4v-100KB-ve-off quire 4 100000 1 1 0 off"
   "quire-4v-250B-r200-ve-off quire 4 250 1 1 200 off"
+  "quire-4v-10KB-enc quire 4 10000 1 1 0 on enc"
+  "quire-4v-100KB-enc quire 4 100000 1 1 0 on enc"
 )
 
 command -v curl >/dev/null || die "curl is required"
@@ -105,7 +110,7 @@ mkdir -p "$OUT/results" "$OUT/plots"
 
 ran=0
 for scenario in "${SCENARIOS[@]}"; do
-  read -r name app validators blob blobs_per_tx namespaces rate vote_extensions <<<"$scenario"
+  read -r name app validators blob blobs_per_tx namespaces rate vote_extensions enc <<<"$scenario"
   grep -qE -- "$ONLY" <<<"$name" || continue
   echo "bench: === $name ($app, $validators validator(s), $blobs_per_tx × $blob B blobs, $namespaces namespace(s))" >&2
   rm -f "$OUT/results/$name.json"
@@ -127,6 +132,7 @@ for scenario in "${SCENARIOS[@]}"; do
     done
   done
   [ "$app" = quire ] && args+=(--api "$QUIRE_GRPC_0")
+  [ "${enc:-}" = enc ] && args+=(--encrypt)
   "$LOADGEN" run "${args[@]}" || {
     "$ROOT/localnet/localnet.sh" logs 0 --dir "$NET" --lines 30 >&2 || true
     die "quire-loadgen run failed for $name"

@@ -4,7 +4,7 @@
 #
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
 #                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE] [--no-l1] [--l1]
-#                       [--no-encryption]
+#                       [--no-encryption] [--encryption-expiry E:K]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -33,6 +33,8 @@
 # LOCALNET_VOTE_EXTENSIONS=off: a dealer's threshold key at genesis, each
 # genesis validator's share in <quired home>/config/encryption_share.json
 # (test networks only: the dealer, localnet.sh itself, knew every share).
+# --encryption-expiry E:K: a slot not revealed within E blocks expires, K
+# expiries in a row switch the chain to plaintext only (default 20:3).
 # --l1 also runs the L1: geth --dev (built by install-geth.sh) on
 # 127.0.0.1:P-10 from a mainnet-forks genesis, the QuireAnchor deployed by
 # quire-relayer deploy, and quire-relayer run (metrics on P-9) with its
@@ -627,7 +629,7 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 }
 
 cmd_up() {
-  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0 encrypted=1
+  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0 encrypted=1 encryption_expiry=""
   NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -641,12 +643,18 @@ cmd_up() {
       --staking-params) [ $# -ge 2 ] || die "--staking-params needs a value"; staking_params="$2"; shift 2 ;;
       --no-l1) anchored=0; shift ;;
       --no-encryption) encrypted=0; shift ;;
+      --encryption-expiry) [ $# -ge 2 ] || die "--encryption-expiry needs a value"; encryption_expiry="$2"; shift 2 ;;
       --l1) with_l1=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
   done
   if [ "$VOTE_EXTENSIONS_HEIGHT" != 1 ]; then anchored=0 encrypted=0; fi
+  if [ -n "$encryption_expiry" ]; then
+    [[ "$encryption_expiry" =~ ^[0-9]+:[0-9]+$ ]] ||
+      die "--encryption-expiry $encryption_expiry: expected BLOCKS:COUNT (E and K, e.g. 4:2)"
+    [ "$encrypted" = 1 ] || die "--encryption-expiry needs blind ordering: drop --no-encryption"
+  fi
   if [ "$with_l1" = 1 ] && [ "$anchored" = 0 ]; then
     die "--l1 needs an anchored chain: drop --no-l1 (and LOCALNET_VOTE_EXTENSIONS=off)"
   fi
@@ -756,6 +764,10 @@ cmd_up() {
   done
   if [ "$anchored" = 1 ]; then genesis_args+=(--l1-chain-id "$L1_CHAIN_ID"); fi
   if [ "$encrypted" = 1 ]; then genesis_args+=(--encryption-dealer "$DIR/dealer"); fi
+  if [ -n "$encryption_expiry" ]; then
+    genesis_args+=(--encryption-expiry-blocks "${encryption_expiry%%:*}"
+      --encryption-expiries-to-disable "${encryption_expiry##*:}")
+  fi
   [ -n "$staking_params" ] && genesis_args+=(--staking-params "$staking_params")
   "$QUIRED" genesis create "${genesis_args[@]}" >>"$setup_log" 2>&1 ||
     die "quired genesis create failed: $(tail -n 3 "$setup_log")"

@@ -248,7 +248,7 @@ impl Node {
             // A malformed request (bad address, unknown path) says so first.
             answer.result?;
             return Err(QueryError::BadArgument(format!(
-                "{path} has no state proof: prove works for /account/{{address}} and /params"
+                "{path} has no state proof: prove works for /account, /params, /l1/info, /staking and /encryption queries"
             )));
         }
         let proofs = answer

@@ -331,10 +331,27 @@ fn an_envelope_is_revealed_two_blocks_later_with_its_blobs_in_the_reveal_block()
             record[0].slot,
             record[0].tx_hash,
             record[0].outcome,
-            record[0].blobs
+            record[0].blobs.len()
         ),
         (slot, tx_hash, Outcome::Revealed, 2)
     );
+    // A reader of one namespace binds its blob to the envelope (slot,
+    // position, hash) from the record alone.
+    for (ns, data) in [("rollup-a", &b"alpha"[..]), ("rollup-b", &b"beta"[..])] {
+        let origins =
+            quire_core::encryption::bind_revealed(&record, namespace(ns), &[(alice, data)])
+                .unwrap();
+        assert_eq!(
+            origins,
+            vec![quire_core::encryption::BlobOrigin::Envelope(&record[0])]
+        );
+        assert!(quire_core::encryption::bind_revealed(
+            &record,
+            namespace(ns),
+            &[(address_of(&key(MALLORY)), data)]
+        )
+        .is_err());
+    }
     assert!(net.state.pending_slots().unwrap().is_empty());
     // Nothing is left to reveal: the next block carries no reveal.
     let block = net.height(0, &[]);
@@ -659,4 +676,202 @@ fn envelope_rules_have_their_codes_and_the_block_cap_holds() {
             .code(),
         codes::ENCRYPTION_OFF
     );
+}
+
+/// An envelope's blobs: (namespace, data).
+type Blobs = Vec<(Namespace, Vec<u8>)>;
+
+/// What an envelope of the coherence test must become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Sealed to its own identity with a valid payload: revealed.
+    Valid,
+    /// Another tx's ciphertext: undecryptable.
+    Copied,
+    /// Sealed to its identity, but the payload is not an envelope payload:
+    /// invalid.
+    Garbage,
+}
+
+/// The coherence property over encrypted blocks: seeded random mempools of
+/// envelopes (valid, copied, garbage) and plaintext blobs from four
+/// accounts, random proposers, one validator of four silent in some runs.
+/// Every block the proposer builds, every node accepts and finalizes to the
+/// same app hash (`Net::commit`); every envelope ordered at S is resolved at
+/// S + 2 as its kind says; every revealed blob binds to its envelope by the
+/// record alone, and nothing else is revealed.
+#[test]
+fn coherence_over_encrypted_blocks() {
+    for seed in 0..4u64 {
+        let mut rng = quire_test_utils::Rng::new(seed);
+        let sharing: &[usize] = if seed % 2 == 0 {
+            &[0, 1, 2, 3]
+        } else {
+            &[0, 1, 3]
+        };
+        let mut net = Net::new(sharing);
+        net.height(0, &[]);
+        let seeds = [ALICE, MALLORY, 3, 4];
+        let mut next_sequence = [0u64; 4];
+        let mut mempool: Vec<Vec<u8>> = Vec::new();
+        // tx hash -> (kind, its blobs)
+        let mut expected: std::collections::BTreeMap<[u8; 32], (Kind, Blobs)> = Default::default();
+        // tx hash -> slot, for envelopes ordered and not yet resolved.
+        let mut ordered: std::collections::BTreeMap<[u8; 32], u64> = Default::default();
+        let mut last_valid: Option<SubmitEncrypted> = None;
+        let mut resolved = 0;
+        for _ in 0..24 {
+            for _ in 0..rng.range(0, 6) {
+                let who = rng.below(4) as usize;
+                let sequence = next_sequence[who];
+                next_sequence[who] += 1;
+                let nonce = rng.next_u64() as u8;
+                let len = rng.range(1, 40) as usize;
+                let data = rng.bytes(len);
+                let tx = match rng.below(5) {
+                    0 => signed_tx(
+                        CHAIN,
+                        &key(seeds[who]),
+                        u64::from(seeds[who] - 1),
+                        sequence,
+                        FEE,
+                        &[blob("plain", &data)],
+                    ),
+                    1 if last_valid.is_some() => {
+                        let msg = last_valid.clone().unwrap();
+                        let tx = envelope_tx(msg, seeds[who], sequence);
+                        expected.insert(Sha256::digest(&tx).into(), (Kind::Copied, vec![]));
+                        tx
+                    }
+                    2 => {
+                        let signer = address_of(&key(seeds[who]));
+                        let identity =
+                            Identity::derive(CHAIN, 1, signer.as_bytes(), sequence, &[nonce; 32]);
+                        // No payload version starts with 0xff.
+                        let mut garbage = vec![0xff];
+                        garbage.extend_from_slice(&data);
+                        garbage.resize(40, 0xff);
+                        let sealed = quire_tpke::seal(
+                            &net.key.group_key(),
+                            &identity,
+                            &garbage,
+                            [nonce; 32],
+                        )
+                        .unwrap();
+                        let msg = SubmitEncrypted {
+                            epoch: 1,
+                            nonce: [nonce; 32],
+                            ibe_ciphertext: sealed.ibe.to_bytes(),
+                            body: sealed.body,
+                        };
+                        let tx = envelope_tx(msg, seeds[who], sequence);
+                        expected.insert(Sha256::digest(&tx).into(), (Kind::Garbage, vec![]));
+                        tx
+                    }
+                    _ => {
+                        let rollup = if rng.percent(50) {
+                            "sealed-a"
+                        } else {
+                            "sealed-b"
+                        };
+                        let msg = envelope(
+                            &net.key,
+                            seeds[who],
+                            sequence,
+                            nonce,
+                            &[(rollup, &data), ("sealed-c", b"leg")],
+                        );
+                        last_valid = Some(msg.clone());
+                        let tx = envelope_tx(msg, seeds[who], sequence);
+                        expected.insert(
+                            Sha256::digest(&tx).into(),
+                            (
+                                Kind::Valid,
+                                vec![
+                                    (namespace(rollup), data.clone()),
+                                    (namespace("sealed-c"), b"leg".to_vec()),
+                                ],
+                            ),
+                        );
+                        tx
+                    }
+                };
+                mempool.push(tx);
+            }
+            rng.shuffle(&mut mempool);
+            let proposer = rng.below(4) as usize;
+            let height = net.next_height();
+            let block = net.height(proposer, &mempool);
+            // Included txs leave the mempool; envelopes among them wait.
+            let included: std::collections::BTreeSet<[u8; 32]> =
+                block.txs.iter().map(|t| t.hash).collect();
+            mempool.retain(|tx| !included.contains(&<[u8; 32]>::from(Sha256::digest(tx))));
+            for outcome in &block.txs {
+                assert!(outcome.result.is_ok(), "seed {seed}: {:?}", outcome.result);
+                if expected.contains_key(&outcome.hash) {
+                    ordered.insert(outcome.hash, height);
+                }
+            }
+            // What this block resolved: exactly the envelopes of S = h - 2,
+            // each as its kind says, its blobs bound by the record.
+            let record = net.state.revealed_at(height).unwrap();
+            for envelope in &record {
+                let slot = ordered.remove(&envelope.tx_hash).expect("resolved once");
+                assert_eq!(slot + 2, height, "seed {seed}: revealed two blocks later");
+                let (kind, blobs) = &expected[&envelope.tx_hash];
+                let want = match kind {
+                    Kind::Valid => Outcome::Revealed,
+                    Kind::Copied => Outcome::Undecryptable,
+                    Kind::Garbage => Outcome::Invalid,
+                };
+                assert_eq!(envelope.outcome, want, "seed {seed}");
+                let got: Vec<(Namespace, Vec<u8>)> = block
+                    .blobs
+                    .iter()
+                    .filter(|b| b.tx_hash == envelope.tx_hash)
+                    .map(|b| (b.namespace, b.data.clone()))
+                    .collect();
+                assert_eq!(&got, blobs, "seed {seed}");
+                resolved += 1;
+            }
+            assert!(
+                ordered.values().all(|&slot| slot + 2 > height),
+                "seed {seed}: an envelope of {height} - 2 or before is unresolved"
+            );
+            // Each namespace's blobs bind: revealed ones to their envelope
+            // (by signer and data), the rest are plaintext of this block.
+            let mut namespaces: Vec<Namespace> = Vec::new();
+            for blob in &block.blobs {
+                if !namespaces.contains(&blob.namespace) {
+                    namespaces.push(blob.namespace);
+                }
+            }
+            for ns in namespaces {
+                let read: Vec<(Address, &[u8])> = block
+                    .blobs
+                    .iter()
+                    .filter(|b| b.namespace == ns)
+                    .map(|b| (b.signer, b.data.as_slice()))
+                    .collect();
+                let origins = quire_core::encryption::bind_revealed(&record, ns, &read).unwrap();
+                for (origin, blob) in origins
+                    .iter()
+                    .zip(block.blobs.iter().filter(|b| b.namespace == ns))
+                {
+                    match origin {
+                        quire_core::encryption::BlobOrigin::Envelope(e) => {
+                            assert_eq!(e.tx_hash, blob.tx_hash)
+                        }
+                        quire_core::encryption::BlobOrigin::Plaintext => {
+                            assert!(!expected.contains_key(&blob.tx_hash))
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            resolved > 10,
+            "seed {seed}: only {resolved} envelopes resolved"
+        );
+    }
 }

@@ -6,6 +6,7 @@ pub mod keyring;
 #[cfg(feature = "l1")]
 pub mod l1;
 pub mod read;
+pub mod reveal;
 pub mod rpc;
 pub mod staking;
 pub mod submitter;

@@ -209,40 +209,17 @@ impl NodeClient {
         verifier: &mut Verifier,
         wait: Duration,
     ) -> Result<VerifiedAccount, ClientError> {
-        let path = format!("/account/{address}");
-        let answer = self
-            .rpc
-            .abci_query(Some(path.clone()), Vec::new(), None, true)
-            .await
-            .map_err(|e| self.rpc_error("abci_query", e))?;
-        let code = answer.code.value();
-        if code != 0 && code != codes::NOT_FOUND {
-            return Err(ClientError::Query {
-                path,
-                code,
-                codespace: answer.codespace,
-                log: answer.log,
-            });
-        }
         let key = account_key(address);
-        let proof = match answer.proof.as_ref().map(|p| p.ops.as_slice()) {
-            Some([op]) if op.field_type == PROOF_OP_TYPE && op.key == key => {
-                StateProof::decode_op_data(&op.key, &op.data)
-                    .map_err(|e| ClientError::Malformed("account proof", e.to_string()))?
-            }
-            _ => {
-                return Err(ClientError::Malformed(
-                    "account proof",
-                    "the answer does not carry exactly one proof of the account's state entry"
-                        .into(),
-                ))
-            }
-        };
-        let height = answer.height.value();
-        let next = height + 1;
-        self.wait_for_height(next + 1, wait).await?;
-        let header = self.consensus(next).await?;
-        verifier.verify_state(&header, height, std::slice::from_ref(&proof))?;
+        let (height, proofs) = self
+            .verified_entries(
+                &format!("/account/{address}"),
+                std::slice::from_ref(&key),
+                verifier,
+                wait,
+            )
+            .await?;
+        let [proof] = <[StateProof; 1]>::try_from(proofs)
+            .map_err(|_| ClientError::Malformed("account proof", "not one proof".into()))?;
         let account = proof
             .value
             .as_deref()
@@ -254,6 +231,70 @@ impl NodeClient {
             address: *address,
             account,
         })
+    }
+
+    /// Asks `path` with `prove = true` and verifies its state proofs, one
+    /// per key of `keys` in that order, with `verifier`: the proofs against
+    /// the app hash of the next height's header, the header against the
+    /// trusted validators. Waits up to `wait` for the next two heights.
+    /// Returns the height proven and the proofs (each with the entry's
+    /// value, or `None` for an absent entry). A path the app answers "not
+    /// found" still carries its proofs of absence.
+    pub async fn verified_entries(
+        &self,
+        path: &str,
+        keys: &[Vec<u8>],
+        verifier: &mut Verifier,
+        wait: Duration,
+    ) -> Result<(u64, Vec<StateProof>), ClientError> {
+        let answer = self
+            .rpc
+            .abci_query(Some(path.to_string()), Vec::new(), None, true)
+            .await
+            .map_err(|e| self.rpc_error("abci_query", e))?;
+        let code = answer.code.value();
+        if code != 0 && code != codes::NOT_FOUND {
+            return Err(ClientError::Query {
+                path: path.to_string(),
+                code,
+                codespace: answer.codespace,
+                log: answer.log,
+            });
+        }
+        let ops = answer.proof.as_ref().map_or(&[][..], |p| p.ops.as_slice());
+        if ops.len() != keys.len() {
+            return Err(ClientError::Malformed(
+                "state proof",
+                format!(
+                    "{path}: {} proofs for {} state entries",
+                    ops.len(),
+                    keys.len()
+                ),
+            ));
+        }
+        let proofs = ops
+            .iter()
+            .zip(keys)
+            .map(|(op, key)| {
+                if op.field_type != PROOF_OP_TYPE || &op.key != key {
+                    return Err(ClientError::Malformed(
+                        "state proof",
+                        format!(
+                            "{path}: a proof of another entry or kind ({})",
+                            op.field_type
+                        ),
+                    ));
+                }
+                StateProof::decode_op_data(&op.key, &op.data)
+                    .map_err(|e| ClientError::Malformed("state proof", e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let height = answer.height.value();
+        let next = height + 1;
+        self.wait_for_height(next + 1, wait).await?;
+        let header = self.consensus(next).await?;
+        verifier.verify_state(&header, height, &proofs)?;
+        Ok((height, proofs))
     }
 
     /// The signed header of `height` and the validator sets of `height` and
@@ -292,6 +333,18 @@ impl NodeClient {
             next_validator_set: set(next_validators.validators),
             ..Default::default()
         })
+    }
+
+    /// Blind ordering's epoch key and rules as the node says (unverified:
+    /// [`NodeClient::verified_encryption`] proves them), or `None` on a
+    /// chain without encryption.
+    pub async fn encryption_info(&self) -> Result<Option<pb::EncryptionInfo>, ClientError> {
+        match self.query("/encryption/info".into()).await? {
+            None => Ok(None),
+            Some(bytes) => pb::EncryptionInfo::decode(bytes.as_slice())
+                .map(Some)
+                .map_err(|e| ClientError::Malformed("encryption query", e.to_string())),
+        }
     }
 
     /// The chain parameters.

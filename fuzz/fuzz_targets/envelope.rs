@@ -1,7 +1,8 @@
 //! Any bytes as the parts of blind ordering (docs/blind-ordering.md): an
 //! envelope's plaintext payload, every `quire-tpke` wire format (epoch key,
 //! IBE ciphertext, decryption share and key, key share), the vote
-//! extension's share section and the reveal transaction, an envelope opened
+//! extension's share section, the reveal transaction and the records a
+//! reveal leaves in state, an envelope opened
 //! with a valid key, and the canonical order check over arbitrary
 //! (signer, sequence) lists. None may panic or allocate beyond its input.
 //!
@@ -11,7 +12,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quire_core::encryption::{Reveal, ShareSection, REVEAL_TX_PREFIX};
+use quire_core::encryption::{record, Reveal, ShareSection, REVEAL_TX_PREFIX};
 use quire_core::envelope::EnvelopePayload;
 use quire_core::{order, Address};
 use quire_tpke::{
@@ -65,6 +66,16 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(reveal) = Reveal::decode(data) {
         assert_eq!(&reveal.to_tx()[REVEAL_TX_PREFIX.len()..], data);
+    }
+    // The records clients decode from state proofs.
+    if let Ok(record) = record::decode_record(data) {
+        assert_eq!(record::encode_record(&record), data);
+    }
+    if let Ok(params) = record::EncryptionParams::decode(data) {
+        assert_eq!(params.encode(), data);
+    }
+    if let Ok(status) = record::Status::decode(data) {
+        assert_eq!(status.encode(), data);
     }
 
     // The fixture's key on the fixture's KEM part with any body: only the

@@ -373,6 +373,7 @@ mod tests {
                 blob_size: blob,
                 blobs_per_tx: 1,
                 namespaces: 1,
+                encrypt: false,
             },
             tx_size: blob + 230,
             accounts: 4,

@@ -53,6 +53,11 @@ pub struct RunArgs {
     /// Namespaces the blobs are spread over.
     #[arg(long, default_value_t = 1)]
     pub namespaces: usize,
+    /// Seal each tx's blobs into one encrypted envelope (blind ordering,
+    /// docs/blind-ordering.md; Quire with an epoch key only). Readable is
+    /// then measured at the reveal, two blocks after the commit.
+    #[arg(long)]
+    pub encrypt: bool,
     /// kvstore tx size in bytes (default: the size of a Quire tx of this shape).
     #[arg(long)]
     pub tx_size: Option<usize>,
@@ -334,6 +339,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunResult> {
         blob_size: args.blob_size,
         blobs_per_tx: args.blobs_per_tx,
         namespaces: args.namespaces,
+        encrypt: args.encrypt,
     };
     let prepared = prepare(&args, &nodes[0], chain_id, &shape).await?;
     let total: usize = prepared.iter().map(Vec::len).sum();
@@ -390,7 +396,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunResult> {
         nodes[0].clone(),
         args.app,
         signers,
-        reader,
+        reader.map(|reader| (reader, args.encrypt)),
     ));
     let limiter = (args.rate > 0).then(|| {
         Arc::new(RateLimiter {
@@ -516,7 +522,28 @@ async fn prepare(
         App::Quire => node.params().await?,
         App::Kvstore => quire_client::Params::default(),
     };
-    let chain = ChainInfo { chain_id, params };
+    let encryption = match (args.encrypt, args.app) {
+        (false, _) => None,
+        (true, App::Kvstore) => bail!("--encrypt is for --app quire: kvstore has no envelopes"),
+        (true, App::Quire) => {
+            let info = node.encryption_info().await?.ok_or_else(|| {
+                anyhow::anyhow!("--encrypt: the chain has no encryption key (start it with one)")
+            })?;
+            anyhow::ensure!(
+                info.active,
+                "--encrypt: the chain is in plaintext-only mode"
+            );
+            Some(
+                quire_client::encrypt::EncryptionKey::from_epoch_key(info.epoch, &info.epoch_key)
+                    .context("--encrypt: the chain's epoch key")?,
+            )
+        }
+    };
+    let chain = ChainInfo {
+        chain_id,
+        params,
+        encryption,
+    };
     let tx_size = match args.tx_size {
         Some(size) => size,
         None => workload::quire_tx_size(&chain, shape)?,
@@ -698,15 +725,38 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// `namespace` at `height`, asking until the read API serves the height
+/// (once the next one is committed: its attestation needs the commit), for
+/// at most 15 s.
+async fn read_when_served(
+    reader: &ReadClient,
+    height: u64,
+    namespace: &Namespace,
+) -> anyhow::Result<quire_proto::sequencer::v1::NamespaceData> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let answer = reader.namespace(height, namespace).await;
+        match &answer {
+            Err(e) if e.to_string().contains("not available yet") && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(10)).await
+            }
+            _ => return Ok(answer?),
+        }
+    }
+}
+
 /// Follows the chain through `node`: for each new height, which of our txs
 /// it holds (from the block results' events), and for a sample of them when
-/// the read API serves their namespace at that height.
+/// the read API serves their namespace at that height (for envelopes, at
+/// their reveal: two blocks later, or three or four after lost rounds; every
+/// blob there is from an envelope of the sampled tx's block, since a reveal
+/// resolves whole blocks).
 async fn watch_blocks(
     shared: Arc<Shared>,
     node: NodeClient,
     app: App,
     signers: HashMap<String, u32>,
-    reader: Option<ReadClient>,
+    reader: Option<(ReadClient, bool)>,
 ) {
     let reads = Arc::new(tokio::sync::Semaphore::new(4));
     let mut next = shared.last_height.load(Ordering::Relaxed) + 1;
@@ -767,30 +817,25 @@ async fn watch_blocks(
                 bytes,
                 namespaces,
             });
-            if let Some(reader) = &reader {
+            if let Some((reader, encrypted)) = &reader {
                 for (namespace, submitted) in samples {
                     let (reader, shared, reads) = (reader.clone(), shared.clone(), reads.clone());
-                    let height = next;
+                    let heights = if *encrypted {
+                        next + 2..=next + 4
+                    } else {
+                        next..=next
+                    };
                     tokio::spawn(async move {
                         let Ok(_permit) = reads.acquire().await else {
                             return;
                         };
-                        // The read API serves a height once the next one is
-                        // committed (its attestation needs the commit); ask
-                        // until it does.
-                        let deadline = Instant::now() + Duration::from_secs(15);
-                        let answer = loop {
-                            let answer = reader.namespace(height, &namespace).await;
-                            match &answer {
-                                Err(e)
-                                    if e.to_string().contains("not available yet")
-                                        && Instant::now() < deadline =>
-                                {
-                                    tokio::time::sleep(Duration::from_millis(10)).await
-                                }
-                                _ => break answer,
+                        let mut answer = Err(anyhow::anyhow!("no height read"));
+                        for height in heights {
+                            answer = read_when_served(&reader, height, &namespace).await;
+                            if matches!(&answer, Ok(data) if !data.blobs.is_empty()) {
+                                break;
                             }
-                        };
+                        }
                         match answer {
                             Ok(data) if !data.blobs.is_empty() => {
                                 if shared.in_window(submitted) {

@@ -58,6 +58,10 @@ pub struct Shape {
     pub blobs_per_tx: usize,
     /// Namespaces the blobs are spread over, round-robin.
     pub namespaces: usize,
+    /// Each tx's blobs sealed into one encrypted envelope
+    /// (`MsgSubmitEncrypted`, docs/blind-ordering.md) instead of plaintext.
+    #[serde(default)]
+    pub encrypt: bool,
 }
 
 /// Who sent a transaction: account index and sequence. Identifies it in a
@@ -119,6 +123,8 @@ pub struct ChainInfo {
     pub chain_id: String,
     /// Fee rules.
     pub params: Params,
+    /// The epoch key envelopes are sealed to (runs with encrypted blobs).
+    pub encryption: Option<quire_client::encrypt::EncryptionKey>,
 }
 
 /// Everything needed to build one account's transactions.
@@ -156,10 +162,11 @@ pub fn quire_txs(
         bail!("a run needs at least one namespace and one blob per tx");
     }
     let blob_bytes = (shape.blob_size * shape.blobs_per_tx) as u64;
-    let fee = chain
-        .params
-        .fee_for(blob_bytes)
-        .context("the fee for this blob size overflows")?;
+    let key = match (shape.encrypt, &chain.encryption) {
+        (true, Some(key)) => Some(key),
+        (true, None) => bail!("encrypted blobs need the chain's epoch key (the chain has none?)"),
+        (false, _) => None,
+    };
     let mut txs = Vec::with_capacity(count);
     for j in 0..count as u64 {
         let sequence = plan.first_sequence + j;
@@ -175,6 +182,19 @@ pub fn quire_txs(
                 blob_data(plan.index, sequence, m, shape.blob_size),
             ));
         }
+        let charged = match key {
+            Some(key) => {
+                let envelope = seal(key, chain, plan, sequence, messages)?;
+                let charged = envelope.charged_bytes();
+                messages = vec![Msg::SubmitEncrypted(envelope)];
+                charged
+            }
+            None => blob_bytes,
+        };
+        let fee = chain
+            .params
+            .fee_for(charged)
+            .context("the fee for this blob size overflows")?;
         let params = SignerContext {
             chain_id: chain.chain_id.clone(),
             account_number: plan.account_number,
@@ -196,6 +216,28 @@ pub fn quire_txs(
         });
     }
     Ok(txs)
+}
+
+/// `messages` (plaintext blobs) sealed into one envelope for `plan`'s tx
+/// at `sequence`.
+fn seal(
+    key: &quire_client::encrypt::EncryptionKey,
+    chain: &ChainInfo,
+    plan: &AccountPlan<'_>,
+    sequence: u64,
+    messages: Vec<Msg>,
+) -> anyhow::Result<quire_core::encryption::SubmitEncrypted> {
+    let payload = quire_core::envelope::EnvelopePayload {
+        blobs: messages
+            .into_iter()
+            .filter_map(|m| match m {
+                Msg::SubmitBlob(blob) => Some((blob.namespace, blob.data)),
+                _ => None,
+            })
+            .collect(),
+    };
+    key.seal(&chain.chain_id, &plan.account.address, sequence, &payload)
+        .context("sealing an envelope")
 }
 
 /// Blob contents: a cheap pseudo-random fill, different for every blob.
@@ -254,6 +296,7 @@ mod tests {
         ChainInfo {
             chain_id: "quire-localnet".into(),
             params: Params::default(),
+            encryption: None,
         }
     }
 
@@ -292,6 +335,7 @@ mod tests {
             blob_size: 250,
             blobs_per_tx: 4,
             namespaces: 6,
+            encrypt: false,
         };
         let all = namespaces(shape.namespaces);
         let plan = AccountPlan {

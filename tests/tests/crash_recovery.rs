@@ -4,12 +4,20 @@
 //! CometBFT's handshake replays to the same app hash as the other nodes, and
 //! its blob index has every blob exactly once.
 //!
+//! The load mixes plaintext blobs with encrypted envelopes (blind ordering,
+//! on by default on a localnet), one every third tx, so nearly every block
+//! is some envelope's slot, its share round or its reveal: each crash falls
+//! between a share and its reveal, and the replay must give the same app
+//! hash and reveal every envelope exactly once.
+//!
 //! The crashes are injected with `QUIRED_FAULT`, which needs a quired built
 //! with the `fault-injection` feature: `cargo test --workspace` builds
 //! target/debug/quired that way (see tests/Cargo.toml).
 
+use quire_client::encrypt::EncryptionKey;
 use quire_client::keyring::Keyring;
 use quire_client::{Msg, NodeClient, Submitter};
+use quire_core::envelope::EnvelopePayload;
 use quire_core::Namespace;
 use quire_tests::{run_scenario, start_localnet, Localnet};
 use quired::fault::{FaultPoint, FAULT_ENV};
@@ -47,6 +55,8 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         .map(|i| NodeClient::new(&net.rpc(i)?).map_err(anyhow::Error::from))
         .collect::<Result<_, _>>()?;
     let namespace = Namespace::from_rollup_name("crash-rollup");
+    let sealed = Namespace::from_rollup_name("crash-sealed");
+    let encryption_key = EncryptionKey::from_genesis_json(&net.genesis_json()?)?;
 
     // Continuous load through node 1 (node 0 is the one that crashes).
     let stop = Arc::new(AtomicBool::new(false));
@@ -57,16 +67,27 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         tokio::spawn(async move {
             let mut submitter = Submitter::connect(client, key).await?;
             let mut hashes = Vec::new();
+            let mut envelopes = 0usize;
             while !stop.load(Ordering::SeqCst) {
                 let data = format!("blob {}", hashes.len()).into_bytes();
-                let result = submitter
-                    .submit(&[Msg::submit_blob(namespace, data)], None)
-                    .await?;
+                let result = if hashes.len() % 3 == 2 {
+                    envelopes += 1;
+                    let payload = EnvelopePayload {
+                        blobs: vec![(sealed, data)],
+                    };
+                    submitter
+                        .submit_encrypted(&encryption_key, &payload, None)
+                        .await?
+                } else {
+                    submitter
+                        .submit(&[Msg::submit_blob(namespace, data)], None)
+                        .await?
+                };
                 anyhow::ensure!(result.accepted(), "load tx refused: {}", result.log);
                 hashes.push(result.hash);
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Ok::<_, anyhow::Error>(hashes)
+            Ok::<_, anyhow::Error>((hashes, envelopes))
         })
     };
 
@@ -104,7 +125,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     }
 
     stop.store(true, Ordering::SeqCst);
-    let hashes = load.await??;
+    let (hashes, envelopes) = load.await??;
     // Everything committed is on every node, exactly once.
     let mut last = 0;
     for hash in &hashes {
@@ -114,20 +135,26 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         anyhow::ensure!(tx.code == 0, "load tx {hash} failed: {}", tx.log);
         last = last.max(tx.height);
     }
+    // The last envelopes are revealed two blocks after their own (a round
+    // lost to a crashed proposer may cost more).
+    let last = last + 4;
     clients[0]
         .wait_for_height(last + 1, Duration::from_secs(60))
         .await?;
     let mut count = 0;
+    let mut revealed = 0;
     for height in 1..=last {
-        let reference = clients[1].blobs(height, &namespace).await?;
-        for (i, client) in clients.iter().enumerate() {
-            let blobs = client.blobs(height, &namespace).await?;
-            anyhow::ensure!(
-                blobs == reference,
-                "node{i}'s blob index differs at height {height}"
-            );
+        for (ns, total) in [(namespace, &mut count), (sealed, &mut revealed)] {
+            let reference = clients[1].blobs(height, &ns).await?;
+            for (i, client) in clients.iter().enumerate() {
+                let blobs = client.blobs(height, &ns).await?;
+                anyhow::ensure!(
+                    blobs == reference,
+                    "node{i}'s blob index differs at height {height}"
+                );
+            }
+            *total += reference.blobs.len();
         }
-        count += reference.blobs.len();
         let header = clients[1]
             .rpc()
             .block(tendermint::block::Height::try_from(height + 1)?)
@@ -142,13 +169,14 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         );
     }
     anyhow::ensure!(
-        count == hashes.len(),
-        "{count} blobs indexed, {} submitted",
-        hashes.len()
+        count + envelopes == hashes.len() && revealed == envelopes,
+        "{count} plaintext blobs and {revealed} revealed indexed, {} and {envelopes} submitted",
+        hashes.len() - envelopes
     );
     eprintln!(
-        "{} blobs, each indexed once on all 4 nodes; app hashes equal through height {last}",
-        hashes.len()
+        "{} plaintext blobs and {envelopes} envelopes, each indexed once on all 4 nodes; app \
+         hashes equal through height {last}",
+        hashes.len() - envelopes
     );
     // And quired's Info on node0 agrees with the chain.
     let info = clients[0].rpc().abci_info().await?;

@@ -6,16 +6,22 @@
 //! client, signer and namespaces intact. A byzantine proposer (a test
 //! build of quired) that leaves the reveal out or reveals a wrong key is
 //! rejected by every honest node, and every envelope is revealed anyway.
+//!
+//! Liveness: with one validator of four withholding its shares nothing is
+//! delayed; with two (more than f) each slot expires at S + E, never
+//! decrypted, and after K expiries in a row the chain is plaintext only,
+//! blocks and plaintext blobs going on throughout.
 
 use quire_client::encrypt::EncryptionKey;
 use quire_client::keyring::Keyring;
 use quire_client::read::{ReadClient, VerifiedReader};
 use quire_client::verify::Verifier;
 use quire_client::{NodeClient, Submitter};
+use quire_core::encryption::Outcome;
 use quire_core::envelope::EnvelopePayload;
 use quire_core::Namespace;
 use quire_tests::{run_scenario, start_localnet, Localnet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tendermint_rpc::Client;
 
 const ENVELOPES: usize = 6;
@@ -24,6 +30,11 @@ const ENVELOPES: usize = 6;
 async fn sealed_bundles_are_ordered_blind_and_read_back_verified_after_their_reveal() {
     let net = start_localnet(4).await;
     run_scenario(Duration::from_secs(600), scenario(&net)).await;
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn payload(i: usize) -> EnvelopePayload {
@@ -47,6 +58,8 @@ struct Rollup {
     client: NodeClient,
     alice: Submitter,
     reader: VerifiedReader,
+    /// Verifies the reveal records' state proofs.
+    records: Verifier,
     sent: usize,
 }
 
@@ -64,9 +77,10 @@ impl Rollup {
     }
 
     /// Checks envelope `i` (tx `hash`): committed, its block blind, its
-    /// bundle read back verified from its reveal height; returns the lag in
-    /// blocks.
-    async fn check(&mut self, i: usize, hash: &str) -> anyhow::Result<u64> {
+    /// bundle read back verified from its reveal height and bound to it by
+    /// the reveal record; returns the lag in blocks and when the plaintext
+    /// was read back verified.
+    async fn check(&mut self, i: usize, hash: &str) -> anyhow::Result<(u64, Instant)> {
         let namespaces = [
             Namespace::from_rollup_name("sealed-a"),
             Namespace::from_rollup_name("sealed-b"),
@@ -117,35 +131,89 @@ impl Rollup {
                     && b.blobs.contains(&(alice, expected.blobs[1].1.clone())),
                 "envelope {i}: the revealed blobs are not alice's bundle"
             );
-            return Ok(height - slot);
+            let readable = Instant::now();
+            // The reveal record, proven in state, binds both blobs to this
+            // envelope: its slot, its position and its tx hash.
+            let record = self
+                .client
+                .verified_reveal_record(height, &mut self.records, Duration::from_secs(60))
+                .await?;
+            for (read, (_, data)) in [(&a, &expected.blobs[0]), (&b, &expected.blobs[1])] {
+                let bound = record.bind(read)?;
+                let blob = bound
+                    .iter()
+                    .find(|blob| blob.signer == alice && &blob.data == data)
+                    .ok_or_else(|| anyhow::anyhow!("envelope {i}: blob not bound"))?;
+                let envelope = blob
+                    .envelope
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("envelope {i}: bound as plaintext"))?;
+                anyhow::ensure!(
+                    envelope.slot == slot
+                        && envelope.tx_index == tx.index
+                        && hex::encode(envelope.tx_hash).eq_ignore_ascii_case(hash)
+                        && envelope.outcome == Outcome::Revealed,
+                    "envelope {i} (tx {hash} at {slot}) bound to {envelope:?}"
+                );
+            }
+            return Ok((height - slot, readable));
         }
         anyhow::bail!("envelope {i} of {slot} was never revealed")
     }
 }
 
+impl Rollup {
+    /// Alice's submitter on node1, a verified reader on node2.
+    async fn connect(net: &Localnet) -> anyhow::Result<Self> {
+        let genesis = net.genesis_json()?;
+        let client = NodeClient::new(&net.rpc(1)?)?;
+        let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
+        Ok(Rollup {
+            key: EncryptionKey::from_genesis_json(&genesis)?,
+            alice: Submitter::connect(client.clone(), keyring.signing_key("alice")?).await?,
+            client,
+            reader: VerifiedReader::new(
+                ReadClient::connect(&net.grpc(2)?).await?,
+                Verifier::from_genesis_json(&genesis)?,
+            ),
+            records: Verifier::from_genesis_json(&genesis)?,
+            sent: 0,
+        })
+    }
+}
+
 async fn scenario(net: &Localnet) -> anyhow::Result<()> {
-    let genesis = net.genesis_json()?;
-    let client = NodeClient::new(&net.rpc(1)?)?;
+    let mut rollup = Rollup::connect(net).await?;
     let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
-    let mut rollup = Rollup {
-        key: EncryptionKey::from_genesis_json(&genesis)?,
-        alice: Submitter::connect(client.clone(), keyring.signing_key("alice")?).await?,
-        client,
-        reader: VerifiedReader::new(
-            ReadClient::connect(&net.grpc(2)?).await?,
-            Verifier::from_genesis_json(&genesis)?,
-        ),
-        sent: 0,
-    };
+    // The key a submitter seals to, proven in state, is the genesis one.
+    let proven = rollup
+        .client
+        .verified_encryption(&mut rollup.records, Duration::from_secs(60))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no encryption state on an encrypted localnet"))?;
+    anyhow::ensure!(
+        proven.key.hash == rollup.key.hash && proven.params.epoch == 1,
+        "the proven epoch key is not the genesis key"
+    );
+    anyhow::ensure!(proven.status.inactive_since.is_none(), "encryption is off");
+    // The read API shows the same key (unproven, for tools and pages).
+    let (status, body) = quire_tests::http_get(&net.http(0)?, "/v1/encryption")?;
+    let info: serde_json::Value = serde_json::from_str(&body)?;
+    let shown_hash = info["epochKeyHash"].as_str().unwrap_or_default();
+    anyhow::ensure!(
+        status == 200 && shown_hash == base64_of(&proven.key.hash) && info["active"] == true,
+        "GET /v1/encryption: {status} {body}"
+    );
+    rollup.key = proven.key;
 
     // Latency, one envelope at a time: from broadcast to its bundle read
     // back verified (printed for docs/blind-ordering.md, never asserted).
     let mut latencies = Vec::new();
     for _ in 0..3 {
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let (i, hash) = rollup.submit().await?;
-        let lag = rollup.check(i, &hash).await?;
-        latencies.push((lag, started.elapsed().as_millis()));
+        let (lag, readable) = rollup.check(i, &hash).await?;
+        latencies.push((lag, readable.duration_since(started).as_millis()));
     }
     eprintln!("submit to verified plaintext, (blocks, ms): {latencies:?}");
 
@@ -157,7 +225,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     }
     let mut lags = Vec::new();
     for (i, hash) in &sent {
-        lags.push(rollup.check(*i, hash).await?);
+        lags.push(rollup.check(*i, hash).await?.0);
     }
     eprintln!("{ENVELOPES} envelopes revealed; blocks from order to reveal: {lags:?}");
     anyhow::ensure!(
@@ -221,6 +289,47 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         "the CLI's envelope revealed {blobs:?}"
     );
     eprintln!("CLI envelope ordered at {slot}, revealed and verified at {height}");
+    // The CLI reads it back with its origin, and shows the proven key.
+    let quired = |args: &[&str]| -> anyhow::Result<serde_json::Value> {
+        let output = std::process::Command::new(quire_tests::quired_bin()?)
+            .args(args)
+            .arg("--genesis")
+            .arg(net.dir().join("genesis.json"))
+            .args(["--node", &net.rpc(2)?])
+            .output()?;
+        anyhow::ensure!(
+            output.status.success(),
+            "quired {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(serde_json::from_slice(&output.stdout)?)
+    };
+    let read = quired(&[
+        "query",
+        "blobs",
+        "--height",
+        &height.to_string(),
+        "--rollup",
+        "sealed-cli",
+        "--api",
+        &net.grpc(2)?,
+        "--origins",
+        "--json",
+    ])?;
+    let origin = &read["blobs"][0]["origin"];
+    anyhow::ensure!(
+        origin["kind"] == "envelope"
+            && origin["slot"] == slot
+            && origin["tx_hash"].as_str() == answer["hash"].as_str(),
+        "quired query blobs --origins: {read}"
+    );
+    let shown = quired(&["query", "encryption", "--verify"])?;
+    anyhow::ensure!(
+        shown["verified"] == true
+            && shown["epoch"] == 1
+            && shown["epoch_key_hash"].as_str() == Some(hex::encode(rollup.key.hash).as_str()),
+        "quired query encryption --verify: {shown}"
+    );
 
     // node0 proposes byzantine reveals: every honest node rejects them, and
     // the honest proposers reveal every envelope anyway.
@@ -271,4 +380,174 @@ fn reveal_rejections(net: &Localnet, node: usize) -> anyhow::Result<usize> {
         .lines()
         .filter(|l| l.contains("rejected proposal") && l.contains("reveal"))
         .count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withholding_by_more_than_f_expires_slots_then_turns_encryption_off_with_the_chain_live() {
+    // E = 4 blocks, K = 2 expiries in a row.
+    let net = tokio::task::spawn_blocking(|| {
+        Localnet::start_with(4, &["--no-l1", "--encryption-expiry", "4:2"])
+    })
+    .await
+    .expect("localnet start panicked")
+    .expect("localnet does not start");
+    run_scenario(Duration::from_secs(600), withholding(&net)).await;
+}
+
+/// Restarts node `node` without its key share: it votes, proposes and
+/// sends no decryption shares (a validator withholding them).
+fn withhold_share(net: &Localnet, node: usize) -> anyhow::Result<()> {
+    let share = net
+        .dir()
+        .join(format!("node{node}/quired/config/encryption_share.json"));
+    std::fs::rename(&share, share.with_extension("withheld"))?;
+    net.restart_with(node, BYZANTINE_ENV, "")?;
+    anyhow::ensure!(
+        !share.exists(),
+        "node{node} still has its share at {}",
+        share.display()
+    );
+    Ok(())
+}
+
+/// The height at which the reveal record resolves tx `hash` of `slot`, and
+/// how, looking from `slot + 1` to `slot + last`.
+async fn resolution(
+    rollup: &mut Rollup,
+    slot: u64,
+    hash: &str,
+    last: u64,
+) -> anyhow::Result<(u64, Outcome)> {
+    for height in slot + 1..=slot + last {
+        rollup
+            .client
+            .wait_for_height(height, Duration::from_secs(60))
+            .await?;
+        let record = rollup
+            .client
+            .verified_reveal_record(height, &mut rollup.records, Duration::from_secs(60))
+            .await?;
+        if let Some(envelope) = record
+            .envelopes
+            .iter()
+            .find(|e| e.slot == slot && hex::encode(e.tx_hash).eq_ignore_ascii_case(hash))
+        {
+            return Ok((height, envelope.outcome));
+        }
+    }
+    anyhow::bail!("tx {hash} of slot {slot} not resolved by {}", slot + last)
+}
+
+async fn withholding(net: &Localnet) -> anyhow::Result<()> {
+    const EXPIRY: u64 = 4;
+    let mut rollup = Rollup::connect(net).await?;
+    let start = rollup.client.status().await?.1;
+
+    // f = 1 of 4 withholds: nothing changes, each bundle is revealed two
+    // (after a lost round, three) blocks after its own.
+    withhold_share(net, 0)?;
+    for _ in 0..3 {
+        let (i, hash) = rollup.submit().await?;
+        let (lag, _) = rollup.check(i, &hash).await?;
+        anyhow::ensure!(
+            lag == 2 || lag == 3,
+            "with f withholding, revealed after {lag} blocks"
+        );
+    }
+    eprintln!("one validator of four withholding: every envelope revealed at S+2 or S+3");
+
+    // Two of four (> f) withhold: t = 3 shares can no longer be had. Each
+    // slot waits, then expires exactly at S + E, never decrypted.
+    withhold_share(net, 1)?;
+    let mut expired_at = Vec::new();
+    for _ in 0..2 {
+        let (i, hash) = rollup.submit().await?;
+        let tx = rollup
+            .client
+            .wait_for_tx(&hash, Duration::from_secs(60))
+            .await?;
+        anyhow::ensure!(tx.code == 0, "envelope {i} failed: {}", tx.log);
+        let (height, outcome) = resolution(&mut rollup, tx.height, &hash, EXPIRY + 2).await?;
+        anyhow::ensure!(
+            outcome == Outcome::Expired && height == tx.height + EXPIRY,
+            "envelope {i} of {} resolved {outcome:?} at {height}, not expired at S + {EXPIRY}",
+            tx.height
+        );
+        // Its plaintext never appears.
+        let secret = format!("bundle {i} part a").into_bytes();
+        for h in tx.height..=height {
+            let read = rollup
+                .reader
+                .fetch(
+                    h,
+                    &Namespace::from_rollup_name("sealed-a"),
+                    Duration::from_secs(60),
+                )
+                .await?;
+            anyhow::ensure!(
+                !read.blobs.iter().any(|(_, d)| d.starts_with(&secret)),
+                "expired envelope {i} was revealed at {h}"
+            );
+        }
+        expired_at.push(height);
+    }
+    eprintln!("two validators of four withholding: envelopes expired at {expired_at:?}");
+
+    // K = 2 expiries in a row: plaintext only, proven in state; envelopes
+    // are refused at CheckTx, plaintext blobs go on.
+    let proven = rollup
+        .client
+        .verified_encryption(&mut rollup.records, Duration::from_secs(60))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no encryption state"))?;
+    anyhow::ensure!(
+        proven.status.inactive_since == expired_at.last().copied(),
+        "after two expiries the status is {:?}",
+        proven.status
+    );
+    let refused = rollup
+        .alice
+        .submit_encrypted(&rollup.key, &payload(99), None)
+        .await?;
+    anyhow::ensure!(
+        refused.code == quire_core::codes::tx::ENCRYPTION_INACTIVE,
+        "an envelope in plaintext-only mode: code {} ({})",
+        refused.code,
+        refused.log
+    );
+    let plain = rollup
+        .alice
+        .submit(
+            &[quire_core::Msg::SubmitBlob(quire_core::msg::SubmitBlob {
+                namespace: Namespace::from_rollup_name("sealed-a"),
+                data: b"plaintext goes on".to_vec(),
+            })],
+            None,
+        )
+        .await?;
+    anyhow::ensure!(plain.accepted(), "plaintext blob refused: {}", plain.log);
+    let tx = rollup
+        .client
+        .wait_for_tx(&plain.hash, Duration::from_secs(60))
+        .await?;
+    anyhow::ensure!(tx.code == 0, "plaintext blob failed: {}", tx.log);
+    let read = rollup
+        .reader
+        .fetch(
+            tx.height,
+            &Namespace::from_rollup_name("sealed-a"),
+            Duration::from_secs(60),
+        )
+        .await?;
+    anyhow::ensure!(
+        read.blobs.iter().any(|(_, d)| d == b"plaintext goes on"),
+        "the plaintext blob is not read back at {}",
+        tx.height
+    );
+    let end = rollup.client.status().await?.1;
+    eprintln!(
+        "plaintext only from {:?}; the chain went from {start} to {end}; envelopes refused with code {}",
+        proven.status.inactive_since, refused.code
+    );
+    Ok(())
 }

@@ -24,7 +24,7 @@ impl From<ApiError> for Status {
             ApiError::Unavailable(_) => Status::unavailable(message),
             ApiError::TooManyStreams(_) => Status::resource_exhausted(message),
             ApiError::Timeout(_) => Status::deadline_exceeded(message),
-            ApiError::NotAnchored => Status::failed_precondition(message),
+            ApiError::NotAnchored | ApiError::NoEncryption => Status::failed_precondition(message),
             ApiError::Internal(_) => Status::internal(message),
         }
     }
@@ -127,6 +127,22 @@ impl SequencerService for GrpcApi {
         _: Request<pb::GetL1InfoRequest>,
     ) -> Result<Response<pb::L1Info>, Status> {
         Ok(Response::new(self.api.l1_info()?))
+    }
+
+    async fn get_encryption(
+        &self,
+        _: Request<pb::GetEncryptionRequest>,
+    ) -> Result<Response<pb::EncryptionInfo>, Status> {
+        Ok(Response::new(self.api.encryption()?))
+    }
+
+    async fn get_reveal_record(
+        &self,
+        request: Request<pb::GetRevealRecordRequest>,
+    ) -> Result<Response<pb::RevealRecord>, Status> {
+        Ok(Response::new(
+            self.api.reveal_record(request.into_inner().height)?,
+        ))
     }
 
     async fn get_checkpoint(

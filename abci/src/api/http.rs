@@ -10,12 +10,15 @@
 //! | `GET /v1/blocks/{height}` | `BlockData` |
 //! | `GET /v1/light_blocks/{height}` | `Attestation` (signed header, validator sets of the height and the next; no commitment) |
 //! | `GET /v1/l1/info` | `L1Info` |
+//! | `GET /v1/encryption` | `EncryptionInfo` (blind ordering's epoch key and rules) |
+//! | `GET /v1/encryption/reveals/{height}` | `RevealRecord` (what the reveal at that height resolved) |
 //! | `GET /v1/l1/checkpoint?height=H&rotation_after=A` | `SignedCheckpoint` (both optional: the latest attested height) |
 //! | `GET /v1/l1/history_proof?height=H&size=S` | `HistoryProof` |
 //!
 //! `{namespace}` is 64 hex digits. Errors are `{"code": "...", "message": "..."}`
 //! with 400 (bad request), 404 (unknown or not yet available height; a chain
-//! not anchored on an L1 for the `/v1/l1` routes), 429 (too
+//! not anchored on an L1 for the `/v1/l1` routes, no encryption for
+//! `/v1/encryption`), 429 (too
 //! many streams), 503 (CometBFT unavailable), 504 (timeout) or 500.
 
 use super::{ApiError, ReadApi};
@@ -42,6 +45,7 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             ApiError::NotAnchored => (StatusCode::NOT_FOUND, "not_anchored"),
+            ApiError::NoEncryption => (StatusCode::NOT_FOUND, "no_encryption"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         (
@@ -137,6 +141,17 @@ async fn light_block(
     Ok(Json(timed(&api, api.light_block(height)).await?))
 }
 
+async fn encryption(State(api): State<Arc<ReadApi>>) -> Result<Json<pb::EncryptionInfo>, ApiError> {
+    Ok(Json(api.encryption()?))
+}
+
+async fn reveal_record(
+    State(api): State<Arc<ReadApi>>,
+    Path(height): Path<u64>,
+) -> Result<Json<pb::RevealRecord>, ApiError> {
+    Ok(Json(api.reveal_record(height)?))
+}
+
 async fn l1_info(State(api): State<Arc<ReadApi>>) -> Result<Json<pb::L1Info>, ApiError> {
     Ok(Json(api.l1_info()?))
 }
@@ -181,6 +196,8 @@ pub fn router(api: Arc<ReadApi>) -> Router {
         .route("/v1/blocks/{height}", get(block))
         .route("/v1/light_blocks/{height}", get(light_block))
         .route("/v1/l1/info", get(l1_info))
+        .route("/v1/encryption", get(encryption))
+        .route("/v1/encryption/reveals/{height}", get(reveal_record))
         .route("/v1/l1/checkpoint", get(checkpoint))
         .route("/v1/l1/history_proof", get(history_proof))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(1024))

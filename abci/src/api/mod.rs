@@ -10,6 +10,7 @@
 //! which the attestation carries.
 
 pub mod attestation;
+pub mod encryption;
 pub mod grpc;
 pub mod http;
 pub mod l1;
@@ -68,6 +69,9 @@ pub enum ApiError {
     /// The chain is not anchored on an L1: it has no checkpoints.
     #[error("this chain is not anchored on an L1")]
     NotAnchored,
+    /// The chain has no blind ordering (no encryption key at genesis).
+    #[error("this chain has no encrypted blobs (no encryption key in its genesis)")]
+    NoEncryption,
     /// Local storage failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -284,6 +288,16 @@ impl ReadApi {
     /// How the chain is anchored on its L1.
     pub fn l1_info(&self) -> Result<pb::L1Info, ApiError> {
         l1::info(&self.store.state()?, *self.committed.borrow())
+    }
+
+    /// Blind ordering's epoch key and rules.
+    pub fn encryption(&self) -> Result<pb::EncryptionInfo, ApiError> {
+        encryption::info(&self.store.state()?, *self.committed.borrow())
+    }
+
+    /// What the reveal at `height` resolved.
+    pub fn reveal_record(&self, height: u64) -> Result<pb::RevealRecord, ApiError> {
+        encryption::reveal_record(&self.store.state()?, *self.committed.borrow(), height)
     }
 
     /// A signed checkpoint (see [`l1::signed_checkpoint`]).

@@ -57,6 +57,14 @@ pub struct CreateArgs {
     /// `<home>/config/encryption_share.json`.
     #[arg(long, value_name = "DIR")]
     encryption_dealer: Option<PathBuf>,
+    /// With --encryption-dealer: E, the blocks after which a slot not
+    /// revealed expires (3..=1000; default 20).
+    #[arg(long, value_name = "BLOCKS", requires = "encryption_dealer")]
+    encryption_expiry_blocks: Option<u64>,
+    /// With --encryption-dealer: K, the expired slots in a row that switch
+    /// the chain to plaintext only (default 3).
+    #[arg(long, value_name = "COUNT", requires = "encryption_dealer")]
+    encryption_expiries_to_disable: Option<u32>,
     /// A funded account and its balance in the fee denom. Repeatable.
     #[arg(long = "account", value_name = "ADDRESS:AMOUNT", value_parser = parse_account)]
     accounts: Vec<GenesisAccount>,
@@ -373,7 +381,14 @@ impl CreateArgs {
             encryption: None,
         };
         if let Some(dir) = &self.encryption_dealer {
-            app_state.encryption = Some(deal_encryption_key(dir, &self.validators, out)?);
+            let mut section = deal_encryption_key(dir, &self.validators, out)?;
+            if let Some(blocks) = self.encryption_expiry_blocks {
+                section.expiry_blocks = blocks;
+            }
+            if let Some(count) = self.encryption_expiries_to_disable {
+                section.expiries_to_disable = count;
+            }
+            app_state.encryption = Some(section);
         }
         app_state.staking.validators = self.validators;
         if let Some(path) = &self.staking_params {

@@ -20,16 +20,8 @@ pub enum QueryCommand {
         address: Address,
         #[command(flatten)]
         node: NodeArg,
-        /// Verify the answer: its state proof against the app hash of the
-        /// next header, the header against the validators of --genesis.
-        #[arg(long, requires = "genesis")]
-        verify: bool,
-        /// The chain's genesis.json (the root of trust for --verify).
-        #[arg(long, env = "QUIRE_GENESIS")]
-        genesis: Option<PathBuf>,
-        /// How long --verify waits for the next two blocks, in seconds.
-        #[arg(long, default_value_t = 30)]
-        wait_secs: u64,
+        #[command(flatten)]
+        proof: ProofArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         output: Output,
@@ -66,9 +58,26 @@ pub enum QueryCommand {
         /// L1, in seconds (with --l1).
         #[arg(long, default_value_t = 180)]
         l1_wait_secs: u64,
+        /// Also say where each blob came from: the encrypted envelope that
+        /// revealed it (its slot, position and tx hash, from the height's
+        /// reveal record, proven in state against the validator set of
+        /// --genesis; needs --node), or the block's own transactions.
+        #[arg(long)]
+        origins: bool,
+        #[command(flatten)]
+        node: NodeArg,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// Blind ordering's epoch key and rules (docs/blind-ordering.md): what
+    /// `tx submit-blob --encrypt` seals to. With --verify, proven in state
+    /// against the validator set of --genesis.
+    Encryption {
+        #[command(flatten)]
+        node: NodeArg,
+        #[command(flatten)]
+        proof: ProofArgs,
     },
     /// Follow one namespace from a height on, verified: history, then every
     /// new block, one JSON line per height. Reconnects and resumes by itself.
@@ -84,6 +93,34 @@ pub enum QueryCommand {
         #[command(flatten)]
         read: ReadArgs,
     },
+}
+
+/// `--verify` of the state queries.
+#[derive(Debug, clap::Args)]
+pub struct ProofArgs {
+    /// Verify the answer: its state proof against the app hash of the
+    /// next header, the header against the validators of --genesis.
+    #[arg(long, requires = "genesis")]
+    verify: bool,
+    /// The chain's genesis.json (the root of trust for --verify).
+    #[arg(long, env = "QUIRE_GENESIS")]
+    genesis: Option<PathBuf>,
+    /// How long --verify waits for the next two blocks, in seconds.
+    #[arg(long, default_value_t = 30)]
+    wait_secs: u64,
+}
+
+impl ProofArgs {
+    /// The verifier and wait of `--verify`, or `None` without it.
+    fn verifier(&self) -> anyhow::Result<Option<(Verifier, Duration)>> {
+        match (&self.verify, &self.genesis) {
+            (true, Some(genesis)) => Ok(Some((
+                verifier_from(genesis)?,
+                Duration::from_secs(self.wait_secs),
+            ))),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// Which namespace.
@@ -201,6 +238,30 @@ fn verified_json(v: &VerifiedNamespace) -> serde_json::Value {
     })
 }
 
+fn origin_json(blob: &quire_client::reveal::BoundBlob) -> serde_json::Value {
+    match &blob.envelope {
+        Some(envelope) => serde_json::json!({
+            "kind": "envelope",
+            "slot": envelope.slot,
+            "tx_index": envelope.tx_index,
+            "tx_hash": hex::encode_upper(envelope.tx_hash),
+        }),
+        None => serde_json::json!({ "kind": "plaintext" }),
+    }
+}
+
+fn origin_text(blob: &quire_client::reveal::BoundBlob) -> String {
+    match &blob.envelope {
+        Some(envelope) => format!(
+            "revealed from the envelope ordered at height {}, tx {} ({}), proven by the reveal record",
+            envelope.slot,
+            envelope.tx_index,
+            hex::encode_upper(envelope.tx_hash)
+        ),
+        None => "a plaintext blob of this block's own transactions".into(),
+    }
+}
+
 impl QueryCommand {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<()> {
@@ -213,21 +274,14 @@ impl QueryCommand {
             QueryCommand::Account {
                 address,
                 node,
-                verify,
-                genesis,
-                wait_secs,
+                proof,
                 output,
             } => {
                 let client = NodeClient::new(&node.node)?;
-                let (account, proven_at) = match (verify, genesis) {
-                    (true, Some(genesis)) => {
-                        let mut verifier = verifier_from(&genesis)?;
+                let (account, proven_at) = match proof.verifier()? {
+                    Some((mut verifier, wait)) => {
                         let verified = client
-                            .verified_account(
-                                &address,
-                                &mut verifier,
-                                Duration::from_secs(wait_secs),
-                            )
+                            .verified_account(&address, &mut verifier, wait)
                             .await?;
                         let Some(account) = verified.account else {
                             bail!(
@@ -238,7 +292,7 @@ impl QueryCommand {
                         };
                         (account, Some(verified.height))
                     }
-                    _ => {
+                    None => {
                         let Some(account) = client.account(&address).await? else {
                             bail!("account {address} not found");
                         };
@@ -293,6 +347,8 @@ impl QueryCommand {
                 l1,
                 anchor,
                 l1_wait_secs,
+                origins,
+                node,
                 json,
             } => {
                 let namespace = target.namespace()?;
@@ -300,6 +356,19 @@ impl QueryCommand {
                 let verified = reader
                     .fetch(height, &namespace, Duration::from_secs(read.wait_secs))
                     .await?;
+                let bound = if origins {
+                    let mut verifier = verifier_from(&read.genesis)?;
+                    let record = NodeClient::new(&node.node)?
+                        .verified_reveal_record(
+                            height,
+                            &mut verifier,
+                            Duration::from_secs(read.wait_secs),
+                        )
+                        .await?;
+                    Some(record.bind(&verified)?)
+                } else {
+                    None
+                };
                 let on_l1 = match (l1, anchor) {
                     (Some(url), Some(anchor)) => {
                         let read_client = ReadClient::connect(&read.api).await?;
@@ -321,6 +390,16 @@ impl QueryCommand {
                 };
                 if json {
                     let mut value = verified_json(&verified);
+                    if let Some(bound) = &bound {
+                        for (blob, origin) in value["blobs"]
+                            .as_array_mut()
+                            .into_iter()
+                            .flatten()
+                            .zip(bound)
+                        {
+                            blob["origin"] = origin_json(origin);
+                        }
+                    }
                     if let Some(v) = &on_l1 {
                         value["l1"] = serde_json::json!({
                             "anchor": anchor.map(|a| a.to_string()),
@@ -349,8 +428,56 @@ impl QueryCommand {
                             Err(_) => format!("0x{}", hex::encode(data)),
                         };
                         println!("  [{i}] from {signer}: {shown}");
+                        if let Some(origin) = bound.as_ref().and_then(|b| b.get(i)) {
+                            println!("      {}", origin_text(origin));
+                        }
                     }
                 }
+            }
+            QueryCommand::Encryption { node, proof } => {
+                let client = NodeClient::new(&node.node)?;
+                let value = match proof.verifier()? {
+                    Some((mut verifier, wait)) => {
+                        let Some(proven) = client.verified_encryption(&mut verifier, wait).await?
+                        else {
+                            bail!(
+                                "this chain has no encrypted blobs (proven: no encryption state)"
+                            );
+                        };
+                        serde_json::json!({
+                            "epoch": proven.params.epoch,
+                            "epoch_key_hash": hex::encode(proven.key.hash),
+                            "active": proven.status.inactive_since.is_none(),
+                            "inactive_since": proven.status.inactive_since,
+                            "expired_in_row": proven.status.expired_in_row,
+                            "max_envelopes_per_block": proven.params.max_envelopes_per_block,
+                            "expiry_blocks": proven.params.expiry_blocks,
+                            "expiries_to_disable": proven.params.expiries_to_disable,
+                            "members": proven.params.members.len(),
+                            "verified": true,
+                            "height": proven.height,
+                        })
+                    }
+                    None => {
+                        let Some(info) = client.encryption_info().await? else {
+                            bail!("this chain has no encrypted blobs (no encryption key in its genesis)");
+                        };
+                        serde_json::json!({
+                            "epoch": info.epoch,
+                            "epoch_key_hash": hex::encode(&info.epoch_key_hash),
+                            "active": info.active,
+                            "inactive_since": (info.inactive_since != 0).then_some(info.inactive_since),
+                            "expired_in_row": info.expired_in_row,
+                            "max_envelopes_per_block": info.max_envelopes_per_block,
+                            "expiry_blocks": info.expiry_blocks,
+                            "expiries_to_disable": info.expiries_to_disable,
+                            "members": info.members.len(),
+                            "verified": false,
+                            "height": info.height,
+                        })
+                    }
+                };
+                println!("{}", serde_json::to_string_pretty(&value)?);
             }
             QueryCommand::Follow {
                 from,

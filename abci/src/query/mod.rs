@@ -8,9 +8,12 @@
 //! | `/namespace/{height}/{namespace: 64 hex digits}` | `quire.sequencer.v1.NamespaceData`: blobs, namespace proof, commitment tx and its data-hash proof (the signed header comes from CometBFT's `/commit`) |
 //! | `/staking/...` | the Cosmos SDK's staking responses ([`staking`]) |
 //! | `/l1/info` | `quire.sequencer.v1.L1Info`: the L1 domain (not found: the chain is not anchored) |
+//! | `/encryption/info` | `quire.sequencer.v1.EncryptionInfo`: blind ordering's epoch key and rules (not found: no encryption) |
+//! | `/encryption/revealed/{height}` | `quire.sequencer.v1.RevealRecord`: what the reveal at that height resolved |
 //!
 //! Answers are always from the last committed state: no historical state is
-//! kept. With `prove = true`, `/account` and `/params` answers carry a state
+//! kept. With `prove = true`, `/account`, `/params`, `/l1/info`, `/staking/...`
+//! and `/encryption/...` answers carry a state
 //! proof (one `ProofOp` of type `quire/jmt/v1` per state entry the answer is
 //! made of, also for an account that does not exist) that verifies against
 //! the app hash in the header of the next height; a `prove` query must ask
@@ -37,7 +40,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum QueryError {
     /// No such path.
-    #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}, /namespace/{{height}}/{{namespace hex}}, /staking/validators, /staking/validator/{{valoper}}, /staking/delegation/{{delegator}}/{{valoper}}, /staking/delegations/{{delegator}}, /staking/unbonding/{{delegator}}/{{valoper}}, /staking/pool, /l1/info")]
+    #[error("unknown query path {0:?}; known: /account/{{address}}, /params, /blobs/{{height}}/{{namespace hex}}, /namespace/{{height}}/{{namespace hex}}, /staking/validators, /staking/validator/{{valoper}}, /staking/delegation/{{delegator}}/{{valoper}}, /staking/delegations/{{delegator}}, /staking/unbonding/{{delegator}}/{{valoper}}, /staking/pool, /l1/info, /encryption/info, /encryption/revealed/{{height}}")]
     UnknownPath(String),
     /// A malformed argument.
     #[error("bad query argument: {0}")]
@@ -100,6 +103,11 @@ fn state_keys(path: &str) -> Vec<Vec<u8>> {
         },
         ["params"] => vec![quire_app::chain::keys::PARAMS.to_vec()],
         ["l1", "info"] => vec![quire_app::l1::keys::CONFIG.to_vec()],
+        ["encryption", "info"] => crate::api::encryption::info_keys(),
+        ["encryption", "revealed", at] => match at.parse::<u64>() {
+            Ok(at) => vec![quire_core::encryption::record::revealed_key(at)],
+            Err(_) => Vec::new(),
+        },
         ["staking", rest @ ..] => staking::state_keys(rest),
         _ => Vec::new(),
     }
@@ -174,7 +182,34 @@ fn value(
             )),
             Err(e) => Err(internal(&e)),
         },
+        ["encryption", "info"] => crate::api::encryption::info(state, height)
+            .map(|info| info.encode_to_vec())
+            .map_err(|e| api_error(e, height)),
+        ["encryption", "revealed", at] => {
+            let at: u64 = at.parse().map_err(|_| {
+                QueryError::BadArgument(format!("height {at:?} is not a non-negative integer"))
+            })?;
+            crate::api::encryption::reveal_record(state, height, at)
+                .map(|record| record.encode_to_vec())
+                .map_err(|e| api_error(e, height))
+        }
         _ => Err(QueryError::UnknownPath(path.to_string())),
+    }
+}
+
+/// A read-API error as a query error at last committed height `committed`.
+fn api_error(e: crate::api::ApiError, committed: u64) -> QueryError {
+    use crate::api::ApiError;
+    match e {
+        ApiError::NoEncryption | ApiError::NotAnchored | ApiError::NotFound(_) => {
+            QueryError::NotFound(e.to_string())
+        }
+        ApiError::NotYetAvailable { requested, .. } => QueryError::HeightNotCommitted {
+            requested,
+            last: committed,
+        },
+        ApiError::InvalidArgument(m) => QueryError::BadArgument(m),
+        other => QueryError::Internal(other.to_string()),
     }
 }
 

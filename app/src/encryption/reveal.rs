@@ -5,6 +5,7 @@
 
 use super::state::{
     EncryptionParams, EncryptionRead, EncryptionWrite, Outcome, PendingEnvelope, ResolvedEnvelope,
+    RevealedBlob,
 };
 use crate::blob;
 use crate::chain::ChainRead;
@@ -13,6 +14,7 @@ use crate::error::{StateReadError, SystemTxError};
 use crate::event::Event;
 use crate::state::{StateRead, StateWrite};
 use crate::vote_extension;
+use quire_core::commitment::blob_leaf_hash;
 use quire_core::encryption::{
     Reveal, ShareSection, SlotResolution, MAX_SLOTS_PER_REVEAL, REVEAL_TX_PREFIX,
 };
@@ -329,7 +331,13 @@ pub(super) fn deliver(
                 tx_hash: envelope.tx_hash,
                 outcome,
                 first_blob: blob_index,
-                blobs: blobs.len() as u32,
+                blobs: blobs
+                    .iter()
+                    .map(|(namespace, data)| RevealedBlob {
+                        namespace: *namespace,
+                        leaf: blob_leaf_hash(&envelope.signer, data),
+                    })
+                    .collect(),
             });
             for (namespace, data) in blobs {
                 blob::put_block_blob(

@@ -1,6 +1,8 @@
 //! Blind ordering's wire formats (docs/blind-ordering.md): the encrypted
 //! blob message, the decryption shares validators put in their vote
-//! extensions, and the reveal system transaction that publishes the keys.
+//! extensions, the reveal system transaction that publishes the keys, and
+//! the records a reveal leaves in state (what binds a revealed blob to its
+//! envelope).
 //!
 //! These are bytes only: the cryptography (identities, sealing, checking
 //! shares and keys) is `quire-tpke`'s, which owns the group formats whose
@@ -8,10 +10,15 @@
 //! [`DECRYPTION_KEY_LEN`]) so that this crate stays free of C code.
 
 pub mod msg;
+pub mod record;
 pub mod reveal;
 pub mod shares;
 
 pub use msg::{EncryptionTxError, SubmitEncrypted, MSG_SUBMIT_ENCRYPTED_TYPE_URL};
+pub use record::{
+    bind_revealed, BindError, BlobOrigin, EncryptionParams, Outcome, ResolvedEnvelope,
+    RevealedBlob, Status,
+};
 pub use reveal::{Reveal, SlotResolution, REVEAL_TX_PREFIX};
 pub use shares::{ShareSection, SlotShares};
 
@@ -83,6 +90,14 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u16(&mut self) -> Result<u16, FormatError> {
         Ok(u16::from_be_bytes(self.array()?))
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32, FormatError> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.rest.len()
     }
 
     pub(crate) fn u64(&mut self) -> Result<u64, FormatError> {
