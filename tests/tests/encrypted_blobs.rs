@@ -419,9 +419,11 @@ async fn resolution(
     last: u64,
 ) -> anyhow::Result<(u64, Outcome)> {
     for height in slot + 1..=slot + last {
+        // CometBFT shows a height before its app has committed it; the app
+        // has once the next height exists.
         rollup
             .client
-            .wait_for_height(height, Duration::from_secs(60))
+            .wait_for_height(height + 1, Duration::from_secs(60))
             .await?;
         let record = rollup
             .client
