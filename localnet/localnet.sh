@@ -4,7 +4,7 @@
 #
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
 #                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE] [--no-l1] [--l1]
-#                       [--no-encryption] [--encryption-expiry E:K]
+#                       [--no-encryption] [--encryption-expiry E:K] [--encryption-dkg PHASE_BLOCKS]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -35,6 +35,10 @@
 # (test networks only: the dealer, localnet.sh itself, knew every share).
 # --encryption-expiry E:K: a slot not revealed within E blocks expires, K
 # expiries in a row switch the chain to plaintext only (default 20:3).
+# --encryption-dkg PHASE_BLOCKS: no dealer: the validators generate the key
+# on chain (each with the key-generation secret quired init wrote to
+# <quired home>/config/dkg_key.json), in 3 phases of PHASE_BLOCKS blocks;
+# envelopes are refused (code 86) until the key is made.
 # --l1 also runs the L1: geth --dev (built by install-geth.sh) on
 # 127.0.0.1:P-10 from a mainnet-forks genesis, the QuireAnchor deployed by
 # quire-relayer deploy, and quire-relayer run (metrics on P-9) with its
@@ -629,7 +633,7 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 }
 
 cmd_up() {
-  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0 encrypted=1 encryption_expiry=""
+  local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0 encrypted=1 encryption_expiry="" dkg_phase="" dkg_key=""
   NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -644,6 +648,7 @@ cmd_up() {
       --no-l1) anchored=0; shift ;;
       --no-encryption) encrypted=0; shift ;;
       --encryption-expiry) [ $# -ge 2 ] || die "--encryption-expiry needs a value"; encryption_expiry="$2"; shift 2 ;;
+      --encryption-dkg) [ $# -ge 2 ] || die "--encryption-dkg needs a value"; dkg_phase="$2"; shift 2 ;;
       --l1) with_l1=1; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
@@ -654,6 +659,10 @@ cmd_up() {
     [[ "$encryption_expiry" =~ ^[0-9]+:[0-9]+$ ]] ||
       die "--encryption-expiry $encryption_expiry: expected BLOCKS:COUNT (E and K, e.g. 4:2)"
     [ "$encrypted" = 1 ] || die "--encryption-expiry needs blind ordering: drop --no-encryption"
+  fi
+  if [ -n "$dkg_phase" ]; then
+    [[ "$dkg_phase" =~ ^[0-9]+$ ]] || die "--encryption-dkg $dkg_phase: expected a number of blocks per phase (e.g. 3)"
+    [ "$encrypted" = 1 ] || die "--encryption-dkg needs blind ordering: drop --no-encryption"
   fi
   if [ "$with_l1" = 1 ] && [ "$anchored" = 0 ]; then
     die "--l1 needs an anchored chain: drop --no-l1 (and LOCALNET_VOTE_EXTENSIONS=off)"
@@ -761,9 +770,18 @@ cmd_up() {
       --chain-id "$CHAIN_ID" --l1-chain-id "$L1_CHAIN_ID" 2>>"$setup_log")" ||
       die "quired l1 key-proof for node$i failed: see $setup_log"
     if [ "$anchored" = 1 ]; then genesis_args+=(--l1-signer "$l1_signer"); fi
+    if [ -n "$dkg_phase" ]; then
+      dkg_key="$(json_field public <"$(node_home "$i" quired)/config/dkg_key.json")"
+      [ -n "$dkg_key" ] || die "cannot read node$i's key-generation keys from its dkg_key.json"
+      genesis_args+=(--encryption-dkg-player "$v:$dkg_key")
+    fi
   done
   if [ "$anchored" = 1 ]; then genesis_args+=(--l1-chain-id "$L1_CHAIN_ID"); fi
-  if [ "$encrypted" = 1 ]; then genesis_args+=(--encryption-dealer "$DIR/dealer"); fi
+  if [ -n "$dkg_phase" ]; then
+    genesis_args+=(--encryption-dkg-phase-blocks "$dkg_phase")
+  elif [ "$encrypted" = 1 ]; then
+    genesis_args+=(--encryption-dealer "$DIR/dealer")
+  fi
   if [ -n "$encryption_expiry" ]; then
     genesis_args+=(--encryption-expiry-blocks "${encryption_expiry%%:*}"
       --encryption-expiries-to-disable "${encryption_expiry##*:}")
@@ -771,7 +789,7 @@ cmd_up() {
   [ -n "$staking_params" ] && genesis_args+=(--staking-params "$staking_params")
   "$QUIRED" genesis create "${genesis_args[@]}" >>"$setup_log" 2>&1 ||
     die "quired genesis create failed: $(tail -n 3 "$setup_log")"
-  if [ "$encrypted" = 1 ]; then
+  if [ "$encrypted" = 1 ] && [ -z "$dkg_phase" ]; then
     for ((i = 0; i < NODES; i++)); do
       mv "$DIR/dealer/encryption_share_$i.json" "$(node_home "$i" quired)/config/encryption_share.json" ||
         die "cannot install node$i's encryption key share"

@@ -6,32 +6,10 @@
 //! loads it. Whoever holds a threshold of these files can decrypt every
 //! envelope before its block commits: keep it on the validator only.
 
+use crate::secret_file::SecretFileError;
 use quire_tpke::{EpochKey, KeyShare};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use thiserror::Error;
-
-/// Why the share file could not be read or written.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum ShareFileError {
-    /// The file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// The file is not a share file.
-    #[error("{path}: {reason}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,12 +30,12 @@ pub fn path(home: &Path) -> PathBuf {
 }
 
 /// Loads the share at `path`.
-pub fn load(path: &Path) -> Result<KeyShare, ShareFileError> {
-    let invalid = |reason: String| ShareFileError::Invalid {
+pub fn load(path: &Path) -> Result<KeyShare, SecretFileError> {
+    let invalid = |reason: String| SecretFileError::Invalid {
         path: path.to_path_buf(),
         reason,
     };
-    let text = crate::secret_file::read(path).map_err(|source| ShareFileError::Io {
+    let text = crate::secret_file::read(path).map_err(|source| SecretFileError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -76,7 +54,7 @@ pub fn load(path: &Path) -> Result<KeyShare, ShareFileError> {
 }
 
 /// Loads the share at `path` if the file exists.
-pub fn load_if_present(path: &Path) -> Result<Option<KeyShare>, ShareFileError> {
+pub fn load_if_present(path: &Path) -> Result<Option<KeyShare>, SecretFileError> {
     crate::secret_file::load_if_present(path, load)
 }
 
@@ -87,18 +65,18 @@ pub fn save(
     epoch: u64,
     key: &EpochKey,
     share: &KeyShare,
-) -> Result<(), ShareFileError> {
+) -> Result<(), SecretFileError> {
     let text = serde_json::to_string_pretty(&ShareFile {
         epoch,
         epoch_key_hash: hex::encode(key.hash()),
         index: share.index(),
         share: hex::encode(share.to_bytes()),
     })
-    .map_err(|e| ShareFileError::Invalid {
+    .map_err(|e| SecretFileError::Invalid {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    crate::secret_file::write_new(path, &text).map_err(|source| ShareFileError::Io {
+    crate::secret_file::write_new(path, &text).map_err(|source| SecretFileError::Io {
         path: path.to_path_buf(),
         source,
     })

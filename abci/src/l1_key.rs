@@ -4,36 +4,11 @@
 //! Like CometBFT's `priv_validator_key.json`, it is a hot key: keep it on
 //! the validator and back it up.
 
+use crate::secret_file::SecretFileError;
 use quire_core::l1::{L1Address, L1Signer};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use thiserror::Error;
-
-/// Why the key file could not be read or written.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum L1KeyFileError {
-    /// The file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// The file is not a key file, or its address is not its key's.
-    #[error("{path}: {reason}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The operating system's random number generator failed.
-    #[error("cannot draw a random L1 key: {0}")]
-    Random(String),
-}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,12 +25,12 @@ pub fn path(home: &Path) -> PathBuf {
 }
 
 /// Loads the key at `path`.
-pub fn load(path: &Path) -> Result<L1Signer, L1KeyFileError> {
-    let invalid = |reason: String| L1KeyFileError::Invalid {
+pub fn load(path: &Path) -> Result<L1Signer, SecretFileError> {
+    let invalid = |reason: String| SecretFileError::Invalid {
         path: path.to_path_buf(),
         reason,
     };
-    let io = |source| L1KeyFileError::Io {
+    let io = |source| SecretFileError::Io {
         path: path.to_path_buf(),
         source,
     };
@@ -77,31 +52,31 @@ pub fn load(path: &Path) -> Result<L1Signer, L1KeyFileError> {
 }
 
 /// Loads the key at `path` if the file exists.
-pub fn load_if_present(path: &Path) -> Result<Option<L1Signer>, L1KeyFileError> {
+pub fn load_if_present(path: &Path) -> Result<Option<L1Signer>, SecretFileError> {
     crate::secret_file::load_if_present(path, load)
 }
 
 /// Writes a new random key to `path` (mode 0600); refuses to replace a file.
-pub fn generate(path: &Path) -> Result<L1Signer, L1KeyFileError> {
+pub fn generate(path: &Path) -> Result<L1Signer, SecretFileError> {
     let mut signer = None;
     for _ in 0..8 {
         let mut secret = [0u8; 32];
         OsRng
             .try_fill_bytes(&mut secret)
-            .map_err(|e| L1KeyFileError::Random(e.to_string()))?;
+            .map_err(|e| SecretFileError::Random(e.to_string()))?;
         if let Ok(key) = L1Signer::from_secret(&secret) {
             signer = Some(key);
             break;
         }
     }
-    let signer = signer.ok_or_else(|| L1KeyFileError::Random("no valid scalar drawn".into()))?;
+    let signer = signer.ok_or_else(|| SecretFileError::Random("no valid scalar drawn".into()))?;
     save(path, &signer)?;
     Ok(signer)
 }
 
 /// Writes `signer` to `path` (mode 0600); refuses to replace a file.
-pub fn save(path: &Path, signer: &L1Signer) -> Result<(), L1KeyFileError> {
-    let io = |source| L1KeyFileError::Io {
+pub fn save(path: &Path, signer: &L1Signer) -> Result<(), SecretFileError> {
+    let io = |source| SecretFileError::Io {
         path: path.to_path_buf(),
         source,
     };
@@ -109,7 +84,7 @@ pub fn save(path: &Path, signer: &L1Signer) -> Result<(), L1KeyFileError> {
         address: signer.address(),
         secret_key: hex::encode(signer.secret()),
     })
-    .map_err(|e| L1KeyFileError::Invalid {
+    .map_err(|e| SecretFileError::Invalid {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;

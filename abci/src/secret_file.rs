@@ -3,7 +3,34 @@
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why a secret key file could not be read, drawn or written.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SecretFileError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The file is not the key file expected, or its public part is not
+    /// its secret's.
+    #[error("{path}: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The operating system's random number generator failed.
+    #[error("cannot draw a random key: {0}")]
+    Random(String),
+}
 
 /// Largest key file read.
 pub const MAX_KEY_FILE_BYTES: u64 = 4096;

@@ -290,6 +290,9 @@ pub enum SystemTxError {
     /// The reveal is wrong (slots, keys, expiry).
     #[error("reveal: {0}")]
     Reveal(String),
+    /// A key-generation message is wrong (round, phase, signature, content).
+    #[error("dkg: {0}")]
+    Dkg(String),
     /// The namespace commitment is not the one the block's blobs give.
     #[error("commitment {got:?} does not match the block's blobs ({expected:?})")]
     CommitmentMismatch {

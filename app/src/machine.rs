@@ -12,6 +12,7 @@ use crate::chain::ChainWrite;
 use crate::component::Component;
 use crate::context::{BlockContext, ValidatorUpdate, VoteContext};
 use crate::distribution::Distribution;
+use crate::encryption::dkg::KeyGeneration;
 use crate::encryption::Encryption;
 use crate::error::{AppError, ProposalError, StateReadError, TxError, VoteExtensionError};
 use crate::execute::TxReceipt;
@@ -37,6 +38,9 @@ pub struct NodeKeys {
     /// The validator's share of the encryption key: it makes the
     /// decryption shares of its vote extensions.
     pub encryption_share: Option<quire_tpke::KeyShare>,
+    /// The validator's key-generation secret: it deals, acknowledges and
+    /// logs in the on-chain key generation, and derives its key share.
+    pub dkg_secret: Option<quire_tpke::dkg::DkgSecret>,
 }
 
 /// Quire's state machine: its components, in order.
@@ -148,7 +152,11 @@ impl StateMachine {
             .component(Slashing)
             .component(Distribution)
             .component(L1Anchoring::new(keys.l1_signer))
-            .component(Encryption::new(keys.encryption_share))
+            .component(Encryption::new(
+                keys.encryption_share,
+                keys.dkg_secret.clone(),
+            ))
+            .component(KeyGeneration::new(keys.dkg_secret))
     }
 
     /// A builder with no components (tests that add their own).

@@ -9,14 +9,10 @@
 // Test code: a failed unwrap is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use quire_app::context::{VoteContext, VoteFlag, VoteInfo};
 use quire_app::encryption::{EncryptionGenesis, EncryptionRead, Outcome, REVEAL_TAG};
 use quire_app::staking::GenesisBond;
 use quire_app::vote_extension;
-use quire_app::{
-    BlockContext, CheckState, FinalizedBlock, GenesisAccount, GenesisState, NodeKeys,
-    ProposalError, StateMachine,
-};
+use quire_app::{CheckState, GenesisAccount, GenesisState, NodeKeys, ProposalError, StateMachine};
 use quire_core::builder::address_of;
 use quire_core::codes::tx as codes;
 use quire_core::encryption::{
@@ -116,12 +112,23 @@ fn envelope_tx(msg: SubmitEncrypted, seed: u8, sequence: u64) -> Vec<u8> {
     )
 }
 
-/// One node per validator, over one shared state.
+/// One node per validator, over one shared state, and the dealer's key.
 struct Net {
-    nodes: Vec<StateMachine>,
-    state: MemState,
-    last_votes: Vec<VoteInfo>,
+    net: quire_test_utils::Net,
     key: EpochKey,
+}
+
+impl std::ops::Deref for Net {
+    type Target = quire_test_utils::Net;
+    fn deref(&self) -> &Self::Target {
+        &self.net
+    }
+}
+
+impl std::ops::DerefMut for Net {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.net
+    }
 }
 
 impl Net {
@@ -139,110 +146,17 @@ impl Net {
                 .unwrap()
             })
             .collect();
-        let state = MemState::from_genesis(&nodes[0], &genesis(&key), CHAIN);
+        let validators = (1..=4)
+            .map(|s| consensus_address(&consensus_key(s)))
+            .collect();
         Net {
-            nodes,
-            state,
-            last_votes: Vec::new(),
+            net: quire_test_utils::Net::new(nodes, validators, &genesis(&key), CHAIN),
             key,
         }
     }
 
     fn honest() -> Net {
         Net::new(&[0, 1, 2, 3])
-    }
-
-    fn next_height(&self) -> u64 {
-        self.state.height + 1
-    }
-
-    fn ctx(&self, hash: [u8; 32]) -> BlockContext {
-        quire_test_utils::block_ctx(self.state.height + 1, hash, self.last_votes.clone())
-    }
-
-    fn propose(&self, proposer: usize, candidates: &[Vec<u8>]) -> Vec<Vec<u8>> {
-        self.nodes[proposer]
-            .prepare_proposal(&self.state, &self.ctx([0; 32]), candidates, 1 << 22)
-            .unwrap()
-            .txs(candidates)
-    }
-
-    fn hash_of(&self, txs: &[Vec<u8>]) -> [u8; 32] {
-        quire_test_utils::block_hash(self.state.height, txs)
-    }
-
-    fn process(&self, txs: &[Vec<u8>]) -> Vec<Result<(), ProposalError>> {
-        let ctx = self.ctx(self.hash_of(txs));
-        self.nodes
-            .iter()
-            .map(|node| node.process_proposal(&self.state, &ctx, txs))
-            .collect()
-    }
-
-    fn vote_ctx(&self, txs: &[Vec<u8>]) -> VoteContext {
-        VoteContext {
-            height: self.next_height(),
-            block_hash: self.hash_of(txs).to_vec(),
-        }
-    }
-
-    /// Every node's vote on `txs`, each extension checked by every node.
-    fn vote(&self, txs: &[Vec<u8>]) -> Vec<VoteInfo> {
-        let vote_ctx = self.vote_ctx(txs);
-        (0..self.nodes.len())
-            .map(|i| {
-                let extension = self.nodes[i].extend_vote(&self.state, &vote_ctx).unwrap();
-                let validator = consensus_address(&consensus_key(i as u8 + 1));
-                for node in &self.nodes {
-                    node.verify_vote_extension(&self.state, &vote_ctx, &validator, &extension)
-                        .unwrap();
-                }
-                VoteInfo {
-                    validator,
-                    power: 10,
-                    flag: VoteFlag::Commit,
-                    extension,
-                }
-            })
-            .collect()
-    }
-
-    /// Processes (every node must accept), votes, finalizes and commits `txs`.
-    fn commit(&mut self, txs: &[Vec<u8>]) -> FinalizedBlock {
-        for result in self.process(txs) {
-            result.unwrap();
-        }
-        let votes = self.vote(txs);
-        let block = self.nodes[0]
-            .finalize_block(&self.state, None, &self.ctx(self.hash_of(txs)), txs)
-            .unwrap();
-        // Every node computes the same block.
-        for node in &self.nodes[1..] {
-            let again = node
-                .finalize_block(&self.state, None, &self.ctx(self.hash_of(txs)), txs)
-                .unwrap();
-            assert_eq!(again.app_hash, block.app_hash);
-        }
-        for outcome in &block.system_txs {
-            outcome.result.as_ref().unwrap();
-        }
-        self.state.commit(&block);
-        self.last_votes = votes;
-        block
-    }
-
-    /// One honest height by node `proposer`.
-    fn height(&mut self, proposer: usize, candidates: &[Vec<u8>]) -> FinalizedBlock {
-        let txs = self.propose(proposer, candidates);
-        self.commit(&txs)
-    }
-
-    fn check_tx(&self, tx: &[u8]) -> Result<(), u32> {
-        let mut check = CheckState::default();
-        self.nodes[0]
-            .check_tx(&mut check, &self.state, self.next_height(), tx)
-            .map(|_| ())
-            .map_err(|e| e.code())
     }
 }
 

@@ -111,6 +111,8 @@ pub mod tx {
     pub const ENCRYPTION_BLOCK_FULL: u32 = 84;
     /// The envelope's ciphertext is not well formed (e.g. not a G2 point).
     pub const ENCRYPTION_MALFORMED: u32 = 85;
+    /// No epoch key yet: the first key generation is running.
+    pub const ENCRYPTION_KEY_GENERATION: u32 = 86;
 }
 
 /// Codes of failed ABCI queries.

@@ -2,6 +2,9 @@
 //! committed state in memory ([`MemState`]), a seeded generator ([`Rng`]),
 //! keys and signed transactions.
 
+mod net;
+pub use net::Net;
+
 use cosmrs::crypto::secp256k1::SigningKey;
 use quire_app::state::{TreeChanges, TreeRead};
 use quire_app::{

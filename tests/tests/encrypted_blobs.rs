@@ -163,13 +163,20 @@ impl Rollup {
 }
 
 impl Rollup {
-    /// Alice's submitter on node1, a verified reader on node2.
+    /// Alice's submitter on node1, a verified reader on node2, sealing to
+    /// the dealer's key in the genesis.
     async fn connect(net: &Localnet) -> anyhow::Result<Self> {
+        let key = EncryptionKey::from_genesis_json(&net.genesis_json()?)?;
+        Self::connect_with(net, key).await
+    }
+
+    /// [`connect`](Self::connect), sealing to `key`.
+    async fn connect_with(net: &Localnet, key: EncryptionKey) -> anyhow::Result<Self> {
         let genesis = net.genesis_json()?;
         let client = NodeClient::new(&net.rpc(1)?)?;
         let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
         Ok(Rollup {
-            key: EncryptionKey::from_genesis_json(&genesis)?,
+            key,
             alice: Submitter::connect(client.clone(), keyring.signing_key("alice")?).await?,
             client,
             reader: VerifiedReader::new(
@@ -392,6 +399,103 @@ async fn withholding_by_more_than_f_expires_slots_then_turns_encryption_off_with
     .expect("localnet start panicked")
     .expect("localnet does not start");
     run_scenario(Duration::from_secs(600), withholding(&net)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validators_generate_the_key_on_chain_and_bundles_sealed_to_it_are_revealed() {
+    // No dealer: three phases of 3 blocks.
+    let net = tokio::task::spawn_blocking(|| {
+        Localnet::start_with(4, &["--no-l1", "--encryption-dkg", "3"])
+    })
+    .await
+    .expect("localnet start panicked")
+    .expect("localnet does not start");
+    run_scenario(Duration::from_secs(600), generated_key(&net)).await;
+}
+
+async fn generated_key(net: &Localnet) -> anyhow::Result<()> {
+    let genesis = net.genesis_json()?;
+    anyhow::ensure!(
+        EncryptionKey::from_genesis_json(&genesis).is_err(),
+        "the genesis holds no dealer's key"
+    );
+    // The key, once made, proven in state against the genesis validators.
+    let client = NodeClient::new(&net.rpc(0)?)?;
+    let mut verifier = Verifier::from_genesis_json(&genesis)?;
+    let started = Instant::now();
+    let info = loop {
+        if let Some(info) = client
+            .verified_encryption(&mut verifier, Duration::from_secs(60))
+            .await?
+        {
+            break info;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(180),
+            "no epoch key generated in 180 s"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    anyhow::ensure!(
+        info.params.epoch == 1 && info.params.members.len() == 4,
+        "epoch {} with {} members",
+        info.params.epoch,
+        info.params.members.len()
+    );
+    println!(
+        "generated key: epoch 1 proven at height {} ({} ms after the first check)",
+        info.height,
+        started.elapsed().as_millis()
+    );
+    let mut rollup = Rollup::connect_with(net, info.key).await?;
+    for _ in 0..2 {
+        let (i, hash) = rollup.submit().await?;
+        let (lag, _) = rollup.check(i, &hash).await?;
+        anyhow::ensure!(lag <= 3, "envelope {i} revealed {lag} blocks later");
+    }
+    // The CLI reads the generated key from the node, verified.
+    let output = std::process::Command::new(quire_tests::quired_bin()?)
+        .args(["tx", "submit-blob", "--encrypt", "--from", "bob"])
+        .args([
+            "--rollup",
+            "sealed-cli",
+            "--data",
+            "sealed to a generated key",
+        ])
+        .args(["--wait", "--output", "json", "--genesis"])
+        .arg(net.dir().join("genesis.json"))
+        .arg("--home")
+        .arg(net.client_home()?)
+        .arg("--node")
+        .arg(net.rpc(3)?)
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "quired tx submit-blob --encrypt: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let slot = answer["height"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("no height in {answer}"))?;
+    for height in slot + 2..=slot + 6 {
+        let data = rollup
+            .reader
+            .fetch(
+                height,
+                &Namespace::from_rollup_name("sealed-cli"),
+                Duration::from_secs(60),
+            )
+            .await?;
+        if data
+            .blobs
+            .iter()
+            .any(|(_, d)| d == b"sealed to a generated key")
+        {
+            return Ok(());
+        }
+    }
+    anyhow::bail!("the CLI's envelope of {slot} was never revealed")
 }
 
 /// Restarts node `node` without its key share: it votes, proposes and

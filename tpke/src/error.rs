@@ -47,6 +47,10 @@ pub enum Error {
     /// ciphertext or its associated data was altered.
     #[error("envelope does not open with this key (wrong key, or altered ciphertext)")]
     Open,
+    /// A key-generation round produced no key (too few usable dealer logs),
+    /// or a player's share could not be derived.
+    #[error("key generation failed: {0}")]
+    DkgFailed(String),
 }
 
 impl Error {

@@ -91,6 +91,14 @@ impl EpochKey {
         Ok(EpochKey { sharing })
     }
 
+    /// Whether `share` is a participant's share of this key (its public
+    /// share matches the polynomial's).
+    pub fn holds(&self, share: &KeyShare) -> bool {
+        self.sharing
+            .partial_public(share.0.index)
+            .is_ok_and(|public| public == share.0.public::<V>())
+    }
+
     /// `sha256` of the stored form: what the chain records and clients
     /// check before encrypting to it.
     pub fn hash(&self) -> [u8; 32] {

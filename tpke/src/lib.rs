@@ -26,6 +26,7 @@
 //! randomness of its own: callers pass entropy in ([`seal`], [`deal`]), and
 //! everything else is deterministic.
 
+pub mod dkg;
 mod envelope;
 mod error;
 mod identity;

@@ -55,15 +55,25 @@ pub struct CreateArgs {
     /// one key share per `--validator`, in their order, and write share `i`
     /// to DIR/encryption_share_<i>.json (mode 0600), for the validator's
     /// `<home>/config/encryption_share.json`.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "dkg_players")]
     encryption_dealer: Option<PathBuf>,
-    /// With --encryption-dealer: E, the blocks after which a slot not
-    /// revealed expires (3..=1000; default 20).
-    #[arg(long, value_name = "BLOCKS", requires = "encryption_dealer")]
+    /// Turn on blind ordering with the key generated on chain by the
+    /// validators: a player, its base64 consensus key and the hex
+    /// key-generation keys `quired init` printed ("dkg key"). Repeatable:
+    /// every validator that will hold a key share.
+    #[arg(long = "encryption-dkg-player", value_name = "PUBKEY:DKG_KEY", value_parser = parse_dkg_player)]
+    dkg_players: Vec<quire_app::encryption::genesis::DkgPlayer>,
+    /// With --encryption-dkg-player: blocks per key-generation phase (deal,
+    /// ack, log; 3..=10000; default 10). The key is ready after 3 phases.
+    #[arg(long, value_name = "BLOCKS")]
+    encryption_dkg_phase_blocks: Option<u64>,
+    /// With blind ordering: E, the blocks after which a slot not revealed
+    /// expires (3..=1000; default 20).
+    #[arg(long, value_name = "BLOCKS")]
     encryption_expiry_blocks: Option<u64>,
-    /// With --encryption-dealer: K, the expired slots in a row that switch
-    /// the chain to plaintext only (default 3).
-    #[arg(long, value_name = "COUNT", requires = "encryption_dealer")]
+    /// With blind ordering: K, the expired slots in a row that switch the
+    /// chain to plaintext only (default 3).
+    #[arg(long, value_name = "COUNT")]
     encryption_expiries_to_disable: Option<u32>,
     /// A funded account and its balance in the fee denom. Repeatable.
     #[arg(long = "account", value_name = "ADDRESS:AMOUNT", value_parser = parse_account)]
@@ -349,6 +359,21 @@ fn deal_encryption_key(
     ))
 }
 
+/// `PUBKEY:DKG_KEY`: a validator's base64 consensus key and its hex
+/// key-generation keys (checked here, and again by the genesis check).
+fn parse_dkg_player(value: &str) -> Result<quire_app::encryption::genesis::DkgPlayer, String> {
+    let (key, dkg) = value
+        .split_once(':')
+        .ok_or("expected PUBKEY:DKG_KEY (base64 consensus key, hex key-generation keys)")?;
+    let bytes = hex::decode(dkg.trim_start_matches("0x"))
+        .map_err(|e| format!("DKG_KEY is not hex: {e}"))?;
+    quire_tpke::dkg::DkgPublic::from_bytes(&bytes).map_err(|e| format!("DKG_KEY: {e}"))?;
+    Ok(quire_app::encryption::genesis::DkgPlayer {
+        consensus_key: key.to_string(),
+        dkg_key: dkg.to_string(),
+    })
+}
+
 fn summary(doc: &GenesisDoc) -> String {
     format!(
         "chain id {}, {} validators, {} accounts",
@@ -380,8 +405,29 @@ impl CreateArgs {
             accounts: self.accounts,
             encryption: None,
         };
-        if let Some(dir) = &self.encryption_dealer {
-            let mut section = deal_encryption_key(dir, &self.validators, out)?;
+        let section = match (&self.encryption_dealer, self.dkg_players.is_empty()) {
+            (Some(dir), _) => Some(deal_encryption_key(dir, &self.validators, out)?),
+            (None, false) => {
+                let mut section = quire_app::encryption::EncryptionGenesis::generated(&[], 10);
+                if let Some(dkg) = section.dkg.as_mut() {
+                    dkg.players = self.dkg_players.clone();
+                    if let Some(blocks) = self.encryption_dkg_phase_blocks {
+                        dkg.phase_blocks = blocks;
+                    }
+                }
+                Some(section)
+            }
+            (None, true) => {
+                if self.encryption_dkg_phase_blocks.is_some()
+                    || self.encryption_expiry_blocks.is_some()
+                    || self.encryption_expiries_to_disable.is_some()
+                {
+                    bail!("the --encryption-* rules need blind ordering: pass --encryption-dkg-player (or --encryption-dealer on a test network)");
+                }
+                None
+            }
+        };
+        if let Some(mut section) = section {
             if let Some(blocks) = self.encryption_expiry_blocks {
                 section.expiry_blocks = blocks;
             }

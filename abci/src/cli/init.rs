@@ -90,6 +90,12 @@ impl InitArgs {
             Some(signer) => (signer, false),
             None => (crate::l1_key::generate(&key_path)?, true),
         };
+        // Nor is the key-generation secret.
+        let dkg_path = crate::dkg_key::path(home);
+        let (dkg_secret, dkg_created) = match crate::dkg_key::load_if_present(&dkg_path)? {
+            Some(secret) => (secret, false),
+            None => (crate::dkg_key::generate(&dkg_path)?, true),
+        };
         writeln!(out, "initialised quired home {}", home.display())?;
         writeln!(out, "  config:    {}", path.display())?;
         writeln!(
@@ -98,6 +104,13 @@ impl InitArgs {
             l1_signer.address(),
             key_path.display(),
             if created { "" } else { ", kept" }
+        )?;
+        writeln!(
+            out,
+            "  dkg key:   {} ({}{})",
+            crate::dkg_key::public_hex(&dkg_secret.public()),
+            dkg_path.display(),
+            if dkg_created { "" } else { ", kept" }
         )?;
         writeln!(
             out,

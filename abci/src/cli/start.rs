@@ -49,9 +49,16 @@ impl StartArgs {
         let share_index = encryption_share
             .as_ref()
             .map_or_else(|| "none".to_string(), |s| s.index().to_string());
+        let dkg_secret = crate::dkg_key::load_if_present(&crate::dkg_key::path(home))
+            .context("cannot load the key-generation secret")?;
+        let dkg_key = dkg_secret.as_ref().map_or_else(
+            || "none".to_string(),
+            |s| crate::dkg_key::public_hex(&s.public()),
+        );
         let keys = quire_app::NodeKeys {
             l1_signer,
             encryption_share,
+            dkg_secret,
         };
         let node = Arc::new(Node::with_keys(store, keys).context("cannot load the last commit")?);
         let last = node.info()?;
@@ -61,6 +68,7 @@ impl StartArgs {
             abci = %abci_addr,
             l1_key = %l1_address,
             encryption_share = %share_index,
+            dkg_key = %dkg_key,
             last_height = last.map(|l| l.height).unwrap_or(0),
             "starting quired"
         );

@@ -79,8 +79,10 @@ pub struct SubmitBlobArgs {
     /// blocks later. Needs --genesis for the key.
     #[arg(long, requires = "genesis")]
     encrypt: bool,
-    /// The chain's genesis.json, whose app_state.encryption holds the key
-    /// --encrypt seals to.
+    /// The chain's genesis.json: --encrypt seals to its dealer's key
+    /// (app_state.encryption.epoch_key), or, on a chain that generates its
+    /// keys, to the current epoch key read from --node and verified by a
+    /// state proof against the genesis validators.
     #[arg(long, value_name = "FILE")]
     genesis: Option<PathBuf>,
 }
@@ -106,7 +108,7 @@ impl TxCommand {
             match self {
                 TxCommand::SubmitBlob(args) => {
                     let messages = args.messages()?;
-                    match args.encryption_key()? {
+                    match args.encryption_key().await? {
                         Some(key) => {
                             let payload = envelope_payload(&messages);
                             broadcast_built(args.common, |submitter| {
@@ -168,16 +170,39 @@ impl SubmitBlobArgs {
 }
 
 impl SubmitBlobArgs {
-    /// The key --encrypt seals to, from --genesis.
-    fn encryption_key(&self) -> anyhow::Result<Option<EncryptionKey>> {
+    /// The key --encrypt seals to: the dealer's in --genesis, else the
+    /// chain's current one, proven in state.
+    async fn encryption_key(&self) -> anyhow::Result<Option<EncryptionKey>> {
         let (true, Some(path)) = (self.encrypt, &self.genesis) else {
             return Ok(None);
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("--genesis: cannot read {}", path.display()))?;
-        EncryptionKey::from_genesis_json(&text)
-            .map(Some)
-            .with_context(|| format!("--encrypt: no usable key in {}", path.display()))
+        let dealt = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.pointer("/app_state/encryption/epoch_key").cloned())
+            .is_some();
+        if dealt {
+            return EncryptionKey::from_genesis_json(&text)
+                .map(Some)
+                .with_context(|| format!("--encrypt: no usable key in {}", path.display()));
+        }
+        let mut verifier = quire_client::verify::Verifier::from_genesis_json(&text)
+            .with_context(|| format!("--genesis: {}", path.display()))?;
+        let client = NodeClient::new(&self.common.node.node)?;
+        let info = client
+            .verified_encryption(&mut verifier, std::time::Duration::from_secs(60))
+            .await
+            .context("--encrypt: cannot read the chain's epoch key")?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--encrypt: the chain has no epoch key yet (key generation still running, or no blind ordering): retry later or submit in plaintext"
+                )
+            })?;
+        if let Some(since) = info.status.inactive_since {
+            bail!("--encrypt: encryption is off since height {since} (repeated expiries): submit in plaintext until a new key epoch");
+        }
+        Ok(Some(info.key))
     }
 }
 

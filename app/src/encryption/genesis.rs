@@ -1,8 +1,10 @@
-//! `app_state.encryption`: the epoch key of a trusted dealer (test and
-//! local networks only, docs/blind-ordering.md: one point of trust until
-//! the on-chain key generation lands), who holds which key share, and the
-//! rules.
+//! `app_state.encryption`: the rules, and where the first epoch key comes
+//! from: the validators' on-chain key generation (`dkg`: who plays, with
+//! which keys, and how long each phase lasts), or a trusted dealer's key
+//! and who holds which share (`epoch_key`, `members`: test and local
+//! networks only, one point of trust; docs/blind-ordering.md).
 
+use super::dkg::state::{DkgConfig, DkgWrite, RunningRound};
 use super::state::{EncryptionParams, EncryptionWrite};
 use crate::genesis::{Genesis, GenesisError};
 use crate::state::StateWrite;
@@ -22,17 +24,60 @@ pub const DEFAULT_EXPIRIES_TO_DISABLE: u32 = 3;
 pub const MIN_EXPIRY_BLOCKS: u64 = 3;
 /// The largest E (bounds the queue: at most E slots of envelopes wait).
 pub const MAX_EXPIRY_BLOCKS: u64 = 1000;
+/// Default blocks per key-generation phase.
+pub const DEFAULT_DKG_PHASE_BLOCKS: u64 = 10;
+/// The fewest blocks per phase: a phase's messages are recorded from its
+/// second block, and need a second chance.
+pub const MIN_DKG_PHASE_BLOCKS: u64 = 3;
+/// The most blocks per phase.
+pub const MAX_DKG_PHASE_BLOCKS: u64 = 10_000;
+
+/// `app_state.encryption.dkg`: the on-chain key generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkgGenesis {
+    /// Blocks per phase (deal, ack, log): the first key is known at the end
+    /// of block `initial_height + 3 × phase_blocks − 1`.
+    #[serde(default = "default_phase_blocks")]
+    pub phase_blocks: u64,
+    /// The players: every genesis validator that will hold a key share.
+    pub players: Vec<DkgPlayer>,
+}
+
+/// One player of the key generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkgPlayer {
+    /// The validator's consensus key (base64, as in
+    /// `app_state.staking.validators`).
+    pub consensus_key: String,
+    /// Its key-generation keys (hex of `quire_tpke::dkg::DkgPublic`:
+    /// ed25519 identity ‖ x25519 sealing key; `quired init` makes them).
+    pub dkg_key: String,
+}
+
+fn default_phase_blocks() -> u64 {
+    DEFAULT_DKG_PHASE_BLOCKS
+}
 
 /// The `app_state.encryption` section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EncryptionGenesis {
-    /// The epoch key (hex of `quire_tpke::EpochKey::to_bytes`): the group
-    /// key and every participant's public share.
-    pub epoch_key: String,
-    /// The consensus key (base64, as in `app_state.staking.validators`) of
-    /// the validator holding each key share, by participant index.
+    /// A trusted dealer's epoch key (hex of `quire_tpke::EpochKey::to_bytes`):
+    /// the group key and every participant's public share. Absent: `dkg`
+    /// generates it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch_key: Option<String>,
+    /// With `epoch_key`: the consensus key (base64, as in
+    /// `app_state.staking.validators`) of the validator holding each key
+    /// share, by participant index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
+    /// The on-chain key generation of the first epoch key (instead of
+    /// `epoch_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dkg: Option<DkgGenesis>,
     /// The most envelopes one block may carry.
     #[serde(default = "default_max_envelopes")]
     pub max_envelopes_per_block: u32,
@@ -60,11 +105,38 @@ impl EncryptionGenesis {
     pub fn new(key: &quire_tpke::EpochKey, members: &[[u8; 32]]) -> Self {
         use base64::Engine as _;
         EncryptionGenesis {
-            epoch_key: hex::encode(key.to_bytes()),
+            epoch_key: Some(hex::encode(key.to_bytes())),
             members: members
                 .iter()
                 .map(|k| base64::engine::general_purpose::STANDARD.encode(k))
                 .collect(),
+            dkg: None,
+            max_envelopes_per_block: DEFAULT_MAX_ENVELOPES_PER_BLOCK,
+            expiry_blocks: DEFAULT_EXPIRY_BLOCKS,
+            expiries_to_disable: DEFAULT_EXPIRIES_TO_DISABLE,
+        }
+    }
+
+    /// The section of a chain whose validators generate the key: `players`
+    /// are (consensus key, key-generation keys), with the default rules.
+    pub fn generated(
+        players: &[([u8; 32], quire_tpke::dkg::DkgPublic)],
+        phase_blocks: u64,
+    ) -> Self {
+        use base64::Engine as _;
+        EncryptionGenesis {
+            epoch_key: None,
+            members: Vec::new(),
+            dkg: Some(DkgGenesis {
+                phase_blocks,
+                players: players
+                    .iter()
+                    .map(|(key, public)| DkgPlayer {
+                        consensus_key: base64::engine::general_purpose::STANDARD.encode(key),
+                        dkg_key: hex::encode(public.to_bytes()),
+                    })
+                    .collect(),
+            }),
             max_envelopes_per_block: DEFAULT_MAX_ENVELOPES_PER_BLOCK,
             expiry_blocks: DEFAULT_EXPIRY_BLOCKS,
             expiries_to_disable: DEFAULT_EXPIRIES_TO_DISABLE,
@@ -72,49 +144,39 @@ impl EncryptionGenesis {
     }
 }
 
-/// Checks the section and writes the rules and the key (epoch 1).
+/// The consensus key `value` (base64) of a genesis validator, once.
+fn validator_key(
+    value: &str,
+    what: &str,
+    validators: &BTreeSet<[u8; 32]>,
+    seen: &mut BTreeSet<[u8; 32]>,
+) -> Result<[u8; 32], GenesisError> {
+    use base64::Engine as _;
+    let fail = |reason: String| GenesisError::Encryption(reason);
+    let pubkey: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| fail(format!("{what} is not a base64 32-byte key")))?;
+    if !validators.contains(&pubkey) {
+        return Err(fail(format!(
+            "{what} is not the consensus key of a genesis validator"
+        )));
+    }
+    if !seen.insert(pubkey) {
+        return Err(fail(format!("{what} is listed twice")));
+    }
+    Ok(pubkey)
+}
+
+/// Checks the section and writes the rules and the key (epoch 1), or the
+/// key generation's players and its first round.
 pub(super) fn init(
     state: &mut dyn StateWrite,
     genesis: &Genesis<'_>,
     section: &EncryptionGenesis,
 ) -> Result<(), GenesisError> {
     let fail = |reason: String| GenesisError::Encryption(reason);
-    let bytes = hex::decode(section.epoch_key.trim_start_matches("0x"))
-        .map_err(|e| fail(format!("epoch_key is not hex: {e}")))?;
-    let key =
-        quire_tpke::EpochKey::from_bytes(&bytes).map_err(|e| fail(format!("epoch_key: {e}")))?;
-    if section.members.len() != key.participants() as usize {
-        return Err(fail(format!(
-            "members lists {} validators, the epoch key has {} participants",
-            section.members.len(),
-            key.participants()
-        )));
-    }
-    let mut validators = BTreeSet::new();
-    for bond in &genesis.state.staking.validators {
-        if let Ok(key) = bond.consensus_key() {
-            validators.insert(key);
-        }
-    }
-    let mut members = Vec::with_capacity(section.members.len());
-    let mut seen = BTreeSet::new();
-    for (index, member) in section.members.iter().enumerate() {
-        use base64::Engine as _;
-        let pubkey: [u8; 32] = base64::engine::general_purpose::STANDARD
-            .decode(member)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| fail(format!("members[{index}] is not a base64 32-byte key")))?;
-        if !validators.contains(&pubkey) {
-            return Err(fail(format!(
-                "members[{index}] is not the consensus key of a genesis validator"
-            )));
-        }
-        if !seen.insert(pubkey) {
-            return Err(fail(format!("members[{index}] is listed twice")));
-        }
-        members.push(consensus_address(&pubkey));
-    }
     if section.max_envelopes_per_block == 0
         || section.max_envelopes_per_block as usize > MAX_ENVELOPES_PER_BLOCK
     {
@@ -132,6 +194,53 @@ pub(super) fn init(
     if section.expiries_to_disable == 0 {
         return Err(fail("expiries_to_disable must be at least 1".into()));
     }
+    let mut validators = BTreeSet::new();
+    for bond in &genesis.state.staking.validators {
+        if let Ok(key) = bond.consensus_key() {
+            validators.insert(key);
+        }
+    }
+    match (&section.epoch_key, &section.dkg) {
+        (Some(epoch_key), None) => init_dealt(state, section, epoch_key, &validators),
+        (None, Some(dkg)) => init_generated(state, genesis, section, dkg, &validators),
+        (Some(_), Some(_)) => Err(fail(
+            "give either epoch_key (a trusted dealer's) or dkg (generated on chain), not both"
+                .into(),
+        )),
+        (None, None) => Err(fail(
+            "no key: give dkg (generated on chain) or epoch_key (a trusted dealer's)".into(),
+        )),
+    }
+}
+
+fn init_dealt(
+    state: &mut dyn StateWrite,
+    section: &EncryptionGenesis,
+    epoch_key: &str,
+    validators: &BTreeSet<[u8; 32]>,
+) -> Result<(), GenesisError> {
+    let fail = |reason: String| GenesisError::Encryption(reason);
+    let bytes = hex::decode(epoch_key.trim_start_matches("0x"))
+        .map_err(|e| fail(format!("epoch_key is not hex: {e}")))?;
+    let key =
+        quire_tpke::EpochKey::from_bytes(&bytes).map_err(|e| fail(format!("epoch_key: {e}")))?;
+    if section.members.len() != key.participants() as usize {
+        return Err(fail(format!(
+            "members lists {} validators, the epoch key has {} participants",
+            section.members.len(),
+            key.participants()
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    let members = section
+        .members
+        .iter()
+        .enumerate()
+        .map(|(index, member)| {
+            validator_key(member, &format!("members[{index}]"), validators, &mut seen)
+                .map(|key| consensus_address(&key))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     state.put_encryption(
         &EncryptionParams {
             epoch: 1,
@@ -142,5 +251,63 @@ pub(super) fn init(
         },
         &key,
     );
+    Ok(())
+}
+
+fn init_generated(
+    state: &mut dyn StateWrite,
+    genesis: &Genesis<'_>,
+    section: &EncryptionGenesis,
+    dkg: &DkgGenesis,
+    validators: &BTreeSet<[u8; 32]>,
+) -> Result<(), GenesisError> {
+    let fail = |reason: String| GenesisError::Encryption(reason);
+    if !(MIN_DKG_PHASE_BLOCKS..=MAX_DKG_PHASE_BLOCKS).contains(&dkg.phase_blocks) {
+        return Err(fail(format!(
+            "dkg.phase_blocks must be {MIN_DKG_PHASE_BLOCKS}..={MAX_DKG_PHASE_BLOCKS}, got {}",
+            dkg.phase_blocks
+        )));
+    }
+    if dkg.players.is_empty() || dkg.players.len() > quire_tpke::dkg::MAX_DKG_PLAYERS {
+        return Err(fail(format!(
+            "dkg.players must list 1..={} validators, got {}",
+            quire_tpke::dkg::MAX_DKG_PLAYERS,
+            dkg.players.len()
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    let mut players = Vec::with_capacity(dkg.players.len());
+    for (index, player) in dkg.players.iter().enumerate() {
+        let what = format!("dkg.players[{index}]");
+        let key = validator_key(
+            &player.consensus_key,
+            &format!("{what}.consensus_key"),
+            validators,
+            &mut seen,
+        )?;
+        let public = hex::decode(player.dkg_key.trim_start_matches("0x"))
+            .ok()
+            .and_then(|b| quire_tpke::dkg::DkgPublic::from_bytes(&b).ok())
+            .ok_or_else(|| {
+                fail(format!(
+                    "{what}.dkg_key is not the hex of 64 bytes of key-generation keys"
+                ))
+            })?;
+        players.push((consensus_address(&key), public));
+    }
+    let config = DkgConfig {
+        phase_blocks: dkg.phase_blocks,
+        players,
+        max_envelopes_per_block: section.max_envelopes_per_block,
+        expiry_blocks: section.expiry_blocks,
+        expiries_to_disable: section.expiries_to_disable,
+    };
+    quire_tpke::dkg::Round::new(genesis.chain_id, 1, &config.publics())
+        .map_err(|e| fail(format!("dkg.players: {e}")))?;
+    state.put_dkg_config(&config);
+    state.put_dkg_round(RunningRound {
+        round: 1,
+        start: genesis.initial_height,
+    });
     Ok(())
 }

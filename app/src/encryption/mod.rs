@@ -17,6 +17,7 @@
 //! test and local networks); the node's key share reaches the component
 //! through [`Encryption::new`], never through state.
 
+pub mod dkg;
 pub mod genesis;
 pub(crate) mod reveal;
 pub(crate) mod shares;
@@ -64,17 +65,46 @@ pub(crate) mod objects {
     }
 }
 
-/// The encryption component. Its share is the node's key share: `None` on
-/// a node that holds none (it then sends no shares).
+/// Where a node's key share comes from.
+#[derive(Debug, Default)]
+enum ShareSource {
+    /// It holds none (it sends no shares).
+    #[default]
+    None,
+    /// A trusted dealer's (test and local networks).
+    Dealt(quire_tpke::KeyShare),
+    /// The on-chain key generation's, derived from its secret.
+    Generated(quire_tpke::dkg::DkgSecret, dkg::DerivedShare),
+}
+
+/// The encryption component, with the node's key share (or the secret it
+/// derives it from).
 #[derive(Debug, Default)]
 pub struct Encryption {
-    share: Option<quire_tpke::KeyShare>,
+    share: ShareSource,
 }
 
 impl Encryption {
-    /// The component of a node holding `share`.
-    pub fn new(share: Option<quire_tpke::KeyShare>) -> Self {
+    /// The component of a node holding a dealt `share`, or a key-generation
+    /// `secret` (a dealt share wins: a chain has one or the other).
+    pub fn new(
+        share: Option<quire_tpke::KeyShare>,
+        secret: Option<quire_tpke::dkg::DkgSecret>,
+    ) -> Self {
+        let share = match (share, secret) {
+            (Some(share), _) => ShareSource::Dealt(share),
+            (None, Some(secret)) => ShareSource::Generated(secret, Default::default()),
+            (None, None) => ShareSource::None,
+        };
         Encryption { share }
+    }
+
+    fn share(&self, state: &dyn StateRead) -> Result<Option<quire_tpke::KeyShare>, StateReadError> {
+        match &self.share {
+            ShareSource::None => Ok(None),
+            ShareSource::Dealt(share) => Ok(Some(share.clone())),
+            ShareSource::Generated(secret, derived) => derived.get(state, secret),
+        }
     }
 }
 
@@ -128,9 +158,12 @@ impl Component for Encryption {
         if tx.messages.len() != 1 {
             return Err(err(EncryptionTxError::NotAlone(tx.messages.len())));
         }
-        let params = state
-            .encryption_params()?
-            .ok_or_else(|| err(EncryptionTxError::Off))?;
+        let Some(params) = state.encryption_params()? else {
+            return Err(err(dkg::first_key_pending(state)?
+                .map_or(EncryptionTxError::Off, |(round, deadline)| {
+                    EncryptionTxError::KeyGeneration { round, deadline }
+                })));
+        };
         let status = state.encryption_status()?;
         if let Some(since) = status.inactive_since {
             return Err(err(EncryptionTxError::Inactive {
@@ -243,8 +276,8 @@ impl Component for Encryption {
         state: &dyn StateRead,
         ctx: &VoteContext,
     ) -> Result<Option<Vec<u8>>, StateReadError> {
-        match &self.share {
-            Some(share) => shares::extend(state, ctx, share),
+        match self.share(state)? {
+            Some(share) => shares::extend(state, ctx, &share),
             None => Ok(None),
         }
     }

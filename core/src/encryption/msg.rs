@@ -122,6 +122,14 @@ pub enum EncryptionTxError {
     /// The IBE ciphertext is not well formed.
     #[error("envelope ciphertext is malformed: {0}")]
     Malformed(String),
+    /// No epoch key yet: the validators are generating the first one.
+    #[error("the validators are generating the first encryption key (round {round}): submit plaintext blobs, or retry after height {deadline}")]
+    KeyGeneration {
+        /// The key-generation round running.
+        round: u64,
+        /// The height its outcome is known at.
+        deadline: u64,
+    },
 }
 
 impl EncryptionTxError {
@@ -134,6 +142,7 @@ impl EncryptionTxError {
             EncryptionTxError::NotAlone(_) => codes::tx::ENCRYPTION_NOT_ALONE,
             EncryptionTxError::BlockFull { .. } => codes::tx::ENCRYPTION_BLOCK_FULL,
             EncryptionTxError::Malformed(_) => codes::tx::ENCRYPTION_MALFORMED,
+            EncryptionTxError::KeyGeneration { .. } => codes::tx::ENCRYPTION_KEY_GENERATION,
         }
     }
 }

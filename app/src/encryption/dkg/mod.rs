@@ -1,0 +1,518 @@
+//! dkg: the validators generate the epoch key themselves, on chain
+//! (docs/blind-ordering.md, "Key generation"), with
+//! [`quire_tpke::dkg`] (Joint-Feldman).
+//!
+//! A round runs in three phases of `phase_blocks` blocks each: deal, ack,
+//! log. Each validator puts its message for the phase in its vote
+//! extension, again at every height until the chain has it; the next
+//! proposer puts the new, valid ones in the dkg system transaction, and
+//! every node checks them (the sender's signature, the round, the phase,
+//! the encoding, that each adds something) and records them. At the end of
+//! the log phase FinalizeBlock observes the recorded logs: the epoch key
+//! (a new epoch, encryption on) or a failed round (the next starts at
+//! once). A new round also starts when the chain has switched to
+//! plaintext only after repeated expiries.
+//!
+//! Nothing secret is stored: a validator's deal, acknowledgements, log and
+//! key share are functions of its [`DkgSecret`] and the public record.
+
+pub mod message;
+pub mod state;
+
+use super::state::{EncryptionParams, EncryptionRead, EncryptionWrite, Status};
+use crate::chain::ChainRead;
+use crate::component::Component;
+use crate::context::{BlockContext, ValidatorUpdate, VoteContext, VoteFlag};
+use crate::error::{StateReadError, SystemTxError};
+use crate::event::Event;
+use crate::state::{StateDelta, StateRead, StateWrite};
+use crate::system_tx::SystemTxTag;
+use crate::vote_extension;
+use message::{deadline, decode_tx, encode_tx, recording_phase, DkgMessage, Payload, Phase};
+use quire_tpke::dkg::{DkgSecret, Round, MAX_DKG_PLAYERS};
+use state::{DkgConfig, DkgRead, DkgWrite, RunningRound};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+/// The dkg system transaction's tag.
+pub const DKG_TAG: SystemTxTag = SystemTxTag {
+    kind: "dkg",
+    prefix: b"\x00quire/dkg/v1\x00",
+};
+
+/// The component name (its vote extension section's too).
+pub const NAME: &str = "dkg";
+
+/// The most bytes of one player's message.
+pub fn max_message_len(players: usize) -> usize {
+    17 + quire_tpke::dkg::max_payload_len(players) + quire_tpke::dkg::SIGNATURE_LEN
+}
+
+/// The key-generation component. Its secret is the node's key-generation
+/// secret: `None` on a node that plays no part (it then sends nothing).
+#[derive(Debug, Default)]
+pub struct KeyGeneration {
+    secret: Option<DkgSecret>,
+}
+
+impl KeyGeneration {
+    /// The component of a node holding `secret`.
+    pub fn new(secret: Option<DkgSecret>) -> Self {
+        KeyGeneration { secret }
+    }
+}
+
+/// Round `number` of the configured players on this chain.
+pub(crate) fn round_of(
+    state: &(impl StateRead + ?Sized),
+    config: &DkgConfig,
+    number: u64,
+) -> Result<Round, StateReadError> {
+    Round::new(&state.chain_id()?, number, &config.publics())
+        .map_err(|e| StateReadError(format!("dkg round {number}: {e}")))
+}
+
+/// The running round, its rules and its [`Round`], if a round runs.
+fn running(
+    state: &(impl StateRead + ?Sized),
+) -> Result<Option<(DkgConfig, RunningRound, Round)>, StateReadError> {
+    let (Some(config), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
+        return Ok(None);
+    };
+    let round = round_of(state, &config, running.round)?;
+    Ok(Some((config, running, round)))
+}
+
+/// Checks `message` for recording in the block at `phase` of `running`:
+/// its round, phase and signature, that its sender sent nothing else in
+/// this transaction, that its content is well formed and adds something.
+fn check(
+    state: &(impl StateRead + ?Sized),
+    running: RunningRound,
+    round: &Round,
+    phase: Phase,
+    message: &DkgMessage,
+) -> Result<(), String> {
+    let sender = message.sender;
+    if message.round != running.round {
+        return Err(format!(
+            "player {sender}'s message is for round {}, the running round is {}",
+            message.round, running.round
+        ));
+    }
+    if message.payload.phase() != phase {
+        return Err(format!(
+            "player {sender}'s message is a {:?}, this block records the {phase:?} phase",
+            message.payload.phase()
+        ));
+    }
+    if !message.verifies(round) {
+        return Err(format!("player {sender}'s signature does not verify"));
+    }
+    let r = running.round;
+    let read = |e: StateReadError| e.to_string();
+    match &message.payload {
+        Payload::Deal(deal) => {
+            if state.dkg_has_deal(r, sender).map_err(read)? {
+                return Err(format!("dealer {sender}'s deal is already recorded"));
+            }
+            quire_tpke::dkg::check_deal(round, deal)
+                .map_err(|e| format!("dealer {sender}'s deal: {e}"))
+        }
+        Payload::Acks(acks) => {
+            let mut new = false;
+            for (dealer, _) in acks {
+                if !state.dkg_has_deal(r, *dealer).map_err(read)? {
+                    return Err(format!(
+                        "player {sender} acknowledges dealer {dealer}, which has no deal"
+                    ));
+                }
+                new |= !state.dkg_has_ack(r, *dealer, sender).map_err(read)?;
+            }
+            if !new {
+                return Err(format!("player {sender}'s acks are all recorded already"));
+            }
+            Ok(())
+        }
+        Payload::Log(log) => {
+            if !state.dkg_has_deal(r, sender).map_err(read)? {
+                return Err(format!("dealer {sender} logs a deal it never made"));
+            }
+            if state.dkg_has_log(r, sender).map_err(read)? {
+                return Err(format!("dealer {sender}'s log is already recorded"));
+            }
+            quire_tpke::dkg::check_log(round, sender, log)
+                .map_err(|e| format!("dealer {sender}'s log: {e}"))
+        }
+    }
+}
+
+/// Records a checked message.
+fn record(
+    state: &mut dyn StateWrite,
+    round: u64,
+    message: &DkgMessage,
+) -> Result<(), StateReadError> {
+    let sender = message.sender;
+    match &message.payload {
+        Payload::Deal(deal) => state.put_dkg_deal(round, sender, deal),
+        Payload::Acks(acks) => {
+            for (dealer, ack) in acks {
+                if !state.dkg_has_ack(round, *dealer, sender)? {
+                    state.put_dkg_ack(round, *dealer, sender, ack);
+                }
+            }
+        }
+        Payload::Log(log) => state.put_dkg_log(round, sender, log),
+    }
+    Ok(())
+}
+
+/// This node's message for the vote at `height` (recorded at `height + 1`),
+/// if it has one to send.
+fn own_message(
+    state: &(impl StateRead + ?Sized),
+    secret: &DkgSecret,
+    height: u64,
+) -> Result<Option<DkgMessage>, StateReadError> {
+    let Some((config, running, round)) = running(state)? else {
+        return Ok(None);
+    };
+    let Some(phase) = recording_phase(running, config.phase_blocks, height.saturating_add(1))
+    else {
+        return Ok(None);
+    };
+    let Some(me) = round.index_of(&secret.public().identity) else {
+        return Ok(None);
+    };
+    let r = running.round;
+    let payload = match phase {
+        Phase::Deal if !state.dkg_has_deal(r, me)? => quire_tpke::dkg::deal(&round, secret)
+            .ok()
+            .map(Payload::Deal),
+        Phase::Ack => {
+            let deals = state.dkg_deals(r)?;
+            let mut acks = Vec::new();
+            for (dealer, ack) in quire_tpke::dkg::acks(&round, secret, &deals).unwrap_or_default() {
+                if !state.dkg_has_ack(r, dealer, me)? {
+                    acks.push((dealer, ack));
+                }
+            }
+            (!acks.is_empty()).then_some(Payload::Acks(acks))
+        }
+        Phase::Log if state.dkg_has_deal(r, me)? && !state.dkg_has_log(r, me)? => {
+            let acks = state.dkg_acks(r, me)?;
+            quire_tpke::dkg::dealer_log(&round, secret, &acks)
+                .ok()
+                .map(Payload::Log)
+        }
+        _ => None,
+    };
+    Ok(payload.map(|p| DkgMessage::sign(&round, r, secret, me, p)))
+}
+
+/// The players' consensus addresses by share index (the round's order).
+fn members(config: &DkgConfig, round: &Round) -> Vec<[u8; 20]> {
+    round
+        .players()
+        .iter()
+        .filter_map(|p| {
+            config
+                .players
+                .iter()
+                .find(|(_, q)| q == p)
+                .map(|(address, _)| *address)
+        })
+        .collect()
+}
+
+/// Ends `running` at its deadline: the new epoch key, or the next round.
+fn conclude(
+    state: &mut dyn StateWrite,
+    config: &DkgConfig,
+    running: RunningRound,
+    round: &Round,
+    height: u64,
+) -> Result<(), StateReadError> {
+    let r = running.round;
+    match quire_tpke::dkg::observe(round, &state.dkg_logs(r)?) {
+        Ok(key) => {
+            let epoch = state
+                .encryption_params()?
+                .map_or(1, |p| p.epoch.saturating_add(1));
+            state.put_encryption(
+                &EncryptionParams {
+                    epoch,
+                    max_envelopes_per_block: config.max_envelopes_per_block,
+                    expiry_blocks: config.expiry_blocks,
+                    expiries_to_disable: config.expiries_to_disable,
+                    members: members(config, round),
+                },
+                &key,
+            );
+            state.put_encryption_status(&Status::default());
+            if let Some(previous) = state.dkg_keyed_round()? {
+                state.delete_dkg_round_records(previous)?;
+            }
+            state.delete_dkg_acks(r)?;
+            state.put_dkg_keyed_round(r);
+            state.clear_dkg_round();
+        }
+        Err(_) => {
+            state.delete_dkg_round_records(r)?;
+            state.put_dkg_round(RunningRound {
+                round: r.saturating_add(1),
+                start: height.saturating_add(1),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// While the chain's first key is being generated: the round and the
+/// height its outcome is known at.
+pub(crate) fn first_key_pending(
+    state: &dyn StateRead,
+) -> Result<Option<(u64, u64)>, StateReadError> {
+    let (Some(config), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
+        return Ok(None);
+    };
+    Ok(Some((
+        running.round,
+        deadline(running, config.phase_blocks),
+    )))
+}
+
+/// This node's key share of the current epoch, derived from the round that
+/// made it (`None` if it holds none). Cached by that round.
+#[derive(Debug, Default)]
+pub(crate) struct DerivedShare {
+    cache: Mutex<Option<(u64, Option<quire_tpke::KeyShare>)>>,
+}
+
+impl DerivedShare {
+    /// The share, derived once per keyed round.
+    pub(crate) fn get(
+        &self,
+        state: &dyn StateRead,
+        secret: &DkgSecret,
+    ) -> Result<Option<quire_tpke::KeyShare>, StateReadError> {
+        let (Some(config), Some(keyed)) = (state.dkg_config()?, state.dkg_keyed_round()?) else {
+            return Ok(None);
+        };
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| StateReadError("dkg share cache poisoned".into()))?;
+        if let Some((round, share)) = cache.as_ref() {
+            if *round == keyed {
+                return Ok(share.clone());
+            }
+        }
+        let round = round_of(state, &config, keyed)?;
+        let share = quire_tpke::dkg::player_share(
+            &round,
+            secret,
+            &state.dkg_deals(keyed)?,
+            &state.dkg_logs(keyed)?,
+        )
+        .ok();
+        *cache = Some((keyed, share.clone()));
+        Ok(share)
+    }
+}
+
+impl Component for KeyGeneration {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn system_tx(&self) -> Option<SystemTxTag> {
+        Some(DKG_TAG)
+    }
+
+    /// Starts a round when encryption switched itself off and no round
+    /// runs; concludes the running round at its deadline.
+    fn end_block(
+        &self,
+        state: &mut dyn StateWrite,
+        ctx: &BlockContext,
+    ) -> Result<Vec<ValidatorUpdate>, StateReadError> {
+        let Some(config) = state.dkg_config()? else {
+            return Ok(Vec::new());
+        };
+        match state.dkg_round()? {
+            Some(running) if ctx.height >= deadline(running, config.phase_blocks) => {
+                let round = round_of(&*state, &config, running.round)?;
+                conclude(state, &config, running, &round, ctx.height)?;
+            }
+            Some(_) => {}
+            None if state.encryption_status()?.inactive_since.is_some() => {
+                let next = state.dkg_keyed_round()?.map_or(1, |r| r.saturating_add(1));
+                state.put_dkg_round(RunningRound {
+                    round: next,
+                    start: ctx.height.saturating_add(1),
+                });
+            }
+            None => {}
+        }
+        Ok(Vec::new())
+    }
+
+    fn requires_system_tx(
+        &self,
+        state: &dyn StateRead,
+        ctx: &BlockContext,
+    ) -> Result<bool, StateReadError> {
+        let (Some(config), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
+            return Ok(false);
+        };
+        Ok(recording_phase(running, config.phase_blocks, ctx.height).is_some())
+    }
+
+    fn system_tx_reserve(&self, state: &dyn StateRead, _ctx: &BlockContext) -> u64 {
+        let players = match state.dkg_config() {
+            Ok(Some(config)) => config.players.len(),
+            _ => MAX_DKG_PLAYERS,
+        };
+        (DKG_TAG.prefix.len() + 4 + players * (4 + max_message_len(players))) as u64
+    }
+
+    /// The new, valid messages of the last commit's vote extensions, at
+    /// most one per player.
+    fn build_system_tx(
+        &self,
+        state: &StateDelta<'_>,
+        ctx: &BlockContext,
+    ) -> Result<Option<Vec<u8>>, StateReadError> {
+        let mut messages = Vec::new();
+        if let Some((config, running, round)) = running(state)? {
+            if let Some(phase) = recording_phase(running, config.phase_blocks, ctx.height) {
+                let n = config.players.len();
+                let mut senders = BTreeSet::new();
+                for vote in ctx
+                    .last_commit
+                    .votes
+                    .iter()
+                    .filter(|v| v.flag == VoteFlag::Commit)
+                {
+                    let Ok(sections) = vote_extension::decode(&vote.extension) else {
+                        continue;
+                    };
+                    let Some(section) = sections.iter().find(|s| s.component == NAME) else {
+                        continue;
+                    };
+                    let Ok(message) = DkgMessage::decode(section.data, n, max_message_len(n))
+                    else {
+                        continue;
+                    };
+                    if !senders.contains(&message.sender)
+                        && check(state, running, &round, phase, &message).is_ok()
+                    {
+                        senders.insert(message.sender);
+                        messages.push(section.data.to_vec());
+                    }
+                }
+            }
+        }
+        let mut tx = DKG_TAG.prefix.to_vec();
+        tx.extend_from_slice(&encode_tx(&messages));
+        Ok(Some(tx))
+    }
+
+    fn deliver_system_tx(
+        &self,
+        state: &mut dyn StateWrite,
+        ctx: &BlockContext,
+        _tx_index: u32,
+        tx: &[u8],
+    ) -> Result<Vec<Event>, SystemTxError> {
+        let fail = SystemTxError::Dkg;
+        let payload = DKG_TAG
+            .payload(tx)
+            .ok_or_else(|| SystemTxError::Malformed("not a dkg transaction".into()))?;
+        let (config, running, round) = running(&*state)
+            .map_err(|e| fail(e.to_string()))?
+            .ok_or_else(|| fail("no key-generation round is running".into()))?;
+        let phase = recording_phase(running, config.phase_blocks, ctx.height)
+            .ok_or_else(|| fail(format!("height {} records no dkg phase", ctx.height)))?;
+        let n = config.players.len();
+        let sections = decode_tx(payload, n).map_err(SystemTxError::Malformed)?;
+        let mut senders = BTreeSet::new();
+        let mut events = Vec::with_capacity(sections.len());
+        for section in sections {
+            let message = DkgMessage::decode(section, n, max_message_len(n))
+                .map_err(SystemTxError::Malformed)?;
+            if !senders.insert(message.sender) {
+                return Err(fail(format!("player {} sent twice", message.sender)));
+            }
+            check(&*state, running, &round, phase, &message).map_err(fail)?;
+            record(state, running.round, &message).map_err(|e| fail(e.to_string()))?;
+            events.push(
+                Event::new("dkg_message")
+                    .indexed("round", running.round)
+                    .indexed("phase", format!("{phase:?}").to_lowercase())
+                    .indexed("player", message.sender),
+            );
+        }
+        Ok(events)
+    }
+
+    fn max_vote_extension_bytes(&self) -> usize {
+        max_message_len(MAX_DKG_PLAYERS)
+    }
+
+    fn extend_vote(
+        &self,
+        state: &dyn StateRead,
+        ctx: &VoteContext,
+    ) -> Result<Option<Vec<u8>>, StateReadError> {
+        let Some(secret) = &self.secret else {
+            return Ok(None);
+        };
+        Ok(own_message(state, secret, ctx.height)?.map(|m| m.encode()))
+    }
+
+    /// Lenient: a section must be of the running round, of the phase the
+    /// next block records, and of the voter's own player index. Its
+    /// signature and content are the proposer's to check.
+    fn verify_vote_extension(
+        &self,
+        state: &dyn StateRead,
+        ctx: &VoteContext,
+        validator: &[u8; 20],
+        section: Option<&[u8]>,
+    ) -> Result<(), String> {
+        let Some(section) = section else {
+            return Ok(());
+        };
+        let (config, running, round) = running(state)
+            .map_err(|e| e.to_string())?
+            .ok_or("no key-generation round is running")?;
+        let n = config.players.len();
+        let message = DkgMessage::decode(section, n, max_message_len(n))?;
+        let phase = recording_phase(running, config.phase_blocks, ctx.height.saturating_add(1))
+            .ok_or("the next block records no dkg phase")?;
+        if message.round != running.round || message.payload.phase() != phase {
+            return Err(format!(
+                "a {:?} of round {}, expected a {phase:?} of round {}",
+                message.payload.phase(),
+                message.round,
+                running.round
+            ));
+        }
+        let index = config
+            .players
+            .iter()
+            .find(|(address, _)| address == validator)
+            .and_then(|(_, public)| round.index_of(&public.identity))
+            .ok_or("this validator plays no part in key generation")?;
+        if index != message.sender {
+            return Err(format!(
+                "a message of player {} from player {index}",
+                message.sender
+            ));
+        }
+        Ok(())
+    }
+}

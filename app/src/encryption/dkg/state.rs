@@ -1,0 +1,331 @@
+//! dkg's state: the players and rules fixed at genesis, the running round,
+//! and each round's recorded deals, acknowledgements and logs.
+//!
+//! Keys (values explicit bytes):
+//! - `dkg/config` → [`DkgConfig`];
+//! - `dkg/round` → round u64 BE ‖ start height u64 BE, while a round runs;
+//! - `dkg/keyed` → round u64 BE: the round that made the current epoch key
+//!   (its deals and logs are kept: each player derives its share from them);
+//! - `dkg/r/{round u64 BE}/deal/{dealer u32 BE}` → the deal;
+//! - `dkg/r/{round}/ack/{dealer u32 BE}{player u32 BE}` → the ack (64);
+//! - `dkg/r/{round}/log/{dealer u32 BE}` → the signed log.
+
+use crate::error::StateReadError;
+use crate::state::{StateRead, StateWrite};
+use quire_tpke::dkg::{DkgPublic, ACK_LEN, DKG_PUBLIC_LEN};
+
+const CONFIG: &[u8] = b"dkg/config";
+const ROUND: &[u8] = b"dkg/round";
+const KEYED: &[u8] = b"dkg/keyed";
+const ROUNDS: &[u8] = b"dkg/r/";
+
+fn corrupt(what: &str) -> StateReadError {
+    StateReadError(format!("corrupt dkg record: {what}"))
+}
+
+/// The key generation's fixed rules: who plays (each validator's address
+/// and key-generation keys), how long each phase lasts, and the rules of
+/// the epochs it makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkgConfig {
+    /// Blocks per phase (deal, ack, log).
+    pub phase_blocks: u64,
+    /// The players: consensus address and key-generation keys, in genesis
+    /// order.
+    pub players: Vec<([u8; 20], DkgPublic)>,
+    /// The cap on envelopes per block of the epochs made.
+    pub max_envelopes_per_block: u32,
+    /// E of the epochs made.
+    pub expiry_blocks: u64,
+    /// K of the epochs made.
+    pub expiries_to_disable: u32,
+}
+
+impl DkgConfig {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(28 + self.players.len() * (20 + DKG_PUBLIC_LEN));
+        out.extend_from_slice(&self.phase_blocks.to_be_bytes());
+        out.extend_from_slice(&self.max_envelopes_per_block.to_be_bytes());
+        out.extend_from_slice(&self.expiry_blocks.to_be_bytes());
+        out.extend_from_slice(&self.expiries_to_disable.to_be_bytes());
+        out.extend_from_slice(&(self.players.len() as u32).to_be_bytes());
+        for (address, public) in &self.players {
+            out.extend_from_slice(address);
+            out.extend_from_slice(&public.to_bytes());
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, StateReadError> {
+        let mut r = Reader(bytes);
+        let phase_blocks = r.u64()?;
+        let max_envelopes_per_block = r.u32()?;
+        let expiry_blocks = r.u64()?;
+        let expiries_to_disable = r.u32()?;
+        let n = r.u32()? as usize;
+        let mut players = Vec::with_capacity(n.min(quire_tpke::dkg::MAX_DKG_PLAYERS));
+        for _ in 0..n {
+            let address: [u8; 20] = r.array()?;
+            let public = DkgPublic::from_bytes(r.take(DKG_PUBLIC_LEN)?)
+                .map_err(|e| corrupt(&e.to_string()))?;
+            players.push((address, public));
+        }
+        if !r.0.is_empty() {
+            return Err(corrupt("config: trailing bytes"));
+        }
+        Ok(DkgConfig {
+            phase_blocks,
+            players,
+            max_envelopes_per_block,
+            expiry_blocks,
+            expiries_to_disable,
+        })
+    }
+
+    /// The players' key-generation keys, in genesis order.
+    pub fn publics(&self) -> Vec<DkgPublic> {
+        self.players.iter().map(|(_, p)| *p).collect()
+    }
+}
+
+/// A running round: its number and the height of its first block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunningRound {
+    /// The round number (commonware's, bound into every signature).
+    pub round: u64,
+    /// Its first block: deals are included from `start + 1`.
+    pub start: u64,
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize) -> Result<&'a [u8], StateReadError> {
+        let (head, rest) = self
+            .0
+            .split_at_checked(len)
+            .ok_or_else(|| corrupt("short"))?;
+        self.0 = rest;
+        Ok(head)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], StateReadError> {
+        self.take(N)?.try_into().map_err(|_| corrupt("short"))
+    }
+    fn u32(&mut self) -> Result<u32, StateReadError> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+    fn u64(&mut self) -> Result<u64, StateReadError> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+}
+
+/// The kinds of record a round keeps.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Deal,
+    Ack,
+    Log,
+}
+
+impl Kind {
+    fn name(self) -> &'static [u8] {
+        match self {
+            Kind::Deal => b"deal/",
+            Kind::Ack => b"ack/",
+            Kind::Log => b"log/",
+        }
+    }
+}
+
+fn round_prefix(round: u64) -> Vec<u8> {
+    let mut key = ROUNDS.to_vec();
+    key.extend_from_slice(&round.to_be_bytes());
+    key.push(b'/');
+    key
+}
+
+fn kind_prefix(round: u64, kind: Kind) -> Vec<u8> {
+    let mut key = round_prefix(round);
+    key.extend_from_slice(kind.name());
+    key
+}
+
+fn record_key(round: u64, kind: Kind, index: u32) -> Vec<u8> {
+    let mut key = kind_prefix(round, kind);
+    key.extend_from_slice(&index.to_be_bytes());
+    key
+}
+
+fn ack_key(round: u64, dealer: u32, player: u32) -> Vec<u8> {
+    let mut key = record_key(round, Kind::Ack, dealer);
+    key.extend_from_slice(&player.to_be_bytes());
+    key
+}
+
+/// `(index, value)` of the records under `prefix`, by index.
+fn indexed(
+    state: &(impl StateRead + ?Sized),
+    prefix: &[u8],
+) -> Result<Vec<(u32, Vec<u8>)>, StateReadError> {
+    state
+        .prefix(prefix)?
+        .into_iter()
+        .map(|(key, value)| {
+            let index = key
+                .get(prefix.len()..)
+                .and_then(|k| <[u8; 4]>::try_from(k).ok())
+                .map(u32::from_be_bytes)
+                .ok_or_else(|| corrupt("record key"))?;
+            Ok((index, value))
+        })
+        .collect()
+}
+
+/// Reads dkg's state.
+pub trait DkgRead: StateRead {
+    /// The rules, if this chain generates its keys.
+    fn dkg_config(&self) -> Result<Option<DkgConfig>, StateReadError> {
+        self.get(CONFIG)?.map(|b| DkgConfig::decode(&b)).transpose()
+    }
+
+    /// The running round, if any.
+    fn dkg_round(&self) -> Result<Option<RunningRound>, StateReadError> {
+        self.get(ROUND)?
+            .map(|b| {
+                let mut r = Reader(&b);
+                Ok(RunningRound {
+                    round: r.u64()?,
+                    start: r.u64()?,
+                })
+            })
+            .transpose()
+    }
+
+    /// The round that made the current epoch key.
+    fn dkg_keyed_round(&self) -> Result<Option<u64>, StateReadError> {
+        self.get(KEYED)?.map(|b| Reader(&b).u64()).transpose()
+    }
+
+    /// Round `round`'s deals, by dealer index.
+    fn dkg_deals(&self, round: u64) -> Result<Vec<(u32, Vec<u8>)>, StateReadError> {
+        indexed(self, &kind_prefix(round, Kind::Deal))
+    }
+
+    /// Round `round`'s logs, by dealer index.
+    fn dkg_logs(&self, round: u64) -> Result<Vec<(u32, Vec<u8>)>, StateReadError> {
+        indexed(self, &kind_prefix(round, Kind::Log))
+    }
+
+    /// The acknowledgements of dealer `dealer`'s deal in round `round`, by
+    /// player index.
+    fn dkg_acks(
+        &self,
+        round: u64,
+        dealer: u32,
+    ) -> Result<Vec<(u32, [u8; ACK_LEN])>, StateReadError> {
+        indexed(self, &record_key(round, Kind::Ack, dealer))?
+            .into_iter()
+            .map(|(player, ack)| {
+                let ack = <[u8; ACK_LEN]>::try_from(ack.as_slice()).map_err(|_| corrupt("ack"))?;
+                Ok((player, ack))
+            })
+            .collect()
+    }
+
+    /// Whether player `player` acknowledged dealer `dealer` in round `round`.
+    fn dkg_has_ack(&self, round: u64, dealer: u32, player: u32) -> Result<bool, StateReadError> {
+        Ok(self.get(&ack_key(round, dealer, player))?.is_some())
+    }
+
+    /// Whether dealer `dealer` has a deal recorded in round `round`.
+    fn dkg_has_deal(&self, round: u64, dealer: u32) -> Result<bool, StateReadError> {
+        Ok(self.get(&record_key(round, Kind::Deal, dealer))?.is_some())
+    }
+
+    /// Whether dealer `dealer` has a log recorded in round `round`.
+    fn dkg_has_log(&self, round: u64, dealer: u32) -> Result<bool, StateReadError> {
+        Ok(self.get(&record_key(round, Kind::Log, dealer))?.is_some())
+    }
+}
+
+impl<T: StateRead + ?Sized> DkgRead for T {}
+
+/// Writes dkg's state.
+pub trait DkgWrite: StateWrite {
+    /// Sets the rules.
+    fn put_dkg_config(&mut self, config: &DkgConfig) {
+        self.put_raw(CONFIG.to_vec(), config.encode());
+    }
+
+    /// Starts (or replaces) the running round.
+    fn put_dkg_round(&mut self, round: RunningRound) {
+        let mut value = round.round.to_be_bytes().to_vec();
+        value.extend_from_slice(&round.start.to_be_bytes());
+        self.put_raw(ROUND.to_vec(), value);
+    }
+
+    /// Ends the running round.
+    fn clear_dkg_round(&mut self) {
+        self.delete(ROUND.to_vec());
+    }
+
+    /// Records that round `round` made the current epoch key.
+    fn put_dkg_keyed_round(&mut self, round: u64) {
+        self.put_raw(KEYED.to_vec(), round.to_be_bytes().to_vec());
+    }
+
+    /// Records dealer `dealer`'s deal.
+    fn put_dkg_deal(&mut self, round: u64, dealer: u32, deal: &[u8]) {
+        self.put_raw(record_key(round, Kind::Deal, dealer), deal.to_vec());
+    }
+
+    /// Records player `player`'s ack of dealer `dealer`.
+    fn put_dkg_ack(&mut self, round: u64, dealer: u32, player: u32, ack: &[u8; ACK_LEN]) {
+        self.put_raw(ack_key(round, dealer, player), ack.to_vec());
+    }
+
+    /// Records dealer `dealer`'s log.
+    fn put_dkg_log(&mut self, round: u64, dealer: u32, log: &[u8]) {
+        self.put_raw(record_key(round, Kind::Log, dealer), log.to_vec());
+    }
+
+    /// Deletes round `round`'s acknowledgements (not needed once it ended).
+    fn delete_dkg_acks(&mut self, round: u64) -> Result<(), StateReadError> {
+        for (key, _) in self.prefix(&kind_prefix(round, Kind::Ack))? {
+            self.delete(key);
+        }
+        Ok(())
+    }
+
+    /// Deletes every record of round `round`.
+    fn delete_dkg_round_records(&mut self, round: u64) -> Result<(), StateReadError> {
+        for (key, _) in self.prefix(&round_prefix(round))? {
+            self.delete(key);
+        }
+        Ok(())
+    }
+}
+
+impl<T: StateWrite + ?Sized> DkgWrite for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_round_trips() {
+        let config = DkgConfig {
+            phase_blocks: 5,
+            players: vec![(
+                [3; 20],
+                quire_tpke::dkg::DkgSecret::from_bytes([1; 32]).public(),
+            )],
+            max_envelopes_per_block: 32,
+            expiry_blocks: 20,
+            expiries_to_disable: 3,
+        };
+        let bytes = config.encode();
+        assert_eq!(DkgConfig::decode(&bytes).unwrap(), config);
+        assert!(DkgConfig::decode(&bytes[..bytes.len() - 1]).is_err());
+    }
+}

@@ -1,0 +1,269 @@
+//! The on-chain key generation through the state machine: four validators
+//! deal, acknowledge and log in their vote extensions; the proposers record
+//! the messages; at the log phase's end every node observes the same epoch
+//! key, and envelopes sealed to it are revealed from the shares each
+//! validator derived. A silent validator still gets its share; too many
+//! silent ones fail the round and the next starts, with the chain live. A
+//! forged or out-of-phase message is refused by every node.
+
+// Test code: a failed unwrap is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use quire_app::encryption::dkg::state::DkgRead;
+use quire_app::encryption::dkg::DKG_TAG;
+use quire_app::encryption::{EncryptionGenesis, EncryptionRead, Outcome};
+use quire_app::staking::GenesisBond;
+use quire_app::{GenesisAccount, GenesisState, NodeKeys, ProposalError, StateMachine};
+use quire_core::builder::address_of;
+use quire_core::codes::tx as codes;
+use quire_core::encryption::SubmitEncrypted;
+use quire_core::envelope::EnvelopePayload;
+use quire_core::staking::consensus_address;
+use quire_core::{Msg, Namespace, Params};
+use quire_test_utils::{key, signed_tx, Net};
+use quire_tpke::dkg::DkgSecret;
+use quire_tpke::{EpochKey, Identity};
+
+const CHAIN: &str = "quire-dkg";
+const M: u128 = 1_000_000;
+const PHASE: u64 = 3;
+/// The first round's outcome is known at the end of this height.
+const DEADLINE: u64 = 3 * PHASE;
+const ALICE: u8 = 5;
+
+fn consensus_key(seed: u8) -> [u8; 32] {
+    ed25519_consensus::SigningKey::from([seed; 32])
+        .verification_key()
+        .to_bytes()
+}
+
+fn secret(i: usize) -> DkgSecret {
+    DkgSecret::from_bytes([100 + i as u8; 32])
+}
+
+fn genesis() -> GenesisState {
+    let players: Vec<_> = (0..4)
+        .map(|i| (consensus_key(i as u8 + 1), secret(i).public()))
+        .collect();
+    let mut genesis = GenesisState {
+        params: Params::default(),
+        accounts: (1..=5)
+            .map(|seed| GenesisAccount {
+                address: address_of(&key(seed)).to_bech32(),
+                balance: 1_000 * M,
+            })
+            .collect(),
+        staking: Default::default(),
+        l1: None,
+        encryption: Some(EncryptionGenesis::generated(&players, PHASE)),
+    };
+    for seed in 1..=4 {
+        genesis.staking.validators.push(GenesisBond::new(
+            &address_of(&key(seed)),
+            &consensus_key(seed),
+            &format!("v{seed}"),
+            10 * M,
+        ));
+    }
+    genesis
+}
+
+/// Validators `playing` (0-based) hold their key-generation secrets; the
+/// others stay silent.
+fn net(playing: &[usize]) -> Net {
+    let nodes = (0..4)
+        .map(|i| {
+            StateMachine::standard_with(NodeKeys {
+                dkg_secret: playing.contains(&i).then(|| secret(i)),
+                ..NodeKeys::default()
+            })
+            .build()
+            .unwrap()
+        })
+        .collect();
+    let validators = (1..=4)
+        .map(|s| consensus_address(&consensus_key(s)))
+        .collect();
+    Net::new(nodes, validators, &genesis(), CHAIN)
+}
+
+fn run_to(net: &mut Net, height: u64) {
+    while net.state.height < height {
+        let proposer = (net.state.height % 4) as usize;
+        net.height(proposer, &[]);
+    }
+}
+
+fn envelope_tx(epoch_key: &EpochKey, epoch: u64, sequence: u64, data: &[u8]) -> Vec<u8> {
+    let signer = address_of(&key(ALICE));
+    let nonce = [sequence as u8 + 1; 32];
+    let identity = Identity::derive(CHAIN, epoch, signer.as_bytes(), sequence, &nonce);
+    let payload = EnvelopePayload {
+        blobs: vec![(Namespace::from_rollup_name("rollup-a"), data.to_vec())],
+    };
+    let sealed =
+        quire_tpke::seal(&epoch_key.group_key(), &identity, &payload.encode(), nonce).unwrap();
+    let msg = SubmitEncrypted {
+        epoch,
+        nonce,
+        ibe_ciphertext: sealed.ibe.to_bytes(),
+        body: sealed.body,
+    };
+    signed_tx(
+        CHAIN,
+        &key(ALICE),
+        u64::from(ALICE - 1),
+        sequence,
+        100_000,
+        &[Msg::SubmitEncrypted(msg)],
+    )
+}
+
+/// Submits an envelope, runs two more heights, and returns what its reveal
+/// resolved it to.
+fn reveal_one(net: &mut Net, epoch_key: &EpochKey, epoch: u64, sequence: u64) -> Outcome {
+    let tx = envelope_tx(epoch_key, epoch, sequence, b"sealed before ordering");
+    assert_eq!(net.check_tx(&tx), Ok(()));
+    let block = net.height(0, std::slice::from_ref(&tx));
+    assert!(block.txs[0].result.is_ok());
+    net.height(1, &[]);
+    let reveal_height = net.next_height();
+    let block = net.height(2, &[]);
+    let record = net.state.revealed_at(reveal_height).unwrap();
+    assert_eq!(record.len(), 1, "the envelope is resolved two blocks later");
+    if record[0].outcome == Outcome::Revealed {
+        assert!(block
+            .blobs
+            .iter()
+            .any(|b| b.data == b"sealed before ordering"));
+    }
+    record[0].outcome
+}
+
+#[test]
+fn four_validators_generate_the_key_their_envelopes_are_revealed_with() {
+    let mut net = net(&[0, 1, 2, 3]);
+    assert!(net.state.encryption_params().unwrap().is_none());
+    // No key yet: an envelope is refused with a clear code.
+    let early = envelope_tx(&quire_tpke::deal([1; 32], 4).unwrap().0, 1, 0, b"x");
+    assert_eq!(net.check_tx(&early), Err(codes::ENCRYPTION_KEY_GENERATION));
+
+    run_to(&mut net, PHASE);
+    assert_eq!(net.state.dkg_deals(1).unwrap().len(), 4, "all four dealt");
+    run_to(&mut net, 2 * PHASE);
+    for dealer in 0..4 {
+        assert_eq!(
+            net.state.dkg_acks(1, dealer).unwrap().len(),
+            4,
+            "all acked {dealer}"
+        );
+    }
+    run_to(&mut net, DEADLINE - 1);
+    assert_eq!(net.state.dkg_logs(1).unwrap().len(), 4);
+    assert!(net.state.encryption_params().unwrap().is_none());
+    run_to(&mut net, DEADLINE);
+
+    let params = net.state.encryption_params().unwrap().expect("a key");
+    assert_eq!(params.epoch, 1);
+    assert_eq!(params.members.len(), 4);
+    let key = net.state.encryption_key().unwrap().unwrap();
+    assert_eq!((key.participants(), key.threshold()), (4, 3));
+    assert!(net.state.dkg_round().unwrap().is_none(), "the round ended");
+    assert_eq!(net.state.dkg_keyed_round().unwrap(), Some(1));
+    // No more dkg transactions once the key is made.
+    let block = net.height(3, &[]);
+    assert!(block.system_txs.iter().all(|s| s.kind != "dkg"));
+
+    assert_eq!(reveal_one(&mut net, &key, 1, 0), Outcome::Revealed);
+}
+
+#[test]
+fn a_silent_validator_delays_nothing_and_the_others_reveal() {
+    let mut net = net(&[0, 1, 2]);
+    run_to(&mut net, DEADLINE);
+    let key = net
+        .state
+        .encryption_key()
+        .unwrap()
+        .expect("a key from three dealers");
+    assert_eq!(net.state.dkg_logs(1).unwrap().len(), 3);
+    assert_eq!(reveal_one(&mut net, &key, 1, 0), Outcome::Revealed);
+}
+
+#[test]
+fn two_silent_validators_fail_the_round_and_the_next_one_starts() {
+    let mut net = net(&[0, 1]);
+    run_to(&mut net, DEADLINE);
+    assert!(net.state.encryption_params().unwrap().is_none());
+    let running = net.state.dkg_round().unwrap().expect("round 2");
+    assert_eq!((running.round, running.start), (2, DEADLINE + 1));
+    assert!(
+        net.state.dkg_deals(1).unwrap().is_empty(),
+        "round 1's records are gone"
+    );
+    // The chain stays live through round 2.
+    run_to(&mut net, DEADLINE + PHASE);
+    assert_eq!(net.state.dkg_deals(2).unwrap().len(), 2);
+    let early = envelope_tx(&quire_tpke::deal([1; 32], 4).unwrap().0, 1, 0, b"x");
+    assert_eq!(net.check_tx(&early), Err(codes::ENCRYPTION_KEY_GENERATION));
+}
+
+/// The dkg tx of `txs` with `edit` applied to its payload.
+fn edit_dkg(txs: &[Vec<u8>], edit: impl Fn(&mut Vec<u8>)) -> Vec<Vec<u8>> {
+    txs.iter()
+        .map(|tx| {
+            let mut tx = tx.clone();
+            if DKG_TAG.matches(&tx) {
+                edit(&mut tx);
+            }
+            tx
+        })
+        .collect()
+}
+
+#[test]
+fn forged_dropped_or_replayed_messages_are_refused_by_every_node() {
+    let mut net = net(&[0, 1, 2, 3]);
+    net.height(0, &[]);
+    let txs = net.propose(1, &[]);
+    let dkg = txs.iter().find(|tx| DKG_TAG.matches(tx)).expect("a dkg tx");
+    assert!(dkg.len() > 1000, "four deals");
+    // A flipped byte in the last message's signature.
+    let forged = edit_dkg(&txs, |tx| {
+        let last = tx.len() - 1;
+        tx[last] ^= 1;
+    });
+    for result in net.process(&forged) {
+        assert!(
+            matches!(&result, Err(ProposalError::SystemTx { .. })),
+            "{result:?}"
+        );
+    }
+    // The dkg tx dropped from a block that must carry one.
+    let dropped: Vec<Vec<u8>> = txs
+        .iter()
+        .filter(|tx| !DKG_TAG.matches(tx))
+        .cloned()
+        .collect();
+    for result in net.process(&dropped) {
+        assert!(result.is_err());
+    }
+    net.commit(&txs);
+    // The same deals again: already recorded.
+    let next = net.propose(2, &[]);
+    let replayed: Vec<Vec<u8>> = next
+        .iter()
+        .map(|tx| {
+            if DKG_TAG.matches(tx) {
+                dkg.clone()
+            } else {
+                tx.clone()
+            }
+        })
+        .collect();
+    for result in net.process(&replayed) {
+        let err = result.unwrap_err().to_string();
+        assert!(err.contains("already recorded"), "{err}");
+    }
+    net.commit(&next);
+}
