@@ -146,13 +146,15 @@ impl Node {
         txs: &[impl AsRef<[u8]>],
     ) -> Result<Result<(), ProposalError>, NodeError> {
         let state = self.store.state()?;
+        crate::byzantine::observe_proposal(self.app.machine(), &state, ctx.height, txs);
         Ok(self.app.process_proposal(&state, ctx, txs)?)
     }
 
     /// ExtendVote: this node's vote extension.
     pub fn extend_vote(&self, ctx: &VoteContext) -> Result<Vec<u8>, NodeError> {
         let state = self.store.state()?;
-        Ok(self.app.extend_vote(&state, ctx)?)
+        let extension = self.app.extend_vote(&state, ctx)?;
+        Ok(crate::byzantine::peek_extension(ctx.height, extension))
     }
 
     /// VerifyVoteExtension: `Ok(())` to accept another validator's extension.

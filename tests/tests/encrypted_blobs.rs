@@ -5,7 +5,9 @@
 //! after, and read back from the reveal height through the verifying
 //! client, signer and namespaces intact. A byzantine proposer (a test
 //! build of quired) that leaves the reveal out or reveals a wrong key is
-//! rejected by every honest node, and every envelope is revealed anyway.
+//! rejected by every honest node, and every envelope is revealed anyway; a
+//! validator that puts its shares of the block it votes on in its vote
+//! extension (peeks) has those extensions refused by every honest node.
 //!
 //! Liveness: with one validator of four withholding its shares nothing is
 //! delayed; with two (more than f) each slot expires at S + E, never
@@ -375,6 +377,60 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
             sent.len()
         );
     }
+
+    // node0 peeks: its votes carry its shares of the block they vote on.
+    // Every honest node that checks such a vote extension refuses it (the
+    // vote is lost; three of four still commit); CometBFT checks only the
+    // precommits that arrive before the height is decided, so node0 peeks
+    // until every honest node has refused one. Every envelope is revealed
+    // at its S+2 as usual, never before.
+    let refused = |node: usize| -> anyhow::Result<usize> {
+        Ok(net
+            .quired_log(node)?
+            .lines()
+            .filter(|l| l.contains("rejected vote extension") && l.contains("not a committed slot"))
+            .count())
+    };
+    let refused_before: Vec<usize> = (1..net.nodes).map(refused).collect::<anyhow::Result<_>>()?;
+    let refused_since =
+        |node: usize| -> anyhow::Result<usize> { Ok(refused(node)? - refused_before[node - 1]) };
+    net.restart_with(0, BYZANTINE_ENV, "peek")?;
+    net.ensure_test_build(0)?;
+    let mark = "byzantine: shares of the block being voted on";
+    let mut sent = Vec::new();
+    loop {
+        let mut all_refused = true;
+        for node in 1..net.nodes {
+            all_refused &= refused_since(node)? >= 1;
+        }
+        if all_refused || sent.len() >= 120 {
+            break;
+        }
+        sent.push(rollup.submit().await?);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let peeks = net.quired_log(0)?.matches(mark).count();
+    for node in 1..net.nodes {
+        let n = refused_since(node)?;
+        anyhow::ensure!(
+            n >= 1,
+            "node{node} refused none of node0's {peeks} peeking vote extensions"
+        );
+        eprintln!("peek: node{node} refused {n} of node0's {peeks} peeking vote extensions");
+    }
+    let mut lags = Vec::new();
+    for (i, hash) in &sent {
+        lags.push(rollup.check(*i, hash).await?.0);
+    }
+    anyhow::ensure!(
+        lags.iter().all(|&lag| lag >= 2),
+        "an envelope was revealed before S+2: {lags:?}"
+    );
+    net.restart_with(0, BYZANTINE_ENV, "")?;
+    eprintln!(
+        "peek: {} envelopes, all revealed at S+2 or later",
+        sent.len()
+    );
     Ok(())
 }
 

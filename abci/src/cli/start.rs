@@ -46,6 +46,7 @@ impl StartArgs {
         let encryption_share =
             crate::encryption_share::load_if_present(&crate::encryption_share::path(home))
                 .context("cannot load the encryption key share")?;
+        crate::byzantine::set_key_share(encryption_share.as_ref());
         let share_index = encryption_share
             .as_ref()
             .map_or_else(|| "none".to_string(), |s| s.index().to_string());
