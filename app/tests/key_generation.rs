@@ -13,6 +13,7 @@ use quire_app::encryption::dkg::state::DkgRead;
 use quire_app::encryption::dkg::DKG_TAG;
 use quire_app::encryption::{EncryptionGenesis, EncryptionRead, Outcome};
 use quire_app::staking::GenesisBond;
+use quire_app::vote_extension;
 use quire_app::{GenesisAccount, GenesisState, NodeKeys, ProposalError, StateMachine};
 use quire_core::builder::address_of;
 use quire_core::codes::tx as codes;
@@ -71,6 +72,11 @@ fn genesis() -> GenesisState {
 /// Validators `playing` (0-based) hold their key-generation secrets; the
 /// others stay silent.
 fn net(playing: &[usize]) -> Net {
+    net_from(playing, &genesis())
+}
+
+/// [`net`] from `genesis`.
+fn net_from(playing: &[usize], genesis: &GenesisState) -> Net {
     let nodes = (0..4)
         .map(|i| {
             StateMachine::standard_with(NodeKeys {
@@ -84,7 +90,7 @@ fn net(playing: &[usize]) -> Net {
     let validators = (1..=4)
         .map(|s| consensus_address(&consensus_key(s)))
         .collect();
-    Net::new(nodes, validators, &genesis(), CHAIN)
+    Net::new(nodes, validators, genesis, CHAIN)
 }
 
 fn run_to(net: &mut Net, height: u64) {
@@ -266,4 +272,107 @@ fn forged_dropped_or_replayed_messages_are_refused_by_every_node() {
         assert!(err.contains("already recorded"), "{err}");
     }
     net.commit(&next);
+}
+
+/// Drops the encryption sections of the last votes of validators
+/// `withholding` (they vote, but send no decryption shares).
+fn withhold_shares(net: &mut Net, withholding: &[usize]) {
+    let validators = net.validators.clone();
+    for vote in &mut net.last_votes {
+        let Some(i) = validators.iter().position(|v| *v == vote.validator) else {
+            continue;
+        };
+        if !withholding.contains(&i) {
+            continue;
+        }
+        let sections = vote_extension::decode(&vote.extension).unwrap();
+        let kept: Vec<(&str, Vec<u8>)> = sections
+            .iter()
+            .filter(|s| s.component != "encryption")
+            .map(|s| (s.component, s.data.to_vec()))
+            .collect();
+        let stripped = vote_extension::encode(&kept);
+        vote.extension = stripped;
+    }
+}
+
+#[test]
+fn a_key_made_while_slots_of_the_old_epoch_are_pending_waits_for_them() {
+    const EXPIRY: u64 = 12;
+    let mut genesis = genesis();
+    let section = genesis.encryption.as_mut().unwrap();
+    section.expiry_blocks = EXPIRY;
+    section.expiries_to_disable = 1;
+    let mut net = net_from(&[0, 1, 2, 3], &genesis);
+    run_to(&mut net, DEADLINE);
+    let old_key = net.state.encryption_key().unwrap().unwrap();
+
+    // Three of four withhold their shares; an envelope a block until the
+    // first slot expires and the chain turns plaintext-only (K = 1).
+    let first_slot = net.next_height();
+    let mut sequence = 0;
+    loop {
+        let tx = envelope_tx(&old_key, 1, sequence, b"never revealed");
+        let proposer = (net.state.height % 4) as usize;
+        let block = net.height(proposer, std::slice::from_ref(&tx));
+        withhold_shares(&mut net, &[1, 2, 3]);
+        if block.txs.is_empty() {
+            break; // refused: plaintext only
+        }
+        sequence += 1;
+        assert!(sequence < 40);
+    }
+    let inactive = net
+        .state
+        .encryption_status()
+        .unwrap()
+        .inactive_since
+        .unwrap();
+    assert_eq!(inactive, first_slot + EXPIRY);
+    let round = net.state.dkg_round().unwrap().expect("a new round");
+    assert_eq!((round.round, round.start), (2, inactive + 1));
+
+    // Round 2 ends at its deadline while younger slots still wait: its key
+    // waits too, and the old epoch keeps serving them.
+    run_to_withholding(&mut net, inactive + 3 * PHASE);
+    assert!(!net.state.pending_slots().unwrap().is_empty());
+    assert!(
+        net.state.dkg_ready().unwrap().is_some(),
+        "the new key waits"
+    );
+    assert_eq!(net.state.encryption_params().unwrap().unwrap().epoch, 1);
+    // Once the last old slot expires, the new key is installed.
+    let last_slot = first_slot + sequence - 1;
+    run_to_withholding(&mut net, last_slot + EXPIRY);
+    assert!(net.state.pending_slots().unwrap().is_empty());
+    let params = net.state.encryption_params().unwrap().unwrap();
+    assert_eq!(params.epoch, 2);
+    assert!(net.state.dkg_ready().unwrap().is_none());
+    assert!(net
+        .state
+        .encryption_status()
+        .unwrap()
+        .inactive_since
+        .is_none());
+    // Every old envelope expired (none was opened with the wrong key).
+    for height in first_slot..=net.state.height {
+        for resolved in net.state.revealed_at(height).unwrap() {
+            assert_eq!(resolved.outcome, Outcome::Expired, "at {height}");
+        }
+    }
+    // The new epoch's envelopes are revealed by everyone's new shares.
+    let new_key = net.state.encryption_key().unwrap().unwrap();
+    assert_ne!(new_key, old_key);
+    assert_eq!(
+        reveal_one(&mut net, &new_key, 2, sequence),
+        Outcome::Revealed
+    );
+}
+
+fn run_to_withholding(net: &mut Net, height: u64) {
+    while net.state.height < height {
+        let proposer = (net.state.height % 4) as usize;
+        net.height(proposer, &[]);
+        withhold_shares(net, &[1, 2, 3]);
+    }
 }

@@ -202,12 +202,16 @@ impl Round {
             .collect::<Result<Vec<_>, _>>()?;
         let set =
             Set::try_from(keys).map_err(|e| Error::encoding("dkg players", format!("{e:?}")))?;
-        let mut context = Vec::with_capacity(chain_id.len() + 8);
+        let mut context = Vec::with_capacity(chain_id.len() + 12);
         context.extend_from_slice(&(chain_id.len() as u32).to_be_bytes());
         context.extend_from_slice(chain_id.as_bytes());
+        // commonware binds the round into every transcript itself and wants
+        // one namespace for all rounds (resharing reads the previous one's
+        // output): the chain's.
+        let chain_namespace = namespace(&context);
         context.extend_from_slice(&round.to_be_bytes());
         let info = Info::new::<N3f1>(
-            &namespace(&context),
+            &chain_namespace,
             round,
             None,
             Mode::NonZeroCounter,
@@ -554,8 +558,9 @@ fn observe_rng(round: &Round, recorded: &[(u32, Vec<u8>)]) -> ChaCha20Rng {
     ChaCha20Rng::from_seed(hasher.finalize().into())
 }
 
-/// The round's outcome from the recorded logs (dealer index, log; the first
-/// valid one per dealer): the epoch key, or [`Error::DkgFailed`] when too
+/// The round's outcome from the recorded logs (dealer index, log; one per
+/// dealer: for a dealer listed twice the last valid one counts): the epoch
+/// key, or [`Error::DkgFailed`] when too
 /// few dealers' logs are usable. A function of `recorded` only.
 pub fn observe(round: &Round, recorded: &[(u32, Vec<u8>)]) -> Result<EpochKey, Error> {
     let mut rng = observe_rng(round, recorded);

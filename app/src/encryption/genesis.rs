@@ -268,6 +268,17 @@ fn init_generated(
             dkg.phase_blocks
         )));
     }
+    // A message is recorded by any of the P − 1 proposers of its phase:
+    // at least one must be honest, and f colluding proposers in a row is
+    // the worst with equal powers.
+    let faults = (dkg.players.len() as u64).saturating_sub(1) / 3;
+    if dkg.phase_blocks < faults + 2 {
+        return Err(fail(format!(
+            "dkg.phase_blocks must be at least f + 2 = {} for {} players (f = {faults} faulty proposers in a row must not censor a phase)",
+            faults + 2,
+            dkg.players.len()
+        )));
+    }
     if dkg.players.is_empty() || dkg.players.len() > quire_tpke::dkg::MAX_DKG_PLAYERS {
         return Err(fail(format!(
             "dkg.players must list 1..={} validators, got {}",

@@ -65,45 +65,37 @@ pub(crate) mod objects {
     }
 }
 
-/// Where a node's key share comes from.
-#[derive(Debug, Default)]
-enum ShareSource {
-    /// It holds none (it sends no shares).
-    #[default]
-    None,
-    /// A trusted dealer's (test and local networks).
-    Dealt(quire_tpke::KeyShare),
-    /// The on-chain key generation's, derived from its secret.
-    Generated(quire_tpke::dkg::DkgSecret, dkg::DerivedShare),
-}
-
-/// The encryption component, with the node's key share (or the secret it
-/// derives it from).
+/// The encryption component, with the node's key share: a dealer's, or
+/// derived from the chain with its key-generation secret.
 #[derive(Debug, Default)]
 pub struct Encryption {
-    share: ShareSource,
+    dealt: Option<quire_tpke::KeyShare>,
+    generated: Option<(quire_tpke::dkg::DkgSecret, dkg::DerivedShare)>,
 }
 
 impl Encryption {
-    /// The component of a node holding a dealt `share`, or a key-generation
-    /// `secret` (a dealt share wins: a chain has one or the other).
+    /// The component of a node holding a dealt `share` and/or a
+    /// key-generation `secret`. Which one is used follows the chain: the
+    /// derived share where the chain generates its keys, the dealt one
+    /// where a dealer made them.
     pub fn new(
         share: Option<quire_tpke::KeyShare>,
         secret: Option<quire_tpke::dkg::DkgSecret>,
     ) -> Self {
-        let share = match (share, secret) {
-            (Some(share), _) => ShareSource::Dealt(share),
-            (None, Some(secret)) => ShareSource::Generated(secret, Default::default()),
-            (None, None) => ShareSource::None,
-        };
-        Encryption { share }
+        Encryption {
+            dealt: share,
+            generated: secret.map(|s| (s, Default::default())),
+        }
     }
 
     fn share(&self, state: &dyn StateRead) -> Result<Option<quire_tpke::KeyShare>, StateReadError> {
-        match &self.share {
-            ShareSource::None => Ok(None),
-            ShareSource::Dealt(share) => Ok(Some(share.clone())),
-            ShareSource::Generated(secret, derived) => derived.get(state, secret),
+        use dkg::state::DkgRead;
+        if state.dkg_config()?.is_none() {
+            return Ok(self.dealt.clone());
+        }
+        match &self.generated {
+            Some((secret, derived)) => derived.get(state, secret),
+            None => Ok(None),
         }
     }
 }

@@ -53,12 +53,16 @@ pub fn max_message_len(players: usize) -> usize {
 #[derive(Debug, Default)]
 pub struct KeyGeneration {
     secret: Option<DkgSecret>,
+    payloads: PayloadCache,
 }
 
 impl KeyGeneration {
     /// The component of a node holding `secret`.
     pub fn new(secret: Option<DkgSecret>) -> Self {
-        KeyGeneration { secret }
+        KeyGeneration {
+            secret,
+            payloads: PayloadCache::default(),
+        }
     }
 }
 
@@ -168,11 +172,42 @@ fn record(
     Ok(())
 }
 
+/// A player's full payload for one phase of one round, before what the
+/// chain already has is left out. A phase's inputs are final by the time
+/// its messages are made (the deals before acks, the acks before logs), so
+/// it is computed once: acks open and check every deal, a log replays the
+/// dealing.
+#[derive(Debug, Default)]
+struct PayloadCache(Mutex<Option<(u64, Phase, Option<Payload>)>>);
+
+impl PayloadCache {
+    fn get_or(
+        &self,
+        round: u64,
+        phase: Phase,
+        make: impl FnOnce() -> Result<Option<Payload>, StateReadError>,
+    ) -> Result<Option<Payload>, StateReadError> {
+        let mut cache = self
+            .0
+            .lock()
+            .map_err(|_| StateReadError("dkg payload cache poisoned".into()))?;
+        if let Some((r, p, payload)) = cache.as_ref() {
+            if *r == round && *p == phase {
+                return Ok(payload.clone());
+            }
+        }
+        let payload = make()?;
+        *cache = Some((round, phase, payload.clone()));
+        Ok(payload)
+    }
+}
+
 /// This node's message for the vote at `height` (recorded at `height + 1`),
 /// if it has one to send.
 fn own_message(
     state: &(impl StateRead + ?Sized),
     secret: &DkgSecret,
+    cache: &PayloadCache,
     height: u64,
 ) -> Result<Option<DkgMessage>, StateReadError> {
     let Some((config, running, round)) = running(state)? else {
@@ -186,27 +221,40 @@ fn own_message(
         return Ok(None);
     };
     let r = running.round;
-    let payload = match phase {
-        Phase::Deal if !state.dkg_has_deal(r, me)? => quire_tpke::dkg::deal(&round, secret)
-            .ok()
-            .map(Payload::Deal),
-        Phase::Ack => {
-            let deals = state.dkg_deals(r)?;
-            let mut acks = Vec::new();
-            for (dealer, ack) in quire_tpke::dkg::acks(&round, secret, &deals).unwrap_or_default() {
+    let sent = match phase {
+        Phase::Deal => state.dkg_has_deal(r, me)?,
+        Phase::Log => !state.dkg_has_deal(r, me)? || state.dkg_has_log(r, me)?,
+        Phase::Ack => false,
+    };
+    if sent {
+        return Ok(None);
+    }
+    let payload = cache.get_or(r, phase, || {
+        Ok(match phase {
+            Phase::Deal => quire_tpke::dkg::deal(&round, secret)
+                .ok()
+                .map(Payload::Deal),
+            Phase::Ack => {
+                let acks =
+                    quire_tpke::dkg::acks(&round, secret, &state.dkg_deals(r)?).unwrap_or_default();
+                Some(Payload::Acks(acks))
+            }
+            Phase::Log => quire_tpke::dkg::dealer_log(&round, secret, &state.dkg_acks(r, me)?)
+                .ok()
+                .map(Payload::Log),
+        })
+    })?;
+    let payload = match payload {
+        Some(Payload::Acks(all)) => {
+            let mut acks = Vec::with_capacity(all.len());
+            for (dealer, ack) in all {
                 if !state.dkg_has_ack(r, dealer, me)? {
                     acks.push((dealer, ack));
                 }
             }
             (!acks.is_empty()).then_some(Payload::Acks(acks))
         }
-        Phase::Log if state.dkg_has_deal(r, me)? && !state.dkg_has_log(r, me)? => {
-            let acks = state.dkg_acks(r, me)?;
-            quire_tpke::dkg::dealer_log(&round, secret, &acks)
-                .ok()
-                .map(Payload::Log)
-        }
-        _ => None,
+        other => other,
     };
     Ok(payload.map(|p| DkgMessage::sign(&round, r, secret, me, p)))
 }
@@ -226,7 +274,42 @@ fn members(config: &DkgConfig, round: &Round) -> Vec<[u8; 20]> {
         .collect()
 }
 
-/// Ends `running` at its deadline: the new epoch key, or the next round.
+/// Makes round `r`'s `key` the current epoch key: a new epoch, encryption
+/// active; the previous key's records go.
+fn install(
+    state: &mut dyn StateWrite,
+    config: &DkgConfig,
+    round: &Round,
+    r: u64,
+    key: &quire_tpke::EpochKey,
+) -> Result<(), StateReadError> {
+    let epoch = state
+        .encryption_params()?
+        .map_or(1, |p| p.epoch.saturating_add(1));
+    state.put_encryption(
+        &EncryptionParams {
+            epoch,
+            max_envelopes_per_block: config.max_envelopes_per_block,
+            expiry_blocks: config.expiry_blocks,
+            expiries_to_disable: config.expiries_to_disable,
+            members: members(config, round),
+        },
+        key,
+    );
+    state.put_encryption_status(&Status::default());
+    if let Some(previous) = state.dkg_keyed_round()? {
+        if previous != r {
+            state.delete_dkg_round_records(previous)?;
+        }
+    }
+    state.put_dkg_keyed_round(r);
+    state.clear_dkg_ready();
+    Ok(())
+}
+
+/// Ends `running` at its deadline: the new epoch key (installed at once,
+/// or, while slots of the current epoch are pending, kept until they are
+/// resolved: they need the current key and shares), or the next round.
 fn conclude(
     state: &mut dyn StateWrite,
     config: &DkgConfig,
@@ -237,26 +320,13 @@ fn conclude(
     let r = running.round;
     match quire_tpke::dkg::observe(round, &state.dkg_logs(r)?) {
         Ok(key) => {
-            let epoch = state
-                .encryption_params()?
-                .map_or(1, |p| p.epoch.saturating_add(1));
-            state.put_encryption(
-                &EncryptionParams {
-                    epoch,
-                    max_envelopes_per_block: config.max_envelopes_per_block,
-                    expiry_blocks: config.expiry_blocks,
-                    expiries_to_disable: config.expiries_to_disable,
-                    members: members(config, round),
-                },
-                &key,
-            );
-            state.put_encryption_status(&Status::default());
-            if let Some(previous) = state.dkg_keyed_round()? {
-                state.delete_dkg_round_records(previous)?;
-            }
             state.delete_dkg_acks(r)?;
-            state.put_dkg_keyed_round(r);
             state.clear_dkg_round();
+            if state.pending_slots()?.is_empty() {
+                install(state, config, round, r, &key)?;
+            } else {
+                state.put_dkg_ready(r, &key);
+            }
         }
         Err(_) => {
             state.delete_dkg_round_records(r)?;
@@ -331,8 +401,9 @@ impl Component for KeyGeneration {
         Some(DKG_TAG)
     }
 
-    /// Starts a round when encryption switched itself off and no round
-    /// runs; concludes the running round at its deadline.
+    /// Installs a waiting key once no slot is pending; concludes the
+    /// running round at its deadline; starts a round when encryption
+    /// switched itself off and none runs.
     fn end_block(
         &self,
         state: &mut dyn StateWrite,
@@ -341,6 +412,13 @@ impl Component for KeyGeneration {
         let Some(config) = state.dkg_config()? else {
             return Ok(Vec::new());
         };
+        if let Some((r, key)) = state.dkg_ready()? {
+            if state.pending_slots()?.is_empty() {
+                let round = round_of(&*state, &config, r)?;
+                install(state, &config, &round, r, &key)?;
+            }
+            return Ok(Vec::new());
+        }
         match state.dkg_round()? {
             Some(running) if ctx.height >= deadline(running, config.phase_blocks) => {
                 let round = round_of(&*state, &config, running.round)?;
@@ -370,12 +448,28 @@ impl Component for KeyGeneration {
         Ok(recording_phase(running, config.phase_blocks, ctx.height).is_some())
     }
 
-    fn system_tx_reserve(&self, state: &dyn StateRead, _ctx: &BlockContext) -> u64 {
+    /// What the last commit's dkg sections could take (the proposer's
+    /// own view; never more than every player's largest message).
+    fn system_tx_reserve(&self, state: &dyn StateRead, ctx: &BlockContext) -> u64 {
         let players = match state.dkg_config() {
             Ok(Some(config)) => config.players.len(),
             _ => MAX_DKG_PLAYERS,
         };
-        (DKG_TAG.prefix.len() + 4 + players * (4 + max_message_len(players))) as u64
+        let most = players * (4 + max_message_len(players));
+        let offered: usize = ctx
+            .last_commit
+            .votes
+            .iter()
+            .filter(|v| v.flag == VoteFlag::Commit)
+            .filter_map(|v| vote_extension::decode(&v.extension).ok())
+            .filter_map(|sections| {
+                sections
+                    .iter()
+                    .find(|s| s.component == NAME)
+                    .map(|s| 4 + s.data.len())
+            })
+            .sum();
+        (DKG_TAG.prefix.len() + 4 + offered.min(most)) as u64
     }
 
     /// The new, valid messages of the last commit's vote extensions, at
@@ -470,7 +564,7 @@ impl Component for KeyGeneration {
         let Some(secret) = &self.secret else {
             return Ok(None);
         };
-        Ok(own_message(state, secret, ctx.height)?.map(|m| m.encode()))
+        Ok(own_message(state, secret, &self.payloads, ctx.height)?.map(|m| m.encode()))
     }
 
     /// Lenient: a section must be of the running round, of the phase the

@@ -6,6 +6,8 @@
 //! - `dkg/round` → round u64 BE ‖ start height u64 BE, while a round runs;
 //! - `dkg/keyed` → round u64 BE: the round that made the current epoch key
 //!   (its deals and logs are kept: each player derives its share from them);
+//! - `dkg/ready` → round u64 BE ‖ epoch key: a key made while slots of the
+//!   current epoch were still pending, installed once none is;
 //! - `dkg/r/{round u64 BE}/deal/{dealer u32 BE}` → the deal;
 //! - `dkg/r/{round}/ack/{dealer u32 BE}{player u32 BE}` → the ack (64);
 //! - `dkg/r/{round}/log/{dealer u32 BE}` → the signed log.
@@ -17,6 +19,7 @@ use quire_tpke::dkg::{DkgPublic, ACK_LEN, DKG_PUBLIC_LEN};
 const CONFIG: &[u8] = b"dkg/config";
 const ROUND: &[u8] = b"dkg/round";
 const KEYED: &[u8] = b"dkg/keyed";
+const READY: &[u8] = b"dkg/ready";
 const ROUNDS: &[u8] = b"dkg/r/";
 
 fn corrupt(what: &str) -> StateReadError {
@@ -206,6 +209,19 @@ pub trait DkgRead: StateRead {
         self.get(KEYED)?.map(|b| Reader(&b).u64()).transpose()
     }
 
+    /// A key made and waiting for the pending slots to drain: its round
+    /// and the key.
+    fn dkg_ready(&self) -> Result<Option<(u64, quire_tpke::EpochKey)>, StateReadError> {
+        self.get(READY)?
+            .map(|b| {
+                let (round, key) = b.split_first_chunk::<8>().ok_or_else(|| corrupt("ready"))?;
+                let key = quire_tpke::EpochKey::from_bytes(key)
+                    .map_err(|e| corrupt(&format!("ready key: {e}")))?;
+                Ok((u64::from_be_bytes(*round), key))
+            })
+            .transpose()
+    }
+
     /// Round `round`'s deals, by dealer index.
     fn dkg_deals(&self, round: u64) -> Result<Vec<(u32, Vec<u8>)>, StateReadError> {
         indexed(self, &kind_prefix(round, Kind::Deal))
@@ -272,6 +288,18 @@ pub trait DkgWrite: StateWrite {
     /// Records that round `round` made the current epoch key.
     fn put_dkg_keyed_round(&mut self, round: u64) {
         self.put_raw(KEYED.to_vec(), round.to_be_bytes().to_vec());
+    }
+
+    /// Keeps round `round`'s key until the pending slots drain.
+    fn put_dkg_ready(&mut self, round: u64, key: &quire_tpke::EpochKey) {
+        let mut value = round.to_be_bytes().to_vec();
+        value.extend_from_slice(&key.to_bytes());
+        self.put_raw(READY.to_vec(), value);
+    }
+
+    /// Drops the waiting key (installed).
+    fn clear_dkg_ready(&mut self) {
+        self.delete(READY.to_vec());
     }
 
     /// Records dealer `dealer`'s deal.
