@@ -28,7 +28,8 @@
 # The chain is anchored on an L1 (chain id QUIRE_L1_CHAIN_ID, default 1337:
 # validators sign checkpoints, docs/l1.md) unless --no-l1 or
 # LOCALNET_VOTE_EXTENSIONS=off. Validators added later (add-validator)
-# register their node's L1 key in their create-validator transaction.
+# register their node's L1 key in their create-validator transaction (and,
+# with --encryption-dkg, their key-generation keys).
 # Blind ordering is on (docs/blind-ordering.md) unless --no-encryption or
 # LOCALNET_VOTE_EXTENSIONS=off: a dealer's threshold key at genesis, each
 # genesis validator's share in <quired home>/config/encryption_share.json
@@ -1022,8 +1023,15 @@ cmd_add_validator() {
   if grep -q '"l1": *{' "$DIR/genesis.json"; then
     l1_key=(--l1-key "$(node_home "$i" quired)/config/l1_signer_key.json")
   fi
+  # On a chain that generates its encryption keys it registers its node's
+  # key-generation keys with it (a new round then includes it).
+  local dkg_key=()
+  if grep -q '"dkg": *{' "$DIR/genesis.json"; then
+    dkg_key=(--dkg-key "$(node_home "$i" quired)/config/dkg_key.json")
+  fi
   "$QUIRED" tx staking create-validator --from "node$i" --pubkey "$pubkey" --amount "$self_bond" \
-    --moniker "node$i" "${l1_key[@]+"${l1_key[@]}"}" --wait "${client[@]}" >>"$setup_log" 2>&1 ||
+    --moniker "node$i" "${l1_key[@]+"${l1_key[@]}"}" "${dkg_key[@]+"${dkg_key[@]}"}" \
+    --wait "${client[@]}" >>"$setup_log" 2>&1 ||
     die "create-validator for node$i failed: $(tail -n 3 "$setup_log")"
   note "node$i is a validator: operator $operator ($("$QUIRED" keys show "node$i" --home "$DIR/client" --address 2>/dev/null || echo "$operator")), consensus key $pubkey; it signs from two blocks after its bond"
 }

@@ -31,6 +31,7 @@ pub mod invariants;
 pub mod l1;
 pub mod machine;
 pub mod mempool;
+pub(crate) mod registration;
 pub mod router;
 pub mod sigcache;
 pub mod slashing;

@@ -21,7 +21,7 @@ use quire_core::encryption::{
 use quire_core::envelope::EnvelopePayload;
 use quire_core::staking::consensus_address;
 use quire_core::{Address, Msg, Namespace, Params};
-use quire_test_utils::{blob, key, signed_tx, MemState};
+use quire_test_utils::{blob, consensus_key, key, signed_tx, MemState};
 use quire_tpke::{EpochKey, Identity, KeyShare};
 use sha2::{Digest, Sha256};
 
@@ -34,12 +34,6 @@ const EXPIRIES_TO_DISABLE: u32 = 2;
 /// Alice and Mallory: account seeds 5 and 6 (account numbers 4 and 5).
 const ALICE: u8 = 5;
 const MALLORY: u8 = 6;
-
-fn consensus_key(seed: u8) -> [u8; 32] {
-    ed25519_consensus::SigningKey::from([seed; 32])
-        .verification_key()
-        .to_bytes()
-}
 
 fn dealt() -> (EpochKey, Vec<KeyShare>) {
     quire_tpke::deal([42; 32], 4).unwrap()

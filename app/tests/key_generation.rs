@@ -11,17 +11,20 @@
 
 use quire_app::encryption::dkg::state::DkgRead;
 use quire_app::encryption::dkg::DKG_TAG;
+use quire_app::encryption::genesis::DkgGenesis;
 use quire_app::encryption::{EncryptionGenesis, EncryptionRead, Outcome};
 use quire_app::staking::GenesisBond;
 use quire_app::vote_extension;
 use quire_app::{GenesisAccount, GenesisState, NodeKeys, ProposalError, StateMachine};
 use quire_core::builder::address_of;
 use quire_core::codes::tx as codes;
-use quire_core::encryption::SubmitEncrypted;
+use quire_core::encryption::{SetDkgKey, SubmitEncrypted};
 use quire_core::envelope::EnvelopePayload;
+use quire_core::msg::CheckedCoin;
 use quire_core::staking::consensus_address;
+use quire_core::staking::msg::Undelegate;
 use quire_core::{Msg, Namespace, Params};
-use quire_test_utils::{key, signed_tx, Net};
+use quire_test_utils::{consensus_key, key, signed_tx, Net};
 use quire_tpke::dkg::DkgSecret;
 use quire_tpke::{EpochKey, Identity};
 
@@ -31,12 +34,6 @@ const PHASE: u64 = 3;
 /// The first round's outcome is known at the end of this height.
 const DEADLINE: u64 = 3 * PHASE;
 const ALICE: u8 = 5;
-
-fn consensus_key(seed: u8) -> [u8; 32] {
-    ed25519_consensus::SigningKey::from([seed; 32])
-        .verification_key()
-        .to_bytes()
-}
 
 fn secret(i: usize) -> DkgSecret {
     DkgSecret::from_bytes([100 + i as u8; 32])
@@ -48,7 +45,7 @@ fn genesis() -> GenesisState {
         .collect();
     let mut genesis = GenesisState {
         params: Params::default(),
-        accounts: (1..=5)
+        accounts: (1..=6)
             .map(|seed| GenesisAccount {
                 address: address_of(&key(seed)).to_bech32(),
                 balance: 1_000 * M,
@@ -95,8 +92,7 @@ fn net_from(playing: &[usize], genesis: &GenesisState) -> Net {
 
 fn run_to(net: &mut Net, height: u64) {
     while net.state.height < height {
-        let proposer = (net.state.height % 4) as usize;
-        net.height(proposer, &[]);
+        next_height(net, &[]);
     }
 }
 
@@ -125,16 +121,16 @@ fn envelope_tx(epoch_key: &EpochKey, epoch: u64, sequence: u64, data: &[u8]) -> 
     )
 }
 
-/// Submits an envelope, runs two more heights, and returns what its reveal
-/// resolved it to.
+/// Submits an envelope, runs two more heights (proposers in turn), and
+/// returns what its reveal resolved it to.
 fn reveal_one(net: &mut Net, epoch_key: &EpochKey, epoch: u64, sequence: u64) -> Outcome {
     let tx = envelope_tx(epoch_key, epoch, sequence, b"sealed before ordering");
     assert_eq!(net.check_tx(&tx), Ok(()));
-    let block = net.height(0, std::slice::from_ref(&tx));
+    let block = next_height(net, std::slice::from_ref(&tx));
     assert!(block.txs[0].result.is_ok());
-    net.height(1, &[]);
+    next_height(net, &[]);
     let reveal_height = net.next_height();
-    let block = net.height(2, &[]);
+    let block = next_height(net, &[]);
     let record = net.state.revealed_at(reveal_height).unwrap();
     assert_eq!(record.len(), 1, "the envelope is resolved two blocks later");
     if record[0].outcome == Outcome::Revealed {
@@ -144,6 +140,12 @@ fn reveal_one(net: &mut Net, epoch_key: &EpochKey, epoch: u64, sequence: u64) ->
             .any(|b| b.data == b"sealed before ordering"));
     }
     record[0].outcome
+}
+
+/// Proposes (round robin over the nodes) one height carrying `candidates`.
+fn next_height(net: &mut Net, candidates: &[Vec<u8>]) -> quire_app::FinalizedBlock {
+    let proposer = (net.state.height % net.nodes.len() as u64) as usize;
+    net.height(proposer, candidates)
 }
 
 #[test]
@@ -375,4 +377,244 @@ fn run_to_withholding(net: &mut Net, height: u64) {
         net.height(proposer, &[]);
         withhold_shares(net, &[1, 2, 3]);
     }
+}
+
+/// Account (and consensus key seed) of the validator that joins.
+const NEWCOMER: u8 = 6;
+
+/// `MsgSetDkgKey` of `secret` for the account of `seed`.
+fn set_dkg_key(secret: &DkgSecret, seed: u8) -> Msg {
+    let operator = address_of(&key(seed));
+    Msg::SetDkgKey(SetDkgKey {
+        key: secret.public().to_bytes(),
+        proof: secret.prove_registration(CHAIN, operator.as_bytes()),
+    })
+}
+
+/// The players of round 2, which must be running from `start`.
+fn round_2_players(net: &Net, start: u64) -> quire_app::encryption::dkg::state::RoundPlayers {
+    let round = net
+        .state
+        .dkg_round()
+        .unwrap()
+        .expect("a round for the new set");
+    assert_eq!((round.round, round.start), (2, start));
+    net.state.dkg_players(2).unwrap()
+}
+
+#[test]
+fn a_validator_joining_under_load_makes_a_new_epoch_with_it_and_no_envelope_is_lost() {
+    let mut net = net(&[0, 1, 2, 3]);
+    run_to(&mut net, DEADLINE);
+    let key1 = net.state.encryption_key().unwrap().unwrap();
+    assert_eq!(net.state.encryption_params().unwrap().unwrap().epoch, 1);
+
+    // A new validator must bring key-generation keys, with a proof that
+    // holds for its operator on this chain, never another's keys.
+    let newcomer = address_of(&key(NEWCOMER));
+    let bond = GenesisBond::new(&newcomer, &consensus_key(NEWCOMER), "v6", 10 * M)
+        .to_msg(&Params::default().fee_denom)
+        .unwrap();
+    let create = Msg::CreateValidator(bond);
+    let account = u64::from(NEWCOMER - 1);
+    let mine = secret(4);
+    let tx = |msgs: &[Msg]| signed_tx(CHAIN, &key(NEWCOMER), account, 0, 200_000, msgs);
+    assert_eq!(
+        net.check_tx(&tx(std::slice::from_ref(&create))),
+        Err(codes::DKG_KEY_REQUIRED)
+    );
+    assert_eq!(
+        net.check_tx(&tx(&[create.clone(), set_dkg_key(&secret(0), NEWCOMER)])),
+        Err(codes::DKG_KEY_IN_USE),
+        "validator 1's keys"
+    );
+    let mut forged = set_dkg_key(&mine, NEWCOMER);
+    if let Msg::SetDkgKey(m) = &mut forged {
+        m.proof = mine.prove_registration("another-chain", newcomer.as_bytes());
+    }
+    assert_eq!(
+        net.check_tx(&tx(&[create.clone(), forged])),
+        Err(codes::DKG_KEY_PROOF)
+    );
+
+    // Load: one envelope of Alice's in every block, sealed to the epoch the
+    // chain names; the validator joins in the middle of it.
+    let mut sequence = 0;
+    let mut ordered = Vec::new();
+    let mut ending = 0;
+
+    let join = tx(&[create, set_dkg_key(&mine, NEWCOMER)]);
+    assert_eq!(net.check_tx(&join), Ok(()));
+    for step in 0..(3 * PHASE + 8) {
+        let params = net.state.encryption_params().unwrap().unwrap();
+        if params.epoch == 2 {
+            break;
+        }
+        let mut candidates = Vec::new();
+        if step == 1 {
+            candidates.push(join.clone());
+        }
+        let envelope = envelope_tx(&key1, 1, sequence, b"sealed across the change");
+        match net.check_tx(&envelope) {
+            Ok(()) => candidates.push(envelope),
+            Err(code) => {
+                assert_eq!(code, codes::ENCRYPTION_EPOCH_ENDING, "at step {step}");
+                ending += 1;
+            }
+        }
+        let height = net.next_height();
+        let block = next_height(&mut net, &candidates);
+        assert_eq!(block.txs.len(), candidates.len(), "every candidate in");
+        for result in &block.txs {
+            assert!(result.result.is_ok(), "at {height}: {result:?}");
+        }
+        if candidates.len() > usize::from(step == 1) {
+            ordered.push(height);
+            sequence += 1;
+        }
+        if step == 1 {
+            // The set grows: the newcomer votes (and plays) from now on.
+            net.nodes.push(
+                StateMachine::standard_with(NodeKeys {
+                    dkg_secret: Some(mine.clone()),
+                    ..NodeKeys::default()
+                })
+                .build()
+                .unwrap(),
+            );
+            net.validators
+                .push(consensus_address(&consensus_key(NEWCOMER)));
+            assert_eq!(round_2_players(&net, height + 1).len(), 5);
+        }
+    }
+    let params = net.state.encryption_params().unwrap().unwrap();
+    assert_eq!(params.epoch, 2, "the new key is installed");
+    assert_eq!(params.members.len(), 5);
+    assert!(params
+        .members
+        .contains(&consensus_address(&consensus_key(NEWCOMER))));
+    let key2 = net.state.encryption_key().unwrap().unwrap();
+    assert_eq!((key2.participants(), key2.threshold()), (5, 4));
+    assert_ne!(key2, key1);
+    assert!(
+        (1..=3).contains(&ending),
+        "the old epoch drained for a block or few ({ending} envelopes refused with 87)"
+    );
+
+    eprintln!(
+        "epoch 2 installed at {}, {} envelopes of epoch 1 ordered, {ending} refused while it drained",
+        net.state.height,
+        ordered.len()
+    );
+    // Every envelope of epoch 1 was revealed, none expired, none lost.
+    let mut revealed = 0;
+    for height in DEADLINE..=net.state.height {
+        for resolved in net.state.revealed_at(height).unwrap() {
+            assert_eq!(resolved.outcome, Outcome::Revealed, "at {height}");
+            revealed += 1;
+        }
+    }
+    assert_eq!(revealed, ordered.len());
+    assert!(ordered.len() >= 3 * PHASE as usize);
+    // The five validators' new shares reveal epoch 2's envelopes.
+    assert_eq!(reveal_one(&mut net, &key2, 2, sequence), Outcome::Revealed);
+    // And the set is what it was keyed for: no further round.
+    assert!(net.state.dkg_round().unwrap().is_none());
+}
+
+#[test]
+fn a_validator_leaving_makes_a_new_epoch_without_it() {
+    let mut net = net(&[0, 1, 2, 3]);
+    run_to(&mut net, DEADLINE);
+    // Validator 4's operator takes its whole bond back: it leaves the set.
+    let operator = address_of(&key(4));
+    let leave = signed_tx(
+        CHAIN,
+        &key(4),
+        3,
+        0,
+        200_000,
+        &[Msg::Undelegate(Undelegate {
+            validator: operator,
+            amount: CheckedCoin::new(Params::default().fee_denom, 10 * M),
+        })],
+    );
+    let height = net.next_height();
+    let block = net.height(0, &[leave]);
+    assert!(block.txs[0].result.is_ok(), "{:?}", block.txs[0].result);
+    assert!(block.validator_updates.iter().any(|u| u.power == 0));
+    let players = round_2_players(&net, height + 1);
+    assert_eq!(players.len(), 3);
+    let gone = consensus_address(&consensus_key(4));
+    assert!(players.of(&gone).is_none());
+    // It stops voting once out of the set.
+    net.nodes.pop();
+    net.validators.pop();
+    while net.state.encryption_params().unwrap().unwrap().epoch == 1 {
+        assert!(net.state.height < height + 3 * PHASE + 4, "epoch 2 is late");
+        next_height(&mut net, &[]);
+    }
+    let params = net.state.encryption_params().unwrap().unwrap();
+    assert_eq!(params.members.len(), 3);
+    assert!(!params.members.contains(&gone));
+    let key2 = net.state.encryption_key().unwrap().unwrap();
+    assert_eq!(reveal_one(&mut net, &key2, 2, 0), Outcome::Revealed);
+}
+
+#[test]
+fn genesis_lists_every_validator_once_with_its_keys() {
+    let machine = StateMachine::standard_with(NodeKeys::default())
+        .build()
+        .unwrap();
+    let refused = |genesis: &GenesisState| {
+        machine
+            .genesis(CHAIN, 1, genesis)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    assert!(machine.genesis(CHAIN, 1, &genesis()).is_ok());
+    let with = |edit: &dyn Fn(&mut DkgGenesis)| {
+        let mut genesis = genesis();
+        edit(genesis.encryption.as_mut().unwrap().dkg.as_mut().unwrap());
+        genesis
+    };
+    for (genesis, error) in [
+        (
+            with(&|dkg| drop(dkg.players.pop())),
+            "must list every genesis validator",
+        ),
+        (
+            with(&|dkg| dkg.players[1].dkg_key = dkg.players[0].dkg_key.clone()),
+            "listed twice",
+        ),
+        (with(&|dkg| dkg.phase_blocks = 2), "phase_blocks"),
+    ] {
+        let refusal = refused(&genesis);
+        assert!(refusal.contains(error), "{refusal}");
+    }
+}
+
+#[test]
+fn the_threshold_holds_in_stake_one_validator_with_most_of_it_plays_alone() {
+    // 97 % of the stake with validator 1: three count-threshold shares of
+    // the others (3 %) could decrypt without it. It plays alone, as it
+    // alone makes blocks.
+    let mut genesis = genesis();
+    genesis.staking.validators[0].self_bond = 97 * M;
+    genesis.staking.validators[0].min_self_delegation = 1;
+    for bond in &mut genesis.staking.validators[1..] {
+        bond.self_bond = M;
+        bond.min_self_delegation = 1;
+    }
+    let mut net = net_from(&[0, 1, 2, 3], &genesis);
+    let players = net.state.dkg_players(1).unwrap();
+    assert_eq!(players.len(), 1);
+    assert!(players.of(&consensus_address(&consensus_key(1))).is_some());
+    run_to(&mut net, DEADLINE);
+    let key = net.state.encryption_key().unwrap().expect("a key");
+    assert_eq!((key.participants(), key.threshold()), (1, 1));
+    assert_eq!(reveal_one(&mut net, &key, 1, 0), Outcome::Revealed);
+    // The set it was made for is the one that holds in stake: no new round.
+    assert!(net.state.dkg_round().unwrap().is_none());
 }

@@ -25,17 +25,11 @@ use quire_core::staking::consensus_address;
 use quire_core::staking::msg::{CommissionRates, CreateValidator, Description};
 use quire_core::staking::Dec;
 use quire_core::{Address, Msg, Params};
-use quire_test_utils::{blob, key, signed_tx, MemState};
+use quire_test_utils::{blob, consensus_key, key, signed_tx, MemState};
 
 const CHAIN: &str = "quire-l1";
 const L1_CHAIN: u64 = 1337;
 const M: u128 = 1_000_000;
-
-fn consensus_key(seed: u8) -> [u8; 32] {
-    ed25519_consensus::SigningKey::from([seed; 32])
-        .verification_key()
-        .to_bytes()
-}
 
 fn l1_signer(seed: u8) -> L1Signer {
     L1Signer::from_secret(&[seed + 100; 32]).unwrap()

@@ -14,7 +14,7 @@ use quire_core::msg::CheckedCoin;
 use quire_core::staking::msg::*;
 use quire_core::staking::{Dec, StakingParams};
 use quire_core::{Address, Msg, Params};
-use quire_test_utils::{key, signed_tx, MemState, Rng};
+use quire_test_utils::{consensus_key, key, signed_tx, MemState, Rng};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -30,12 +30,6 @@ static MACHINE: LazyLock<StateMachine> = LazyLock::new(|| {
         .build()
         .unwrap()
 });
-
-fn consensus_key(seed: u8) -> [u8; 32] {
-    ed25519_consensus::SigningKey::from([seed; 32])
-        .verification_key()
-        .to_bytes()
-}
 
 fn addr(seed: u8) -> Address {
     address_of(&key(seed))

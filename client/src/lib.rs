@@ -1,6 +1,7 @@
 //! Quire's Rust SDK: keys, signing Cosmos SDK transactions, submitting blobs
 //! with pipelined sequences, and reading namespaces from a node.
 
+pub mod audit;
 pub mod encrypt;
 pub mod keyring;
 #[cfg(feature = "l1")]

@@ -280,6 +280,34 @@ impl Verifier {
         self.verify_header(light_block, height).map(|_| ())
     }
 
+    /// Verifies the light block of `height` (moving the anchor to it, see
+    /// [`Verifier::verify_light_block`]) and that `txs` are exactly its
+    /// block's transactions: their Merkle root (leaves sha256 of each tx,
+    /// as CometBFT's) is the signed header's `data_hash`.
+    pub fn verify_block_txs(
+        &mut self,
+        light_block: &pb::Attestation,
+        height: u64,
+        txs: &[Vec<u8>],
+    ) -> Result<(), VerifyError> {
+        let header = self.verify_header(light_block, height)?;
+        let leaves: Vec<[u8; 32]> = txs
+            .iter()
+            .map(|tx| merkle::leaf_hash(&Sha256::digest(tx)))
+            .collect();
+        let root = merkle::root_from_leaf_hashes(&leaves);
+        let signed = header.header.data_hash.map(|h| h.as_bytes().to_vec());
+        if signed.as_deref() != Some(root.as_slice()) {
+            return Err(VerifyError::DataHash(format!(
+                "the {} transactions given are not the block's (root {}, header {})",
+                txs.len(),
+                hex::encode(root),
+                signed.map(hex::encode).unwrap_or_else(|| "none".into())
+            )));
+        }
+        Ok(())
+    }
+
     /// Checks state proofs of the state after block `height`: the signed
     /// header of `height + 1` in `next_header` (signed header and validator
     /// sets, as in an attestation) must verify against the trusted

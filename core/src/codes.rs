@@ -113,6 +113,24 @@ pub mod tx {
     pub const ENCRYPTION_MALFORMED: u32 = 85;
     /// No epoch key yet: the first key generation is running.
     pub const ENCRYPTION_KEY_GENERATION: u32 = 86;
+    /// A new epoch key is made: the current epoch takes no more envelopes
+    /// (its pending ones are resolved first, then the new key is installed).
+    pub const ENCRYPTION_EPOCH_ENDING: u32 = 87;
+
+    // Key generation (docs/blind-ordering.md §4): 90-99.
+
+    /// Key-generation keys on a chain whose keys come from a dealer.
+    pub const DKG_NOT_GENERATED: u32 = 90;
+    /// The key-generation keys' proof of possession does not verify (or the
+    /// identity is not an ed25519 point).
+    pub const DKG_KEY_PROOF: u32 = 91;
+    /// The key-generation keys are (or were) another operator's.
+    pub const DKG_KEY_IN_USE: u32 = 92;
+    /// A new validator without key-generation keys on a chain that
+    /// generates its keys.
+    pub const DKG_KEY_REQUIRED: u32 = 93;
+    /// The key-generation keys are already the validator's.
+    pub const DKG_KEY_UNCHANGED: u32 = 94;
 }
 
 /// Codes of failed ABCI queries.

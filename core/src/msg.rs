@@ -15,8 +15,11 @@
 //! | `/cosmos.slashing.v1beta1.MsgUnjail` | [`staking::Unjail`] |
 //! | `/quire.blob.v1.MsgSubmitEncrypted` | [`SubmitEncrypted`] |
 //! | `/quire.l1.v1.MsgSetL1Key` | [`SetL1Key`] |
+//! | `/quire.blob.v1.MsgSetDkgKey` | [`SetDkgKey`] |
 
-use crate::encryption::{SubmitEncrypted, MSG_SUBMIT_ENCRYPTED_TYPE_URL};
+use crate::encryption::{
+    SetDkgKey, SubmitEncrypted, MSG_SET_DKG_KEY_TYPE_URL, MSG_SUBMIT_ENCRYPTED_TYPE_URL,
+};
 use crate::l1::msg::{SetL1Key, MSG_SET_L1_KEY_TYPE_URL};
 use crate::staking::error::StakingError;
 use crate::staking::msg as staking;
@@ -145,6 +148,8 @@ pub enum Msg {
     Unjail(Unjail),
     /// Register or rotate the validator's L1 key.
     SetL1Key(SetL1Key),
+    /// Register or rotate the validator's key-generation keys.
+    SetDkgKey(SetDkgKey),
 }
 
 /// Checks that the signer a message names is the tx's signer.
@@ -279,6 +284,7 @@ impl Msg {
             Msg::CancelUnbonding(_) => MSG_CANCEL_UNBONDING_TYPE_URL,
             Msg::Unjail(_) => MSG_UNJAIL_TYPE_URL,
             Msg::SetL1Key(_) => MSG_SET_L1_KEY_TYPE_URL,
+            Msg::SetDkgKey(_) => MSG_SET_DKG_KEY_TYPE_URL,
         }
     }
 
@@ -296,6 +302,7 @@ impl Msg {
             Msg::CancelUnbonding(msg) => msg.to_any(signer),
             Msg::Unjail(msg) => msg.to_any(signer),
             Msg::SetL1Key(msg) => msg.to_any(signer),
+            Msg::SetDkgKey(msg) => msg.to_any(signer),
         }
     }
 
@@ -333,6 +340,7 @@ impl Msg {
             }
             MSG_UNJAIL_TYPE_URL => Some(staking::Unjail::decode(value, signer).map(Msg::Unjail)),
             MSG_SET_L1_KEY_TYPE_URL => Some(SetL1Key::decode(value, signer).map(Msg::SetL1Key)),
+            MSG_SET_DKG_KEY_TYPE_URL => Some(SetDkgKey::decode(value, signer).map(Msg::SetDkgKey)),
             _ => None,
         }
     }

@@ -16,6 +16,9 @@ pub mod blob {
         /// The `Any` type URL of [`MsgSubmitEncrypted`].
         pub const MSG_SUBMIT_ENCRYPTED_TYPE_URL: &str = "/quire.blob.v1.MsgSubmitEncrypted";
 
+        /// The `Any` type URL of [`MsgSetDkgKey`].
+        pub const MSG_SET_DKG_KEY_TYPE_URL: &str = "/quire.blob.v1.MsgSetDkgKey";
+
         /// The `Any` type URL of [`ChainIdExtension`].
         pub const CHAIN_ID_EXTENSION_TYPE_URL: &str = "/quire.blob.v1.ChainIdExtension";
     }

@@ -189,6 +189,13 @@ pub fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap_or_else(|e| panic!("key {seed}: {e}"))
 }
 
+/// The ed25519 consensus public key whose secret is 32 bytes of `seed`.
+pub fn consensus_key(seed: u8) -> [u8; 32] {
+    ed25519_consensus::SigningKey::from([seed; 32])
+        .verification_key()
+        .to_bytes()
+}
+
 /// A genesis funding `keys` with `balance` each (account numbers in order).
 pub fn genesis(params: Params, keys: &[&SigningKey], balance: u128) -> GenesisState {
     GenesisState {

@@ -243,38 +243,15 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     );
 
     // The CLI seals too: `quired tx submit-blob --encrypt`.
-    let output = std::process::Command::new(quire_tests::quired_bin()?)
-        .args([
-            "tx",
-            "submit-blob",
-            "--encrypt",
-            "--from",
-            "bob",
-            "--rollup",
-            "sealed-cli",
-        ])
-        .args([
+    let (slot, cli_hash) = cli_submit_encrypted(
+        net,
+        &[
             "--data",
             "sealed from the command line",
             "--also",
             "sealed-cli-2=its other leg",
-        ])
-        .args(["--wait", "--output", "json", "--genesis"])
-        .arg(net.dir().join("genesis.json"))
-        .arg("--home")
-        .arg(net.client_home()?)
-        .arg("--node")
-        .arg(net.rpc(3)?)
-        .output()?;
-    anyhow::ensure!(
-        output.status.success(),
-        "quired tx submit-blob --encrypt: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let slot = answer["height"]
-        .as_u64()
-        .ok_or_else(|| anyhow::anyhow!("no height in {answer}"))?;
+        ],
+    )?;
     let bob = quire_core::builder::address_of(&keyring.signing_key("bob")?);
     let mut revealed = None;
     for height in slot + 2..=slot + 6 {
@@ -329,7 +306,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     anyhow::ensure!(
         origin["kind"] == "envelope"
             && origin["slot"] == slot
-            && origin["tx_hash"].as_str() == answer["hash"].as_str(),
+            && origin["tx_hash"].as_str() == Some(cli_hash.as_str()),
         "quired query blobs --origins: {read}"
     );
     let shown = quired(&["query", "encryption", "--verify"])?;
@@ -460,13 +437,131 @@ async fn withholding_by_more_than_f_expires_slots_then_turns_encryption_off_with
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validators_generate_the_key_on_chain_and_bundles_sealed_to_it_are_revealed() {
     // No dealer: three phases of 3 blocks.
-    let net = tokio::task::spawn_blocking(|| {
+    let mut net = tokio::task::spawn_blocking(|| {
         Localnet::start_with(4, &["--no-l1", "--encryption-dkg", "3"])
     })
     .await
     .expect("localnet start panicked")
     .expect("localnet does not start");
     run_scenario(Duration::from_secs(600), generated_key(&net)).await;
+    // A fifth validator joins (its create-validator registers its
+    // dkg_key.json): a new round among five makes epoch 2 while alice
+    // keeps sending envelopes.
+    let joined = tokio::task::block_in_place(|| net.add_validator(10_000_000))
+        .unwrap_or_else(|e| panic!("add-validator: {e:#}"));
+    run_scenario(
+        Duration::from_secs(600),
+        epoch_change_under_load(&net, joined),
+    )
+    .await;
+}
+
+/// Envelopes sealed to the current epoch, in bursts, until the
+/// epoch with the joined validator is proven in state; the ones refused
+/// while the old epoch drains (code 87) or after it (82) are sealed again
+/// to the new key. Every accepted envelope is revealed.
+async fn epoch_change_under_load(net: &Localnet, joined: usize) -> anyhow::Result<()> {
+    use quire_core::codes::tx as codes;
+    let genesis = net.genesis_json()?;
+    let client = NodeClient::new(&net.rpc(0)?)?;
+    let mut verifier = Verifier::from_genesis_json(&genesis)?;
+    let first = client
+        .verified_encryption(&mut verifier, Duration::from_secs(60))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no key"))?;
+    let mut rollup = Rollup::connect_with(net, first.key).await?;
+    let newcomer = quire_core::staking::consensus_address(&net.consensus_key(joined)?);
+    let started = Instant::now();
+    let (mut accepted, mut refused) = (Vec::new(), 0);
+    let info = loop {
+        let info = client
+            .verified_encryption(&mut verifier, Duration::from_secs(60))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the key is gone"))?;
+        if info.params.epoch == 2 {
+            break info;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(240),
+            "no epoch 2 in 240 s"
+        );
+        // A burst of four between two reads of the epoch (each read checks
+        // headers, so it takes a while).
+        for _ in 0..4 {
+            let i = rollup.sent;
+            let result = rollup
+                .alice
+                .submit_encrypted(&rollup.key, &payload(i), None)
+                .await?;
+            if result.accepted() {
+                rollup.sent += 1;
+                accepted.push((i, result.hash));
+                continue;
+            }
+            anyhow::ensure!(
+                [
+                    codes::ENCRYPTION_EPOCH_ENDING,
+                    codes::ENCRYPTION_WRONG_EPOCH
+                ]
+                .contains(&result.code),
+                "envelope refused: {} {}",
+                result.code,
+                result.log
+            );
+            refused += 1;
+            rollup.alice.resync().await?;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    anyhow::ensure!(
+        info.params.members.len() == 5 && info.params.members.contains(&newcomer),
+        "epoch 2 members {:?}",
+        info.params.members
+    );
+    println!(
+        "epoch change: epoch 2 (5 members) proven at height {}, {} ms after the join; {} envelopes accepted under epoch 1, {refused} refused while it ended",
+        info.height,
+        started.elapsed().as_millis(),
+        accepted.len()
+    );
+    for (i, hash) in &accepted {
+        let (lag, _) = rollup.check(*i, hash).await?;
+        anyhow::ensure!(lag <= 4, "envelope {i} revealed {lag} blocks later");
+    }
+    rollup.key = info.key.clone();
+    let mut last = (0, 0);
+    for _ in 0..2 {
+        let (i, hash) = rollup.submit().await?;
+        let (lag, _) = rollup.check(i, &hash).await?;
+        anyhow::ensure!(lag <= 3, "epoch 2 envelope {i} revealed {lag} blocks later");
+        let slot = client
+            .wait_for_tx(&hash, Duration::from_secs(60))
+            .await?
+            .height;
+        last = (slot, slot + lag);
+    }
+    // Audit mode, through the SDK: the last reveal re-done from the blocks
+    // with the keys it published and epoch 2's key.
+    let record = client
+        .verified_reveal_record(last.1, &mut verifier, Duration::from_secs(60))
+        .await?;
+    let audit = client
+        .audit_reveal(
+            &record,
+            &info.key,
+            &mut Verifier::from_genesis_json(&genesis)?,
+        )
+        .await?;
+    anyhow::ensure!(
+        audit
+            .envelopes
+            .iter()
+            .any(|e| e.slot == last.0 && e.outcome == Outcome::Revealed && e.blobs == 2),
+        "audit of {}: {audit:?}",
+        last.1
+    );
+    Ok(())
 }
 
 async fn generated_key(net: &Localnet) -> anyhow::Result<()> {
@@ -510,30 +605,7 @@ async fn generated_key(net: &Localnet) -> anyhow::Result<()> {
         anyhow::ensure!(lag <= 3, "envelope {i} revealed {lag} blocks later");
     }
     // The CLI reads the generated key from the node, verified.
-    let output = std::process::Command::new(quire_tests::quired_bin()?)
-        .args(["tx", "submit-blob", "--encrypt", "--from", "bob"])
-        .args([
-            "--rollup",
-            "sealed-cli",
-            "--data",
-            "sealed to a generated key",
-        ])
-        .args(["--wait", "--output", "json", "--genesis"])
-        .arg(net.dir().join("genesis.json"))
-        .arg("--home")
-        .arg(net.client_home()?)
-        .arg("--node")
-        .arg(net.rpc(3)?)
-        .output()?;
-    anyhow::ensure!(
-        output.status.success(),
-        "quired tx submit-blob --encrypt: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let slot = answer["height"]
-        .as_u64()
-        .ok_or_else(|| anyhow::anyhow!("no height in {answer}"))?;
+    let (slot, _) = cli_submit_encrypted(net, &["--data", "sealed to a generated key"])?;
     for height in slot + 2..=slot + 6 {
         let data = rollup
             .reader
@@ -548,10 +620,68 @@ async fn generated_key(net: &Localnet) -> anyhow::Result<()> {
             .iter()
             .any(|(_, d)| d == b"sealed to a generated key")
         {
-            return Ok(());
+            return audit_with_cli(net, height);
         }
     }
     anyhow::bail!("the CLI's envelope of {slot} was never revealed")
+}
+
+/// Bob's `quired tx submit-blob --encrypt --rollup sealed-cli` with
+/// `data_args` through node 3, sealed to the key `--genesis` (or, for a
+/// generated one, the node's state proof) gives; the height it was
+/// ordered at and its tx hash.
+fn cli_submit_encrypted(net: &Localnet, data_args: &[&str]) -> anyhow::Result<(u64, String)> {
+    let output = std::process::Command::new(quire_tests::quired_bin()?)
+        .args(["tx", "submit-blob", "--encrypt", "--from", "bob"])
+        .args(["--rollup", "sealed-cli"])
+        .args(data_args)
+        .args(["--wait", "--output", "json", "--genesis"])
+        .arg(net.dir().join("genesis.json"))
+        .arg("--home")
+        .arg(net.client_home()?)
+        .arg("--node")
+        .arg(net.rpc(3)?)
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "quired tx submit-blob --encrypt: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    match (answer["height"].as_u64(), answer["hash"].as_str()) {
+        (Some(height), Some(hash)) => Ok((height, hash.to_string())),
+        _ => anyhow::bail!("no height or hash in {answer}"),
+    }
+}
+
+/// `quired query audit-reveal` of reveal height `height`: every envelope it
+/// resolved re-opened from its slot's block and matching the record.
+fn audit_with_cli(net: &Localnet, height: u64) -> anyhow::Result<()> {
+    let output = std::process::Command::new(quire_tests::quired_bin()?)
+        .args(["query", "audit-reveal", "--height", &height.to_string()])
+        .arg("--genesis")
+        .arg(net.dir().join("genesis.json"))
+        .arg("--node")
+        .arg(net.rpc(2)?)
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "quired query audit-reveal: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let envelopes = answer["envelopes"].as_array().cloned().unwrap_or_default();
+    anyhow::ensure!(
+        answer["audited"] == true
+            && !envelopes.is_empty()
+            && envelopes.iter().all(|e| e["outcome"] == "revealed"),
+        "audit of {height}: {answer}"
+    );
+    println!(
+        "audit: the reveal at {height} reproduced ({} envelopes)",
+        envelopes.len()
+    );
+    Ok(())
 }
 
 /// Restarts node `node` without its key share: it votes, proposes and

@@ -110,6 +110,55 @@ impl DkgSecret {
     }
 }
 
+impl DkgSecret {
+    /// Proof that the holder of this secret registers its keys for
+    /// `operator` on chain `chain_id`: the identity key's signature of
+    /// both (so nobody can register another validator's keys as theirs).
+    pub fn prove_registration(&self, chain_id: &str, operator: &[u8]) -> [u8; SIGNATURE_LEN] {
+        let sig = self
+            .signer()
+            .sign(
+                REGISTRATION_NAMESPACE,
+                &registration_message(chain_id, operator),
+            )
+            .encode();
+        let mut out = [0; SIGNATURE_LEN];
+        out.copy_from_slice(&sig);
+        out
+    }
+}
+
+impl DkgPublic {
+    /// Whether `proof` is this identity's
+    /// [`prove_registration`](DkgSecret::prove_registration) for `operator`
+    /// on `chain_id`.
+    pub fn verify_registration(&self, chain_id: &str, operator: &[u8], proof: &[u8]) -> bool {
+        let Ok(key) = ed25519_public(&self.identity) else {
+            return false;
+        };
+        let Ok(sig) = ed25519::Signature::decode_cfg(Copying(proof), &()) else {
+            return false;
+        };
+        key.verify(
+            REGISTRATION_NAMESPACE,
+            &registration_message(chain_id, operator),
+            &sig,
+        )
+    }
+}
+
+/// The namespace of registration proofs (not a round's: they outlive rounds).
+const REGISTRATION_NAMESPACE: &[u8] = b"quire/dkg/v1/register";
+
+fn registration_message(chain_id: &str, operator: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + chain_id.len() + operator.len());
+    out.extend_from_slice(&(chain_id.len() as u32).to_be_bytes());
+    out.extend_from_slice(chain_id.as_bytes());
+    out.extend_from_slice(&(operator.len() as u32).to_be_bytes());
+    out.extend_from_slice(operator);
+    out
+}
+
 impl fmt::Debug for DkgSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DkgSecret({:?})", self.public())
@@ -178,6 +227,8 @@ pub struct Round {
     info: Info<V, ed25519::PublicKey>,
     players: Vec<DkgPublic>,
     context: Vec<u8>,
+    /// The namespace of the round's own signatures ([`sign`]), built once.
+    signing_namespace: Vec<u8>,
 }
 
 impl Round {
@@ -223,6 +274,7 @@ impl Round {
         Ok(Round {
             info,
             players: sorted,
+            signing_namespace: namespace(&context),
             context,
         })
     }
@@ -280,7 +332,7 @@ fn namespace(context: &[u8]) -> Vec<u8> {
 pub fn sign(round: &Round, secret: &DkgSecret, message: &[u8]) -> [u8; SIGNATURE_LEN] {
     let sig = secret
         .signer()
-        .sign(&namespace(&round.context), message)
+        .sign(&round.signing_namespace, message)
         .encode();
     let mut out = [0; SIGNATURE_LEN];
     out.copy_from_slice(&sig);
@@ -295,7 +347,7 @@ pub fn verify(round: &Round, index: u32, message: &[u8], signature: &[u8]) -> bo
     let Ok(sig) = ed25519::Signature::decode_cfg(Copying(signature), &()) else {
         return false;
     };
-    key.verify(&namespace(&round.context), message, &sig)
+    key.verify(&round.signing_namespace, message, &sig)
 }
 
 /// A started dealer: its state, its public commitment, one evaluation per
@@ -777,5 +829,18 @@ mod tests {
         let p = DkgSecret::from_bytes([1; 32]).public();
         assert!(Round::new("c", 1, &[p, p]).is_err());
         assert!(Round::new("c", 1, &[]).is_err());
+    }
+
+    #[test]
+    fn registration_proofs_bind_chain_and_operator() {
+        let secret = DkgSecret::from_bytes([3; 32]);
+        let public = secret.public();
+        let proof = secret.prove_registration("quire-a", &[1; 20]);
+        assert!(public.verify_registration("quire-a", &[1; 20], &proof));
+        assert!(!public.verify_registration("quire-b", &[1; 20], &proof));
+        assert!(!public.verify_registration("quire-a", &[2; 20], &proof));
+        assert!(!public.verify_registration("quire-a", &[1; 20], &proof[..63]));
+        let other = DkgSecret::from_bytes([4; 32]).public();
+        assert!(!other.verify_registration("quire-a", &[1; 20], &proof));
     }
 }

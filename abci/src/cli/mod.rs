@@ -1,6 +1,7 @@
 //! The `quired` command line, one module per command group.
 
 pub mod debug;
+pub mod encryption;
 pub mod genesis;
 pub mod init;
 pub mod keys;

@@ -79,6 +79,24 @@ pub enum QueryCommand {
         #[command(flatten)]
         proof: ProofArgs,
     },
+    /// Audit the reveal at a height (docs/blind-ordering.md, "Audit"): its
+    /// record proven in state, then every envelope it resolved re-opened
+    /// with the key the reveal published (checked against the epoch key)
+    /// from the slot's block, and compared with the record. Exit status 1
+    /// with the first difference.
+    AuditReveal {
+        /// The reveal height.
+        #[arg(long)]
+        height: u64,
+        /// The chain's genesis.json (the root of trust).
+        #[arg(long, env = "QUIRE_GENESIS")]
+        genesis: PathBuf,
+        /// How long to wait for the next two blocks, in seconds.
+        #[arg(long, default_value_t = 30)]
+        wait_secs: u64,
+        #[command(flatten)]
+        node: NodeArg,
+    },
     /// Follow one namespace from a height on, verified: history, then every
     /// new block, one JSON line per height. Reconnects and resumes by itself.
     Follow {
@@ -433,6 +451,45 @@ impl QueryCommand {
                         }
                     }
                 }
+            }
+            QueryCommand::AuditReveal {
+                height,
+                genesis,
+                wait_secs,
+                node,
+            } => {
+                let client = NodeClient::new(&node.node)?;
+                let wait = Duration::from_secs(wait_secs);
+                let mut verifier = verifier_from(&genesis)?;
+                let record = client
+                    .verified_reveal_record(height, &mut verifier, wait)
+                    .await?;
+                let Some(key) = client.verified_encryption(&mut verifier, wait).await? else {
+                    bail!("this chain has no encrypted blobs (proven: no encryption state)");
+                };
+                let audit = client
+                    .audit_reveal(&record, &key.key, &mut verifier_from(&genesis)?)
+                    .await
+                    .with_context(|| format!("the reveal at height {height} does not audit"))?;
+                let envelopes: Vec<_> = audit
+                    .envelopes
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({
+                            "slot": e.slot,
+                            "tx_index": e.tx_index,
+                            "outcome": e.outcome.code().1,
+                            "blobs": e.blobs,
+                        })
+                    })
+                    .collect();
+                let value = serde_json::json!({
+                    "height": audit.height,
+                    "epoch": key.params.epoch,
+                    "audited": true,
+                    "envelopes": envelopes,
+                });
+                println!("{}", serde_json::to_string_pretty(&value)?);
             }
             QueryCommand::Encryption { node, proof } => {
                 let client = NodeClient::new(&node.node)?;

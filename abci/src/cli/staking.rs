@@ -132,6 +132,11 @@ pub struct CreateValidatorArgs {
     /// transaction.
     #[arg(long)]
     l1_key: Option<std::path::PathBuf>,
+    /// On a chain that generates its encryption keys: the node's
+    /// key-generation key file (`<node home>/config/dkg_key.json`),
+    /// registered in the same transaction.
+    #[arg(long)]
+    dkg_key: Option<std::path::PathBuf>,
     #[command(flatten)]
     common: TxCommon,
 }
@@ -196,6 +201,9 @@ impl StakingTx {
                 });
                 let mut messages = vec![msg];
                 messages.extend(crate::cli::l1::set_key_msg(&a.common, a.l1_key.as_deref()).await?);
+                if let Some(path) = &a.dkg_key {
+                    messages.push(crate::cli::encryption::set_dkg_key_msg(&a.common, path).await?);
+                }
                 return broadcast(a.common, messages).await;
             }
             StakingTx::EditValidator(a) => {

@@ -26,6 +26,10 @@ pub enum TxCommand {
     /// L1 anchoring: register or rotate the validator's L1 key.
     #[command(subcommand)]
     L1(crate::cli::l1::L1Tx),
+    /// Blind ordering: register or rotate the validator's key-generation
+    /// keys.
+    #[command(subcommand)]
+    Encryption(crate::cli::encryption::EncryptionTx),
 }
 
 /// Flags every transaction command shares.
@@ -132,6 +136,7 @@ impl TxCommand {
                 TxCommand::Staking(command) => command.run().await,
                 TxCommand::Slashing(command) => command.run().await,
                 TxCommand::L1(command) => command.run().await,
+                TxCommand::Encryption(command) => command.run().await,
             }
         })
     }

@@ -4,14 +4,14 @@
 //! and who holds which share (`epoch_key`, `members`: test and local
 //! networks only, one point of trust; docs/blind-ordering.md).
 
-use super::dkg::state::{DkgConfig, DkgWrite, RunningRound};
+use super::dkg::state::{DkgConfig, DkgRead, DkgWrite, RoundPlayers};
 use super::state::{EncryptionParams, EncryptionWrite};
 use crate::genesis::{Genesis, GenesisError};
 use crate::state::StateWrite;
 use quire_core::encryption::MAX_ENVELOPES_PER_BLOCK;
 use quire_core::staking::consensus_address;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Default cap on envelopes per block.
 pub const DEFAULT_MAX_ENVELOPES_PER_BLOCK: u32 = 32;
@@ -286,6 +286,16 @@ fn init_generated(
             dkg.players.len()
         )));
     }
+    let operators: BTreeMap<[u8; 32], (&str, u64)> = genesis
+        .state
+        .staking
+        .validators
+        .iter()
+        .filter_map(|bond| {
+            let power = quire_core::staking::voting_power(bond.self_bond);
+            Some((bond.consensus_key().ok()?, (bond.operator.as_str(), power)))
+        })
+        .collect();
     let mut seen = BTreeSet::new();
     let mut players = Vec::with_capacity(dkg.players.len());
     for (index, player) in dkg.players.iter().enumerate() {
@@ -304,21 +314,48 @@ fn init_generated(
                     "{what}.dkg_key is not the hex of 64 bytes of key-generation keys"
                 ))
             })?;
-        players.push((consensus_address(&key), public));
+        let (operator, power) = operators
+            .get(&key)
+            .and_then(|(o, power)| Some((o.parse::<quire_core::Address>().ok()?, *power)))
+            .ok_or_else(|| fail(format!("{what}: its validator has no valid operator")))?;
+        if state
+            .dkg_owner(&public.identity)
+            .map_err(|e| fail(e.to_string()))?
+            .is_some()
+        {
+            return Err(fail(format!("{what}.dkg_key is listed twice")));
+        }
+        state.put_dkg_key(operator.as_bytes(), &public);
+        players.push((power, operator, consensus_address(&key), public));
     }
-    let config = DkgConfig {
+    if let Some(missing) = validators.iter().find(|k| !seen.contains(*k)) {
+        use base64::Engine as _;
+        return Err(fail(format!(
+            "dkg.players must list every genesis validator (each holds a key share and later rounds take the whole active set); {} is missing",
+            base64::engine::general_purpose::STANDARD.encode(missing)
+        )));
+    }
+    // Round 1 as every later round picks its players: the most powerful
+    // first, the largest prefix whose threshold holds in stake.
+    players.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let powers: Vec<u64> = players.iter().map(|p| p.0).collect();
+    let total = powers.iter().copied().fold(0, u64::saturating_add);
+    let keep = super::dkg::players::stake_bound_prefix(&powers, total).unwrap_or(powers.len());
+    let players = RoundPlayers(
+        players
+            .into_iter()
+            .take(keep)
+            .map(|(_, _, address, public)| (address, public))
+            .collect(),
+    );
+    quire_tpke::dkg::Round::new(genesis.chain_id, 1, &players.publics())
+        .map_err(|e| fail(format!("dkg.players: {e}")))?;
+    state.put_dkg_config(&DkgConfig {
         phase_blocks: dkg.phase_blocks,
-        players,
         max_envelopes_per_block: section.max_envelopes_per_block,
         expiry_blocks: section.expiry_blocks,
         expiries_to_disable: section.expiries_to_disable,
-    };
-    quire_tpke::dkg::Round::new(genesis.chain_id, 1, &config.publics())
-        .map_err(|e| fail(format!("dkg.players: {e}")))?;
-    state.put_dkg_config(&config);
-    state.put_dkg_round(RunningRound {
-        round: 1,
-        start: genesis.initial_height,
     });
+    super::dkg::players::start(state, 1, genesis.initial_height, dkg.phase_blocks, &players);
     Ok(())
 }

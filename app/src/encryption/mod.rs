@@ -136,7 +136,8 @@ impl Component for Encryption {
     }
 
     /// An envelope travels alone, while encryption is on, to the current
-    /// epoch.
+    /// epoch, and not while a new epoch key waits for the current epoch's
+    /// pending slots (they drain, then it is installed).
     fn check_tx(
         &self,
         state: &dyn StateRead,
@@ -162,6 +163,14 @@ impl Component for Encryption {
                 since,
                 expired: status.expired_in_row,
             }));
+        }
+        {
+            use dkg::state::DkgRead;
+            if state.dkg_ready()?.is_some() {
+                return Err(err(EncryptionTxError::EpochEnding {
+                    current: params.epoch,
+                }));
+            }
         }
         if envelope.epoch != params.epoch {
             return Err(err(EncryptionTxError::WrongEpoch {

@@ -196,7 +196,10 @@ impl Component for L1Anchoring {
     }
 
     fn msg_types(&self) -> Vec<(&'static str, MsgDecoder)> {
-        vec![(MSG_SET_L1_KEY_TYPE_URL, register::decode_set_l1_key)]
+        vec![(
+            MSG_SET_L1_KEY_TYPE_URL,
+            crate::registration::decode::<quire_core::l1::SetL1Key>,
+        )]
     }
 
     /// A new validator of an anchored chain registers its L1 key.

@@ -18,7 +18,6 @@ use crate::state::{StateRead, StateWrite};
 use crate::tx::DecodedTx;
 use quire_core::l1::key::verify_key_proof;
 use quire_core::l1::{L1TxError, SetL1Key};
-use quire_core::staking::msg::CreateValidator;
 use quire_core::Address;
 use std::any::Any;
 
@@ -27,21 +26,12 @@ fn fail(index: usize, error: L1TxError) -> TxError {
 }
 
 /// A decoded `MsgSetL1Key` and the operator that signed it.
-#[derive(Debug)]
-pub(super) struct Registration {
-    operator: Address,
-    msg: SetL1Key,
-}
+type Registration = crate::registration::Registration<SetL1Key>;
 
-/// Decodes a `MsgSetL1Key`.
-pub(super) fn decode_set_l1_key(
-    value: &[u8],
-    signer: &Address,
-) -> Result<Box<dyn ActionHandler>, quire_core::msg::MsgError> {
-    Ok(Box::new(Registration {
-        operator: *signer,
-        msg: SetL1Key::decode(value, signer)?,
-    }))
+impl crate::registration::RegistrationMsg for SetL1Key {
+    fn decode(value: &[u8], signer: &Address) -> Result<Self, quire_core::msg::MsgError> {
+        SetL1Key::decode(value, signer)
+    }
 }
 
 /// On an anchored chain, a transaction that creates a validator must
@@ -50,17 +40,10 @@ pub(super) fn check_new_validator_key(
     state: &dyn StateRead,
     tx: &DecodedTx,
 ) -> Result<(), TxError> {
-    let Some(index) = tx
-        .messages
-        .iter()
-        .position(|m| m.as_any().is::<CreateValidator>())
-    else {
+    let Some(index) = crate::staking::new_validator_without::<Registration>(tx) else {
         return Ok(());
     };
-    if state.l1_config()?.is_none()
-        || tx.messages.iter().any(|m| m.as_any().is::<Registration>())
-        || state.l1_key(tx.signer.as_bytes())?.is_some()
-    {
+    if state.l1_config()?.is_none() || state.l1_key(tx.signer.as_bytes())?.is_some() {
         return Ok(());
     }
     Err(fail(index, L1TxError::KeyRequired))

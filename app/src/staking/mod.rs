@@ -46,6 +46,17 @@ use state::{StakingRead, StakingWrite};
 
 pub use genesis::{GenesisBond, GenesisCommission, StakingGenesis};
 
+/// The index of the transaction's `MsgCreateValidator` if it has one and
+/// no message of type `R` (a new validator may have to register keys with
+/// it: L1, key generation).
+pub(crate) fn new_validator_without<R: 'static>(tx: &crate::tx::DecodedTx) -> Option<usize> {
+    let index = tx
+        .messages
+        .iter()
+        .position(|m| m.as_any().is::<CreateValidator>())?;
+    (!tx.messages.iter().any(|m| m.as_any().is::<R>())).then_some(index)
+}
+
 /// The staking component.
 #[derive(Debug, Default)]
 pub struct Staking;

@@ -9,11 +9,13 @@
 //! sizes are repeated here ([`IBE_CIPHERTEXT_LEN`], [`DECRYPTION_SHARE_LEN`],
 //! [`DECRYPTION_KEY_LEN`]) so that this crate stays free of C code.
 
+pub mod dkg_key;
 pub mod msg;
 pub mod record;
 pub mod reveal;
 pub mod shares;
 
+pub use dkg_key::{SetDkgKey, MSG_SET_DKG_KEY_TYPE_URL};
 pub use msg::{EncryptionTxError, SubmitEncrypted, MSG_SUBMIT_ENCRYPTED_TYPE_URL};
 pub use record::{
     bind_revealed, BindError, BlobOrigin, EncryptionParams, Outcome, ResolvedEnvelope,

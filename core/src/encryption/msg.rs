@@ -130,6 +130,32 @@ pub enum EncryptionTxError {
         /// The height its outcome is known at.
         deadline: u64,
     },
+    /// A new epoch key is waiting for the current epoch's pending slots.
+    #[error("key epoch {current} is ending: a new key is made and is installed once the envelopes already ordered are revealed; retry after a few blocks with the new key (GET /v1/encryption)")]
+    EpochEnding {
+        /// The ending epoch.
+        current: u64,
+    },
+    /// Key-generation keys on a chain whose keys come from a dealer.
+    #[error("this chain's encryption keys come from a dealer at genesis: it takes no key-generation keys")]
+    DkgNotGenerated,
+    /// The proof of possession does not verify.
+    #[error("the proof does not show that this dkg key is {operator}'s on this chain ({reason}); `quired tx encryption set-dkg-key` makes it from dkg_key.json")]
+    DkgKeyProof {
+        /// The operator it was registered for.
+        operator: String,
+        /// Why it does not verify.
+        reason: String,
+    },
+    /// The keys are (or were) another operator's.
+    #[error("this dkg key is registered to another operator (dkg keys are never reused)")]
+    DkgKeyInUse,
+    /// A new validator without keys on a chain that generates its keys.
+    #[error("this chain generates its encryption keys: MsgCreateValidator needs a MsgSetDkgKey of the same operator after it in the transaction (quired tx staking create-validator --dkg-key <home>/config/dkg_key.json)")]
+    DkgKeyRequired,
+    /// The keys are already the operator's.
+    #[error("this dkg key is already this validator's")]
+    DkgKeyUnchanged,
 }
 
 impl EncryptionTxError {
@@ -143,6 +169,12 @@ impl EncryptionTxError {
             EncryptionTxError::BlockFull { .. } => codes::tx::ENCRYPTION_BLOCK_FULL,
             EncryptionTxError::Malformed(_) => codes::tx::ENCRYPTION_MALFORMED,
             EncryptionTxError::KeyGeneration { .. } => codes::tx::ENCRYPTION_KEY_GENERATION,
+            EncryptionTxError::EpochEnding { .. } => codes::tx::ENCRYPTION_EPOCH_ENDING,
+            EncryptionTxError::DkgNotGenerated => codes::tx::DKG_NOT_GENERATED,
+            EncryptionTxError::DkgKeyProof { .. } => codes::tx::DKG_KEY_PROOF,
+            EncryptionTxError::DkgKeyInUse => codes::tx::DKG_KEY_IN_USE,
+            EncryptionTxError::DkgKeyRequired => codes::tx::DKG_KEY_REQUIRED,
+            EncryptionTxError::DkgKeyUnchanged => codes::tx::DKG_KEY_UNCHANGED,
         }
     }
 }

@@ -133,6 +133,9 @@ pub struct DkgMessage {
     pub payload: Payload,
     /// The sender's signature.
     pub signature: [u8; SIGNATURE_LEN],
+    /// What the signature is of: phase ‖ sender ‖ the payload's bytes as
+    /// they came (checked as received, never re-encoded).
+    signed: Vec<u8>,
 }
 
 fn signed_bytes(phase: Phase, sender: u32, payload: &[u8]) -> Vec<u8> {
@@ -152,38 +155,31 @@ impl DkgMessage {
         sender: u32,
         payload: Payload,
     ) -> Self {
-        let signature = quire_tpke::dkg::sign(
-            round,
-            secret,
-            &signed_bytes(payload.phase(), sender, &payload.encode()),
-        );
+        let signed = signed_bytes(payload.phase(), sender, &payload.encode());
+        let signature = quire_tpke::dkg::sign(round, secret, &signed);
         DkgMessage {
             round: number,
             sender,
             payload,
             signature,
+            signed,
         }
     }
 
     /// Whether the signature is the sender's.
     pub fn verifies(&self, round: &Round) -> bool {
-        quire_tpke::dkg::verify(
-            round,
-            self.sender,
-            &signed_bytes(self.payload.phase(), self.sender, &self.payload.encode()),
-            &self.signature,
-        )
+        quire_tpke::dkg::verify(round, self.sender, &self.signed, &self.signature)
     }
 
     /// The section's bytes.
     pub fn encode(&self) -> Vec<u8> {
-        let payload = self.payload.encode();
+        let payload = self.signed.get(5..).unwrap_or_default();
         let mut out = Vec::with_capacity(17 + payload.len() + SIGNATURE_LEN);
         out.extend_from_slice(&self.round.to_be_bytes());
         out.push(self.payload.phase() as u8);
         out.extend_from_slice(&self.sender.to_be_bytes());
         out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-        out.extend_from_slice(&payload);
+        out.extend_from_slice(payload);
         out.extend_from_slice(&self.signature);
         out
     }
@@ -217,6 +213,7 @@ impl DkgMessage {
             sender,
             payload: Payload::decode(phase, payload, players)?,
             signature: signature.try_into().map_err(|_| "short signature")?,
+            signed: signed_bytes(phase, sender, payload),
         })
     }
 }
@@ -264,7 +261,11 @@ mod tests {
 
     #[test]
     fn phases_record_from_their_second_block_to_their_last() {
-        let round = RunningRound { round: 1, start: 1 };
+        let round = RunningRound {
+            round: 1,
+            start: 1,
+            phase_blocks: 3,
+        };
         let at = |h| recording_phase(round, 3, h);
         assert_eq!(
             (1..=10).map(at).collect::<Vec<_>>(),

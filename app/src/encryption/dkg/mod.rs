@@ -11,12 +11,17 @@
 //! the log phase FinalizeBlock observes the recorded logs: the epoch key
 //! (a new epoch, encryption on) or a failed round (the next starts at
 //! once). A new round also starts when the chain has switched to
-//! plaintext only after repeated expiries.
+//! plaintext only after repeated expiries, and when the players it would
+//! have (the active validators with registered keys, [`players`]) differ
+//! from those of the round that made the current key: validators joined,
+//! left or rotated their keys (`MsgSetDkgKey`, [`register`]).
 //!
 //! Nothing secret is stored: a validator's deal, acknowledgements, log and
 //! key share are functions of its [`DkgSecret`] and the public record.
 
 pub mod message;
+pub mod players;
+pub(crate) mod register;
 pub mod state;
 
 use super::state::{EncryptionParams, EncryptionRead, EncryptionWrite, Status};
@@ -30,7 +35,7 @@ use crate::system_tx::SystemTxTag;
 use crate::vote_extension;
 use message::{deadline, decode_tx, encode_tx, recording_phase, DkgMessage, Payload, Phase};
 use quire_tpke::dkg::{DkgSecret, Round, MAX_DKG_PLAYERS};
-use state::{DkgConfig, DkgRead, DkgWrite, RunningRound};
+use state::{DkgConfig, DkgRead, DkgWrite, RoundPlayers, RunningRound};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
@@ -54,6 +59,7 @@ pub fn max_message_len(players: usize) -> usize {
 pub struct KeyGeneration {
     secret: Option<DkgSecret>,
     payloads: PayloadCache,
+    rounds: RoundCache,
 }
 
 impl KeyGeneration {
@@ -62,29 +68,82 @@ impl KeyGeneration {
         KeyGeneration {
             secret,
             payloads: PayloadCache::default(),
+            rounds: RoundCache::default(),
         }
     }
 }
 
-/// Round `number` of the configured players on this chain.
+/// Round `number` on this chain, with its players.
 pub(crate) fn round_of(
     state: &(impl StateRead + ?Sized),
-    config: &DkgConfig,
     number: u64,
-) -> Result<Round, StateReadError> {
-    Round::new(&state.chain_id()?, number, &config.publics())
+) -> Result<(RoundPlayers, Round), StateReadError> {
+    let players = state.dkg_players(number)?;
+    let round = build_round(&state.chain_id()?, number, &players)?;
+    Ok((players, round))
+}
+
+fn build_round(chain: &str, number: u64, players: &RoundPlayers) -> Result<Round, StateReadError> {
+    Round::new(chain, number, &players.publics())
         .map_err(|e| StateReadError(format!("dkg round {number}: {e}")))
 }
 
-/// The running round, its rules and its [`Round`], if a round runs.
+/// A running round: its height span, its players and its [`Round`].
+struct Running {
+    running: RunningRound,
+    players: RoundPlayers,
+    round: Round,
+}
+
+/// The last [`Round`] built, with its chain, number and players: the
+/// votes, extensions and system txs of a round share it instead of each
+/// rebuilding commonware's transcript over every player's key.
+#[derive(Default)]
+struct RoundCache(Mutex<Option<(String, u64, RoundPlayers, Round)>>);
+
+impl std::fmt::Debug for RoundCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RoundCache")
+    }
+}
+
+impl RoundCache {
+    fn get(
+        &self,
+        state: &(impl StateRead + ?Sized),
+        number: u64,
+    ) -> Result<(RoundPlayers, Round), StateReadError> {
+        let chain = state.chain_id()?;
+        let players = state.dkg_players(number)?;
+        let mut cache = self
+            .0
+            .lock()
+            .map_err(|_| StateReadError("dkg round cache poisoned".into()))?;
+        if let Some((c, n, p, round)) = cache.as_ref() {
+            if *c == chain && *n == number && *p == players {
+                return Ok((players, round.clone()));
+            }
+        }
+        let round = build_round(&chain, number, &players)?;
+        *cache = Some((chain, number, players.clone(), round.clone()));
+        Ok((players, round))
+    }
+}
+
+/// The running round, if a round runs.
 fn running(
     state: &(impl StateRead + ?Sized),
-) -> Result<Option<(DkgConfig, RunningRound, Round)>, StateReadError> {
-    let (Some(config), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
+    rounds: &RoundCache,
+) -> Result<Option<Running>, StateReadError> {
+    let (Some(_), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
         return Ok(None);
     };
-    let round = round_of(state, &config, running.round)?;
-    Ok(Some((config, running, round)))
+    let (players, round) = rounds.get(state, running.round)?;
+    Ok(Some(Running {
+        running,
+        players,
+        round,
+    }))
 }
 
 /// Checks `message` for recording in the block at `phase` of `running`:
@@ -207,13 +266,14 @@ impl PayloadCache {
 fn own_message(
     state: &(impl StateRead + ?Sized),
     secret: &DkgSecret,
-    cache: &PayloadCache,
+    caches: (&PayloadCache, &RoundCache),
     height: u64,
 ) -> Result<Option<DkgMessage>, StateReadError> {
-    let Some((config, running, round)) = running(state)? else {
+    let (cache, rounds) = caches;
+    let Some(Running { running, round, .. }) = running(state, rounds)? else {
         return Ok(None);
     };
-    let Some(phase) = recording_phase(running, config.phase_blocks, height.saturating_add(1))
+    let Some(phase) = recording_phase(running, running.phase_blocks, height.saturating_add(1))
     else {
         return Ok(None);
     };
@@ -260,13 +320,13 @@ fn own_message(
 }
 
 /// The players' consensus addresses by share index (the round's order).
-fn members(config: &DkgConfig, round: &Round) -> Vec<[u8; 20]> {
+fn members(players: &RoundPlayers, round: &Round) -> Vec<[u8; 20]> {
     round
         .players()
         .iter()
         .filter_map(|p| {
-            config
-                .players
+            players
+                .0
                 .iter()
                 .find(|(_, q)| q == p)
                 .map(|(address, _)| *address)
@@ -279,10 +339,10 @@ fn members(config: &DkgConfig, round: &Round) -> Vec<[u8; 20]> {
 fn install(
     state: &mut dyn StateWrite,
     config: &DkgConfig,
-    round: &Round,
     r: u64,
     key: &quire_tpke::EpochKey,
 ) -> Result<(), StateReadError> {
+    let (players, round) = round_of(&*state, r)?;
     let epoch = state
         .encryption_params()?
         .map_or(1, |p| p.epoch.saturating_add(1));
@@ -292,7 +352,7 @@ fn install(
             max_envelopes_per_block: config.max_envelopes_per_block,
             expiry_blocks: config.expiry_blocks,
             expiries_to_disable: config.expiries_to_disable,
-            members: members(config, round),
+            members: members(&players, &round),
         },
         key,
     );
@@ -314,26 +374,27 @@ fn conclude(
     state: &mut dyn StateWrite,
     config: &DkgConfig,
     running: RunningRound,
-    round: &Round,
     height: u64,
 ) -> Result<(), StateReadError> {
     let r = running.round;
-    match quire_tpke::dkg::observe(round, &state.dkg_logs(r)?) {
+    let (_, round) = round_of(&*state, r)?;
+    match quire_tpke::dkg::observe(&round, &state.dkg_logs(r)?) {
         Ok(key) => {
             state.delete_dkg_acks(r)?;
             state.clear_dkg_round();
             if state.pending_slots()?.is_empty() {
-                install(state, config, round, r, &key)?;
+                install(state, config, r, &key)?;
             } else {
                 state.put_dkg_ready(r, &key);
             }
         }
         Err(_) => {
             state.delete_dkg_round_records(r)?;
-            state.put_dkg_round(RunningRound {
-                round: r.saturating_add(1),
-                start: height.saturating_add(1),
-            });
+            state.clear_dkg_round();
+            // The next round, with the players of now (those who left are
+            // no longer asked); without any, the next block's end retries.
+            let next = state.dkg_last_round()?.saturating_add(1);
+            players::start_eligible(state, next, height.saturating_add(1))?;
         }
     }
     Ok(())
@@ -344,12 +405,12 @@ fn conclude(
 pub(crate) fn first_key_pending(
     state: &dyn StateRead,
 ) -> Result<Option<(u64, u64)>, StateReadError> {
-    let (Some(config), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
+    let (Some(_), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
         return Ok(None);
     };
     Ok(Some((
         running.round,
-        deadline(running, config.phase_blocks),
+        deadline(running, running.phase_blocks),
     )))
 }
 
@@ -367,7 +428,7 @@ impl DerivedShare {
         state: &dyn StateRead,
         secret: &DkgSecret,
     ) -> Result<Option<quire_tpke::KeyShare>, StateReadError> {
-        let (Some(config), Some(keyed)) = (state.dkg_config()?, state.dkg_keyed_round()?) else {
+        let (Some(_), Some(keyed)) = (state.dkg_config()?, state.dkg_keyed_round()?) else {
             return Ok(None);
         };
         let mut cache = self
@@ -379,7 +440,7 @@ impl DerivedShare {
                 return Ok(share.clone());
             }
         }
-        let round = round_of(state, &config, keyed)?;
+        let (_, round) = round_of(state, keyed)?;
         let share = quire_tpke::dkg::player_share(
             &round,
             secret,
@@ -401,9 +462,26 @@ impl Component for KeyGeneration {
         Some(DKG_TAG)
     }
 
+    fn msg_types(&self) -> Vec<(&'static str, crate::router::MsgDecoder)> {
+        vec![(
+            quire_core::encryption::MSG_SET_DKG_KEY_TYPE_URL,
+            crate::registration::decode::<quire_core::encryption::SetDkgKey>,
+        )]
+    }
+
+    /// A new validator of a chain that generates its keys registers them.
+    fn check_tx(
+        &self,
+        state: &dyn StateRead,
+        _ctx: &crate::context::TxContext<'_>,
+        tx: &crate::tx::DecodedTx,
+    ) -> Result<(), crate::error::TxError> {
+        register::check_new_validator_key(state, tx)
+    }
+
     /// Installs a waiting key once no slot is pending; concludes the
-    /// running round at its deadline; starts a round when encryption
-    /// switched itself off and none runs.
+    /// running round at its deadline; starts a round, when none runs, if
+    /// encryption switched itself off or the players changed.
     fn end_block(
         &self,
         state: &mut dyn StateWrite,
@@ -414,25 +492,23 @@ impl Component for KeyGeneration {
         };
         if let Some((r, key)) = state.dkg_ready()? {
             if state.pending_slots()?.is_empty() {
-                let round = round_of(&*state, &config, r)?;
-                install(state, &config, &round, r, &key)?;
+                install(state, &config, r, &key)?;
             }
             return Ok(Vec::new());
         }
         match state.dkg_round()? {
-            Some(running) if ctx.height >= deadline(running, config.phase_blocks) => {
-                let round = round_of(&*state, &config, running.round)?;
-                conclude(state, &config, running, &round, ctx.height)?;
+            Some(running) if ctx.height >= deadline(running, running.phase_blocks) => {
+                conclude(state, &config, running, ctx.height)?;
             }
             Some(_) => {}
-            None if state.encryption_status()?.inactive_since.is_some() => {
-                let next = state.dkg_keyed_round()?.map_or(1, |r| r.saturating_add(1));
-                state.put_dkg_round(RunningRound {
-                    round: next,
-                    start: ctx.height.saturating_add(1),
-                });
+            None => {
+                if state.encryption_status()?.inactive_since.is_some() || players::changed(&*state)?
+                {
+                    // A fresh number, even after a round that never started.
+                    let next = state.dkg_last_round()?.saturating_add(1);
+                    players::start_eligible(state, next, ctx.height.saturating_add(1))?;
+                }
             }
-            None => {}
         }
         Ok(Vec::new())
     }
@@ -442,17 +518,19 @@ impl Component for KeyGeneration {
         state: &dyn StateRead,
         ctx: &BlockContext,
     ) -> Result<bool, StateReadError> {
-        let (Some(config), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
+        let (Some(_), Some(running)) = (state.dkg_config()?, state.dkg_round()?) else {
             return Ok(false);
         };
-        Ok(recording_phase(running, config.phase_blocks, ctx.height).is_some())
+        Ok(recording_phase(running, running.phase_blocks, ctx.height).is_some())
     }
 
     /// What the last commit's dkg sections could take (the proposer's
     /// own view; never more than every player's largest message).
     fn system_tx_reserve(&self, state: &dyn StateRead, ctx: &BlockContext) -> u64 {
-        let players = match state.dkg_config() {
-            Ok(Some(config)) => config.players.len(),
+        let players = match state.dkg_round() {
+            Ok(Some(running)) => state
+                .dkg_players(running.round)
+                .map_or(MAX_DKG_PLAYERS, |p| p.len()),
             _ => MAX_DKG_PLAYERS,
         };
         let most = players * (4 + max_message_len(players));
@@ -480,9 +558,14 @@ impl Component for KeyGeneration {
         ctx: &BlockContext,
     ) -> Result<Option<Vec<u8>>, StateReadError> {
         let mut messages = Vec::new();
-        if let Some((config, running, round)) = running(state)? {
-            if let Some(phase) = recording_phase(running, config.phase_blocks, ctx.height) {
-                let n = config.players.len();
+        if let Some(Running {
+            running,
+            players,
+            round,
+        }) = running(state, &self.rounds)?
+        {
+            if let Some(phase) = recording_phase(running, running.phase_blocks, ctx.height) {
+                let n = players.len();
                 let mut senders = BTreeSet::new();
                 for vote in ctx
                     .last_commit
@@ -525,12 +608,16 @@ impl Component for KeyGeneration {
         let payload = DKG_TAG
             .payload(tx)
             .ok_or_else(|| SystemTxError::Malformed("not a dkg transaction".into()))?;
-        let (config, running, round) = running(&*state)
+        let Running {
+            running,
+            players,
+            round,
+        } = running(&*state, &self.rounds)
             .map_err(|e| fail(e.to_string()))?
             .ok_or_else(|| fail("no key-generation round is running".into()))?;
-        let phase = recording_phase(running, config.phase_blocks, ctx.height)
+        let phase = recording_phase(running, running.phase_blocks, ctx.height)
             .ok_or_else(|| fail(format!("height {} records no dkg phase", ctx.height)))?;
-        let n = config.players.len();
+        let n = players.len();
         let sections = decode_tx(payload, n).map_err(SystemTxError::Malformed)?;
         let mut senders = BTreeSet::new();
         let mut events = Vec::with_capacity(sections.len());
@@ -564,7 +651,10 @@ impl Component for KeyGeneration {
         let Some(secret) = &self.secret else {
             return Ok(None);
         };
-        Ok(own_message(state, secret, &self.payloads, ctx.height)?.map(|m| m.encode()))
+        Ok(
+            own_message(state, secret, (&self.payloads, &self.rounds), ctx.height)?
+                .map(|m| m.encode()),
+        )
     }
 
     /// Lenient: a section must be of the running round, of the phase the
@@ -580,12 +670,16 @@ impl Component for KeyGeneration {
         let Some(section) = section else {
             return Ok(());
         };
-        let (config, running, round) = running(state)
+        let Running {
+            running,
+            players,
+            round,
+        } = running(state, &self.rounds)
             .map_err(|e| e.to_string())?
             .ok_or("no key-generation round is running")?;
-        let n = config.players.len();
+        let n = players.len();
         let message = DkgMessage::decode(section, n, max_message_len(n))?;
-        let phase = recording_phase(running, config.phase_blocks, ctx.height.saturating_add(1))
+        let phase = recording_phase(running, running.phase_blocks, ctx.height.saturating_add(1))
             .ok_or("the next block records no dkg phase")?;
         if message.round != running.round || message.payload.phase() != phase {
             return Err(format!(
@@ -595,11 +689,9 @@ impl Component for KeyGeneration {
                 running.round
             ));
         }
-        let index = config
-            .players
-            .iter()
-            .find(|(address, _)| address == validator)
-            .and_then(|(_, public)| round.index_of(&public.identity))
+        let index = players
+            .of(validator)
+            .and_then(|public| round.index_of(&public.identity))
             .ok_or("this validator plays no part in key generation")?;
         if index != message.sender {
             return Err(format!(

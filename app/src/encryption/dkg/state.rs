@@ -1,9 +1,18 @@
-//! dkg's state: the players and rules fixed at genesis, the running round,
-//! and each round's recorded deals, acknowledgements and logs.
+//! dkg's state: the rules fixed at genesis, the operators' registered
+//! keys, the running round, and each round's players and recorded deals,
+//! acknowledgements and logs.
 //!
 //! Keys (values explicit bytes):
 //! - `dkg/config` → [`DkgConfig`];
-//! - `dkg/round` → round u64 BE ‖ start height u64 BE, while a round runs;
+//! - `dkg/key/{operator 20}` → the operator's [`DkgPublic`] (64);
+//! - `dkg/owner/{identity 32}` → the operator 20 that registered it first
+//!   (identities are never reused);
+//! - `dkg/r/{round}/players` → [`RoundPlayers`]: fixed when the round
+//!   starts;
+//! - `dkg/round` → round u64 BE ‖ start height u64 BE ‖ phase blocks u64
+//!   BE, while a round runs;
+//! - `dkg/last` → round u64 BE: the last round started (numbers are never
+//!   reused: a dealer's polynomial derives from its secret and the round);
 //! - `dkg/keyed` → round u64 BE: the round that made the current epoch key
 //!   (its deals and logs are kept: each player derives its share from them);
 //! - `dkg/ready` → round u64 BE ‖ epoch key: a key made while slots of the
@@ -19,23 +28,23 @@ use quire_tpke::dkg::{DkgPublic, ACK_LEN, DKG_PUBLIC_LEN};
 const CONFIG: &[u8] = b"dkg/config";
 const ROUND: &[u8] = b"dkg/round";
 const KEYED: &[u8] = b"dkg/keyed";
+const LAST: &[u8] = b"dkg/last";
 const READY: &[u8] = b"dkg/ready";
 const ROUNDS: &[u8] = b"dkg/r/";
+const KEYS: &[u8] = b"dkg/key/";
+const OWNERS: &[u8] = b"dkg/owner/";
+const PLAYERS: &[u8] = b"players";
 
 fn corrupt(what: &str) -> StateReadError {
     StateReadError(format!("corrupt dkg record: {what}"))
 }
 
-/// The key generation's fixed rules: who plays (each validator's address
-/// and key-generation keys), how long each phase lasts, and the rules of
-/// the epochs it makes.
+/// The key generation's fixed rules: how long each phase lasts, and the
+/// rules of the epochs it makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DkgConfig {
     /// Blocks per phase (deal, ack, log).
     pub phase_blocks: u64,
-    /// The players: consensus address and key-generation keys, in genesis
-    /// order.
-    pub players: Vec<([u8; 20], DkgPublic)>,
     /// The cap on envelopes per block of the epochs made.
     pub max_envelopes_per_block: u32,
     /// E of the epochs made.
@@ -46,16 +55,11 @@ pub struct DkgConfig {
 
 impl DkgConfig {
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(28 + self.players.len() * (20 + DKG_PUBLIC_LEN));
+        let mut out = Vec::with_capacity(24);
         out.extend_from_slice(&self.phase_blocks.to_be_bytes());
         out.extend_from_slice(&self.max_envelopes_per_block.to_be_bytes());
         out.extend_from_slice(&self.expiry_blocks.to_be_bytes());
         out.extend_from_slice(&self.expiries_to_disable.to_be_bytes());
-        out.extend_from_slice(&(self.players.len() as u32).to_be_bytes());
-        for (address, public) in &self.players {
-            out.extend_from_slice(address);
-            out.extend_from_slice(&public.to_bytes());
-        }
         out
     }
 
@@ -65,8 +69,42 @@ impl DkgConfig {
         let max_envelopes_per_block = r.u32()?;
         let expiry_blocks = r.u64()?;
         let expiries_to_disable = r.u32()?;
+        if !r.0.is_empty() {
+            return Err(corrupt("config: trailing bytes"));
+        }
+        Ok(DkgConfig {
+            phase_blocks,
+            max_envelopes_per_block,
+            expiry_blocks,
+            expiries_to_disable,
+        })
+    }
+}
+
+/// A round's players, fixed when it starts: each validator's consensus
+/// address and key-generation keys (the validators of the active set with
+/// registered keys; the genesis list for round 1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoundPlayers(pub Vec<([u8; 20], DkgPublic)>);
+
+impl RoundPlayers {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4 + self.0.len() * (20 + DKG_PUBLIC_LEN));
+        out.extend_from_slice(&(self.0.len() as u32).to_be_bytes());
+        for (address, public) in &self.0 {
+            out.extend_from_slice(address);
+            out.extend_from_slice(&public.to_bytes());
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, StateReadError> {
+        let mut r = Reader(bytes);
         let n = r.u32()? as usize;
-        let mut players = Vec::with_capacity(n.min(quire_tpke::dkg::MAX_DKG_PLAYERS));
+        if n > quire_tpke::dkg::MAX_DKG_PLAYERS {
+            return Err(corrupt("players: too many"));
+        }
+        let mut players = Vec::with_capacity(n);
         for _ in 0..n {
             let address: [u8; 20] = r.array()?;
             let public = DkgPublic::from_bytes(r.take(DKG_PUBLIC_LEN)?)
@@ -74,20 +112,38 @@ impl DkgConfig {
             players.push((address, public));
         }
         if !r.0.is_empty() {
-            return Err(corrupt("config: trailing bytes"));
+            return Err(corrupt("players: trailing bytes"));
         }
-        Ok(DkgConfig {
-            phase_blocks,
-            players,
-            max_envelopes_per_block,
-            expiry_blocks,
-            expiries_to_disable,
-        })
+        Ok(RoundPlayers(players))
     }
 
-    /// The players' key-generation keys, in genesis order.
+    /// The players' key-generation keys.
     pub fn publics(&self) -> Vec<DkgPublic> {
-        self.players.iter().map(|(_, p)| *p).collect()
+        self.0.iter().map(|(_, p)| *p).collect()
+    }
+
+    /// How many play.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nobody plays.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The key-generation keys of the validator at consensus `address`.
+    pub fn of(&self, address: &[u8; 20]) -> Option<&DkgPublic> {
+        self.0.iter().find(|(a, _)| a == address).map(|(_, p)| p)
+    }
+
+    /// The same validators with the same keys as `other`, in any order.
+    pub fn same_as(&self, other: &RoundPlayers) -> bool {
+        let mut mine = self.0.clone();
+        let mut theirs = other.0.clone();
+        mine.sort();
+        theirs.sort();
+        mine == theirs
     }
 }
 
@@ -98,6 +154,19 @@ pub struct RunningRound {
     pub round: u64,
     /// Its first block: deals are included from `start + 1`.
     pub start: u64,
+    /// Blocks per phase of this round: the rules' `phase_blocks`, or more
+    /// for many players ([`RunningRound::phase_blocks_for`]).
+    pub phase_blocks: u64,
+}
+
+impl RunningRound {
+    /// The phase length of a round of `players` under rules of
+    /// `phase_blocks`: at least `f + 2`, so that `f` faulty proposers in a
+    /// row cannot keep a phase's messages out (with equal powers).
+    pub fn phase_blocks_for(phase_blocks: u64, players: usize) -> u64 {
+        let faults = (players as u64).saturating_sub(1) / 3;
+        phase_blocks.max(faults.saturating_add(2))
+    }
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -138,6 +207,18 @@ impl Kind {
             Kind::Log => b"log/",
         }
     }
+}
+
+fn players_key(round: u64) -> Vec<u8> {
+    let mut key = round_prefix(round);
+    key.extend_from_slice(PLAYERS);
+    key
+}
+
+fn operator_key(prefix: &[u8], id: &[u8]) -> Vec<u8> {
+    let mut key = prefix.to_vec();
+    key.extend_from_slice(id);
+    key
 }
 
 fn round_prefix(round: u64) -> Vec<u8> {
@@ -191,6 +272,28 @@ pub trait DkgRead: StateRead {
         self.get(CONFIG)?.map(|b| DkgConfig::decode(&b)).transpose()
     }
 
+    /// Round `round`'s players (kept while its records are).
+    fn dkg_players(&self, round: u64) -> Result<RoundPlayers, StateReadError> {
+        self.get(&players_key(round))?
+            .map(|b| RoundPlayers::decode(&b))
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+
+    /// The key-generation keys `operator` registered.
+    fn dkg_key(&self, operator: &[u8; 20]) -> Result<Option<DkgPublic>, StateReadError> {
+        self.get(&operator_key(KEYS, operator))?
+            .map(|b| DkgPublic::from_bytes(&b).map_err(|e| corrupt(&format!("key: {e}"))))
+            .transpose()
+    }
+
+    /// The operator that first registered identity key `identity`.
+    fn dkg_owner(&self, identity: &[u8; 32]) -> Result<Option<[u8; 20]>, StateReadError> {
+        self.get(&operator_key(OWNERS, identity))?
+            .map(|b| <[u8; 20]>::try_from(b.as_slice()).map_err(|_| corrupt("owner")))
+            .transpose()
+    }
+
     /// The running round, if any.
     fn dkg_round(&self) -> Result<Option<RunningRound>, StateReadError> {
         self.get(ROUND)?
@@ -199,9 +302,19 @@ pub trait DkgRead: StateRead {
                 Ok(RunningRound {
                     round: r.u64()?,
                     start: r.u64()?,
+                    phase_blocks: r.u64()?,
                 })
             })
             .transpose()
+    }
+
+    /// The number of the last round started (0: none yet).
+    fn dkg_last_round(&self) -> Result<u64, StateReadError> {
+        Ok(self
+            .get(LAST)?
+            .map(|b| Reader(&b).u64())
+            .transpose()?
+            .unwrap_or(0))
     }
 
     /// The round that made the current epoch key.
@@ -273,10 +386,25 @@ pub trait DkgWrite: StateWrite {
         self.put_raw(CONFIG.to_vec(), config.encode());
     }
 
-    /// Starts (or replaces) the running round.
+    /// Registers `public` as `operator`'s key-generation keys (and binds
+    /// its identity to `operator` for good).
+    fn put_dkg_key(&mut self, operator: &[u8; 20], public: &DkgPublic) {
+        self.put_raw(operator_key(KEYS, operator), public.to_bytes().to_vec());
+        self.put_raw(operator_key(OWNERS, &public.identity), operator.to_vec());
+    }
+
+    /// Fixes round `round`'s players.
+    fn put_dkg_players(&mut self, round: u64, players: &RoundPlayers) {
+        self.put_raw(players_key(round), players.encode());
+    }
+
+    /// Starts (or replaces) the running round, and records its number as
+    /// the last one used.
     fn put_dkg_round(&mut self, round: RunningRound) {
+        self.put_raw(LAST.to_vec(), round.round.to_be_bytes().to_vec());
         let mut value = round.round.to_be_bytes().to_vec();
         value.extend_from_slice(&round.start.to_be_bytes());
+        value.extend_from_slice(&round.phase_blocks.to_be_bytes());
         self.put_raw(ROUND.to_vec(), value);
     }
 
@@ -344,10 +472,6 @@ mod tests {
     fn config_round_trips() {
         let config = DkgConfig {
             phase_blocks: 5,
-            players: vec![(
-                [3; 20],
-                quire_tpke::dkg::DkgSecret::from_bytes([1; 32]).public(),
-            )],
             max_envelopes_per_block: 32,
             expiry_blocks: 20,
             expiries_to_disable: 3,
@@ -355,5 +479,12 @@ mod tests {
         let bytes = config.encode();
         assert_eq!(DkgConfig::decode(&bytes).unwrap(), config);
         assert!(DkgConfig::decode(&bytes[..bytes.len() - 1]).is_err());
+        let players = RoundPlayers(vec![(
+            [3; 20],
+            quire_tpke::dkg::DkgSecret::from_bytes([1; 32]).public(),
+        )]);
+        let bytes = players.encode();
+        assert_eq!(RoundPlayers::decode(&bytes).unwrap(), players);
+        assert!(RoundPlayers::decode(&bytes[1..]).is_err());
     }
 }
