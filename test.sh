@@ -25,6 +25,9 @@ fi
 # exactly what the pinned solc-js (npm, offline) makes of contracts/src/.
 echo "== contracts: solc-js build check"
 (cd contracts && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && node build.mjs --check)
+# The wallet tests' stock cosmjs client (tests/cosmjs, pinned by its lock).
+echo "== cosmjs: npm ci"
+(cd tests/cosmjs && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

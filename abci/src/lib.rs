@@ -18,6 +18,7 @@ pub mod byzantine;
 pub mod cli;
 pub mod config;
 pub mod convert;
+pub mod cosmos;
 pub mod dkg_key;
 pub mod encryption_share;
 pub mod fault;

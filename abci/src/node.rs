@@ -209,6 +209,44 @@ impl Node {
         Ok((answer.height, answer.result?))
     }
 
+    /// Answers the Cosmos service method `path` (see [`crate::cosmos`]) with
+    /// the encoded request `data`, at `height` (0 or the latest: no history
+    /// is kept). Returns the height answered at and the encoded response.
+    pub fn cosmos_query(
+        &self,
+        path: &str,
+        data: &[u8],
+        height: u64,
+    ) -> (u64, Result<Vec<u8>, crate::cosmos::CosmosError>) {
+        use crate::cosmos::{self, CosmosError};
+        let snapshot = match self.store.state() {
+            Ok(snapshot) => snapshot,
+            Err(e) => return (0, Err(CosmosError::internal(&e))),
+        };
+        let committed = snapshot.last_commit().map_or(0, |last| last.height);
+        let latest = self.app.last_height().max(committed);
+        if height != 0 && height != latest {
+            return (
+                latest,
+                Err(CosmosError::invalid(format!(
+                    "version does not exist: this node keeps only the last committed state (height {latest}), not height {height}"
+                ))),
+            );
+        }
+        let result = self.app.with_state(&snapshot, |state| {
+            cosmos::answer(
+                path,
+                data,
+                &cosmos::QueryContext {
+                    state,
+                    height: latest,
+                    machine: self.app.machine(),
+                },
+            )
+        });
+        (latest, result)
+    }
+
     /// Answers an ABCI query at `height` (0: the latest), with state proofs
     /// when `prove` (see [`query`]). Answer, proofs and height are read from
     /// one store snapshot (a single read transaction); before the first
@@ -356,6 +394,156 @@ mod tests {
         node.finalize_block(&BlockContext::at_height(2), &[blob_tx(1)])
             .unwrap();
         node.commit().unwrap();
+    }
+
+    #[test]
+    fn cosmos_services_answer_from_committed_state_in_the_sdk_forms() {
+        use crate::cosmos::StatusCode;
+        use cosmrs::proto::cosmos::auth::v1beta1::{
+            BaseAccount, QueryAccountRequest, QueryAccountResponse,
+        };
+        use cosmrs::proto::cosmos::bank::v1beta1::{
+            QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest,
+            QueryBalanceResponse, QuerySupplyOfRequest, QuerySupplyOfResponse,
+        };
+        use prost::Message;
+        let dir = tempfile::tempdir().unwrap();
+        let node = open(&dir.path().join("db.redb"));
+        node.init_chain("node-test", 1, &app_state()).unwrap();
+        let alice = address_of(&key()).to_bech32();
+        let account = |address: &str| {
+            node.cosmos_query(
+                "/cosmos.auth.v1beta1.Query/Account",
+                &QueryAccountRequest {
+                    address: address.into(),
+                }
+                .encode_to_vec(),
+                0,
+            )
+        };
+        // Before the first commit: genesis' state.
+        let (height, answer) = account(&alice);
+        assert_eq!(height, 0);
+        let any = QueryAccountResponse::decode(answer.unwrap().as_slice())
+            .unwrap()
+            .account
+            .unwrap();
+        assert_eq!(any.type_url, "/cosmos.auth.v1beta1.BaseAccount");
+        let base = BaseAccount::decode(any.value.as_slice()).unwrap();
+        assert_eq!((base.address.as_str(), base.sequence), (alice.as_str(), 0));
+
+        node.finalize_block(&BlockContext::at_height(1), &[blob_tx(0)])
+            .unwrap();
+        node.commit().unwrap();
+        let (height, answer) = account(&alice);
+        assert_eq!(height, 1);
+        let any = QueryAccountResponse::decode(answer.unwrap().as_slice())
+            .unwrap()
+            .account
+            .unwrap();
+        assert_eq!(
+            BaseAccount::decode(any.value.as_slice()).unwrap().sequence,
+            1
+        );
+
+        let nobody = quire_core::Address::new([9; 20]).to_bech32();
+        let missing = account(&nobody).1.unwrap_err();
+        assert_eq!(
+            (missing.code, missing.abci_code()),
+            (StatusCode::NotFound, 22)
+        );
+        assert_eq!(
+            missing.to_string(),
+            format!("rpc error: code = NotFound desc = account {nobody} not found")
+        );
+        let bad = account("quire1nope").1.unwrap_err();
+        assert_eq!(bad.abci_code(), 18, "{bad}");
+
+        let balance = |address: &str, denom: &str| {
+            let answer = node
+                .cosmos_query(
+                    "/cosmos.bank.v1beta1.Query/Balance",
+                    &QueryBalanceRequest {
+                        address: address.into(),
+                        denom: denom.into(),
+                    }
+                    .encode_to_vec(),
+                    0,
+                )
+                .1
+                .unwrap();
+            let coin = QueryBalanceResponse::decode(answer.as_slice())
+                .unwrap()
+                .balance
+                .unwrap();
+            (coin.denom, coin.amount)
+        };
+        let fee = Params::default().fee_for(10).unwrap();
+        assert_eq!(
+            balance(&alice, "uquire"),
+            ("uquire".into(), (10_000_000 - 10_000).to_string()),
+            "the fee offered ({fee} needed) is charged"
+        );
+        assert_eq!(balance(&nobody, "uquire"), ("uquire".into(), "0".into()));
+        assert_eq!(balance(&alice, "uatom"), ("uatom".into(), "0".into()));
+
+        let all = node
+            .cosmos_query(
+                "/cosmos.bank.v1beta1.Query/AllBalances",
+                &QueryAllBalancesRequest {
+                    address: nobody.clone(),
+                    ..Default::default()
+                }
+                .encode_to_vec(),
+                0,
+            )
+            .1
+            .unwrap();
+        assert!(QueryAllBalancesResponse::decode(all.as_slice())
+            .unwrap()
+            .balances
+            .is_empty());
+        let supply = node
+            .cosmos_query(
+                "/cosmos.bank.v1beta1.Query/SupplyOf",
+                &QuerySupplyOfRequest {
+                    denom: "uquire".into(),
+                }
+                .encode_to_vec(),
+                0,
+            )
+            .1
+            .unwrap();
+        assert_eq!(
+            QuerySupplyOfResponse::decode(supply.as_slice())
+                .unwrap()
+                .amount
+                .unwrap()
+                .amount,
+            "10000000",
+            "fees stay in the supply"
+        );
+
+        // No history: another height is refused, not answered with the latest.
+        let (_, old) = node.cosmos_query(
+            "/cosmos.auth.v1beta1.Query/Account",
+            &QueryAccountRequest { address: alice }.encode_to_vec(),
+            5,
+        );
+        assert!(
+            old.unwrap_err().message.contains("version does not exist"),
+            "a past height"
+        );
+        let unknown = node
+            .cosmos_query("/cosmos.auth.v1beta1.Query/Params", &[], 0)
+            .1
+            .unwrap_err();
+        assert_eq!(unknown.abci_code(), 6);
+        let garbage = node
+            .cosmos_query("/cosmos.bank.v1beta1.Query/Balance", &[0xff, 0xff], 0)
+            .1
+            .unwrap_err();
+        assert_eq!(garbage.code, StatusCode::InvalidArgument);
     }
 
     #[test]

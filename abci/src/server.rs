@@ -225,6 +225,9 @@ impl Abci {
     }
 
     fn query(&self, req: &tendermint::v0_38::abci::request::Query) -> response::Query {
+        if crate::cosmos::is_cosmos_method(&req.path) {
+            return self.cosmos_query(req);
+        }
         let failed = |error: QueryError, height: u64, proof: Option<ProofOps>| response::Query {
             code: Code::from(error.code()),
             log: error.to_string(),
@@ -260,6 +263,44 @@ impl Abci {
                 ..Default::default()
             },
             Err(error) => failed(error, answer.height, proof),
+        }
+    }
+
+    /// A Cosmos service method over ABCI Query: the SDK's codes, codespace
+    /// and log form (see [`crate::cosmos`]).
+    fn cosmos_query(&self, req: &tendermint::v0_38::abci::request::Query) -> response::Query {
+        if req.prove {
+            let error = crate::cosmos::CosmosError::invalid(
+                "prove is not supported for Cosmos service queries: use Quire's paths (/account/{address}, ...) for state proofs",
+            );
+            return response::Query {
+                code: Code::from(error.abci_code()),
+                log: error.to_string(),
+                codespace: crate::cosmos::CODESPACE.to_string(),
+                ..Default::default()
+            };
+        }
+        let (height, result) = self
+            .node
+            .cosmos_query(&req.path, &req.data, req.height.value());
+        let height = height.try_into().unwrap_or_default();
+        match result {
+            Ok(value) => response::Query {
+                code: Code::Ok,
+                value: value.into(),
+                height,
+                ..Default::default()
+            },
+            Err(error) => {
+                tracing::debug!(path = %req.path, code = error.abci_code(), reason = %error, "cosmos query refused");
+                response::Query {
+                    code: Code::from(error.abci_code()),
+                    log: error.to_string(),
+                    codespace: crate::cosmos::CODESPACE.to_string(),
+                    height,
+                    ..Default::default()
+                }
+            }
         }
     }
 

@@ -170,17 +170,29 @@ impl SequencerService for GrpcApi {
 /// Largest gRPC message quired sends or accepts (a block's blobs plus proofs).
 const MAX_MESSAGE_BYTES: usize = 1 << 30;
 
-/// Serves the gRPC read API on `addr` until the process ends.
+/// Largest request of a Cosmos service (a simulated tx is a whole tx).
+const MAX_COSMOS_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// Serves the gRPC read API on `addr` until the process ends, with the
+/// Cosmos services when the API has them.
 pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::transport::Error> {
+    use crate::cosmos::grpc::{Auth, Bank, CosmosQueries, CosmosService, Tx};
+    fn cosmos_service<S>(queries: &CosmosQueries) -> CosmosService<S> {
+        CosmosService::new(queries.clone(), MAX_COSMOS_REQUEST_BYTES)
+    }
     let limits = api.limits();
+    let cosmos = api.cosmos();
     let service = SequencerServiceServer::new(GrpcApi { api })
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
         .max_decoding_message_size(64 * 1024);
-    tracing::info!(%addr, "gRPC read API listening");
+    tracing::info!(%addr, cosmos = cosmos.is_some(), "gRPC read API listening");
     tonic::transport::Server::builder()
         .concurrency_limit_per_connection(256)
         .timeout(limits.request_timeout)
         .add_service(service)
+        .add_optional_service(cosmos.as_ref().map(cosmos_service::<Auth>))
+        .add_optional_service(cosmos.as_ref().map(cosmos_service::<Bank>))
+        .add_optional_service(cosmos.as_ref().map(cosmos_service::<Tx>))
         .serve(addr)
         .await
 }

@@ -135,6 +135,8 @@ pub struct ReadApi {
     committed: watch::Receiver<u64>,
     limits: ApiLimits,
     streams: Arc<tokio::sync::Semaphore>,
+    /// The Cosmos services, served beside the read API over gRPC.
+    cosmos: Option<crate::cosmos::grpc::CosmosQueries>,
 }
 
 impl ReadApi {
@@ -152,7 +154,20 @@ impl ReadApi {
             committed,
             limits,
             streams: Arc::new(tokio::sync::Semaphore::new(limits.max_streams)),
+            cosmos: None,
         })
+    }
+
+    /// Also serves the Cosmos services (auth, bank, tx) over gRPC, answered
+    /// by `queries` (see [`crate::cosmos`]).
+    pub fn with_cosmos(mut self, queries: crate::cosmos::grpc::CosmosQueries) -> Self {
+        self.cosmos = Some(queries);
+        self
+    }
+
+    /// The Cosmos services' answers, when they are served.
+    pub fn cosmos(&self) -> Option<crate::cosmos::grpc::CosmosQueries> {
+        self.cosmos.clone()
     }
 
     /// The limits in force.

@@ -91,7 +91,13 @@ impl StartArgs {
                     node.subscribe_commits(),
                     api_limits,
                 )
-                .map_err(|e| anyhow::anyhow!("read API: {e}"))?,
+                .map_err(|e| anyhow::anyhow!("read API: {e}"))?
+                .with_cosmos({
+                    let node = node.clone();
+                    Arc::new(move |path: &str, data: &[u8], height: u64| {
+                        node.cosmos_query(path, data, height)
+                    })
+                }),
             );
             crate::api::spawn_servers(api, &config.grpc_addr, &config.http_addr)?;
             let mut terminate =

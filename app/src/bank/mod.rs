@@ -20,6 +20,17 @@ use quire_core::msg::{MsgError, Send, MSG_SEND_TYPE_URL};
 use quire_core::Address;
 use state::{BankRead, BankWrite};
 
+/// The least fee `tx` must offer, in the fee denom: the base fee plus what
+/// each message adds (its blob bytes times the per-byte fee).
+pub fn required_fee(ctx: &TxContext<'_>, tx: &DecodedTx) -> Result<u128, TxError> {
+    tx.messages
+        .iter()
+        .try_fold(ctx.params.base_fee, |total, msg| {
+            total.checked_add(msg.fee(ctx)?)
+        })
+        .ok_or(TxError::Invalid(InvalidTx::FeeOverflow))
+}
+
 /// The bank component.
 #[derive(Debug, Default)]
 pub struct Bank;
@@ -62,13 +73,7 @@ impl Component for Bank {
         tx: &DecodedTx,
     ) -> Result<(), TxError> {
         let params = ctx.params;
-        let required = tx
-            .messages
-            .iter()
-            .try_fold(params.base_fee, |total, msg| {
-                total.checked_add(msg.fee(ctx)?)
-            })
-            .ok_or(TxError::Invalid(InvalidTx::FeeOverflow))?;
+        let required = required_fee(ctx, tx)?;
         let fee = match &tx.fee {
             None => 0,
             Some((denom, _)) if denom != &params.fee_denom => {

@@ -58,13 +58,35 @@ pub struct DecodedTx {
     /// The parsed (decompressed) key, when decoding computed it (see
     /// [`DecodedTx::decode_cached`]).
     point: Option<PublicKey>,
-    signature: Signature,
+    authorization: Authorization,
     body_bytes: Vec<u8>,
     auth_info_bytes: Vec<u8>,
 }
 
 fn invalid(reason: InvalidTx) -> TxError {
     TxError::Invalid(reason)
+}
+
+/// What authorizes a decoded transaction.
+#[derive(Debug, Clone, Copy)]
+enum Authorization {
+    /// A SIGN_MODE_DIRECT signature, still to be checked.
+    Signed(Signature),
+    /// None: a wallet's unsigned draft, decoded only by
+    /// [`DecodedTx::decode_for_simulation`] to estimate its fee. Such a tx
+    /// is never checked in, proposed or delivered (only
+    /// [`crate::StateMachine::simulate`] makes one and it keeps no state).
+    Simulation,
+}
+
+/// Which signatures decoding accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignatureRule {
+    /// Exactly one well-formed SIGN_MODE_DIRECT signature.
+    Required,
+    /// One signature entry of any content (cosmjs sends an empty one) and
+    /// SIGN_MODE_DIRECT or SIGN_MODE_UNSPECIFIED: a simulation.
+    Simulation,
 }
 
 impl DecodedTx {
@@ -81,6 +103,35 @@ impl DecodedTx {
         max_tx_bytes: u64,
         router: &MsgRouter,
         sigs: &SignatureCache,
+    ) -> Result<Self, TxError> {
+        Self::decode_with(bytes, max_tx_bytes, router, sigs, SignatureRule::Required)
+    }
+
+    /// Decodes a wallet's draft for a simulation (Cosmos `Simulate`): every
+    /// rule of [`DecodedTx::decode`] except the signature, which may be
+    /// empty, and the sign mode, which may be unspecified. The result
+    /// passes every signature check unverified, so it must never reach
+    /// CheckTx or a block: only [`crate::StateMachine::simulate`] calls this.
+    pub(crate) fn decode_for_simulation(
+        bytes: &[u8],
+        max_tx_bytes: u64,
+        router: &MsgRouter,
+    ) -> Result<Self, TxError> {
+        Self::decode_with(
+            bytes,
+            max_tx_bytes,
+            router,
+            &SignatureCache::disabled(),
+            SignatureRule::Simulation,
+        )
+    }
+
+    fn decode_with(
+        bytes: &[u8],
+        max_tx_bytes: u64,
+        router: &MsgRouter,
+        sigs: &SignatureCache,
+        rule: SignatureRule,
     ) -> Result<Self, TxError> {
         if bytes.len() as u64 > max_tx_bytes {
             return Err(TxError::TooLarge {
@@ -109,12 +160,16 @@ impl DecodedTx {
         let [signature] = raw.signatures.as_slice() else {
             return Err(invalid(InvalidTx::SignatureCount(raw.signatures.len())));
         };
-        // k256's parser defines the accepted encodings (64 bytes, r and s in
-        // 1..n); libsecp256k1 takes every one of them.
-        let signature = k256::ecdsa::Signature::from_slice(signature)
-            .ok()
-            .and_then(|_| Signature::from_compact(signature).ok())
-            .ok_or_else(|| invalid(InvalidTx::SignatureEncoding(signature.len())))?;
+        let authorization = match rule {
+            SignatureRule::Simulation => Authorization::Simulation,
+            // k256's parser defines the accepted encodings (64 bytes, r and s
+            // in 1..n); libsecp256k1 takes every one of them.
+            SignatureRule::Required => k256::ecdsa::Signature::from_slice(signature)
+                .ok()
+                .and_then(|_| Signature::from_compact(signature).ok())
+                .map(Authorization::Signed)
+                .ok_or_else(|| invalid(InvalidTx::SignatureEncoding(signature.len())))?,
+        };
 
         let [signer_info] = auth_info.signer_infos.as_slice() else {
             return Err(invalid(InvalidTx::SignerCount(
@@ -151,6 +206,9 @@ impl DecodedTx {
         };
         match signer_info.mode_info.as_ref().and_then(|m| m.sum.as_ref()) {
             Some(mode_info::Sum::Single(single)) if single.mode == SignMode::Direct as i32 => {}
+            Some(mode_info::Sum::Single(single))
+                if rule == SignatureRule::Simulation
+                    && single.mode == SignMode::Unspecified as i32 => {}
             _ => return Err(invalid(InvalidTx::SignMode)),
         }
         let signer = Address::from_secp256k1(&compressed);
@@ -209,7 +267,7 @@ impl DecodedTx {
             messages,
             public_key: compressed,
             point,
-            signature,
+            authorization,
             body_bytes: raw.body_bytes,
             auth_info_bytes: raw.auth_info_bytes,
         })

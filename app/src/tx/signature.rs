@@ -3,7 +3,7 @@
 //! libsecp256k1. Which encodings are accepted is documented in the parent
 //! module.
 
-use super::DecodedTx;
+use super::{Authorization, DecodedTx};
 use crate::error::{InvalidTx, TxError};
 use crate::sigcache::SignatureCache;
 use secp256k1::ecdsa::Signature;
@@ -37,6 +37,10 @@ impl DecodedTx {
                 });
             }
         }
+        let signature = match self.authorization {
+            Authorization::Signed(signature) => signature,
+            Authorization::Simulation => return Ok(()),
+        };
         if sigs.lookup(&self.hash, account_number, chain_id) {
             return Ok(());
         }
@@ -52,7 +56,7 @@ impl DecodedTx {
             // cached, which proves the key valid: this cannot fail.
             None => decompress(&self.public_key)?,
         };
-        verify_prehash(&key, &digest, &self.signature).map_err(|()| TxError::BadSignature {
+        verify_prehash(&key, &digest, &signature).map_err(|()| TxError::BadSignature {
             chain_id: chain_id.to_string(),
             account_number,
         })?;

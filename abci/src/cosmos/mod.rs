@@ -1,0 +1,171 @@
+//! The Cosmos SDK's query services, so that stock wallets and tools (cosmjs
+//! `SigningStargateClient`, Keplr, explorers) work against Quire.
+//!
+//! Each service method is written once, as a function from the SDK's
+//! request type to its response type over committed state
+//! ([`auth`], [`bank`], [`tx`]), and served two ways from [`answer`]:
+//! through ABCI `Query` with the gRPC method as the path (what cosmjs
+//! sends), and over gRPC on the read API's port ([`grpc`]), the request and
+//! response bytes the same on both.
+//!
+//! | path | answer |
+//! |---|---|
+//! | `/cosmos.auth.v1beta1.Query/Account` | `BaseAccount` as `Any` (no public key: Quire keeps none); a missing account is `NotFound` (cosmjs reads that as "no account yet") |
+//! | `/cosmos.bank.v1beta1.Query/Balance` | always a `Coin` (`0` for an unknown account or another denom) |
+//! | `/cosmos.bank.v1beta1.Query/AllBalances` | the non-zero coins (at most the fee denom) |
+//! | `/cosmos.bank.v1beta1.Query/TotalSupply`, `SupplyOf` | the fee denom's supply |
+//! | `/cosmos.tx.v1beta1.Service/Simulate` | the fee as gas used ([`quire_app::simulate`]) |
+//!
+//! Errors follow the SDK: a gRPC status turned into an ABCI code of
+//! codespace `sdk` (NotFound 22, InvalidArgument 18, anything else 6) with
+//! the log `rpc error: code = … desc = …`, the form cosmjs matches.
+//! Answers are of the last committed state only: a query for another height
+//! is refused (no history is kept), never answered with the latest.
+
+pub mod auth;
+pub mod bank;
+pub mod grpc;
+pub mod tx;
+
+use prost::Message;
+use quire_app::{StateMachine, StateRead};
+use thiserror::Error;
+
+/// The ABCI codespace of Cosmos-service errors (the SDK's).
+pub const CODESPACE: &str = "sdk";
+
+/// The gRPC status codes the services answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusCode {
+    /// A malformed request.
+    InvalidArgument,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// No such method.
+    Unimplemented,
+    /// The node failed.
+    Internal,
+}
+
+impl StatusCode {
+    /// The name gRPC gives the code (in `rpc error: code = …`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StatusCode::InvalidArgument => "InvalidArgument",
+            StatusCode::NotFound => "NotFound",
+            StatusCode::Unimplemented => "Unimplemented",
+            StatusCode::Internal => "Internal",
+        }
+    }
+}
+
+/// A Cosmos-service error: a gRPC status.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+#[error("rpc error: code = {} desc = {message}", code.name())]
+pub struct CosmosError {
+    /// The status code.
+    pub code: StatusCode,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl CosmosError {
+    /// An `InvalidArgument` error.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        CosmosError {
+            code: StatusCode::InvalidArgument,
+            message: message.into(),
+        }
+    }
+
+    /// A `NotFound` error.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        CosmosError {
+            code: StatusCode::NotFound,
+            message: message.into(),
+        }
+    }
+
+    /// An `Internal` error (the node's storage failed).
+    pub fn internal(error: &dyn std::fmt::Display) -> Self {
+        CosmosError {
+            code: StatusCode::Internal,
+            message: error.to_string(),
+        }
+    }
+
+    /// The ABCI code the Cosmos SDK gives this status (codespace
+    /// [`CODESPACE`]): `ErrKeyNotFound` 22, `ErrInvalidRequest` 18,
+    /// `ErrUnknownRequest` 6 otherwise.
+    pub fn abci_code(&self) -> u32 {
+        match self.code {
+            StatusCode::NotFound => 22,
+            StatusCode::InvalidArgument => 18,
+            StatusCode::Unimplemented | StatusCode::Internal => 6,
+        }
+    }
+}
+
+/// What the services read: committed state at its height, and the state
+/// machine (for simulations).
+#[derive(Clone, Copy)]
+pub struct QueryContext<'a> {
+    /// The last committed state (with genesis' writes until the first
+    /// commit).
+    pub state: &'a dyn StateRead,
+    /// Its height.
+    pub height: u64,
+    /// The rules, for `Simulate`.
+    pub machine: &'a StateMachine,
+}
+
+/// Whether `path` names a Cosmos service method (`/cosmos.…`), which
+/// [`answer`] serves.
+pub fn is_cosmos_method(path: &str) -> bool {
+    path.starts_with("/cosmos.")
+}
+
+/// Answers the Cosmos method `path` with the encoded request `data`.
+pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>, CosmosError> {
+    match path {
+        "/cosmos.auth.v1beta1.Query/Account" => call(data, |r| auth::account(ctx, r)),
+        "/cosmos.bank.v1beta1.Query/Balance" => call(data, |r| bank::balance(ctx, r)),
+        "/cosmos.bank.v1beta1.Query/AllBalances" => call(data, |r| bank::all_balances(ctx, r)),
+        "/cosmos.bank.v1beta1.Query/TotalSupply" => call(data, |r| bank::total_supply(ctx, r)),
+        "/cosmos.bank.v1beta1.Query/SupplyOf" => call(data, |r| bank::supply_of(ctx, r)),
+        "/cosmos.tx.v1beta1.Service/Simulate" => call(data, |r| tx::simulate(ctx, r)),
+        _ => Err(CosmosError {
+            code: StatusCode::Unimplemented,
+            message: format!(
+                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/Account, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,TotalSupply,SupplyOf}} and /cosmos.tx.v1beta1.Service/Simulate"
+            ),
+        }),
+    }
+}
+
+/// Decodes the request, runs the method, encodes its response.
+fn call<Req: Message + Default, Resp: Message>(
+    data: &[u8],
+    method: impl FnOnce(Req) -> Result<Resp, CosmosError>,
+) -> Result<Vec<u8>, CosmosError> {
+    let request = Req::decode(data)
+        .map_err(|e| CosmosError::invalid(format!("the request does not decode: {e}")))?;
+    method(request).map(|response| response.encode_to_vec())
+}
+
+/// The Cosmos SDK's `Coin` of `amount` `denom`.
+fn coin(denom: &str, amount: u128) -> cosmrs::proto::cosmos::base::v1beta1::Coin {
+    cosmrs::proto::cosmos::base::v1beta1::Coin {
+        denom: denom.to_string(),
+        amount: amount.to_string(),
+    }
+}
+
+/// Parses a bech32 account address of a request.
+fn address(text: &str) -> Result<quire_core::Address, CosmosError> {
+    if text.is_empty() {
+        return Err(CosmosError::invalid("empty address string is not allowed"));
+    }
+    text.parse()
+        .map_err(|e| CosmosError::invalid(format!("invalid address {text:?}: {e}")))
+}

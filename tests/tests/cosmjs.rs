@@ -1,0 +1,383 @@
+//! A stock cosmjs client (npm, pinned in tests/cosmjs/package.json) against
+//! a localnet: `connectWithSigner`, accounts (a missing one is `null`),
+//! balances (a zero coin where there is none), simulated fees, a MsgSend and
+//! a MsgSubmitBlob signed and broadcast with no account number or sequence
+//! given by hand, a new account's first tx; the results checked against the
+//! chain, the blob read back verified by Quire's client. Then the Cosmos
+//! query paths' error forms over ABCI, as the SDK gives them, and the same
+//! services over gRPC answering the same bytes.
+
+use prost::Message;
+use quire_client::keyring::Keyring;
+use quire_client::read::{ReadClient, VerifiedReader};
+use quire_client::verify::Verifier;
+use quire_client::NodeClient;
+use quire_core::{Address, Namespace, Params};
+use quire_tests::{repo_root, run_scenario, start_localnet, Localnet};
+use serde_json::Value;
+use std::process::Command;
+use std::time::Duration;
+use tendermint_rpc::Client;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stock_cosmjs_client_signs_broadcasts_and_reads() {
+    let net = start_localnet(1).await;
+    run_scenario(Duration::from_secs(300), scenario(&net)).await;
+}
+
+/// Runs tests/cosmjs/wallet.mjs with node; returns the JSON it prints.
+fn run_wallet(rpc: &str, key_hex: &str, denom: &str) -> anyhow::Result<Value> {
+    let dir = repo_root().join("tests").join("cosmjs");
+    anyhow::ensure!(
+        dir.join("node_modules").join("@cosmjs").exists(),
+        "{} has no node_modules: run `npm ci --ignore-scripts` there (test.sh does)",
+        dir.display()
+    );
+    let proto = repo_root().join("proto/proto/quire/blob/v1/tx.proto");
+    let output = Command::new("timeout")
+        .args(["240", "node", "wallet.mjs"])
+        .current_dir(&dir)
+        .env("QUIRE_RPC", rpc)
+        .env("QUIRE_KEY_HEX", key_hex)
+        .env("QUIRE_PROTO", proto)
+        .env("QUIRE_DENOM", denom)
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "cosmjs wallet failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout)?;
+    let last = stdout
+        .lines()
+        .last()
+        .ok_or_else(|| anyhow::anyhow!("cosmjs wallet printed nothing"))?;
+    Ok(serde_json::from_str(last)?)
+}
+
+fn u64_of(value: &Value, what: &str) -> anyhow::Result<u64> {
+    value
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("{what} is not a number: {value}"))
+}
+
+fn string_of<'a>(value: &'a Value, what: &str) -> anyhow::Result<&'a str> {
+    value
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("{what} is not a string: {value}"))
+}
+
+async fn scenario(net: &Localnet) -> anyhow::Result<()> {
+    let keyring = Keyring::open(&net.client_home()?.join("keyring"))?;
+    let alice_key = keyring.signing_key("alice")?;
+    let alice = quire_core::builder::address_of(&alice_key);
+    let node = NodeClient::new(&net.rpc(0)?)?;
+    node.wait_for_height(2, Duration::from_secs(60)).await?;
+    let params: Params = node.params().await?;
+    let before = node
+        .account(&alice)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("alice has no account"))?;
+
+    // The localnet's plain (test-network) keyring file holds the secret.
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(keyring.key_path("alice"))?)?;
+    let key_hex = string_of(&stored["private_key_hex"], "private_key_hex")?.to_string();
+    let denom = params.fee_denom.clone();
+    let rpc = net.rpc(0)?;
+    let out = tokio::task::spawn_blocking(move || run_wallet(&rpc, &key_hex, &denom)).await??;
+    println!("cosmjs: {out}");
+
+    // Connected to the right chain, alice's account as the chain has it.
+    anyhow::ensure!(
+        string_of(&out["chainId"], "chainId")? == net.chain_id()?,
+        "chain id {}",
+        out["chainId"]
+    );
+    anyhow::ensure!(string_of(&out["alice"], "alice")? == alice.to_bech32());
+    anyhow::ensure!(
+        u64_of(&out["aliceAccount"]["accountNumber"], "account number")? == before.account_number,
+        "account number {} (chain: {})",
+        out["aliceAccount"],
+        before.account_number
+    );
+    anyhow::ensure!(
+        u64_of(&out["aliceAccount"]["sequence"], "sequence")? >= before.sequence,
+        "sequence {}",
+        out["aliceAccount"]
+    );
+    // A new key: no account (null), a zero coin.
+    anyhow::ensure!(
+        out["freshAccountBefore"].is_null(),
+        "{}",
+        out["freshAccountBefore"]
+    );
+    anyhow::ensure!(
+        out["freshBalanceBefore"] == serde_json::json!({"denom": params.fee_denom, "amount": "0"}),
+        "{}",
+        out["freshBalanceBefore"]
+    );
+    anyhow::ensure!(
+        out["freshBalanceAfter"] == "5000000",
+        "{}",
+        out["freshBalanceAfter"]
+    );
+    anyhow::ensure!(out["sendTxFound"] == true, "getTx did not find the send");
+    anyhow::ensure!(
+        out["otherDenomBalance"] == serde_json::json!({"denom": "uatom", "amount": "0"}),
+        "{}",
+        out["otherDenomBalance"]
+    );
+
+    // The simulated gas is Quire's fee rule for the blob.
+    let data = hex::decode(string_of(&out["blob"]["dataHex"], "blob data")?)?;
+    let expected = params
+        .fee_for(data.len() as u64)
+        .ok_or_else(|| anyhow::anyhow!("fee overflow"))?;
+    anyhow::ensure!(
+        u128::from(u64_of(&out["blobGasEstimate"], "gas estimate")?) == expected,
+        "simulated {} for {} bytes, the fee rule says {expected}",
+        out["blobGasEstimate"],
+        data.len()
+    );
+
+    // Every tx committed as cosmjs reports it, with the fee it offered.
+    for which in ["send", "blob", "back"] {
+        let hash = string_of(&out[which]["hash"], which)?;
+        let committed = node
+            .committed_tx(hash)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{which} {hash} is not committed"))?;
+        anyhow::ensure!(
+            committed.height == u64_of(&out[which]["height"], which)?,
+            "{which}: committed at {} but cosmjs says {}",
+            committed.height,
+            out[which]["height"]
+        );
+    }
+    // The new account: created by the send, its first tx used sequence 0.
+    let fresh: Address = string_of(&out["fresh"], "fresh")?.parse()?;
+    let fresh_account = node
+        .account(&fresh)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the new account does not exist"))?;
+    anyhow::ensure!(fresh_account.sequence == 1, "{fresh_account:?}");
+    anyhow::ensure!(
+        u64_of(&out["freshAccountAfter"]["accountNumber"], "fresh number")?
+            == fresh_account.account_number
+    );
+    // Its balance: 5 000 000 − 1 000 sent back − the fee cosmjs offered
+    // (the simulated fee × 1.4, rounded, at a gas price of 1).
+    let fee = (params.base_fee * 14).div_ceil(10);
+    let spent = 5_000_000 - fresh_account.balance.parse::<u128>()?;
+    anyhow::ensure!(
+        spent == 1000 + fee || spent == 1000 + fee - 1,
+        "the new account spent {spent}, expected 1000 + about {fee}"
+    );
+    // Supply and all balances, as the bank query service gives them.
+    let alice_now = node
+        .account(&alice)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("alice vanished"))?;
+    let all = &out["aliceAllBalances"];
+    anyhow::ensure!(
+        all.as_array().map(Vec::len) == Some(1) && all[0]["denom"] == params.fee_denom.as_str(),
+        "all balances {all}"
+    );
+    anyhow::ensure!(
+        all[0]["amount"]
+            .as_str()
+            .and_then(|a| a.parse::<u128>().ok())
+            >= alice_now.balance.parse::<u128>().ok(),
+        "all balances {all}, now {}",
+        alice_now.balance
+    );
+    anyhow::ensure!(
+        out["supplyOf"]["denom"] == params.fee_denom.as_str()
+            && out["supplyOf"] == out["totalSupply"][0],
+        "supply {} / {}",
+        out["supplyOf"],
+        out["totalSupply"]
+    );
+
+    // The blob, read back and verified from the genesis validator set.
+    let namespace = Namespace::from_rollup_name("cosmjs-rollup");
+    anyhow::ensure!(
+        string_of(&out["blob"]["namespaceHex"], "namespace")? == hex::encode(namespace.as_bytes())
+    );
+    let height = u64_of(&out["blob"]["height"], "blob height")?;
+    let mut reader = VerifiedReader::new(
+        ReadClient::connect(&net.grpc(0)?).await?,
+        Verifier::from_genesis_json(&net.genesis_json()?)?,
+    );
+    let verified = reader
+        .fetch(height, &namespace, Duration::from_secs(60))
+        .await?;
+    anyhow::ensure!(
+        verified.blobs == vec![(alice, data.clone())],
+        "verified blobs at {height}: {:?}",
+        verified.blobs
+    );
+
+    abci_error_forms(&node, &fresh).await?;
+    grpc_answers_as_abci(&node, &net.grpc(0)?, &alice).await
+}
+
+/// The same services over gRPC (the read API's port): the same bytes as over
+/// ABCI for the same request, the height in `x-cosmos-block-height`, the
+/// SDK's status codes.
+async fn grpc_answers_as_abci(
+    node: &NodeClient,
+    grpc_url: &str,
+    alice: &Address,
+) -> anyhow::Result<()> {
+    use cosmrs::proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
+    use cosmrs::proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+    use tonic::codegen::http::uri::PathAndQuery;
+    let channel = tonic::transport::Endpoint::from_shared(grpc_url.to_string())?
+        .connect()
+        .await?;
+    let mut grpc = tonic::client::Grpc::new(channel);
+    // Ask at the height the chain has now, so the two answers are of one state.
+    let height = node.status().await?.1;
+    node.wait_for_height(height + 1, Duration::from_secs(30))
+        .await?;
+    let request = QueryBalanceRequest {
+        address: alice.to_bech32(),
+        denom: "uquire".into(),
+    };
+    let path = "/cosmos.bank.v1beta1.Query/Balance";
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        grpc.ready().await?;
+        let over_grpc = grpc
+            .unary(
+                tonic::Request::new(request.clone()),
+                PathAndQuery::from_static(path),
+                tonic::codec::ProstCodec::<QueryBalanceRequest, QueryBalanceResponse>::default(),
+            )
+            .await?;
+        let grpc_height: u64 = over_grpc
+            .metadata()
+            .get("x-cosmos-block-height")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no x-cosmos-block-height in {over_grpc:?}"))?;
+        let over_abci = node
+            .rpc()
+            .abci_query(Some(path.to_string()), request.encode_to_vec(), None, false)
+            .await?;
+        if over_abci.height.value() != grpc_height {
+            // A block committed between the two: ask both again.
+            anyhow::ensure!(attempts < 10, "the two answers never met at one height");
+            continue;
+        }
+        anyhow::ensure!(
+            over_grpc.into_inner().encode_to_vec() == over_abci.value,
+            "gRPC and ABCI answers differ at height {grpc_height}"
+        );
+        break;
+    }
+    // A missing account: NotFound, as the SDK's gRPC server says it.
+    grpc.ready().await?;
+    let missing = grpc
+        .unary(
+            tonic::Request::new(QueryAccountRequest {
+                address: Address::new([0x43; 20]).to_bech32(),
+            }),
+            PathAndQuery::from_static("/cosmos.auth.v1beta1.Query/Account"),
+            tonic::codec::ProstCodec::<QueryAccountRequest, QueryAccountResponse>::default(),
+        )
+        .await;
+    match missing {
+        Err(status) if status.code() == tonic::Code::NotFound => {}
+        other => anyhow::bail!("a missing account over gRPC: {other:?}"),
+    }
+    // A method the service does not have: Unimplemented.
+    grpc.ready().await?;
+    let unknown = grpc
+        .unary(
+            tonic::Request::new(QueryAccountRequest::default()),
+            PathAndQuery::from_static("/cosmos.auth.v1beta1.Query/ModuleAccounts"),
+            tonic::codec::ProstCodec::<QueryAccountRequest, QueryAccountResponse>::default(),
+        )
+        .await;
+    match unknown {
+        Err(status) if status.code() == tonic::Code::Unimplemented => Ok(()),
+        other => anyhow::bail!("an unknown method over gRPC: {other:?}"),
+    }
+}
+
+/// The Cosmos paths' errors over ABCI, in the SDK's form (what cosmjs and
+/// other clients match on).
+async fn abci_error_forms(node: &NodeClient, known: &Address) -> anyhow::Result<()> {
+    use cosmrs::proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
+    let rpc = node.rpc();
+    let ask = |path: &'static str, data: Vec<u8>, prove: bool| async move {
+        rpc.abci_query(Some(path.to_string()), data, None, prove)
+            .await
+    };
+    let nobody = Address::new([0x42; 20]).to_bech32();
+    let missing = ask(
+        "/cosmos.auth.v1beta1.Query/Account",
+        QueryAccountRequest {
+            address: nobody.clone(),
+        }
+        .encode_to_vec(),
+        false,
+    )
+    .await?;
+    anyhow::ensure!(
+        missing.code.value() == 22
+            && missing.codespace == "sdk"
+            && missing
+                .log
+                .starts_with("rpc error: code = NotFound desc = account ")
+            && missing.height.value() > 0,
+        "missing account: {missing:?}"
+    );
+    let found = ask(
+        "/cosmos.auth.v1beta1.Query/Account",
+        QueryAccountRequest {
+            address: known.to_bech32(),
+        }
+        .encode_to_vec(),
+        false,
+    )
+    .await?;
+    anyhow::ensure!(found.code.is_ok(), "{found:?}");
+    let account = QueryAccountResponse::decode(found.value.as_slice())?
+        .account
+        .ok_or_else(|| anyhow::anyhow!("no account in the answer"))?;
+    anyhow::ensure!(account.type_url == "/cosmos.auth.v1beta1.BaseAccount");
+    let bad = ask(
+        "/cosmos.auth.v1beta1.Query/Account",
+        QueryAccountRequest {
+            address: "cosmos1notanaddress".into(),
+        }
+        .encode_to_vec(),
+        false,
+    )
+    .await?;
+    anyhow::ensure!(
+        bad.code.value() == 18 && bad.log.contains("InvalidArgument"),
+        "bad address: {bad:?}"
+    );
+    let garbage = ask("/cosmos.bank.v1beta1.Query/Balance", vec![0xff; 7], false).await?;
+    anyhow::ensure!(garbage.code.value() == 18, "garbage request: {garbage:?}");
+    let unknown = ask("/cosmos.gov.v1.Query/Proposals", Vec::new(), false).await?;
+    anyhow::ensure!(
+        unknown.code.value() == 6 && unknown.log.contains("unknown query path"),
+        "unknown path: {unknown:?}"
+    );
+    let proved = ask(
+        "/cosmos.auth.v1beta1.Query/Account",
+        QueryAccountRequest { address: nobody }.encode_to_vec(),
+        true,
+    )
+    .await?;
+    anyhow::ensure!(proved.code.value() == 18, "prove: {proved:?}");
+    Ok(())
+}
