@@ -535,10 +535,83 @@ mod tests {
             "a past height"
         );
         let unknown = node
-            .cosmos_query("/cosmos.auth.v1beta1.Query/Params", &[], 0)
+            .cosmos_query("/cosmos.auth.v1beta1.Query/ModuleAccounts", &[], 0)
             .1
             .unwrap_err();
         assert_eq!(unknown.abci_code(), 6);
+
+        // Keplr's and explorers' probes: metadata, spendable balances, params.
+        use cosmrs::proto::cosmos::bank::v1beta1::{
+            QueryDenomMetadataRequest, QueryDenomMetadataResponse,
+            QuerySpendableBalanceByDenomRequest, QuerySpendableBalanceByDenomResponse,
+        };
+        let meta = node
+            .cosmos_query(
+                "/cosmos.bank.v1beta1.Query/DenomMetadata",
+                &QueryDenomMetadataRequest {
+                    denom: "uquire".into(),
+                }
+                .encode_to_vec(),
+                0,
+            )
+            .1
+            .unwrap();
+        let meta = QueryDenomMetadataResponse::decode(meta.as_slice())
+            .unwrap()
+            .metadata
+            .unwrap();
+        assert_eq!(
+            (meta.base.as_str(), meta.display.as_str()),
+            ("uquire", "quire")
+        );
+        assert_eq!(meta.denom_units[1].exponent, 6);
+        let other = node
+            .cosmos_query(
+                "/cosmos.bank.v1beta1.Query/DenomMetadata",
+                &QueryDenomMetadataRequest {
+                    denom: "uatom".into(),
+                }
+                .encode_to_vec(),
+                0,
+            )
+            .1
+            .unwrap_err();
+        assert_eq!(other.code, StatusCode::NotFound);
+        let spendable = node
+            .cosmos_query(
+                "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom",
+                &QuerySpendableBalanceByDenomRequest {
+                    address: address_of(&key()).to_bech32(),
+                    denom: "uquire".into(),
+                }
+                .encode_to_vec(),
+                0,
+            )
+            .1
+            .unwrap();
+        assert_eq!(
+            QuerySpendableBalanceByDenomResponse::decode(spendable.as_slice())
+                .unwrap()
+                .balance
+                .unwrap()
+                .amount,
+            (10_000_000 - 10_000).to_string()
+        );
+        let auth_params = node
+            .cosmos_query("/cosmos.auth.v1beta1.Query/Params", &[], 0)
+            .1
+            .unwrap();
+        let auth_params = cosmrs::proto::cosmos::auth::v1beta1::QueryParamsResponse::decode(
+            auth_params.as_slice(),
+        )
+        .unwrap()
+        .params
+        .unwrap();
+        assert_eq!(auth_params.tx_sig_limit, 1);
+        assert_eq!(
+            auth_params.max_memo_characters,
+            Params::default().max_tx_bytes
+        );
         let garbage = node
             .cosmos_query("/cosmos.bank.v1beta1.Query/Balance", &[0xff, 0xff], 0)
             .1

@@ -112,6 +112,7 @@ out.aliceAllBalances = await client.getAllBalances(aliceAddress);
 const bank = client.forceGetQueryClient().bank;
 out.supplyOf = await bank.supplyOf(denom);
 out.totalSupply = (await bank.totalSupply()).supply;
+out.metadata = await bank.denomMetadata(denom);
 
 client.disconnect();
 freshClient.disconnect();

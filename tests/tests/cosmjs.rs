@@ -201,6 +201,14 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         out["totalSupply"]
     );
 
+    anyhow::ensure!(
+        out["metadata"]["base"] == params.fee_denom.as_str()
+            && out["metadata"]["display"] == "quire"
+            && out["metadata"]["denomUnits"][1]["exponent"] == 6,
+        "denom metadata {}",
+        out["metadata"]
+    );
+
     // The blob, read back and verified from the genesis validator set.
     let namespace = Namespace::from_rollup_name("cosmjs-rollup");
     anyhow::ensure!(

@@ -3,8 +3,13 @@
 
 use super::{address, coin, CosmosError, QueryContext};
 use cosmrs::proto::cosmos::bank::v1beta1::{
-    QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
-    QuerySupplyOfRequest, QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
+    DenomUnit, Metadata, Params, QueryAllBalancesRequest, QueryAllBalancesResponse,
+    QueryBalanceRequest, QueryBalanceResponse, QueryDenomMetadataRequest,
+    QueryDenomMetadataResponse, QueryDenomsMetadataRequest, QueryDenomsMetadataResponse,
+    QueryParamsRequest, QueryParamsResponse, QuerySpendableBalanceByDenomRequest,
+    QuerySpendableBalanceByDenomResponse, QuerySpendableBalancesRequest,
+    QuerySpendableBalancesResponse, QuerySupplyOfRequest, QuerySupplyOfResponse,
+    QueryTotalSupplyRequest, QueryTotalSupplyResponse,
 };
 use cosmrs::proto::cosmos::base::query::v1beta1::PageResponse;
 use quire_app::auth::state::AuthRead;
@@ -110,5 +115,119 @@ pub fn supply_of(
     let amount = if request.denom == denom { amount } else { 0 };
     Ok(QuerySupplyOfResponse {
         amount: Some(coin(&request.denom, amount)),
+    })
+}
+
+/// `SpendableBalances`: the same as `AllBalances` (a balance is all
+/// spendable: bonded tokens have left it, and there is no vesting).
+pub fn spendable_balances(
+    ctx: &QueryContext<'_>,
+    request: QuerySpendableBalancesRequest,
+) -> Result<QuerySpendableBalancesResponse, CosmosError> {
+    let all = all_balances(
+        ctx,
+        QueryAllBalancesRequest {
+            address: request.address,
+            pagination: request.pagination,
+            resolve_denom: false,
+        },
+    )?;
+    Ok(QuerySpendableBalancesResponse {
+        balances: all.balances,
+        pagination: all.pagination,
+    })
+}
+
+/// `SpendableBalanceByDenom`: the same as `Balance`.
+pub fn spendable_balance_by_denom(
+    ctx: &QueryContext<'_>,
+    request: QuerySpendableBalanceByDenomRequest,
+) -> Result<QuerySpendableBalanceByDenomResponse, CosmosError> {
+    let balance = balance(
+        ctx,
+        QueryBalanceRequest {
+            address: request.address,
+            denom: request.denom,
+        },
+    )?;
+    Ok(QuerySpendableBalanceByDenomResponse {
+        balance: balance.balance,
+    })
+}
+
+/// `Params`: sending is on for the one token.
+pub fn params(
+    _ctx: &QueryContext<'_>,
+    _request: QueryParamsRequest,
+) -> Result<QueryParamsResponse, CosmosError> {
+    Ok(QueryParamsResponse {
+        // `send_enabled` (deprecated in the SDK: a separate store now) empty.
+        params: Some(Params {
+            default_send_enabled: true,
+            ..Default::default()
+        }),
+    })
+}
+
+/// The display unit of Quire's own token: `uquire` is a millionth of a
+/// `quire` (as in the chain registry's asset list).
+const DISPLAY_UNITS: &[(&str, &str, u32)] = &[("uquire", "quire", 6)];
+
+/// The metadata of the fee denom: its base unit and, for Quire's own token,
+/// its display unit.
+fn metadata(denom: &str) -> Metadata {
+    let mut denom_units = vec![DenomUnit {
+        denom: denom.to_string(),
+        exponent: 0,
+        aliases: Vec::new(),
+    }];
+    let mut display = denom.to_string();
+    if let Some((_, shown, exponent)) = DISPLAY_UNITS.iter().find(|(base, ..)| *base == denom) {
+        denom_units.push(DenomUnit {
+            denom: shown.to_string(),
+            exponent: *exponent,
+            aliases: Vec::new(),
+        });
+        display = shown.to_string();
+    }
+    Metadata {
+        description: "The fee and staking token".into(),
+        denom_units,
+        base: denom.to_string(),
+        name: display.clone(),
+        symbol: display.to_uppercase(),
+        display,
+        ..Default::default()
+    }
+}
+
+/// `DenomMetadata`: the fee denom's; any other denom is `NotFound`.
+pub fn denom_metadata(
+    ctx: &QueryContext<'_>,
+    request: QueryDenomMetadataRequest,
+) -> Result<QueryDenomMetadataResponse, CosmosError> {
+    let denom = fee_denom(ctx)?;
+    if request.denom != denom {
+        return Err(CosmosError::not_found(format!(
+            "client metadata for denom {} not found: the only denom is {denom}",
+            request.denom
+        )));
+    }
+    Ok(QueryDenomMetadataResponse {
+        metadata: Some(metadata(&denom)),
+    })
+}
+
+/// `DenomsMetadata`: the fee denom's, in one page.
+pub fn denoms_metadata(
+    ctx: &QueryContext<'_>,
+    _request: QueryDenomsMetadataRequest,
+) -> Result<QueryDenomsMetadataResponse, CosmosError> {
+    Ok(QueryDenomsMetadataResponse {
+        metadatas: vec![metadata(&fee_denom(ctx)?)],
+        pagination: Some(PageResponse {
+            next_key: Vec::new(),
+            total: 1,
+        }),
     })
 }

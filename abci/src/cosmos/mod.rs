@@ -14,6 +14,9 @@
 //! | `/cosmos.bank.v1beta1.Query/Balance` | always a `Coin` (`0` for an unknown account or another denom) |
 //! | `/cosmos.bank.v1beta1.Query/AllBalances` | the non-zero coins (at most the fee denom) |
 //! | `/cosmos.bank.v1beta1.Query/TotalSupply`, `SupplyOf` | the fee denom's supply |
+//! | `/cosmos.auth.v1beta1.Query/Params`, `/cosmos.bank.v1beta1.Query/Params` | Quire's rules in the SDK's terms |
+//! | `/cosmos.bank.v1beta1.Query/SpendableBalances`, `SpendableBalanceByDenom` | as `AllBalances`, `Balance` (all of a balance is spendable) |
+//! | `/cosmos.bank.v1beta1.Query/DenomMetadata`, `DenomsMetadata` | the fee denom (`uquire`: display `quire`, exponent 6) |
 //! | `/cosmos.tx.v1beta1.Service/Simulate` | the fee as gas used ([`quire_app::simulate`]) |
 //!
 //! Errors follow the SDK: a gRPC status turned into an ABCI code of
@@ -129,15 +132,27 @@ pub fn is_cosmos_method(path: &str) -> bool {
 pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>, CosmosError> {
     match path {
         "/cosmos.auth.v1beta1.Query/Account" => call(data, |r| auth::account(ctx, r)),
+        "/cosmos.auth.v1beta1.Query/Params" => call(data, |r| auth::params(ctx, r)),
         "/cosmos.bank.v1beta1.Query/Balance" => call(data, |r| bank::balance(ctx, r)),
         "/cosmos.bank.v1beta1.Query/AllBalances" => call(data, |r| bank::all_balances(ctx, r)),
         "/cosmos.bank.v1beta1.Query/TotalSupply" => call(data, |r| bank::total_supply(ctx, r)),
         "/cosmos.bank.v1beta1.Query/SupplyOf" => call(data, |r| bank::supply_of(ctx, r)),
+        "/cosmos.bank.v1beta1.Query/SpendableBalances" => {
+            call(data, |r| bank::spendable_balances(ctx, r))
+        }
+        "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom" => {
+            call(data, |r| bank::spendable_balance_by_denom(ctx, r))
+        }
+        "/cosmos.bank.v1beta1.Query/Params" => call(data, |r| bank::params(ctx, r)),
+        "/cosmos.bank.v1beta1.Query/DenomMetadata" => call(data, |r| bank::denom_metadata(ctx, r)),
+        "/cosmos.bank.v1beta1.Query/DenomsMetadata" => {
+            call(data, |r| bank::denoms_metadata(ctx, r))
+        }
         "/cosmos.tx.v1beta1.Service/Simulate" => call(data, |r| tx::simulate(ctx, r)),
         _ => Err(CosmosError {
             code: StatusCode::Unimplemented,
             message: format!(
-                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/Account, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,TotalSupply,SupplyOf}} and /cosmos.tx.v1beta1.Service/Simulate"
+                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/{{Account,Params}}, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,SpendableBalances,SpendableBalanceByDenom,TotalSupply,SupplyOf,Params,DenomMetadata,DenomsMetadata}} and /cosmos.tx.v1beta1.Service/Simulate"
             ),
         }),
     }
