@@ -33,6 +33,9 @@ enum Command {
     /// Query a node.
     #[command(subcommand)]
     Query(cli::query::QueryCommand),
+    /// Describe a running network for the Cosmos ecosystem: chain-registry
+    /// chain.json and assetlist.json, Keplr's suggestChain object.
+    ChainInfo(cli::chain_info::ChainInfoArgs),
     /// Offline checks of a stopped node's database.
     #[command(subcommand)]
     Debug(cli::debug::DebugCommand),
@@ -48,6 +51,7 @@ fn main() -> std::process::ExitCode {
         Command::Start(args) => args.run(),
         Command::Tx(command) => command.run(),
         Command::Query(command) => command.run(),
+        Command::ChainInfo(args) => args.run(),
         Command::Debug(command) => command.run(),
     };
     match result {

@@ -44,6 +44,13 @@ impl Default for Params {
     }
 }
 
+/// The display unit of a denom wallets and registries show, with its
+/// exponent: Quire's own `uquire` is a millionth of a `quire`. `None` for
+/// any other denom (shown as it is).
+pub fn display_unit(denom: &str) -> Option<(&'static str, u32)> {
+    (denom == "uquire").then_some(("quire", 6))
+}
+
 /// A parameter set that cannot run a chain.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[error("invalid params: {field}: {reason}")]

@@ -229,7 +229,60 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     );
 
     abci_error_forms(&node, &fresh).await?;
-    grpc_answers_as_abci(&node, &net.grpc(0)?, &alice).await
+    grpc_answers_as_abci(&node, &net.grpc(0)?, &alice).await?;
+    chain_info(net)
+}
+
+/// `quired chain-info` describes the running network: the chain id read
+/// from it, the unbonding time from its genesis, Quire's prefixes and token.
+fn chain_info(net: &Localnet) -> anyhow::Result<()> {
+    let output = Command::new(quire_tests::quired_bin()?)
+        .args(["chain-info", "--node", &net.rpc(0)?, "--genesis"])
+        .arg(net.dir().join("genesis.json"))
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "quired chain-info: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let info: Value = serde_json::from_slice(&output.stdout)?;
+    let genesis: Value = serde_json::from_str(&net.genesis_json()?)?;
+    let unbonding = u64_of(
+        &genesis["app_state"]["staking"]["params"]["unbonding_time_secs"],
+        "unbonding time",
+    )?;
+    let chain = &info["chain"];
+    anyhow::ensure!(chain["chain_id"] == net.chain_id()? && chain["slip44"] == 118);
+    anyhow::ensure!(chain["bech32_prefix"] == "quire" && chain["chain_type"] == "cosmos");
+    anyhow::ensure!(
+        chain["staking"]["lock_duration"]["time"] == format!("{unbonding}s"),
+        "{}",
+        chain["staking"]
+    );
+    anyhow::ensure!(chain["apis"]["rpc"][0]["address"] == net.rpc(0)?.as_str());
+    let asset = &info["assetlist"]["assets"][0];
+    anyhow::ensure!(
+        asset["base"] == "uquire"
+            && asset["display"] == "quire"
+            && asset["denom_units"][1]["exponent"] == 6,
+        "{asset}"
+    );
+    let keplr = &info["keplr"];
+    anyhow::ensure!(keplr["chainId"] == net.chain_id()? && keplr["bip44"]["coinType"] == 118);
+    anyhow::ensure!(
+        keplr["bech32Config"]["bech32PrefixValAddr"] == "quirevaloper"
+            && keplr["bech32Config"]["bech32PrefixConsPub"] == "quirevalconspub",
+        "{}",
+        keplr["bech32Config"]
+    );
+    let name_len = string_of(&keplr["chainName"], "chainName")?.chars().count();
+    anyhow::ensure!(
+        (1..=30).contains(&name_len),
+        "chainName {}",
+        keplr["chainName"]
+    );
+    anyhow::ensure!(keplr["feeCurrencies"][0]["gasPriceStep"]["average"] == 1);
+    Ok(())
 }
 
 /// The same services over gRPC (the read API's port): the same bytes as over

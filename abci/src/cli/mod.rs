@@ -1,5 +1,6 @@
 //! The `quired` command line, one module per command group.
 
+pub mod chain_info;
 pub mod debug;
 pub mod encryption;
 pub mod genesis;

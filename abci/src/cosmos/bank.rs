@@ -169,10 +169,6 @@ pub fn params(
     })
 }
 
-/// The display unit of Quire's own token: `uquire` is a millionth of a
-/// `quire` (as in the chain registry's asset list).
-const DISPLAY_UNITS: &[(&str, &str, u32)] = &[("uquire", "quire", 6)];
-
 /// The metadata of the fee denom: its base unit and, for Quire's own token,
 /// its display unit.
 fn metadata(denom: &str) -> Metadata {
@@ -182,10 +178,10 @@ fn metadata(denom: &str) -> Metadata {
         aliases: Vec::new(),
     }];
     let mut display = denom.to_string();
-    if let Some((_, shown, exponent)) = DISPLAY_UNITS.iter().find(|(base, ..)| *base == denom) {
+    if let Some((shown, exponent)) = quire_core::params::display_unit(denom) {
         denom_units.push(DenomUnit {
             denom: shown.to_string(),
-            exponent: *exponent,
+            exponent,
             aliases: Vec::new(),
         });
         display = shown.to_string();
