@@ -53,9 +53,9 @@ pub const COMETBFT_RPC: TextField = TextField {
     comment: "this node's CometBFT RPC (http:// or https://), used by the read API",
 };
 
-/// `grpc_addr`: the gRPC read API's listen address (loopback only). Not port
-/// 9090: that is the Cosmos SDK's gRPC port, kept for the standard Cosmos
-/// services Quire will serve there.
+/// `grpc_addr`: the gRPC read API's listen address (loopback only), which
+/// also serves the Cosmos services (`crate::cosmos::grpc`). Not port 9090 by
+/// default, the Cosmos SDK's gRPC port (docs/configuration.md).
 pub const GRPC_ADDR: TextField = TextField {
     name: "grpc_addr",
     default: "127.0.0.1:9190",

@@ -321,16 +321,50 @@ fn print_log_tails(dir: &Path) {
 /// A plain HTTP/1.1 GET on loopback: (status code, body). Enough for testing
 /// the read API's HTTP transport without another client library.
 pub fn http_get(base_url: &str, path: &str) -> anyhow::Result<(u16, String)> {
-    http_request(base_url, "GET", path, None)
+    let answer = http_request(base_url, "GET", path, None)?;
+    Ok((answer.status, answer.body))
+}
+
+/// One plain HTTP/1.1 exchange's answer.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    /// The status code.
+    pub status: u16,
+    /// The status line and headers, as sent.
+    pub head: String,
+    /// The body (de-chunked).
+    pub body: String,
+}
+
+impl HttpAnswer {
+    /// The value of header `name` (case-insensitive), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then_some(value.trim())
+        })
+    }
+}
+
+/// A plain HTTP/1.1 `method` of `path` on loopback, with a JSON `body`.
+pub fn http_call(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> anyhow::Result<HttpAnswer> {
+    http_request(base_url, method, path, body)
 }
 
 /// A JSON-RPC style POST of `body` to `url`; the body of a 200 answer.
 pub fn http_post_json(url: &str, body: &str) -> anyhow::Result<String> {
-    let (status, answer) = http_request(url, "POST", "/", Some(body))?;
-    if status != 200 {
-        bail!("POST {url}: HTTP {status}: {answer}");
+    let answer = http_request(url, "POST", "/", Some(body))?;
+    if answer.status != 200 {
+        bail!("POST {url}: HTTP {}: {}", answer.status, answer.body);
     }
-    Ok(answer)
+    Ok(answer.body)
 }
 
 fn http_request(
@@ -338,7 +372,7 @@ fn http_request(
     method: &str,
     path: &str,
     body: Option<&str>,
-) -> anyhow::Result<(u16, String)> {
+) -> anyhow::Result<HttpAnswer> {
     use std::io::{Read, Write};
     let host = base_url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream =
@@ -367,7 +401,11 @@ fn http_request(
     } else {
         body.to_string()
     };
-    Ok((status, body))
+    Ok(HttpAnswer {
+        status,
+        head: head.to_string(),
+        body,
+    })
 }
 
 fn dechunk(mut body: &str) -> String {

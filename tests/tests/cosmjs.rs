@@ -4,8 +4,9 @@
 //! a MsgSubmitBlob signed and broadcast with no account number or sequence
 //! given by hand, a new account's first tx; the results checked against the
 //! chain, the blob read back verified by Quire's client. Then the Cosmos
-//! query paths' error forms over ABCI, as the SDK gives them, and the same
-//! services over gRPC answering the same bytes.
+//! query paths' error forms over ABCI, as the SDK gives them, the same
+//! services over gRPC answering the same bytes, over REST in the gateway's
+//! paths and JSON, and `quired chain-info`.
 
 use prost::Message;
 use quire_client::keyring::Keyring;
@@ -230,7 +231,143 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
 
     abci_error_forms(&node, &fresh).await?;
     grpc_answers_as_abci(&node, &net.grpc(0)?, &alice).await?;
+    rest_answers(net, &node, &alice_key, &params).await?;
     chain_info(net)
+}
+
+/// The REST routes (the SDK gateway's paths and JSON) on the HTTP port.
+async fn rest_answers(
+    net: &Localnet,
+    node: &NodeClient,
+    key: &cosmrs::crypto::secp256k1::SigningKey,
+    params: &Params,
+) -> anyhow::Result<()> {
+    use quire_tests::http_call;
+    let base = net.http(0)?;
+    let alice = quire_core::builder::address_of(key);
+    let get = |path: String| {
+        let answer = http_call(&base, "GET", &path, None)?;
+        let body: Value = serde_json::from_str(&answer.body)
+            .map_err(|e| anyhow::anyhow!("GET {path}: {e}: {}", answer.body))?;
+        anyhow::Ok((answer, body))
+    };
+    let (answer, body) = get(format!("/cosmos/auth/v1beta1/accounts/{alice}"))?;
+    let chain = node
+        .account(&alice)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("alice has no account"))?;
+    anyhow::ensure!(answer.status == 200, "{}", answer.body);
+    anyhow::ensure!(answer.header("access-control-allow-origin") == Some("*"));
+    anyhow::ensure!(
+        answer
+            .header("x-cosmos-block-height")
+            .and_then(|h| h.parse::<u64>().ok())
+            .is_some_and(|h| h > 0),
+        "{}",
+        answer.head
+    );
+    let account = &body["account"];
+    anyhow::ensure!(
+        account["@type"] == "/cosmos.auth.v1beta1.BaseAccount"
+            && account["address"] == alice.to_bech32().as_str()
+            && account["account_number"] == chain.account_number.to_string().as_str(),
+        "{body}"
+    );
+    let (answer, body) = get(format!(
+        "/cosmos/auth/v1beta1/accounts/{}",
+        Address::new([0x44; 20])
+    ))?;
+    anyhow::ensure!(answer.status == 404 && body["code"] == 5, "{}", answer.body);
+    let (answer, _) = get("/cosmos/auth/v1beta1/accounts/nope".into())?;
+    anyhow::ensure!(answer.status == 400, "{}", answer.body);
+
+    let (_, body) = get(format!(
+        "/cosmos/bank/v1beta1/balances/{alice}/by_denom?denom={}",
+        params.fee_denom
+    ))?;
+    anyhow::ensure!(
+        body["balance"]["denom"] == params.fee_denom.as_str(),
+        "{body}"
+    );
+    let (_, body) = get(format!("/cosmos/bank/v1beta1/balances/{alice}"))?;
+    anyhow::ensure!(
+        body["balances"][0]["denom"] == params.fee_denom.as_str(),
+        "{body}"
+    );
+    anyhow::ensure!(body["pagination"]["total"] == "1", "{body}");
+    let (_, body) = get(format!("/cosmos/bank/v1beta1/spendable_balances/{alice}"))?;
+    anyhow::ensure!(
+        body["balances"].as_array().map(Vec::len) == Some(1),
+        "{body}"
+    );
+    let (_, supply) = get(format!(
+        "/cosmos/bank/v1beta1/supply/by_denom?denom={}",
+        params.fee_denom
+    ))?;
+    let (_, total) = get("/cosmos/bank/v1beta1/supply".into())?;
+    anyhow::ensure!(supply["amount"] == total["supply"][0], "{supply} {total}");
+    let (_, meta) = get(format!(
+        "/cosmos/bank/v1beta1/denoms_metadata/{}",
+        params.fee_denom
+    ))?;
+    anyhow::ensure!(meta["metadata"]["display"] == "quire", "{meta}");
+    let (_, auth_params) = get("/cosmos/auth/v1beta1/params".into())?;
+    anyhow::ensure!(
+        auth_params["params"]["tx_sig_limit"] == "1",
+        "{auth_params}"
+    );
+    let (_, bank_params) = get("/cosmos/bank/v1beta1/params".into())?;
+    anyhow::ensure!(bank_params["params"]["default_send_enabled"] == true);
+
+    // A simulation over REST: the fee rule as gas.
+    let data = vec![7u8; 300];
+    let tx = quire_core::builder::sign_tx(
+        key,
+        &quire_core::builder::SignerContext {
+            chain_id: net.chain_id()?.to_string(),
+            account_number: chain.account_number,
+            sequence: chain.sequence,
+            fee_denom: params.fee_denom.clone(),
+            fee: 0,
+            timeout_height: 0,
+            memo: String::new(),
+        },
+        &[quire_client::Msg::submit_blob(
+            Namespace::from_rollup_name("rest-sim"),
+            data.clone(),
+        )],
+    )?;
+    use base64::Engine;
+    let request = serde_json::json!({
+        "tx_bytes": base64::engine::general_purpose::STANDARD.encode(&tx),
+    })
+    .to_string();
+    let answer = http_call(&base, "POST", "/cosmos/tx/v1beta1/simulate", Some(&request))?;
+    let body: Value = serde_json::from_str(&answer.body)?;
+    let expected = params
+        .fee_for(data.len() as u64)
+        .ok_or_else(|| anyhow::anyhow!("fee overflow"))?;
+    anyhow::ensure!(
+        answer.status == 200 && body["gas_info"]["gas_used"] == expected.to_string().as_str(),
+        "simulate: {} (expected gas {expected})",
+        answer.body
+    );
+    anyhow::ensure!(
+        body["result"]["events"]
+            .as_array()
+            .is_some_and(|events| events.iter().any(|e| e["type"] == "blob")),
+        "{body}"
+    );
+    let preflight = http_call(&base, "OPTIONS", "/cosmos/tx/v1beta1/simulate", None)?;
+    anyhow::ensure!(
+        preflight.status == 204
+            && preflight
+                .header("access-control-allow-methods")
+                .is_some_and(|m| m.contains("POST")),
+        "{}",
+        preflight.head
+    );
+    Ok(())
 }
 
 /// `quired chain-info` describes the running network: the chain id read

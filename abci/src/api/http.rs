@@ -15,6 +15,9 @@
 //! | `GET /v1/l1/checkpoint?height=H&rotation_after=A` | `SignedCheckpoint` (both optional: the latest attested height) |
 //! | `GET /v1/l1/history_proof?height=H&size=S` | `HistoryProof` |
 //!
+//! The Cosmos services' REST routes (`/cosmos/...`) are merged in when the
+//! API has them ([`crate::cosmos::rest`]).
+//!
 //! `{namespace}` is 64 hex digits. Errors are `{"code": "...", "message": "..."}`
 //! with 400 (bad request), 404 (unknown or not yet available height; a chain
 //! not anchored on an L1 for the `/v1/l1` routes, no encryption for
@@ -183,8 +186,18 @@ async fn history_proof(
     Ok(Json(api.history_proof(query.height, query.size)?))
 }
 
-/// The router of the HTTP read API.
+/// The router of the HTTP read API, with the Cosmos services' REST routes
+/// when the API has them ([`crate::cosmos::rest`]).
 pub fn router(api: Arc<ReadApi>) -> Router {
+    let cosmos = api.cosmos();
+    let read = read_router(api);
+    match cosmos {
+        Some(queries) => read.merge(crate::cosmos::rest::router(queries)),
+        None => read,
+    }
+}
+
+fn read_router(api: Arc<ReadApi>) -> Router {
     Router::new()
         .route("/v1/height", get(height))
         .route(

@@ -32,7 +32,7 @@ pub struct ChainInfoArgs {
     #[arg(long)]
     pub rpc_url: Option<String>,
     /// Public gRPC URL to publish (the read API and the Cosmos services).
-    #[arg(long, default_value = "http://127.0.0.1:9090")]
+    #[arg(long, default_value = "http://127.0.0.1:9190")]
     pub grpc_url: String,
     /// Public REST URL to publish (Keplr needs one).
     #[arg(long, default_value = "http://127.0.0.1:1317")]

@@ -3,10 +3,11 @@
 //!
 //! Each service method is written once, as a function from the SDK's
 //! request type to its response type over committed state
-//! ([`auth`], [`bank`], [`tx`]), and served two ways from [`answer`]:
+//! ([`auth`], [`bank`], [`tx`]), and served three ways from [`answer`]:
 //! through ABCI `Query` with the gRPC method as the path (what cosmjs
-//! sends), and over gRPC on the read API's port ([`grpc`]), the request and
-//! response bytes the same on both.
+//! sends), over gRPC on the read API's port ([`grpc`]), the request and
+//! response bytes the same on both, and over REST with the Cosmos SDK's
+//! gateway routes and JSON on the HTTP read API's port ([`rest`]).
 //!
 //! | path | answer |
 //! |---|---|
@@ -28,6 +29,7 @@
 pub mod auth;
 pub mod bank;
 pub mod grpc;
+pub mod rest;
 pub mod tx;
 
 use prost::Message;

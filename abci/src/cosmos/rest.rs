@@ -1,0 +1,447 @@
+//! The Cosmos services over REST (the Cosmos SDK's gRPC-gateway routes), on
+//! the HTTP read API's listener: what Keplr and explorers read.
+//!
+//! Each route builds the method's request, asks the same method functions
+//! as ABCI and gRPC ([`super::answer`], through [`CosmosQueries`]) and
+//! renders the response in the gateway's proto3 JSON: the proto field names
+//! (snake_case), every field present, 64-bit integers as strings, bytes as
+//! base64, `Any` with `@type`. The height answered at is in the response
+//! header `x-cosmos-block-height`. Errors are the gateway's
+//! `{"code": <gRPC code>, "message": …, "details": []}` with the HTTP status
+//! of the code (NotFound 404, InvalidArgument 400, Unimplemented 501,
+//! Internal 500). Every response allows any origin (CORS), and preflight
+//! `OPTIONS` requests are answered, so browser apps can call it.
+//!
+//! | route | method |
+//! |---|---|
+//! | `GET /cosmos/auth/v1beta1/accounts/{address}` | auth `Account` |
+//! | `GET /cosmos/auth/v1beta1/params` | auth `Params` |
+//! | `GET /cosmos/bank/v1beta1/balances/{address}` | bank `AllBalances` |
+//! | `GET /cosmos/bank/v1beta1/balances/{address}/by_denom?denom=` | bank `Balance` |
+//! | `GET /cosmos/bank/v1beta1/spendable_balances/{address}` | bank `SpendableBalances` |
+//! | `GET /cosmos/bank/v1beta1/spendable_balances/{address}/by_denom?denom=` | bank `SpendableBalanceByDenom` |
+//! | `GET /cosmos/bank/v1beta1/supply` | bank `TotalSupply` |
+//! | `GET /cosmos/bank/v1beta1/supply/by_denom?denom=` | bank `SupplyOf` |
+//! | `GET /cosmos/bank/v1beta1/params` | bank `Params` |
+//! | `GET /cosmos/bank/v1beta1/denoms_metadata` | bank `DenomsMetadata` |
+//! | `GET /cosmos/bank/v1beta1/denoms_metadata/{denom}` | bank `DenomMetadata` |
+//! | `POST /cosmos/tx/v1beta1/simulate` `{"tx_bytes": base64}` | tx `Simulate` |
+
+use super::grpc::{CosmosQueries, HEIGHT_HEADER};
+use super::{CosmosError, StatusCode as Code};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use cosmrs::proto::cosmos::auth::v1beta1 as auth;
+use cosmrs::proto::cosmos::bank::v1beta1 as bank;
+use cosmrs::proto::cosmos::base::query::v1beta1::PageResponse;
+use cosmrs::proto::cosmos::base::v1beta1::Coin;
+use cosmrs::proto::cosmos::tx::v1beta1 as tx;
+use prost::Message;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The REST routes over `queries`.
+pub fn router(queries: CosmosQueries) -> Router {
+    Router::new()
+        .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
+        .route("/cosmos/auth/v1beta1/params", get(auth_params))
+        .route("/cosmos/bank/v1beta1/balances/{address}", get(all_balances))
+        .route(
+            "/cosmos/bank/v1beta1/balances/{address}/by_denom",
+            get(balance),
+        )
+        .route(
+            "/cosmos/bank/v1beta1/spendable_balances/{address}",
+            get(spendable_balances),
+        )
+        .route(
+            "/cosmos/bank/v1beta1/spendable_balances/{address}/by_denom",
+            get(spendable_balance),
+        )
+        .route("/cosmos/bank/v1beta1/supply", get(total_supply))
+        .route("/cosmos/bank/v1beta1/supply/by_denom", get(supply_of))
+        .route("/cosmos/bank/v1beta1/params", get(bank_params))
+        .route("/cosmos/bank/v1beta1/denoms_metadata", get(denoms_metadata))
+        .route(
+            "/cosmos/bank/v1beta1/denoms_metadata/{denom}",
+            get(denom_metadata),
+        )
+        .route("/cosmos/tx/v1beta1/simulate", post(simulate))
+        .layer(axum::middleware::from_fn(cors))
+        .with_state(queries)
+}
+
+/// Any origin may call; a preflight is answered at once.
+async fn cors(request: Request, next: Next) -> Response {
+    let preflight = request.method() == Method::OPTIONS;
+    let mut response = if preflight {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    if preflight {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, x-cosmos-block-height"),
+        );
+    }
+    response
+}
+
+/// A failed request, in the gateway's form.
+struct RestError(CosmosError);
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        // gRPC's numeric codes, as the gateway puts them in `code`.
+        let (status, grpc_code) = match self.0.code {
+            Code::InvalidArgument => (StatusCode::BAD_REQUEST, 3),
+            Code::NotFound => (StatusCode::NOT_FOUND, 5),
+            Code::Unimplemented => (StatusCode::NOT_IMPLEMENTED, 12),
+            Code::Internal => (StatusCode::INTERNAL_SERVER_ERROR, 13),
+        };
+        (
+            status,
+            Json(json!({ "code": grpc_code, "message": self.0.message, "details": [] })),
+        )
+            .into_response()
+    }
+}
+
+type RestResult = Result<Response, RestError>;
+
+/// Asks `method` with `request`; decodes the answer.
+async fn ask<Resp: Message + Default>(
+    queries: &CosmosQueries,
+    method: &'static str,
+    request: impl Message,
+) -> Result<(u64, Resp), RestError> {
+    let queries = queries.clone();
+    let data = request.encode_to_vec();
+    let (height, answer) = tokio::task::spawn_blocking(move || queries(method, &data, 0))
+        .await
+        .map_err(|e| RestError(CosmosError::internal(&format!("query task failed: {e}"))))?;
+    let bytes = answer.map_err(RestError)?;
+    let response = Resp::decode(bytes.as_slice())
+        .map_err(|e| RestError(CosmosError::internal(&format!("answer of {method}: {e}"))))?;
+    Ok((height, response))
+}
+
+/// `body` as JSON with the height header.
+fn reply(height: u64, body: Value) -> Response {
+    let mut response = Json(body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&height.to_string()) {
+        response.headers_mut().insert(HEIGHT_HEADER, value);
+    }
+    response
+}
+
+fn coin(coin: &Coin) -> Value {
+    json!({ "denom": coin.denom, "amount": coin.amount })
+}
+
+fn coins(list: &[Coin]) -> Value {
+    Value::Array(list.iter().map(coin).collect())
+}
+
+fn maybe_coin(value: Option<&Coin>) -> Value {
+    value.map_or(Value::Null, coin)
+}
+
+fn page(page: Option<&PageResponse>) -> Value {
+    page.map_or(Value::Null, |p| {
+        json!({
+            "next_key": if p.next_key.is_empty() { Value::Null } else { base64_of(&p.next_key) },
+            "total": p.total.to_string(),
+        })
+    })
+}
+
+/// `{"balances": […], "pagination": …}`.
+fn balances_reply(height: u64, balances: &[Coin], pagination: Option<&PageResponse>) -> Response {
+    reply(
+        height,
+        json!({ "balances": coins(balances), "pagination": page(pagination) }),
+    )
+}
+
+/// `{"balance": coin}`.
+fn balance_reply(height: u64, balance: Option<&Coin>) -> Response {
+    reply(height, json!({ "balance": maybe_coin(balance) }))
+}
+
+fn base64_of(bytes: &[u8]) -> Value {
+    Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+async fn account(State(q): State<CosmosQueries>, Path(address): Path<String>) -> RestResult {
+    let (height, response): (u64, auth::QueryAccountResponse) = ask(
+        &q,
+        "/cosmos.auth.v1beta1.Query/Account",
+        auth::QueryAccountRequest { address },
+    )
+    .await?;
+    let account = match response.account {
+        Some(any) if any.type_url == super::auth::BASE_ACCOUNT_TYPE_URL => {
+            let base = auth::BaseAccount::decode(any.value.as_slice())
+                .map_err(|e| RestError(CosmosError::internal(&format!("BaseAccount: {e}"))))?;
+            json!({
+                "@type": any.type_url,
+                "address": base.address,
+                "pub_key": Value::Null,
+                "account_number": base.account_number.to_string(),
+                "sequence": base.sequence.to_string(),
+            })
+        }
+        _ => Value::Null,
+    };
+    Ok(reply(height, json!({ "account": account })))
+}
+
+async fn auth_params(State(q): State<CosmosQueries>) -> RestResult {
+    let (height, response): (u64, auth::QueryParamsResponse) = ask(
+        &q,
+        "/cosmos.auth.v1beta1.Query/Params",
+        auth::QueryParamsRequest {},
+    )
+    .await?;
+    let params = response.params.map_or(Value::Null, |p| {
+        json!({
+            "max_memo_characters": p.max_memo_characters.to_string(),
+            "tx_sig_limit": p.tx_sig_limit.to_string(),
+            "tx_size_cost_per_byte": p.tx_size_cost_per_byte.to_string(),
+            "sig_verify_cost_ed25519": p.sig_verify_cost_ed25519.to_string(),
+            "sig_verify_cost_secp256k1": p.sig_verify_cost_secp256k1.to_string(),
+        })
+    });
+    Ok(reply(height, json!({ "params": params })))
+}
+
+/// `?denom=`.
+#[derive(Debug, Deserialize)]
+struct DenomQuery {
+    #[serde(default)]
+    denom: String,
+}
+
+async fn all_balances(State(q): State<CosmosQueries>, Path(address): Path<String>) -> RestResult {
+    let (height, response): (u64, bank::QueryAllBalancesResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/AllBalances",
+        bank::QueryAllBalancesRequest {
+            address,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(balances_reply(
+        height,
+        &response.balances,
+        response.pagination.as_ref(),
+    ))
+}
+
+async fn balance(
+    State(q): State<CosmosQueries>,
+    Path(address): Path<String>,
+    Query(query): Query<DenomQuery>,
+) -> RestResult {
+    let (height, response): (u64, bank::QueryBalanceResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/Balance",
+        bank::QueryBalanceRequest {
+            address,
+            denom: query.denom,
+        },
+    )
+    .await?;
+    Ok(balance_reply(height, response.balance.as_ref()))
+}
+
+async fn spendable_balances(
+    State(q): State<CosmosQueries>,
+    Path(address): Path<String>,
+) -> RestResult {
+    let (height, response): (u64, bank::QuerySpendableBalancesResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/SpendableBalances",
+        bank::QuerySpendableBalancesRequest {
+            address,
+            pagination: None,
+        },
+    )
+    .await?;
+    Ok(balances_reply(
+        height,
+        &response.balances,
+        response.pagination.as_ref(),
+    ))
+}
+
+async fn spendable_balance(
+    State(q): State<CosmosQueries>,
+    Path(address): Path<String>,
+    Query(query): Query<DenomQuery>,
+) -> RestResult {
+    let (height, response): (u64, bank::QuerySpendableBalanceByDenomResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom",
+        bank::QuerySpendableBalanceByDenomRequest {
+            address,
+            denom: query.denom,
+        },
+    )
+    .await?;
+    Ok(balance_reply(height, response.balance.as_ref()))
+}
+
+async fn total_supply(State(q): State<CosmosQueries>) -> RestResult {
+    let (height, response): (u64, bank::QueryTotalSupplyResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/TotalSupply",
+        bank::QueryTotalSupplyRequest { pagination: None },
+    )
+    .await?;
+    Ok(reply(
+        height,
+        json!({
+            "supply": coins(&response.supply),
+            "pagination": page(response.pagination.as_ref()),
+        }),
+    ))
+}
+
+async fn supply_of(State(q): State<CosmosQueries>, Query(query): Query<DenomQuery>) -> RestResult {
+    let (height, response): (u64, bank::QuerySupplyOfResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/SupplyOf",
+        bank::QuerySupplyOfRequest { denom: query.denom },
+    )
+    .await?;
+    Ok(reply(
+        height,
+        json!({ "amount": maybe_coin(response.amount.as_ref()) }),
+    ))
+}
+
+async fn bank_params(State(q): State<CosmosQueries>) -> RestResult {
+    let (height, response): (u64, bank::QueryParamsResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/Params",
+        bank::QueryParamsRequest {},
+    )
+    .await?;
+    let params = response.params.map_or(
+        Value::Null,
+        |p| json!({ "send_enabled": [], "default_send_enabled": p.default_send_enabled }),
+    );
+    Ok(reply(height, json!({ "params": params })))
+}
+
+fn metadata(m: &bank::Metadata) -> Value {
+    json!({
+        "description": m.description,
+        "denom_units": m.denom_units.iter().map(|u| json!({
+            "denom": u.denom,
+            "exponent": u.exponent,
+            "aliases": u.aliases,
+        })).collect::<Vec<_>>(),
+        "base": m.base,
+        "display": m.display,
+        "name": m.name,
+        "symbol": m.symbol,
+        "uri": m.uri,
+        "uri_hash": m.uri_hash,
+    })
+}
+
+async fn denoms_metadata(State(q): State<CosmosQueries>) -> RestResult {
+    let (height, response): (u64, bank::QueryDenomsMetadataResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/DenomsMetadata",
+        bank::QueryDenomsMetadataRequest { pagination: None },
+    )
+    .await?;
+    Ok(reply(
+        height,
+        json!({
+            "metadatas": response.metadatas.iter().map(metadata).collect::<Vec<_>>(),
+            "pagination": page(response.pagination.as_ref()),
+        }),
+    ))
+}
+
+async fn denom_metadata(State(q): State<CosmosQueries>, Path(denom): Path<String>) -> RestResult {
+    let (height, response): (u64, bank::QueryDenomMetadataResponse) = ask(
+        &q,
+        "/cosmos.bank.v1beta1.Query/DenomMetadata",
+        bank::QueryDenomMetadataRequest { denom },
+    )
+    .await?;
+    Ok(reply(
+        height,
+        json!({ "metadata": response.metadata.as_ref().map_or(Value::Null, metadata) }),
+    ))
+}
+
+/// `POST /cosmos/tx/v1beta1/simulate`'s body.
+#[derive(Debug, Deserialize)]
+struct SimulateBody {
+    /// The TxRaw, base64.
+    #[serde(default)]
+    tx_bytes: String,
+}
+
+async fn simulate(State(q): State<CosmosQueries>, Json(body): Json<SimulateBody>) -> RestResult {
+    let tx_bytes = base64::engine::general_purpose::STANDARD
+        .decode(body.tx_bytes.as_bytes())
+        .map_err(|e| RestError(CosmosError::invalid(format!("tx_bytes is not base64: {e}"))))?;
+    let (height, response): (u64, tx::SimulateResponse) = ask(
+        &q,
+        "/cosmos.tx.v1beta1.Service/Simulate",
+        tx::SimulateRequest {
+            tx_bytes,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let gas_info = response.gas_info.map_or(
+        Value::Null,
+        |g| json!({ "gas_wanted": g.gas_wanted.to_string(), "gas_used": g.gas_used.to_string() }),
+    );
+    let result = response.result.map_or(Value::Null, |r| {
+        json!({
+            // `data` is deprecated in the SDK (msg_responses replace it); Quire
+            // sets neither.
+            "data": Value::Null,
+            "log": r.log,
+            "events": r.events.iter().map(|e| json!({
+                "type": e.r#type,
+                "attributes": e.attributes.iter().map(|a| json!({
+                    "key": a.key,
+                    "value": a.value,
+                    "index": a.index,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "msg_responses": [],
+        })
+    });
+    Ok(reply(
+        height,
+        json!({ "gas_info": gas_info, "result": result }),
+    ))
+}
