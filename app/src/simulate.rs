@@ -115,6 +115,24 @@ mod tests {
         }
     }
 
+    /// A signed tx of sequence 0 with a sufficient fee.
+    fn real(msgs: Vec<Msg>) -> Vec<u8> {
+        sign_tx(
+            &key(),
+            &SignerContext {
+                chain_id: "sim-chain".into(),
+                account_number: 0,
+                sequence: 0,
+                fee_denom: "uquire".into(),
+                fee: 100_000,
+                timeout_height: 0,
+                memo: String::new(),
+            },
+            &msgs,
+        )
+        .unwrap()
+    }
+
     /// A signed tx turned into what cosmjs simulates: one empty signature
     /// and SIGN_MODE_UNSPECIFIED, no fee coin.
     fn draft(msgs: Vec<Msg>, sequence: u64) -> Vec<u8> {
@@ -194,20 +212,48 @@ mod tests {
 
     #[test]
     fn an_unsigned_draft_is_refused_by_check_tx() {
+        use crate::error::InvalidTx;
         let g = genesis(10_000_000);
-        let tx = draft(vec![blob(10)], 0);
         let state = crate::state::Overlay {
             changes: Some(&g.changes),
             base: &crate::state::EmptyState,
         };
-        let mut check = crate::CheckState::new();
-        let err = g
-            .machine
-            .check_tx(&mut check, &state as &dyn StateRead, 1, &tx)
-            .unwrap_err();
-        assert_eq!(
-            err.code(),
-            TxError::Invalid(crate::error::InvalidTx::SignMode).code()
+        let check = |tx: &[u8]| {
+            let mut check = crate::CheckState::new();
+            g.machine
+                .check_tx(&mut check, &state as &dyn StateRead, 1, tx)
+                .unwrap_err()
+        };
+        // cosmjs's draft: an empty signature (it fails to parse first).
+        let err = check(&draft(vec![blob(10)], 0));
+        assert!(
+            matches!(err, TxError::Invalid(InvalidTx::SignatureEncoding(0))),
+            "{err}"
+        );
+        // A well-formed but bogus signature with SIGN_MODE_UNSPECIFIED: the
+        // sign mode is refused.
+        let mut raw = TxRaw::decode(draft(vec![blob(10)], 0).as_slice()).unwrap();
+        let signed = TxRaw::decode(real(vec![blob(10)]).as_slice()).unwrap();
+        raw.signatures = signed.signatures.clone();
+        let err = check(&raw.encode_to_vec());
+        assert!(
+            matches!(err, TxError::Invalid(InvalidTx::SignMode)),
+            "{err}"
+        );
+        // The simulation of either still works: it is only an estimate.
+        assert!(simulate(&g, &raw.encode_to_vec()).is_ok());
+        // A DIRECT tx with another signature: simulated (no check), refused
+        // by CheckTx for its signature.
+        let mut forged = signed.clone();
+        forged.signatures = TxRaw::decode(real(vec![blob(11)]).as_slice())
+            .unwrap()
+            .signatures;
+        let forged = forged.encode_to_vec();
+        assert!(simulate(&g, &forged).is_ok());
+        assert!(
+            matches!(check(&forged), TxError::BadSignature { .. }),
+            "{}",
+            check(&forged)
         );
     }
 }

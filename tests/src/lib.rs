@@ -321,7 +321,7 @@ fn print_log_tails(dir: &Path) {
 /// A plain HTTP/1.1 GET on loopback: (status code, body). Enough for testing
 /// the read API's HTTP transport without another client library.
 pub fn http_get(base_url: &str, path: &str) -> anyhow::Result<(u16, String)> {
-    let answer = http_request(base_url, "GET", path, None)?;
+    let answer = http_call_with(base_url, "GET", path, None, &[])?;
     Ok((answer.status, answer.body))
 }
 
@@ -355,23 +355,25 @@ pub fn http_call(
     path: &str,
     body: Option<&str>,
 ) -> anyhow::Result<HttpAnswer> {
-    http_request(base_url, method, path, body)
+    http_call_with(base_url, method, path, body, &[])
 }
 
 /// A JSON-RPC style POST of `body` to `url`; the body of a 200 answer.
 pub fn http_post_json(url: &str, body: &str) -> anyhow::Result<String> {
-    let answer = http_request(url, "POST", "/", Some(body))?;
+    let answer = http_call_with(url, "POST", "/", Some(body), &[])?;
     if answer.status != 200 {
         bail!("POST {url}: HTTP {}: {}", answer.status, answer.body);
     }
     Ok(answer.body)
 }
 
-fn http_request(
+/// [`http_call`] with extra request `headers`.
+pub fn http_call_with(
     base_url: &str,
     method: &str,
     path: &str,
     body: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> anyhow::Result<HttpAnswer> {
     use std::io::{Read, Write};
     let host = base_url.trim_start_matches("http://").trim_end_matches('/');
@@ -379,9 +381,13 @@ fn http_request(
         std::net::TcpStream::connect(host).with_context(|| format!("cannot connect to {host}"))?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
     let body = body.unwrap_or("");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = Vec::new();

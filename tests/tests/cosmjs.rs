@@ -104,7 +104,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         before.account_number
     );
     anyhow::ensure!(
-        u64_of(&out["aliceAccount"]["sequence"], "sequence")? >= before.sequence,
+        u64_of(&out["aliceAccount"]["sequence"], "sequence")? == before.sequence,
         "sequence {}",
         out["aliceAccount"]
     );
@@ -190,7 +190,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         all[0]["amount"]
             .as_str()
             .and_then(|a| a.parse::<u128>().ok())
-            >= alice_now.balance.parse::<u128>().ok(),
+            == alice_now.balance.parse::<u128>().ok(),
         "all balances {all}, now {}",
         alice_now.balance
     );
@@ -233,6 +233,17 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     grpc_answers_as_abci(&node, &net.grpc(0)?, &alice).await?;
     rest_answers(net, &node, &alice_key, &params).await?;
     chain_info(net)
+}
+
+/// A GET of `path` asking for `height` (the `x-cosmos-block-height` header).
+fn http_get_at(base: &str, path: &str, height: u64) -> anyhow::Result<quire_tests::HttpAnswer> {
+    quire_tests::http_call_with(
+        base,
+        "GET",
+        path,
+        None,
+        &[("x-cosmos-block-height", &height.to_string())],
+    )
 }
 
 /// The REST routes (the SDK gateway's paths and JSON) on the HTTP port.
@@ -311,6 +322,21 @@ async fn rest_answers(
         params.fee_denom
     ))?;
     anyhow::ensure!(meta["metadata"]["display"] == "quire", "{meta}");
+    let (answer, body) = get("/cosmos/bank/v1beta1/denoms_metadata/uatom".into())?;
+    anyhow::ensure!(answer.status == 404 && body["code"] == 5, "{}", answer.body);
+    let (answer, body) = get("/cosmos/gov/v1/proposals".into())?;
+    anyhow::ensure!(
+        answer.status == 501 && body["code"] == 12,
+        "{}",
+        answer.body
+    );
+    // A past height is refused, not answered with the latest state.
+    let old = http_get_at(&base, "/cosmos/bank/v1beta1/supply", 1)?;
+    anyhow::ensure!(
+        old.status == 400 && old.body.contains("version does not exist"),
+        "{}",
+        old.body
+    );
     let (_, auth_params) = get("/cosmos/auth/v1beta1/params".into())?;
     anyhow::ensure!(
         auth_params["params"]["tx_sig_limit"] == "1",

@@ -170,15 +170,12 @@ impl SequencerService for GrpcApi {
 /// Largest gRPC message quired sends or accepts (a block's blobs plus proofs).
 const MAX_MESSAGE_BYTES: usize = 1 << 30;
 
-/// Largest request of a Cosmos service (a simulated tx is a whole tx).
-const MAX_COSMOS_REQUEST_BYTES: usize = 16 * 1024 * 1024;
-
 /// Serves the gRPC read API on `addr` until the process ends, with the
 /// Cosmos services when the API has them.
 pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::transport::Error> {
     use crate::cosmos::grpc::{Auth, Bank, CosmosQueries, CosmosService, Tx};
     fn cosmos_service<S>(queries: &CosmosQueries) -> CosmosService<S> {
-        CosmosService::new(queries.clone(), MAX_COSMOS_REQUEST_BYTES)
+        CosmosService::new(queries.clone(), crate::cosmos::MAX_REQUEST_BYTES)
     }
     let limits = api.limits();
     let cosmos = api.cosmos();

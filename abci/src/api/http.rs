@@ -190,9 +190,10 @@ async fn history_proof(
 /// when the API has them ([`crate::cosmos::rest`]).
 pub fn router(api: Arc<ReadApi>) -> Router {
     let cosmos = api.cosmos();
+    let timeout = api.limits().request_timeout;
     let read = read_router(api);
     match cosmos {
-        Some(queries) => read.merge(crate::cosmos::rest::router(queries)),
+        Some(queries) => read.merge(crate::cosmos::rest::router(queries, timeout)),
         None => read,
     }
 }

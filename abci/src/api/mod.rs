@@ -135,7 +135,7 @@ pub struct ReadApi {
     committed: watch::Receiver<u64>,
     limits: ApiLimits,
     streams: Arc<tokio::sync::Semaphore>,
-    /// The Cosmos services, served beside the read API over gRPC.
+    /// The Cosmos services, served beside the read API over gRPC and REST.
     cosmos: Option<crate::cosmos::grpc::CosmosQueries>,
 }
 
@@ -158,7 +158,7 @@ impl ReadApi {
         })
     }
 
-    /// Also serves the Cosmos services (auth, bank, tx) over gRPC, answered
+    /// Also serves the Cosmos services (auth, bank, tx) over gRPC and REST, answered
     /// by `queries` (see [`crate::cosmos`]).
     pub fn with_cosmos(mut self, queries: crate::cosmos::grpc::CosmosQueries) -> Self {
         self.cosmos = Some(queries);

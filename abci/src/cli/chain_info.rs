@@ -34,8 +34,9 @@ pub struct ChainInfoArgs {
     /// Public gRPC URL to publish (the read API and the Cosmos services).
     #[arg(long, default_value = "http://127.0.0.1:9190")]
     pub grpc_url: String,
-    /// Public REST URL to publish (Keplr needs one).
-    #[arg(long, default_value = "http://127.0.0.1:1317")]
+    /// Public REST URL to publish (Keplr needs one): the HTTP read API's
+    /// listener, which serves the Cosmos REST routes.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub rest_url: String,
     /// The network's genesis file, for the unbonding time (else left out).
     #[arg(long)]

@@ -36,6 +36,11 @@ use prost::Message;
 use quire_app::{StateMachine, StateRead};
 use thiserror::Error;
 
+/// Largest request the gRPC and REST front ends accept (a simulated tx is a
+/// whole tx: 4 MiB holds the default `max_tx_bytes` of 2.5 MiB; a chain with
+/// larger txs simulates them over ABCI Query, bounded by CometBFT).
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+
 /// The ABCI codespace of Cosmos-service errors (the SDK's).
 pub const CODESPACE: &str = "sdk";
 

@@ -28,7 +28,8 @@
 //! | `POST /cosmos/tx/v1beta1/simulate` `{"tx_bytes": base64}` | tx `Simulate` |
 
 use super::grpc::{CosmosQueries, HEIGHT_HEADER};
-use super::{CosmosError, StatusCode as Code};
+use super::{CosmosError, StatusCode as Code, MAX_REQUEST_BYTES};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -44,9 +45,21 @@ use cosmrs::proto::cosmos::tx::v1beta1 as tx;
 use prost::Message;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::time::Duration;
 
-/// The REST routes over `queries`.
-pub fn router(queries: CosmosQueries) -> Router {
+/// Most REST requests of the Cosmos services served at once.
+const MAX_CONCURRENT_REQUESTS: usize = 256;
+
+/// What the handlers share: where the methods are answered, and how long
+/// one may take.
+#[derive(Clone)]
+struct Rest {
+    queries: CosmosQueries,
+    timeout: Duration,
+}
+
+/// The REST routes over `queries`; each request answered within `timeout`.
+pub fn router(queries: CosmosQueries, timeout: Duration) -> Router {
     Router::new()
         .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
         .route("/cosmos/auth/v1beta1/params", get(auth_params))
@@ -72,8 +85,53 @@ pub fn router(queries: CosmosQueries) -> Router {
             get(denom_metadata),
         )
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
+        .fallback(unknown_route)
+        .layer(DefaultBodyLimit::max(base64_len(MAX_REQUEST_BYTES) + 1024))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            MAX_CONCURRENT_REQUESTS,
+        ))
         .layer(axum::middleware::from_fn(cors))
-        .with_state(queries)
+        .with_state(Rest { queries, timeout })
+}
+
+/// The base64 length of `n` bytes.
+const fn base64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
+}
+
+/// A path no route has, in the gateway's error form.
+async fn unknown_route(uri: axum::http::Uri) -> RestError {
+    RestError(CosmosError {
+        code: Code::Unimplemented,
+        message: format!("no REST route {}: see docs/wallets.md", uri.path()),
+    })
+}
+
+/// The height a request asks for: its `x-cosmos-block-height` header, or 0
+/// (the latest).
+struct AskedHeight(u64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AskedHeight {
+    type Rejection = RestError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, RestError> {
+        match parts.headers.get(HEIGHT_HEADER) {
+            None => Ok(AskedHeight(0)),
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|text| text.parse().ok())
+                .map(AskedHeight)
+                .ok_or_else(|| {
+                    RestError(CosmosError::invalid(format!(
+                        "{HEIGHT_HEADER} must be a non-negative integer"
+                    )))
+                }),
+        }
+    }
 }
 
 /// Any origin may call; a preflight is answered at once.
@@ -126,14 +184,22 @@ type RestResult = Result<Response, RestError>;
 
 /// Asks `method` with `request`; decodes the answer.
 async fn ask<Resp: Message + Default>(
-    queries: &CosmosQueries,
+    rest: &Rest,
+    asked: AskedHeight,
     method: &'static str,
     request: impl Message,
 ) -> Result<(u64, Resp), RestError> {
-    let queries = queries.clone();
+    let queries = rest.queries.clone();
     let data = request.encode_to_vec();
-    let (height, answer) = tokio::task::spawn_blocking(move || queries(method, &data, 0))
+    let work = tokio::task::spawn_blocking(move || queries(method, &data, asked.0));
+    let (height, answer) = tokio::time::timeout(rest.timeout, work)
         .await
+        .map_err(|_| {
+            RestError(CosmosError::internal(&format!(
+                "{method} took longer than {:?}",
+                rest.timeout
+            )))
+        })?
         .map_err(|e| RestError(CosmosError::internal(&format!("query task failed: {e}"))))?;
     let bytes = answer.map_err(RestError)?;
     let response = Resp::decode(bytes.as_slice())
@@ -188,9 +254,14 @@ fn base64_of(bytes: &[u8]) -> Value {
     Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
-async fn account(State(q): State<CosmosQueries>, Path(address): Path<String>) -> RestResult {
+async fn account(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path(address): Path<String>,
+) -> RestResult {
     let (height, response): (u64, auth::QueryAccountResponse) = ask(
         &q,
+        asked,
         "/cosmos.auth.v1beta1.Query/Account",
         auth::QueryAccountRequest { address },
     )
@@ -207,14 +278,20 @@ async fn account(State(q): State<CosmosQueries>, Path(address): Path<String>) ->
                 "sequence": base.sequence.to_string(),
             })
         }
-        _ => Value::Null,
+        other => {
+            return Err(RestError(CosmosError::internal(&format!(
+                "unexpected account answer {:?}",
+                other.map(|any| any.type_url)
+            ))))
+        }
     };
     Ok(reply(height, json!({ "account": account })))
 }
 
-async fn auth_params(State(q): State<CosmosQueries>) -> RestResult {
+async fn auth_params(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
     let (height, response): (u64, auth::QueryParamsResponse) = ask(
         &q,
+        asked,
         "/cosmos.auth.v1beta1.Query/Params",
         auth::QueryParamsRequest {},
     )
@@ -238,9 +315,14 @@ struct DenomQuery {
     denom: String,
 }
 
-async fn all_balances(State(q): State<CosmosQueries>, Path(address): Path<String>) -> RestResult {
+async fn all_balances(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path(address): Path<String>,
+) -> RestResult {
     let (height, response): (u64, bank::QueryAllBalancesResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/AllBalances",
         bank::QueryAllBalancesRequest {
             address,
@@ -256,12 +338,14 @@ async fn all_balances(State(q): State<CosmosQueries>, Path(address): Path<String
 }
 
 async fn balance(
-    State(q): State<CosmosQueries>,
+    State(q): State<Rest>,
+    asked: AskedHeight,
     Path(address): Path<String>,
     Query(query): Query<DenomQuery>,
 ) -> RestResult {
     let (height, response): (u64, bank::QueryBalanceResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/Balance",
         bank::QueryBalanceRequest {
             address,
@@ -273,11 +357,13 @@ async fn balance(
 }
 
 async fn spendable_balances(
-    State(q): State<CosmosQueries>,
+    State(q): State<Rest>,
+    asked: AskedHeight,
     Path(address): Path<String>,
 ) -> RestResult {
     let (height, response): (u64, bank::QuerySpendableBalancesResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/SpendableBalances",
         bank::QuerySpendableBalancesRequest {
             address,
@@ -293,12 +379,14 @@ async fn spendable_balances(
 }
 
 async fn spendable_balance(
-    State(q): State<CosmosQueries>,
+    State(q): State<Rest>,
+    asked: AskedHeight,
     Path(address): Path<String>,
     Query(query): Query<DenomQuery>,
 ) -> RestResult {
     let (height, response): (u64, bank::QuerySpendableBalanceByDenomResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom",
         bank::QuerySpendableBalanceByDenomRequest {
             address,
@@ -309,9 +397,10 @@ async fn spendable_balance(
     Ok(balance_reply(height, response.balance.as_ref()))
 }
 
-async fn total_supply(State(q): State<CosmosQueries>) -> RestResult {
+async fn total_supply(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
     let (height, response): (u64, bank::QueryTotalSupplyResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/TotalSupply",
         bank::QueryTotalSupplyRequest { pagination: None },
     )
@@ -325,9 +414,14 @@ async fn total_supply(State(q): State<CosmosQueries>) -> RestResult {
     ))
 }
 
-async fn supply_of(State(q): State<CosmosQueries>, Query(query): Query<DenomQuery>) -> RestResult {
+async fn supply_of(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Query(query): Query<DenomQuery>,
+) -> RestResult {
     let (height, response): (u64, bank::QuerySupplyOfResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/SupplyOf",
         bank::QuerySupplyOfRequest { denom: query.denom },
     )
@@ -338,9 +432,10 @@ async fn supply_of(State(q): State<CosmosQueries>, Query(query): Query<DenomQuer
     ))
 }
 
-async fn bank_params(State(q): State<CosmosQueries>) -> RestResult {
+async fn bank_params(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
     let (height, response): (u64, bank::QueryParamsResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/Params",
         bank::QueryParamsRequest {},
     )
@@ -369,9 +464,10 @@ fn metadata(m: &bank::Metadata) -> Value {
     })
 }
 
-async fn denoms_metadata(State(q): State<CosmosQueries>) -> RestResult {
+async fn denoms_metadata(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
     let (height, response): (u64, bank::QueryDenomsMetadataResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/DenomsMetadata",
         bank::QueryDenomsMetadataRequest { pagination: None },
     )
@@ -385,9 +481,14 @@ async fn denoms_metadata(State(q): State<CosmosQueries>) -> RestResult {
     ))
 }
 
-async fn denom_metadata(State(q): State<CosmosQueries>, Path(denom): Path<String>) -> RestResult {
+async fn denom_metadata(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path(denom): Path<String>,
+) -> RestResult {
     let (height, response): (u64, bank::QueryDenomMetadataResponse) = ask(
         &q,
+        asked,
         "/cosmos.bank.v1beta1.Query/DenomMetadata",
         bank::QueryDenomMetadataRequest { denom },
     )
@@ -406,12 +507,17 @@ struct SimulateBody {
     tx_bytes: String,
 }
 
-async fn simulate(State(q): State<CosmosQueries>, Json(body): Json<SimulateBody>) -> RestResult {
+async fn simulate(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Json(body): Json<SimulateBody>,
+) -> RestResult {
     let tx_bytes = base64::engine::general_purpose::STANDARD
         .decode(body.tx_bytes.as_bytes())
         .map_err(|e| RestError(CosmosError::invalid(format!("tx_bytes is not base64: {e}"))))?;
     let (height, response): (u64, tx::SimulateResponse) = ask(
         &q,
+        asked,
         "/cosmos.tx.v1beta1.Service/Simulate",
         tx::SimulateRequest {
             tx_bytes,

@@ -9,7 +9,8 @@ use cosmrs::proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
 /// through every rule but the signature on committed state and reports the
 /// fee it needs as `gas_used` (one gas is one unit of the fee denom, see
 /// [`quire_app::simulate`]). A draft that would be refused is
-/// `InvalidArgument`, with Quire's code and reason.
+/// `InvalidArgument`, with Quire's code and reason (the SDK answers
+/// `Unknown` there; `InvalidArgument` says better whose fault it is).
 pub fn simulate(
     ctx: &QueryContext<'_>,
     request: SimulateRequest,
@@ -23,7 +24,12 @@ pub fn simulate(
         .machine
         .simulate(ctx.state, ctx.height + 1, &request.tx_bytes)
         .map_err(|e| CosmosError::invalid(format!("quire code {}: {e}", e.code())))?;
-    let gas_used = u64::try_from(simulation.required_fee).unwrap_or(u64::MAX);
+    let gas_used = u64::try_from(simulation.required_fee).map_err(|_| {
+        CosmosError::invalid(format!(
+            "the required fee {} does not fit in a u64 of gas",
+            simulation.required_fee
+        ))
+    })?;
     Ok(SimulateResponse {
         gas_info: Some(GasInfo {
             gas_wanted: gas_used,
