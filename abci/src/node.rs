@@ -209,6 +209,16 @@ impl Node {
         Ok((answer.height, answer.result?))
     }
 
+    /// One read snapshot of the store, its last committed height, and the
+    /// height queries answer at: before the first commit genesis' (its
+    /// writes are held in memory until then).
+    fn snapshot(&self) -> Result<(quire_store::StateSnapshot, u64, u64), StoreError> {
+        let snapshot = self.store.state()?;
+        let committed = snapshot.last_commit().map_or(0, |last| last.height);
+        let latest = self.app.last_height().max(committed);
+        Ok((snapshot, committed, latest))
+    }
+
     /// Answers the Cosmos service method `path` (see [`crate::cosmos`]) with
     /// the encoded request `data`, at `height` (0 or the latest: no history
     /// is kept). Returns the height answered at and the encoded response.
@@ -219,12 +229,10 @@ impl Node {
         height: u64,
     ) -> (u64, Result<Vec<u8>, crate::cosmos::CosmosError>) {
         use crate::cosmos::{self, CosmosError};
-        let snapshot = match self.store.state() {
-            Ok(snapshot) => snapshot,
+        let (snapshot, _, latest) = match self.snapshot() {
+            Ok(read) => read,
             Err(e) => return (0, Err(CosmosError::internal(&e))),
         };
-        let committed = snapshot.last_commit().map_or(0, |last| last.height);
-        let latest = self.app.last_height().max(committed);
         if height != 0 && height != latest {
             return (
                 latest,
@@ -259,11 +267,7 @@ impl Node {
         prove: bool,
     ) -> Result<ProvenAnswer, QueryError> {
         let internal = |e: &dyn std::fmt::Display| QueryError::Internal(e.to_string());
-        let snapshot = self.store.state().map_err(|e| internal(&e))?;
-        let committed = snapshot.last_commit().map_or(0, |last| last.height);
-        // Before the first commit the app's height is genesis' (its writes are
-        // held in memory until then).
-        let latest = self.app.last_height().max(committed);
+        let (snapshot, committed, latest) = self.snapshot().map_err(|e| internal(&e))?;
         if prove && committed == 0 {
             return Err(QueryError::BadArgument(
                 "nothing is committed yet: there is no state to prove".into(),

@@ -22,7 +22,7 @@ pub fn simulate(
     }
     let simulation = ctx
         .machine
-        .simulate(ctx.state, ctx.height + 1, &request.tx_bytes)
+        .simulate(ctx.state, ctx.height.saturating_add(1), &request.tx_bytes)
         .map_err(|e| CosmosError::invalid(format!("quire code {}: {e}", e.code())))?;
     let gas_used = u64::try_from(simulation.required_fee).map_err(|_| {
         CosmosError::invalid(format!(
