@@ -16,6 +16,7 @@
 pub mod api;
 pub mod byzantine;
 pub mod cli;
+pub mod cometbft;
 pub mod config;
 pub mod convert;
 pub mod cosmos;

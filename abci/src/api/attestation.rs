@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tendermint::block::Height;
 use tendermint_proto::Protobuf;
-use tendermint_rpc::{Client, HttpClient, HttpClientUrl, Paging};
+use tendermint_rpc::{Client, HttpClient, Paging};
 
 /// How many heights' consensus data are cached (streams and ranges re-read
 /// recent heights).
@@ -33,14 +33,7 @@ pub struct AttestationSource {
 impl AttestationSource {
     /// A source reading CometBFT's RPC at `url`.
     pub fn new(url: &str, timeout: Duration) -> Result<Self, ApiError> {
-        let bad = |e: &dyn std::fmt::Display| {
-            ApiError::InvalidArgument(format!("bad cometbft_rpc URL {url:?}: {e}"))
-        };
-        let parsed: HttpClientUrl = url.parse().map_err(|e: tendermint_rpc::Error| bad(&e))?;
-        let rpc = HttpClient::builder(parsed)
-            .timeout(timeout)
-            .build()
-            .map_err(|e| bad(&e))?;
+        let rpc = crate::cometbft::rpc_client(url, timeout).map_err(ApiError::InvalidArgument)?;
         Ok(AttestationSource {
             rpc,
             url: url.to_string(),

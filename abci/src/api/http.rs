@@ -193,7 +193,7 @@ pub fn router(api: Arc<ReadApi>) -> Router {
     let timeout = api.limits().request_timeout;
     let read = read_router(api);
     match cosmos {
-        Some(queries) => read.merge(crate::cosmos::rest::router(queries, timeout)),
+        Some(services) => read.merge(crate::cosmos::rest::router(services, timeout)),
         None => read,
     }
 }

@@ -136,7 +136,7 @@ pub struct ReadApi {
     limits: ApiLimits,
     streams: Arc<tokio::sync::Semaphore>,
     /// The Cosmos services, served beside the read API over gRPC and REST.
-    cosmos: Option<crate::cosmos::grpc::CosmosQueries>,
+    cosmos: Option<crate::cosmos::CosmosServices>,
 }
 
 impl ReadApi {
@@ -158,15 +158,16 @@ impl ReadApi {
         })
     }
 
-    /// Also serves the Cosmos services (auth, bank, tx) over gRPC and REST, answered
-    /// by `queries` (see [`crate::cosmos`]).
-    pub fn with_cosmos(mut self, queries: crate::cosmos::grpc::CosmosQueries) -> Self {
-        self.cosmos = Some(queries);
+    /// Also serves the Cosmos services (auth, bank, tx, base tendermint,
+    /// node) over gRPC and REST, answered by `services` (see
+    /// [`crate::cosmos`]).
+    pub fn with_cosmos(mut self, services: crate::cosmos::CosmosServices) -> Self {
+        self.cosmos = Some(services);
         self
     }
 
     /// The Cosmos services' answers, when they are served.
-    pub fn cosmos(&self) -> Option<crate::cosmos::grpc::CosmosQueries> {
+    pub fn cosmos(&self) -> Option<crate::cosmos::CosmosServices> {
         self.cosmos.clone()
     }
 

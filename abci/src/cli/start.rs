@@ -92,12 +92,19 @@ impl StartArgs {
                     api_limits,
                 )
                 .map_err(|e| anyhow::anyhow!("read API: {e}"))?
-                .with_cosmos({
-                    let node = node.clone();
-                    Arc::new(move |path: &str, data: &[u8], height: u64| {
-                        node.cosmos_query(path, data, height)
-                    })
-                }),
+                .with_cosmos(crate::cosmos::CosmosServices::new(
+                    {
+                        let node = node.clone();
+                        Arc::new(move |path: &str, data: &[u8], height: u64| {
+                            node.cosmos_query(path, data, height)
+                        })
+                    },
+                    crate::cosmos::chain::Chain::new(
+                        &config.cometbft_rpc,
+                        api_limits.request_timeout,
+                    )
+                    .map_err(|e| anyhow::anyhow!("Cosmos services: {e}"))?,
+                )),
             );
             crate::api::spawn_servers(api, &config.grpc_addr, &config.http_addr)?;
             let mut terminate =

@@ -3,17 +3,19 @@
 //! path, so both transports answer the same bytes for the same request.
 //!
 //! Each service (`cosmos.auth.v1beta1.Query`, `cosmos.bank.v1beta1.Query`,
-//! `cosmos.tx.v1beta1.Service`) is a tonic service whose unary handler
+//! `cosmos.tx.v1beta1.Service`, `cosmos.base.tendermint.v1beta1.Service`,
+//! `cosmos.base.node.v1beta1.Service`) is a tonic service whose unary handler
 //! passes the request's protobuf bytes through unchanged (no re-encoding)
 //! and returns the answer's. The height answered at is in the response
-//! metadata `x-cosmos-block-height`, as the Cosmos SDK's gRPC server does; a
-//! request may ask for a height with the same header (only the latest is
-//! kept).
+//! metadata `x-cosmos-block-height`, as the Cosmos SDK's gRPC server does
+//! (for state methods; the CometBFT-backed ones name their heights in the
+//! answer); a request may ask for a height with the same header (only the
+//! latest is kept).
 
 // `tonic::Status` is what tonic handlers must return; its size is not ours to choose.
 #![allow(clippy::result_large_err)]
 
-use super::{CosmosError, StatusCode};
+use super::{CosmosError, CosmosServices, StatusCode};
 use std::convert::Infallible;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -37,6 +39,7 @@ impl From<CosmosError> for Status {
             StatusCode::NotFound => Status::not_found(error.message),
             StatusCode::Unimplemented => Status::unimplemented(error.message),
             StatusCode::Internal => Status::internal(error.message),
+            StatusCode::Unavailable => Status::unavailable(error.message),
         }
     }
 }
@@ -68,9 +71,23 @@ impl ServiceName for Tx {
     const NAME: &'static str = "cosmos.tx.v1beta1.Service";
 }
 
-/// One Cosmos service served from [`CosmosQueries`].
+/// `cosmos.base.tendermint.v1beta1.Service`.
+#[derive(Debug)]
+pub struct Tendermint;
+impl ServiceName for Tendermint {
+    const NAME: &'static str = "cosmos.base.tendermint.v1beta1.Service";
+}
+
+/// `cosmos.base.node.v1beta1.Service`.
+#[derive(Debug)]
+pub struct Node;
+impl ServiceName for Node {
+    const NAME: &'static str = "cosmos.base.node.v1beta1.Service";
+}
+
+/// One Cosmos service served from [`CosmosServices`].
 pub struct CosmosService<S> {
-    queries: CosmosQueries,
+    services: CosmosServices,
     max_request_bytes: usize,
     service: PhantomData<S>,
 }
@@ -78,7 +95,7 @@ pub struct CosmosService<S> {
 impl<S> Clone for CosmosService<S> {
     fn clone(&self) -> Self {
         CosmosService {
-            queries: self.queries.clone(),
+            services: self.services.clone(),
             max_request_bytes: self.max_request_bytes,
             service: PhantomData,
         }
@@ -86,11 +103,11 @@ impl<S> Clone for CosmosService<S> {
 }
 
 impl<S> CosmosService<S> {
-    /// The service over `queries`, accepting requests up to
-    /// `max_request_bytes` (a simulated tx is a whole tx).
-    pub fn new(queries: CosmosQueries, max_request_bytes: usize) -> Self {
+    /// The service over `services`, accepting requests up to
+    /// `max_request_bytes` (a simulated or broadcast tx is a whole tx).
+    pub fn new(services: CosmosServices, max_request_bytes: usize) -> Self {
         CosmosService {
-            queries,
+            services,
             max_request_bytes,
             service: PhantomData,
         }
@@ -121,7 +138,7 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let method = Method {
             path: request.uri().path().to_string(),
-            queries: self.queries.clone(),
+            services: self.services.clone(),
         };
         let max = self.max_request_bytes;
         Box::pin(async move {
@@ -136,7 +153,7 @@ where
 /// One call: the method path and where it is answered.
 struct Method {
     path: String,
-    queries: CosmosQueries,
+    services: CosmosServices,
 }
 
 impl tonic::server::UnaryService<Vec<u8>> for Method {
@@ -145,7 +162,7 @@ impl tonic::server::UnaryService<Vec<u8>> for Method {
 
     fn call(&mut self, request: Request<Vec<u8>>) -> Self::Future {
         let path = std::mem::take(&mut self.path);
-        let queries = self.queries.clone();
+        let services = self.services.clone();
         Box::pin(async move {
             let height = match request.metadata().get(HEIGHT_HEADER) {
                 None => 0,
@@ -160,13 +177,12 @@ impl tonic::server::UnaryService<Vec<u8>> for Method {
                     })?,
             };
             let data = request.into_inner();
-            // State reads (and a simulation) block: off the async workers.
-            let (at, result) = tokio::task::spawn_blocking(move || queries(&path, &data, height))
-                .await
-                .map_err(|e| Status::internal(format!("query task failed: {e}")))?;
-            let mut response = Response::new(result?);
-            if let Ok(value) = at.to_string().parse() {
-                response.metadata_mut().insert(HEIGHT_HEADER, value);
+            let (at, bytes) = services.call(path, data, height).await?;
+            let mut response = Response::new(bytes);
+            if at > 0 {
+                if let Ok(value) = at.to_string().parse() {
+                    response.metadata_mut().insert(HEIGHT_HEADER, value);
+                }
             }
             Ok(response)
         })

@@ -19,6 +19,12 @@
 //! | `/cosmos.bank.v1beta1.Query/SpendableBalances`, `SpendableBalanceByDenom` | as `AllBalances`, `Balance` (all of a balance is spendable) |
 //! | `/cosmos.bank.v1beta1.Query/DenomMetadata`, `DenomsMetadata` | the fee denom (`uquire`: display `quire`, exponent 6) |
 //! | `/cosmos.tx.v1beta1.Service/Simulate` | the fee as gas used ([`quire_app::simulate`]) |
+//! | `/cosmos.base.node.v1beta1.Service/Config` | a minimum gas price of 1 fee unit, the latest state only kept |
+//!
+//! The methods that read CometBFT rather than state (broadcasting and
+//! finding txs, blocks, validators, node info and status: [`chain`]) are
+//! served over gRPC and REST only; [`CosmosServices`] routes a call to
+//! either side.
 //!
 //! Errors follow the SDK: a gRPC status turned into an ABCI code of
 //! codespace `sdk` (NotFound 22, InvalidArgument 18, anything else 6) with
@@ -28,9 +34,14 @@
 
 pub mod auth;
 pub mod bank;
+pub mod chain;
 pub mod grpc;
+pub mod node;
 pub mod rest;
+mod services;
 pub mod tx;
+
+pub use services::CosmosServices;
 
 use prost::Message;
 use quire_app::{StateMachine, StateRead};
@@ -55,6 +66,8 @@ pub enum StatusCode {
     Unimplemented,
     /// The node failed.
     Internal,
+    /// CometBFT, which some methods read, failed or could not be reached.
+    Unavailable,
 }
 
 impl StatusCode {
@@ -65,6 +78,7 @@ impl StatusCode {
             StatusCode::NotFound => "NotFound",
             StatusCode::Unimplemented => "Unimplemented",
             StatusCode::Internal => "Internal",
+            StatusCode::Unavailable => "Unavailable",
         }
     }
 }
@@ -111,7 +125,7 @@ impl CosmosError {
         match self.code {
             StatusCode::NotFound => 22,
             StatusCode::InvalidArgument => 18,
-            StatusCode::Unimplemented | StatusCode::Internal => 6,
+            StatusCode::Unimplemented | StatusCode::Internal | StatusCode::Unavailable => 6,
         }
     }
 }
@@ -156,10 +170,17 @@ pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>
             call(data, |r| bank::denoms_metadata(ctx, r))
         }
         "/cosmos.tx.v1beta1.Service/Simulate" => call(data, |r| tx::simulate(ctx, r)),
+        "/cosmos.base.node.v1beta1.Service/Config" => call(data, |r| node::config(ctx, r)),
+        _ if chain::serves(path) => Err(CosmosError {
+            code: StatusCode::Unimplemented,
+            message: format!(
+                "{path} reads CometBFT and is served over gRPC and REST only (see docs/wallets.md); over CometBFT's RPC use broadcast_tx_sync, tx, tx_search, block, validators or status"
+            ),
+        }),
         _ => Err(CosmosError {
             code: StatusCode::Unimplemented,
             message: format!(
-                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/{{Account,Params}}, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,SpendableBalances,SpendableBalanceByDenom,TotalSupply,SupplyOf,Params,DenomMetadata,DenomsMetadata}} and /cosmos.tx.v1beta1.Service/Simulate"
+                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/{{Account,Params}}, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,SpendableBalances,SpendableBalanceByDenom,TotalSupply,SupplyOf,Params,DenomMetadata,DenomsMetadata}}, /cosmos.tx.v1beta1.Service/Simulate and /cosmos.base.node.v1beta1.Service/Config"
             ),
         }),
     }

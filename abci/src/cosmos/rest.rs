@@ -2,7 +2,7 @@
 //! the HTTP read API's listener: what Keplr and explorers read.
 //!
 //! Each route builds the method's request, asks the same method functions
-//! as ABCI and gRPC ([`super::answer`], through [`CosmosQueries`]) and
+//! as ABCI and gRPC (through [`CosmosServices`]) and
 //! renders the response in the gateway's proto3 JSON: the proto field names
 //! (snake_case), every field present, 64-bit integers as strings, bytes as
 //! base64, `Any` with `@type`. The height answered at is in the response
@@ -27,8 +27,8 @@
 //! | `GET /cosmos/bank/v1beta1/denoms_metadata/{denom}` | bank `DenomMetadata` |
 //! | `POST /cosmos/tx/v1beta1/simulate` `{"tx_bytes": base64}` | tx `Simulate` |
 
-use super::grpc::{CosmosQueries, HEIGHT_HEADER};
-use super::{CosmosError, StatusCode as Code, MAX_REQUEST_BYTES};
+use super::grpc::HEIGHT_HEADER;
+use super::{CosmosError, CosmosServices, StatusCode as Code, MAX_REQUEST_BYTES};
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -47,6 +47,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;
 
+mod chain;
+mod json;
+
 /// Most REST requests of the Cosmos services served at once.
 const MAX_CONCURRENT_REQUESTS: usize = 256;
 
@@ -54,13 +57,13 @@ const MAX_CONCURRENT_REQUESTS: usize = 256;
 /// one may take.
 #[derive(Clone)]
 struct Rest {
-    queries: CosmosQueries,
+    services: CosmosServices,
     timeout: Duration,
 }
 
-/// The REST routes over `queries`; each request answered within `timeout`.
-pub fn router(queries: CosmosQueries, timeout: Duration) -> Router {
-    Router::new()
+/// The REST routes over `services`; each request answered within `timeout`.
+pub fn router(services: CosmosServices, timeout: Duration) -> Router {
+    let router = Router::new()
         .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
         .route("/cosmos/auth/v1beta1/params", get(auth_params))
         .route("/cosmos/bank/v1beta1/balances/{address}", get(all_balances))
@@ -85,13 +88,15 @@ pub fn router(queries: CosmosQueries, timeout: Duration) -> Router {
             get(denom_metadata),
         )
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
+        .route("/cosmos/base/node/v1beta1/config", get(node_config));
+    chain::routes(router)
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(base64_len(MAX_REQUEST_BYTES) + 1024))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             MAX_CONCURRENT_REQUESTS,
         ))
         .layer(axum::middleware::from_fn(cors))
-        .with_state(Rest { queries, timeout })
+        .with_state(Rest { services, timeout })
 }
 
 /// The base64 length of `n` bytes.
@@ -161,6 +166,7 @@ async fn cors(request: Request, next: Next) -> Response {
 }
 
 /// A failed request, in the gateway's form.
+#[derive(Debug)]
 struct RestError(CosmosError);
 
 impl IntoResponse for RestError {
@@ -171,6 +177,7 @@ impl IntoResponse for RestError {
             Code::NotFound => (StatusCode::NOT_FOUND, 5),
             Code::Unimplemented => (StatusCode::NOT_IMPLEMENTED, 12),
             Code::Internal => (StatusCode::INTERNAL_SERVER_ERROR, 13),
+            Code::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, 14),
         };
         (
             status,
@@ -189,10 +196,9 @@ async fn ask<Resp: Message + Default>(
     method: &'static str,
     request: impl Message,
 ) -> Result<(u64, Resp), RestError> {
-    let queries = rest.queries.clone();
     let data = request.encode_to_vec();
-    let work = tokio::task::spawn_blocking(move || queries(method, &data, asked.0));
-    let (height, answer) = tokio::time::timeout(rest.timeout, work)
+    let work = rest.services.call(method.to_string(), data, asked.0);
+    let (height, bytes) = tokio::time::timeout(rest.timeout, work)
         .await
         .map_err(|_| {
             RestError(CosmosError::internal(&format!(
@@ -200,18 +206,21 @@ async fn ask<Resp: Message + Default>(
                 rest.timeout
             )))
         })?
-        .map_err(|e| RestError(CosmosError::internal(&format!("query task failed: {e}"))))?;
-    let bytes = answer.map_err(RestError)?;
+        .map_err(RestError)?;
     let response = Resp::decode(bytes.as_slice())
         .map_err(|e| RestError(CosmosError::internal(&format!("answer of {method}: {e}"))))?;
     Ok((height, response))
 }
 
 /// `body` as JSON with the height header.
+/// (No header for height 0: the methods that read CometBFT name their
+/// heights in the body.)
 fn reply(height: u64, body: Value) -> Response {
     let mut response = Json(body).into_response();
-    if let Ok(value) = HeaderValue::from_str(&height.to_string()) {
-        response.headers_mut().insert(HEIGHT_HEADER, value);
+    if height > 0 {
+        if let Ok(value) = HeaderValue::from_str(&height.to_string()) {
+            response.headers_mut().insert(HEIGHT_HEADER, value);
+        }
     }
     response
 }
@@ -231,7 +240,7 @@ fn maybe_coin(value: Option<&Coin>) -> Value {
 fn page(page: Option<&PageResponse>) -> Value {
     page.map_or(Value::Null, |p| {
         json!({
-            "next_key": if p.next_key.is_empty() { Value::Null } else { base64_of(&p.next_key) },
+            "next_key": if p.next_key.is_empty() { Value::Null } else { json::bytes(&p.next_key) },
             "total": p.total.to_string(),
         })
     })
@@ -248,10 +257,6 @@ fn balances_reply(height: u64, balances: &[Coin], pagination: Option<&PageRespon
 /// `{"balance": coin}`.
 fn balance_reply(height: u64, balance: Option<&Coin>) -> Response {
     reply(height, json!({ "balance": maybe_coin(balance) }))
-}
-
-fn base64_of(bytes: &[u8]) -> Value {
-    Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 async fn account(
@@ -549,5 +554,27 @@ async fn simulate(
     Ok(reply(
         height,
         json!({ "gas_info": gas_info, "result": result }),
+    ))
+}
+
+async fn node_config(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
+    let (height, response): (
+        u64,
+        cosmrs::proto::cosmos::base::node::v1beta1::ConfigResponse,
+    ) = ask(
+        &q,
+        asked,
+        "/cosmos.base.node.v1beta1.Service/Config",
+        cosmrs::proto::cosmos::base::node::v1beta1::ConfigRequest {},
+    )
+    .await?;
+    Ok(reply(
+        height,
+        json!({
+            "minimum_gas_price": response.minimum_gas_price,
+            "pruning_keep_recent": response.pruning_keep_recent,
+            "pruning_interval": response.pruning_interval,
+            "halt_height": response.halt_height.to_string(),
+        }),
     ))
 }
