@@ -747,7 +747,7 @@ cmd_up() {
   local genesis_args=(--chain-id "$CHAIN_ID" --out "$DIR/genesis.json" --block-max-bytes "$BLOCK_MAX_BYTES"
     --vote-extensions-enable-height "$VOTE_EXTENSIONS_HEIGHT")
   for name in "${ACCOUNTS[@]}"; do
-    ADDRESSES[$name]="$("$QUIRED" keys add "$name" --home "$DIR/client" 2>>"$setup_log")" ||
+    ADDRESSES[$name]="$("$QUIRED" keys add "$name" --keyring-backend test --no-backup --home "$DIR/client" 2>>"$setup_log")" ||
       die "quired keys add $name failed: see $setup_log"
     genesis_args+=(--account "${ADDRESSES[$name]}:$ACCOUNT_BALANCE")
   done
@@ -763,7 +763,7 @@ cmd_up() {
     [ -n "$v" ] || die "cannot read node$i's validator key with cometbft show-validator"
     # node$i's operator: a key in the client keyring, funded, self-bonding
     # 10 × 10^6 (power 10) at genesis.
-    operator="$("$QUIRED" keys add "node$i" --home "$DIR/client" 2>>"$setup_log")" ||
+    operator="$("$QUIRED" keys add "node$i" --keyring-backend test --no-backup --home "$DIR/client" 2>>"$setup_log")" ||
       die "quired keys add node$i failed: see $setup_log"
     genesis_args+=(--account "$operator:$ACCOUNT_BALANCE" --validator "$v:$operator:10:node$i")
     # Its L1 checkpoint key (made by quired init), proven for the operator.
@@ -1012,7 +1012,7 @@ cmd_add_validator() {
     sleep 0.5
   done
   note "node$i caught up at height $(latest_height "$i")"
-  operator="$("$QUIRED" keys add "node$i" --home "$DIR/client" 2>>"$setup_log")" ||
+  operator="$("$QUIRED" keys add "node$i" --keyring-backend test --no-backup --home "$DIR/client" 2>>"$setup_log")" ||
     die "quired keys add node$i failed: see $setup_log"
   "$QUIRED" tx send --from alice --to "$operator" --amount $((self_bond + 1000000)) --wait \
     "${client[@]}" >>"$setup_log" 2>&1 || die "funding node$i's operator failed: $(tail -n 3 "$setup_log")"

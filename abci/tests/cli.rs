@@ -73,6 +73,8 @@ fn init_keys_genesis_validate_and_a_malformed_genesis() {
         "keys",
         "add",
         "alice",
+        "--keyring-backend",
+        "test",
         "--home",
         path(&client),
         "--output",
@@ -200,4 +202,92 @@ fn start_with_quired_fault_needs_the_fault_injection_feature() {
             "{err}"
         );
     }
+}
+
+/// `quired` with `stdin` piped in and extra environment.
+fn quired_piped(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quired"))
+        .args(args)
+        .env_remove("QUIRED_HOME")
+        .env_remove("QUIRED_KEYRING_PASSPHRASE")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("quired runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("quired finishes")
+}
+
+#[test]
+fn keys_are_encrypted_and_recovered_from_piped_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = path(dir.path());
+    let mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+    // The mnemonic, then the passphrase, one line each.
+    let out = quired_piped(
+        &["keys", "add", "alice", "--recover", "--home", home],
+        &format!("{mnemonic}\nsecret passphrase\n"),
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "quire19rl4cm2hmr8afy4kldpxz3fka4jguq0ak7vs84"
+    );
+    assert!(stderr(&out).contains("saved encrypted"), "{}", stderr(&out));
+    // A new key prints its mnemonic on stderr, never on stdout.
+    let out = quired_piped(
+        &["keys", "add", "bob", "--home", home],
+        "",
+        &[("QUIRED_KEYRING_PASSPHRASE", "another passphrase")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.trim().starts_with("quire1") && !stdout.contains(' '),
+        "{stdout}"
+    );
+    let words = stderr(&out)
+        .lines()
+        .find(|l| l.split(' ').count() == 24)
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(!words.is_empty(), "{}", stderr(&out));
+    // The wrong passphrase: one line saying so, exit 1.
+    let out = quired_piped(
+        &[
+            "keys",
+            "export",
+            "alice",
+            "--unarmored-hex",
+            "--unsafe",
+            "--home",
+            home,
+        ],
+        "not it\n",
+        &[],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("wrong passphrase for key \"alice\"") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    // No passphrase at all (stdin closed): says how to give one.
+    let out = quired_piped(&["keys", "add", "carol", "--home", home], "", &[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no keyring passphrase on standard input"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("keyring/carol.json").exists());
 }

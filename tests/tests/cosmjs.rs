@@ -20,6 +20,92 @@ use std::process::Command;
 use std::time::Duration;
 use tendermint_rpc::Client;
 
+/// `quired keys` and cosmjs' HD wallet derive the same address from one
+/// mnemonic, both ways: a phrase `quired keys add` makes (24 words) and one
+/// cosmjs makes (12 words) recovered with `quired keys add --recover`.
+#[test]
+fn quired_keys_and_cosmjs_agree_on_mnemonics() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let home_arg = home.path().to_str().expect("utf-8 path");
+    let quired = std::env::var("QUIRED_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target/debug/quired"));
+    let made = Command::new(&quired)
+        .args([
+            "keys",
+            "add",
+            "made",
+            "--keyring-backend",
+            "test",
+            "--output",
+            "json",
+            "--home",
+            home_arg,
+        ])
+        .output()
+        .expect("quired runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let made: Value = serde_json::from_slice(&made.stdout).expect("JSON");
+    let mnemonic = made["mnemonic"].as_str().expect("a mnemonic").to_string();
+    assert_eq!(mnemonic.split(' ').count(), 24);
+
+    let dir = repo_root().join("tests").join("cosmjs");
+    let output = Command::new("timeout")
+        .args(["60", "node", "hd.mjs"])
+        .current_dir(&dir)
+        .env("QUIRE_MNEMONIC", &mnemonic)
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "cosmjs hd wallet failed (run `npm ci --ignore-scripts` in {}): {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cosmjs: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(cosmjs["givenAddress"], made["address"], "{cosmjs}");
+
+    use std::io::Write;
+    let mut recover = Command::new(&quired)
+        .args([
+            "keys",
+            "add",
+            "recovered",
+            "--recover",
+            "--keyring-backend",
+            "test",
+            "--home",
+            home_arg,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("quired runs");
+    let phrase = cosmjs["freshMnemonic"].as_str().expect("a phrase");
+    assert_eq!(phrase.split(' ').count(), 12);
+    recover
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{phrase}\n").as_bytes())
+        .expect("written");
+    let recovered = recover.wait_with_output().expect("quired finishes");
+    assert!(
+        recovered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recovered.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&recovered.stdout).trim(),
+        cosmjs["freshAddress"].as_str().expect("an address")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stock_cosmjs_client_signs_broadcasts_and_reads() {
     let net = start_localnet(1).await;

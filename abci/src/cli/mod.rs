@@ -8,6 +8,7 @@ pub mod init;
 pub mod keys;
 pub mod l1;
 pub mod query;
+pub mod secret_input;
 pub mod staking;
 pub mod start;
 pub mod tx;

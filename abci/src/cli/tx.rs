@@ -228,9 +228,10 @@ impl TxCommon {
     /// The address of the `--from` key (the transaction's signer).
     pub(crate) fn signer(&self) -> anyhow::Result<Address> {
         let keyring = Keyring::open(&self.home.home.join("keyring"))?;
-        Ok(quire_core::builder::address_of(
-            &keyring.signing_key(&self.from)?,
-        ))
+        let address = keyring.show(&self.from)?.address;
+        address
+            .parse()
+            .map_err(|e| anyhow::anyhow!("key {:?} has a bad address {address}: {e}", self.from))
     }
 
     /// A client of the `--node`.
@@ -250,7 +251,11 @@ async fn broadcast_built(
     common: TxCommon,
     build: impl FnOnce(&Submitter) -> anyhow::Result<Vec<Msg>>,
 ) -> anyhow::Result<()> {
-    let keyring = Keyring::open(&common.home.home.join("keyring"))?;
+    let keyring = crate::cli::secret_input::unlock(
+        Keyring::open(&common.home.home.join("keyring"))?,
+        &common.from,
+        &mut crate::cli::secret_input::Terminal,
+    )?;
     let key = keyring.signing_key(&common.from)?;
     let client = NodeClient::new(&common.node.node)?;
     let mut submitter = Submitter::connect(client.clone(), key).await?;
