@@ -36,13 +36,23 @@ enum Command {
     /// Describe a running network for the Cosmos ecosystem: chain-registry
     /// chain.json and assetlist.json, Keplr's suggestChain object.
     ChainInfo(cli::chain_info::ChainInfoArgs),
+    /// Show or set the client config (default --node, --output,
+    /// --keyring-backend, and the chain txs are for).
+    #[command(subcommand)]
+    Config(cli::client_config::ConfigCommand),
     /// Offline checks of a stopped node's database.
     #[command(subcommand)]
     Debug(cli::debug::DebugCommand),
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // The client config gives flag defaults, so it is read first.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Err(error) = cli::client_config::init(&args) {
+        eprintln!("error: client config: {}", cli::error_line(&error));
+        return std::process::ExitCode::FAILURE;
+    }
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Init(args) => args.run(),
         Command::Keys(command) => command.run(),
@@ -52,12 +62,16 @@ fn main() -> std::process::ExitCode {
         Command::Tx(command) => command.run(),
         Command::Query(command) => command.run(),
         Command::ChainInfo(args) => args.run(),
+        Command::Config(command) => command.run(),
         Command::Debug(command) => command.run(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", cli::error_line(&error));
+            if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+                eprintln!("\n{error:?}");
+            }
             std::process::ExitCode::FAILURE
         }
     }

@@ -10,6 +10,8 @@ use std::process::{Command, Output};
 
 fn quired(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_quired"))
+        // Errors are one line unless a backtrace is asked for.
+        .env_remove("RUST_BACKTRACE")
         .args(args)
         .env_remove("QUIRED_HOME")
         .output()
@@ -175,6 +177,8 @@ fn start_with_quired_fault_needs_the_fault_injection_feature() {
         "mid-commit@5"
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_quired"))
+        // Errors are one line unless a backtrace is asked for.
+        .env_remove("RUST_BACKTRACE")
         .args(["start", "--home", path(&home)])
         .env("QUIRED_FAULT", value)
         .env_remove("RUST_LOG")
@@ -208,6 +212,8 @@ fn start_with_quired_fault_needs_the_fault_injection_feature() {
 fn quired_piped(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_quired"))
+        // Errors are one line unless a backtrace is asked for.
+        .env_remove("RUST_BACKTRACE")
         .args(args)
         .env_remove("QUIRED_HOME")
         .env_remove("QUIRED_KEYRING_PASSPHRASE")
@@ -290,4 +296,60 @@ fn keys_are_encrypted_and_recovered_from_piped_secrets() {
         stderr(&out)
     );
     assert!(!dir.path().join("keyring/carol.json").exists());
+}
+
+#[test]
+fn client_config_gives_the_default_node_and_errors_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = path(dir.path());
+    let out = quired(&[
+        "config",
+        "set",
+        "node",
+        "http://127.0.0.1:9",
+        "--home",
+        home,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = quired(&["config", "get", "node", "--home", home]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "http://127.0.0.1:9\n");
+    let query = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_quired"))
+            // Errors are one line unless a backtrace is asked for.
+            .env_remove("RUST_BACKTRACE")
+            .args(["query", "params"])
+            .args(extra)
+            .env("QUIRED_HOME", home)
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("QUIRE_NODE")
+            .output()
+            .expect("quired runs")
+    };
+    // No --node: client.toml's node (nothing listens on port 9).
+    let out = query(&[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("http://127.0.0.1:9") && err.contains("Connection refused"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("quired config set node"), "{err}");
+    // --node wins.
+    let err = stderr(&query(&["--node", "http://127.0.0.1:7"]));
+    assert!(err.contains("http://127.0.0.1:7"), "{err}");
+    // A bad value is refused when set, and a broken file when read.
+    let out = quired(&["config", "set", "output", "yaml", "--home", home]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("expected text or json"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(dir.path().join("config/client.toml"), "node = 5\n").unwrap();
+    let err = stderr(&query(&[]));
+    assert!(
+        err.starts_with("error: client config:") && err.contains("client.toml"),
+        "{err}"
+    );
 }

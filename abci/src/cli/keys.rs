@@ -57,9 +57,15 @@ impl KeyringBackend {
 /// `--keyring-backend`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BackendArg {
-    /// How the new key is stored: `file` (encrypted, the default) or
-    /// `test` (unencrypted, test networks only).
-    #[arg(long, value_enum, default_value_t, env = "QUIRED_KEYRING_BACKEND")]
+    /// How the new key is stored: `file` (encrypted, the default unless
+    /// client.toml says otherwise) or `test` (unencrypted, test networks
+    /// only).
+    #[arg(
+        long,
+        value_enum,
+        env = "QUIRED_KEYRING_BACKEND",
+        default_value_t = crate::cli::client_config::default_keyring_backend()
+    )]
     keyring_backend: KeyringBackend,
 }
 
@@ -82,7 +88,7 @@ pub struct AddArgs {
     #[command(flatten)]
     home: HomeArg,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t = crate::cli::client_config::default_output())]
     output: Output,
 }
 
@@ -146,7 +152,7 @@ pub struct ListArgs {
     #[command(flatten)]
     home: HomeArg,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t = crate::cli::client_config::default_output())]
     output: Output,
 }
 
@@ -161,7 +167,7 @@ pub struct ShowArgs {
     #[arg(long)]
     address: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t = crate::cli::client_config::default_output())]
     output: Output,
 }
 

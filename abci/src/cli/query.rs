@@ -23,7 +23,7 @@ pub enum QueryCommand {
         #[command(flatten)]
         proof: ProofArgs,
         /// Output format.
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, value_enum, default_value_t = crate::cli::client_config::default_output())]
         output: Output,
     },
     /// Validators, delegations, unbondings, the pools.

@@ -52,7 +52,7 @@ pub struct TxCommon {
     #[arg(long, default_value_t = 60)]
     wait_secs: u64,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t = crate::cli::client_config::default_output())]
     output: Output,
 }
 
@@ -259,6 +259,15 @@ async fn broadcast_built(
     let key = keyring.signing_key(&common.from)?;
     let client = NodeClient::new(&common.node.node)?;
     let mut submitter = Submitter::connect(client.clone(), key).await?;
+    if let Some(expected) = &crate::cli::client_config::current().chain_id {
+        if submitter.chain_id() != expected {
+            bail!(
+                "{} is on chain {:?} but client.toml's chain-id is {expected:?}: nothing was sent (change --node, or `quired config set chain-id`)",
+                common.node.node,
+                submitter.chain_id()
+            );
+        }
+    }
     let sequence = submitter.next_sequence();
     let messages = build(&submitter)?;
     let result = submitter.submit(&messages, common.fee).await?;
