@@ -366,8 +366,11 @@ fn app_hash_bytes(app_hash: &[u8; 32]) -> Result<tendermint::AppHash, NodeError>
 ///
 /// Events (all attributes indexed but `fee`, `msg_index` and `namespaces`,
 /// so `tx_search "blob.namespace='…'"` works): `commitment {namespaces}` on
-/// the commitment tx; `tx {signer, sequence, fee}` and one
-/// `blob {namespace, signer, size, msg_index}` per blob on each user tx.
+/// the commitment tx; on each user tx `tx {signer, sequence, fee}`, one
+/// Cosmos-SDK-style `message {action, sender, module, msg_index}` per
+/// message, then the messages' own (e.g. one
+/// `blob {namespace, signer, size, msg_index}` per blob). A user tx's
+/// `gas_wanted` is the fee charged and `gas_used` the fee required.
 fn finalize_response(block: &FinalizedBlock) -> Result<response::FinalizeBlock, NodeError> {
     let system = block
         .system_txs
@@ -382,7 +385,14 @@ fn finalize_response(block: &FinalizedBlock) -> Result<response::FinalizeBlock, 
             },
         });
     let user = block.txs.iter().map(|outcome| match &outcome.result {
-        Ok(receipt) => ok_result(&receipt.events),
+        Ok(receipt) => ExecTxResult {
+            // One gas is one unit of the fee denom (docs/wallets.md): the
+            // whole fee offered is charged (wanted), the rules require
+            // `required_fee` of it (used), as `Simulate` reports it.
+            gas_wanted: gas(receipt.fee),
+            gas_used: gas(receipt.required_fee),
+            ..ok_result(&receipt.events)
+        },
         Err(error) => error_result(error),
     });
     let validator_updates = block
@@ -398,6 +408,11 @@ fn finalize_response(block: &FinalizedBlock) -> Result<response::FinalizeBlock, 
         consensus_param_updates: None,
         app_hash: app_hash_bytes(&block.app_hash)?,
     })
+}
+
+/// A fee as CometBFT's gas (an i64; a fee beyond it saturates).
+fn gas(fee: u128) -> i64 {
+    i64::try_from(fee).unwrap_or(i64::MAX)
 }
 
 fn ok_result(events: &[quire_app::Event]) -> ExecTxResult {
@@ -736,8 +751,25 @@ mod tests {
         let user = &answer.tx_results[1];
         assert!(user.code.is_ok());
         let kinds: Vec<&str> = user.events.iter().map(|e| e.kind.as_str()).collect();
-        assert_eq!(kinds, vec!["tx", "blob"]);
-        let blob = &user.events[1];
+        assert_eq!(kinds, vec!["tx", "message", "blob"]);
+        let message: Vec<(String, String)> = user.events[1]
+            .attributes
+            .iter()
+            .map(|a| {
+                (
+                    a.key_str().unwrap().to_string(),
+                    a.value_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(message[0].1, "/quire.blob.v1.MsgSubmitBlob");
+        assert_eq!(message[2], ("module".to_string(), "blob".to_string()));
+        // The fee as gas: the required fee used, the fee charged wanted.
+        assert!(
+            user.gas_used > 0 && user.gas_wanted >= user.gas_used,
+            "{user:?}"
+        );
+        let blob = &user.events[2];
         let indexed: Vec<(String, bool)> = blob
             .attributes
             .iter()

@@ -26,6 +26,10 @@ pub struct TxReceipt {
     pub sequence: u64,
     /// Fee charged, in the fee denom.
     pub fee: u128,
+    /// The fee the rules require (base + per message), which Quire reports
+    /// as the gas used (one gas is one unit of the fee denom; the fee
+    /// charged, the whole fee offered, is the gas wanted).
+    pub required_fee: u128,
     /// Its events: `tx {signer, sequence, fee}`, then its messages' events
     /// (FinalizeBlock only; empty elsewhere).
     pub events: Vec<Event>,
@@ -58,6 +62,7 @@ pub(crate) fn deliver_tx(
             component.charge(&mut tx_state, ctx, &tx)?;
         }
         let fee = tx.fee.as_ref().map_or(0, |(_, amount)| *amount);
+        let required_fee = crate::bank::required_fee(ctx, &tx)?;
         let mut events = Events::new(ctx.events);
         events.emit(&tx.signer, |signer| {
             Event::new("tx")
@@ -65,6 +70,17 @@ pub(crate) fn deliver_tx(
                 .indexed("sequence", tx.sequence)
                 .unindexed("fee", fee)
         });
+        // The Cosmos SDK's per-message event, which explorers search
+        // (`message.sender='…'`, `message.action='…'`).
+        for (msg_index, type_url) in tx.message_types.iter().enumerate() {
+            events.emit(&tx.signer, |signer| {
+                Event::new("message")
+                    .indexed("action", type_url.as_str())
+                    .indexed("sender", signer)
+                    .indexed("module", module_of(type_url))
+                    .unindexed("msg_index", msg_index)
+            });
+        }
         let DecodedTx {
             hash,
             signer,
@@ -86,10 +102,36 @@ pub(crate) fn deliver_tx(
             signer,
             sequence,
             fee,
+            required_fee,
             events: events.into_vec(),
         };
         (tx_state.into_parts(), receipt)
     };
     state.apply(parts);
     Ok(receipt)
+}
+
+/// The module of a message type, as the SDK names it in `message.module`:
+/// the package's second part (`/cosmos.bank.v1beta1.MsgSend` → `bank`,
+/// `/quire.blob.v1.MsgSubmitBlob` → `blob`).
+pub(crate) fn module_of(type_url: &str) -> &str {
+    type_url
+        .trim_start_matches('/')
+        .split('.')
+        .nth(1)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn modules_are_the_package_names_second_part() {
+        assert_eq!(super::module_of("/cosmos.bank.v1beta1.MsgSend"), "bank");
+        assert_eq!(super::module_of("/quire.blob.v1.MsgSubmitBlob"), "blob");
+        assert_eq!(
+            super::module_of("/cosmos.staking.v1beta1.MsgDelegate"),
+            "staking"
+        );
+        assert_eq!(super::module_of("nodots"), "");
+    }
 }

@@ -171,7 +171,32 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         timestamp.len() == 20 && timestamp.ends_with('Z'),
         "timestamp {timestamp:?}"
     );
-    anyhow::ensure!(response["events"].as_array().is_some_and(|e| !e.is_empty()));
+    // The SDK's `message` event, and the fee as gas (1 gas = 1 uquire): the
+    // send needs the base fee and offered exactly that.
+    let events = response["events"].as_array().cloned().unwrap_or_default();
+    let message = events
+        .iter()
+        .find(|e| e["type"] == "message")
+        .ok_or_else(|| anyhow::anyhow!("no message event in {response}"))?;
+    let attribute = |key: &str| {
+        message["attributes"]
+            .as_array()
+            .and_then(|list| list.iter().find(|a| a["key"] == key))
+            .map(|a| a["value"].clone())
+    };
+    anyhow::ensure!(
+        attribute("action") == Some(json!("/cosmos.bank.v1beta1.MsgSend"))
+            && attribute("sender") == Some(json!(alice.to_bech32()))
+            && attribute("module") == Some(json!("bank")),
+        "message event {message}"
+    );
+    let base_fee = params.base_fee.to_string();
+    anyhow::ensure!(
+        response["gas_used"] == base_fee.as_str() && response["gas_wanted"] == base_fee.as_str(),
+        "gas {} / {}",
+        response["gas_used"],
+        response["gas_wanted"]
+    );
     anyhow::ensure!(
         response["tx"]["@type"] == "/cosmos.tx.v1beta1.Tx",
         "{response}"
@@ -207,6 +232,11 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
 
     // Found by event query, in both the 0.50 (`query`) and older (`events`) forms.
     for path in [
+        format!(
+            "/cosmos/tx/v1beta1/txs?query=message.sender%3D%27{}%27%20AND%20tx.height%3D{}",
+            alice.to_bech32(),
+            committed.height
+        ),
         format!(
             "/cosmos/tx/v1beta1/txs?query=tx.height%3D{}",
             committed.height

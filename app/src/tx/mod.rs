@@ -53,6 +53,9 @@ pub struct DecodedTx {
     pub chain_id: Option<String>,
     /// The messages, in order, decoded by their components' decoders.
     pub messages: Vec<Box<dyn ActionHandler>>,
+    /// Each message's `Any` type URL, in the same order (for the SDK-style
+    /// `message` events).
+    pub message_types: Vec<String>,
     /// The signer's compressed (SEC1, 33-byte) public key.
     public_key: [u8; 33],
     /// The parsed (decompressed) key, when decoding computed it (see
@@ -255,6 +258,11 @@ impl DecodedTx {
             .enumerate()
             .map(|(index, any)| router.decode(index, &any.type_url, &any.value, &signer))
             .collect::<Result<Vec<_>, _>>()?;
+        let message_types = body
+            .messages
+            .iter()
+            .map(|any| any.type_url.clone())
+            .collect();
 
         Ok(DecodedTx {
             hash,
@@ -265,6 +273,7 @@ impl DecodedTx {
             timeout_height: body.timeout_height,
             chain_id,
             messages,
+            message_types,
             public_key: compressed,
             point,
             authorization,
