@@ -17,7 +17,8 @@
 # block-synced, funds a new operator key "nodeN" from alice and bonds it as
 # a validator with MsgCreateValidator (default self-bond 10000000: power 10).
 # Ports of node i (P = --base-port): P+10i P2P, P+10i+1 RPC, P+10i+2 ABCI,
-# P+10i+3 Prometheus, P+10i+4 gRPC read API, P+10i+5 HTTP read API.
+# P+10i+3 CometBFT's Prometheus, P+10i+4 gRPC read API, P+10i+5 HTTP read
+# API, P+10i+6 quired's Prometheus metrics.
 # Everything binds 127.0.0.1.
 #
 # --app kvstore runs CometBFT's built-in kvstore app instead of quired (the
@@ -112,6 +113,7 @@ abci_port() { echo $((BASE_PORT + 10 * $1 + 2)); }
 prom_port() { echo $((BASE_PORT + 10 * $1 + 3)); }
 grpc_port() { echo $((BASE_PORT + 10 * $1 + 4)); }
 http_port() { echo $((BASE_PORT + 10 * $1 + 5)); }
+quired_metrics_port() { echo $((BASE_PORT + 10 * $1 + 6)); }
 
 l1_port() { echo $((BASE_PORT - 10)); }
 relayer_metrics_port() { echo $((BASE_PORT - 9)); }
@@ -564,6 +566,7 @@ write_env() {
     done
     for ((i = 0; i < NODES; i++)); do
       printf 'QUIRE_GRPC_%d=%q\n' "$i" "http://127.0.0.1:$(grpc_port "$i")"
+      printf 'QUIRED_METRICS_%d=%q\n' "$i" "http://127.0.0.1:$(quired_metrics_port "$i")/metrics"
     done
     for ((i = 0; i < NODES; i++)); do
       printf 'QUIRE_API_%d=%q\n' "$i" "http://127.0.0.1:$(http_port "$i")"
@@ -596,7 +599,7 @@ print_summary() {
   echo "Quire localnet is up: chain id $CHAIN_ID, $NODES validators, app $APP"
   for ((i = 0; i < NODES; i++)); do
     echo "  node$i  rpc http://127.0.0.1:$(rpc_port "$i")  p2p 127.0.0.1:$(p2p_port "$i")  abci tcp://127.0.0.1:$(abci_port "$i")  metrics http://127.0.0.1:$(prom_port "$i")/metrics"
-    [ "$APP" = quire ] && echo "         read API: grpc http://127.0.0.1:$(grpc_port "$i")  http http://127.0.0.1:$(http_port "$i")"
+    [ "$APP" = quire ] && echo "         read API: grpc http://127.0.0.1:$(grpc_port "$i")  http http://127.0.0.1:$(http_port "$i")  quired metrics http://127.0.0.1:$(quired_metrics_port "$i")/metrics"
     echo "         homes $(node_home "$i" cometbft)  $(node_home "$i" quired)"
   done
   echo "  keyring: quired ... --home $DIR/client   (keys in $DIR/client/keyring, unencrypted)"
@@ -739,7 +742,8 @@ cmd_up() {
       --abci-addr "tcp://127.0.0.1:$(abci_port "$i")" \
       --cometbft-rpc "http://127.0.0.1:$(rpc_port "$i")" \
       --grpc-addr "127.0.0.1:$(grpc_port "$i")" \
-      --http-addr "127.0.0.1:$(http_port "$i")" >>"$setup_log" 2>&1 ||
+      --http-addr "127.0.0.1:$(http_port "$i")" \
+      --metrics-addr "127.0.0.1:$(quired_metrics_port "$i")" >>"$setup_log" 2>&1 ||
       die "quired init for node$i failed: see $setup_log"
   done
 
@@ -993,7 +997,8 @@ cmd_add_validator() {
     --abci-addr "tcp://127.0.0.1:$(abci_port "$i")" \
     --cometbft-rpc "http://127.0.0.1:$(rpc_port "$i")" \
     --grpc-addr "127.0.0.1:$(grpc_port "$i")" \
-    --http-addr "127.0.0.1:$(http_port "$i")" >>"$setup_log" 2>&1 ||
+    --http-addr "127.0.0.1:$(http_port "$i")" \
+    --metrics-addr "127.0.0.1:$(quired_metrics_port "$i")" >>"$setup_log" 2>&1 ||
     die "quired init for node$i failed: see $setup_log"
   cp "$DIR/genesis.json" "$(node_home "$i" cometbft)/config/genesis.json"
   for ((j = 0; j < NODES; j++)); do

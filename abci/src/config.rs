@@ -45,6 +45,25 @@ pub const LOG_FILTER: TextField = TextField {
     comment: "tracing EnvFilter directive",
 };
 
+/// `log_format`: `text` (human-readable lines) or `json` (one JSON object
+/// per line, for log collectors).
+pub const LOG_FORMAT: TextField = TextField {
+    name: "log_format",
+    default: "text",
+    rule: TextRule::LogFormat,
+    comment: "log lines as text or json",
+};
+
+/// `metrics_addr`: where quired serves its Prometheus metrics (`/metrics`;
+/// loopback only by default). Port 26661: CometBFT's own metrics default to
+/// 26660.
+pub const METRICS_ADDR: TextField = TextField {
+    name: "metrics_addr",
+    default: "127.0.0.1:26661",
+    rule: TextRule::ListenAddr,
+    comment: "Prometheus metrics listen address (ip:port, /metrics); \"\" disables it",
+};
+
 /// `cometbft_rpc`: this node's CometBFT RPC (CometBFT's default `rpc.laddr`).
 pub const COMETBFT_RPC: TextField = TextField {
     name: "cometbft_rpc",
@@ -138,6 +157,8 @@ pub enum TextRule {
     HttpUrl,
     /// `ip:port`, or `""` for "disabled" ([`parse_listen_addr`]).
     ListenAddr,
+    /// `text` or `json`.
+    LogFormat,
 }
 
 impl TextRule {
@@ -150,6 +171,10 @@ impl TextRule {
                 .map_err(|e| format!("{value:?} is not a valid filter directive: {e}")),
             TextRule::HttpUrl => validate_http_url(value),
             TextRule::ListenAddr => parse_listen_addr(value).map(|_| ()),
+            TextRule::LogFormat => match value {
+                "text" | "json" => Ok(()),
+                _ => Err(format!("{value:?} is not a log format: text or json")),
+            },
         }
     }
 }
@@ -434,6 +459,11 @@ pub struct NodeConfig {
     pub db_path: PathBuf,
     /// `tracing` EnvFilter directive (`RUST_LOG` overrides it).
     pub log_filter: String,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+    /// Listen address (`ip:port`) of the Prometheus metrics; empty disables
+    /// them.
+    pub metrics_addr: String,
     /// This node's CometBFT RPC (`http://` or `https://` URL): the read API
     /// fetches signed headers, commits and validator sets from it.
     pub cometbft_rpc: String,
@@ -458,6 +488,8 @@ impl Default for NodeConfig {
             abci_addr: ABCI_ADDR.default.to_string(),
             db_path: PathBuf::from(DB_PATH.default),
             log_filter: LOG_FILTER.default.to_string(),
+            log_format: LOG_FORMAT.default.to_string(),
+            metrics_addr: METRICS_ADDR.default.to_string(),
             cometbft_rpc: COMETBFT_RPC.default.to_string(),
             grpc_addr: GRPC_ADDR.default.to_string(),
             http_addr: HTTP_ADDR.default.to_string(),
@@ -476,12 +508,14 @@ impl NodeConfig {
     }
 
     /// Every key with its descriptor and value, in file order.
-    pub fn entries(&self) -> [Entry<'_>; 10] {
+    pub fn entries(&self) -> [Entry<'_>; 12] {
         // Destructured so that a new field cannot be left out.
         let NodeConfig {
             abci_addr,
             db_path,
             log_filter,
+            log_format,
+            metrics_addr,
             cometbft_rpc,
             grpc_addr,
             http_addr,
@@ -494,6 +528,8 @@ impl NodeConfig {
             Entry::Text(&ABCI_ADDR, abci_addr),
             Entry::Path(&DB_PATH, db_path),
             Entry::Text(&LOG_FILTER, log_filter),
+            Entry::Text(&LOG_FORMAT, log_format),
+            Entry::Text(&METRICS_ADDR, metrics_addr),
             Entry::Text(&COMETBFT_RPC, cometbft_rpc),
             Entry::Text(&GRPC_ADDR, grpc_addr),
             Entry::Text(&HTTP_ADDR, http_addr),
@@ -716,6 +752,8 @@ mod tests {
                 "field cometbft_rpc",
             ),
             ("grpc_addr = \"localhost:9190\"\n", "field grpc_addr"),
+            ("metrics_addr = \"localhost:26661\"\n", "field metrics_addr"),
+            ("log_format = \"yaml\"\n", "field log_format"),
             ("grpc_addr = \"127.0.0.1:65536\"\n", "field grpc_addr"),
             ("http_addr = \"http://127.0.0.1:8080\"\n", "field http_addr"),
             ("http_addr = \"127.0.0.1:9190\"\n", "field http_addr"),
@@ -893,6 +931,8 @@ mod tests {
             abci_addr: "unix:///tmp/q.sock".to_string(),
             db_path: PathBuf::from("/var/lib/q.redb"),
             log_filter: "debug".to_string(),
+            log_format: "json".to_string(),
+            metrics_addr: "127.0.0.1:3".to_string(),
             cometbft_rpc: "https://rpc.example.org/cometbft".to_string(),
             grpc_addr: "[::1]:1".to_string(),
             http_addr: "0.0.0.0:2".to_string(),

@@ -25,6 +25,7 @@ pub mod encryption_share;
 pub mod fault;
 pub mod l1_key;
 pub mod logging;
+pub mod metrics;
 pub mod node;
 pub mod query;
 pub mod secret_file;

@@ -8,6 +8,7 @@
 //! that simply makes CometBFT call InitChain again.
 
 use crate::fault::{self, FaultPoint};
+use crate::metrics::{metrics, AbciTimer};
 use crate::query::{self, QueryError};
 use quire_app::state::tree;
 use quire_app::StateRead;
@@ -133,6 +134,7 @@ impl Node {
         txs: &[impl AsRef<[u8]>],
         max_tx_bytes: u64,
     ) -> Result<Proposal, NodeError> {
+        let _timer = AbciTimer::start("prepare_proposal");
         let state = self.store.state()?;
         let mut proposal = self.app.prepare_proposal(&state, ctx, txs, max_tx_bytes)?;
         crate::byzantine::tamper(&mut proposal);
@@ -145,13 +147,19 @@ impl Node {
         ctx: &BlockContext,
         txs: &[impl AsRef<[u8]>],
     ) -> Result<Result<(), ProposalError>, NodeError> {
+        let _timer = AbciTimer::start("process_proposal");
         let state = self.store.state()?;
         crate::byzantine::observe_proposal(self.app.machine(), &state, ctx.height, txs);
-        Ok(self.app.process_proposal(&state, ctx, txs)?)
+        let verdict = self.app.process_proposal(&state, ctx, txs)?;
+        if verdict.is_err() {
+            metrics().proposal_rejections.inc();
+        }
+        Ok(verdict)
     }
 
     /// ExtendVote: this node's vote extension.
     pub fn extend_vote(&self, ctx: &VoteContext) -> Result<Vec<u8>, NodeError> {
+        let _timer = AbciTimer::start("extend_vote");
         let state = self.store.state()?;
         let extension = self.app.extend_vote(&state, ctx)?;
         Ok(crate::byzantine::peek_extension(ctx.height, extension))
@@ -164,6 +172,7 @@ impl Node {
         validator: &[u8; 20],
         extension: &[u8],
     ) -> Result<Result<(), VoteExtensionError>, NodeError> {
+        let _timer = AbciTimer::start("verify_vote_extension");
         let state = self.store.state()?;
         Ok(self
             .app
@@ -177,8 +186,10 @@ impl Node {
         ctx: &BlockContext,
         txs: &[impl AsRef<[u8]>],
     ) -> Result<Arc<FinalizedBlock>, NodeError> {
+        let _timer = AbciTimer::start("finalize_block");
         let state = self.store.state()?;
         let block = self.app.finalize_block(&state, ctx, txs)?;
+        record_block(&block);
         fault::check(FaultPoint::AfterFinalize, ctx.height);
         fault::check_updates(ctx.height, !block.validator_updates.is_empty());
         Ok(block)
@@ -187,10 +198,20 @@ impl Node {
     /// Commit: persists the finalized block atomically (with the genesis writes
     /// on the first block). Returns the committed height.
     pub fn commit(&self) -> Result<u64, NodeError> {
+        let _timer = AbciTimer::start("commit");
         let height = self.app.commit(|batch| {
-            self.store
-                .commit_with(batch, || fault::check(FaultPoint::MidCommit, batch.height))
+            let start = std::time::Instant::now();
+            let written = self
+                .store
+                .commit_with(batch, || fault::check(FaultPoint::MidCommit, batch.height));
+            metrics()
+                .store_commit_duration
+                .observe(start.elapsed().as_secs_f64());
+            written
         })?;
+        metrics()
+            .block_height
+            .set(i64::try_from(height).unwrap_or(i64::MAX));
         fault::check(FaultPoint::AfterCommit, height);
         self.commits.send_replace(height);
         Ok(height)
@@ -199,8 +220,14 @@ impl Node {
     /// CheckTx (new and recheck alike): checks the tx against committed state
     /// plus the effects of the mempool txs accepted before it.
     pub fn check_tx(&self, tx: &[u8]) -> Result<Result<TxReceipt, TxError>, NodeError> {
+        let _timer = AbciTimer::start("check_tx");
         let state = self.store.state()?;
-        Ok(self.app.check_tx(&state, tx)?)
+        let result = self.app.check_tx(&state, tx)?;
+        metrics().observe_checktx(match &result {
+            Ok(_) => 0,
+            Err(error) => error.code(),
+        });
+        Ok(result)
     }
 
     /// Answers an ABCI query (see [`query`] for the paths).
@@ -309,6 +336,29 @@ impl Node {
             proofs,
         })
     }
+}
+
+/// A finalized block's counts in the metrics: its user txs by result code,
+/// its blobs, their bytes and namespaces.
+fn record_block(block: &FinalizedBlock) {
+    let m = metrics();
+    for outcome in &block.txs {
+        let code = match &outcome.result {
+            Ok(_) => 0,
+            Err(error) => error.code(),
+        };
+        m.tx_results
+            .get_or_create(&vec![("code", code.to_string())])
+            .inc();
+    }
+    let bytes: u64 = block.blobs.iter().map(|b| b.data.len() as u64).sum();
+    let namespaces: std::collections::BTreeSet<_> =
+        block.blobs.iter().map(|b| b.namespace).collect();
+    m.block_txs.observe(block.txs.len() as f64);
+    m.block_blob_bytes.observe(bytes as f64);
+    m.block_namespaces.observe(namespaces.len() as f64);
+    m.blobs.inc_by(block.blobs.len() as u64);
+    m.blob_bytes.inc_by(bytes);
 }
 
 #[cfg(test)]

@@ -166,6 +166,8 @@ fn start_with_quired_fault_needs_the_fault_injection_feature() {
         "",
         "--http-addr",
         "",
+        "--metrics-addr",
+        "",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let with_feature = cfg!(feature = "fault-injection");

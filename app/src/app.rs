@@ -171,6 +171,11 @@ impl App {
         Ok((app_hash, validators))
     }
 
+    /// State writes pending in the mempool's view of state (for metrics).
+    pub fn mempool_overlay_entries(&self) -> usize {
+        lock(&self.check).pending_entries()
+    }
+
     /// CheckTx (new and recheck alike): the tx against committed state plus
     /// the effects of the mempool txs accepted before it.
     pub fn check_tx(

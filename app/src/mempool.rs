@@ -29,6 +29,11 @@ impl CheckState {
         Self::default()
     }
 
+    /// State writes pending (the overlay's size).
+    pub fn pending_entries(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Forgets pending effects after a commit.
     pub fn reset(&mut self) {
         self.pending.clear();

@@ -202,6 +202,11 @@ impl Localnet {
         Ok(self.var(&format!("QUIRE_API_{i}"))?.to_string())
     }
 
+    /// quired's Prometheus metrics URL of node `i` (`…/metrics`).
+    pub fn metrics(&self, i: usize) -> anyhow::Result<String> {
+        Ok(self.var(&format!("QUIRED_METRICS_{i}"))?.to_string())
+    }
+
     /// The genesis file's text.
     pub fn genesis_json(&self) -> anyhow::Result<String> {
         let path = self.dir().join("genesis.json");
@@ -538,7 +543,9 @@ impl Localnet {
                 .arg("--grpc-addr")
                 .arg(format!("127.0.0.1:{}", base + 4))
                 .arg("--http-addr")
-                .arg(format!("127.0.0.1:{}", base + 5)),
+                .arg(format!("127.0.0.1:{}", base + 5))
+                .arg("--metrics-addr")
+                .arg(format!("127.0.0.1:{}", base + 6)),
         )?;
         let log = |kind: &str| {
             std::fs::File::create(self.dir().join("logs").join(format!("{name}-{kind}.log")))

@@ -187,6 +187,7 @@ pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::tra
     tonic::transport::Server::builder()
         .concurrency_limit_per_connection(256)
         .timeout(limits.request_timeout)
+        .layer(crate::metrics::GrpcMetricsLayer)
         .add_service(service)
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Auth>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Bank>))

@@ -192,10 +192,33 @@ pub fn router(api: Arc<ReadApi>) -> Router {
     let cosmos = api.cosmos();
     let timeout = api.limits().request_timeout;
     let read = read_router(api);
-    match cosmos {
+    let router = match cosmos {
         Some(services) => read.merge(crate::cosmos::rest::router(services, timeout)),
         None => read,
-    }
+    };
+    router.layer(axum::middleware::from_fn(count_request))
+}
+
+/// Counts each request in `quired_read_api_*` by its route template (never
+/// the path itself, whose heights and namespaces would make labels without
+/// bound) and status.
+async fn count_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let start = std::time::Instant::now();
+    let response = next.run(request).await;
+    crate::metrics::metrics().observe_read_api(
+        "http",
+        &route,
+        response.status().as_str(),
+        start.elapsed(),
+    );
+    response
 }
 
 fn read_router(api: Arc<ReadApi>) -> Router {

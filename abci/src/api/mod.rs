@@ -171,6 +171,13 @@ impl ReadApi {
         self.cosmos.clone()
     }
 
+    /// Streaming requests open now.
+    pub fn open_streams(&self) -> usize {
+        self.limits
+            .max_streams
+            .saturating_sub(self.streams.available_permits())
+    }
+
     /// The limits in force.
     pub fn limits(&self) -> ApiLimits {
         self.limits

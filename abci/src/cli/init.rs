@@ -4,7 +4,7 @@
 use crate::cli::HomeArg;
 use crate::config::{
     parse_listen_addr, validate_abci_addr, validate_http_url, NodeConfig, ABCI_ADDR, COMETBFT_RPC,
-    GRPC_ADDR, HTTP_ADDR,
+    GRPC_ADDR, HTTP_ADDR, METRICS_ADDR,
 };
 use anyhow::{bail, Context};
 use std::io::Write;
@@ -30,6 +30,9 @@ pub struct InitArgs {
     /// Listen address (ip:port) of the HTTP/JSON read API; "" disables it.
     #[arg(long, default_value = HTTP_ADDR.default, value_parser = parse_listen_addr_arg)]
     http_addr: String,
+    /// Listen address (ip:port) of the Prometheus metrics; "" disables them.
+    #[arg(long, default_value = METRICS_ADDR.default, value_parser = parse_listen_addr_arg)]
+    metrics_addr: String,
     /// Overwrite an existing config file (the data directory is left alone).
     #[arg(long)]
     force: bool,
@@ -72,6 +75,7 @@ impl InitArgs {
             cometbft_rpc: self.cometbft_rpc,
             grpc_addr: self.grpc_addr,
             http_addr: self.http_addr,
+            metrics_addr: self.metrics_addr,
             ..NodeConfig::default()
         };
         config.validate()?;
@@ -132,6 +136,7 @@ impl InitArgs {
             or_off(&config.grpc_addr),
             or_off(&config.http_addr)
         )?;
+        writeln!(out, "  metrics:   {}", or_off(&config.metrics_addr))?;
         if let Some(chain_id) = &self.chain_id {
             writeln!(out, "  chain id:  {chain_id}")?;
         }

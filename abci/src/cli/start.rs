@@ -22,7 +22,7 @@ impl StartArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let home = &self.home.home;
         let config = NodeConfig::load(home)?;
-        crate::logging::init(&config.log_filter)?;
+        crate::logging::init(&config.log_filter, &config.log_format)?;
         crate::fault::init_from_env().map_err(|e| anyhow::anyhow!(e))?;
         crate::byzantine::init_from_env().map_err(|e| anyhow::anyhow!(e))?;
         let abci_addr = self.abci_addr.unwrap_or(config.abci_addr.clone());
@@ -106,7 +106,8 @@ impl StartArgs {
                     .map_err(|e| anyhow::anyhow!("Cosmos services: {e}"))?,
                 )),
             );
-            crate::api::spawn_servers(api, &config.grpc_addr, &config.http_addr)?;
+            crate::api::spawn_servers(api.clone(), &config.grpc_addr, &config.http_addr)?;
+            spawn_metrics(&config.metrics_addr, node.clone(), api, db_path.clone())?;
             let mut terminate =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
                     .context("cannot install the SIGTERM handler")?;
@@ -125,4 +126,45 @@ impl StartArgs {
             }
         })
     }
+}
+
+/// Serves quired's metrics on `addr` (unless it is empty), with the readings
+/// taken at each scrape: the mempool overlay, the signature cache, the
+/// store's size and the open read API streams.
+fn spawn_metrics(
+    addr: &str,
+    node: Arc<Node>,
+    api: Arc<crate::api::ReadApi>,
+    db_path: std::path::PathBuf,
+) -> anyhow::Result<()> {
+    use crate::metrics::{metrics, Metrics};
+    if addr.is_empty() {
+        return Ok(());
+    }
+    let addr: std::net::SocketAddr = addr
+        .parse()
+        .with_context(|| format!("metrics_addr {addr:?} is not ip:port"))?;
+    metrics().set_refresh(move |m| {
+        let to_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        m.mempool_overlay_entries
+            .set(to_i64(node.app().mempool_overlay_entries() as u64));
+        let cache = node.app().machine().sig_cache().stats();
+        Metrics::raise_to(&m.sigcache_hits, cache.hits);
+        Metrics::raise_to(&m.sigcache_misses, cache.misses);
+        if let Ok(meta) = std::fs::metadata(&db_path) {
+            m.store_size_bytes.set(to_i64(meta.len()));
+        }
+        m.open_streams.set(to_i64(api.open_streams() as u64));
+    });
+    // Bind now so that a taken port fails the start, not a background task.
+    let listener =
+        std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    tokio::spawn(async move {
+        if let Err(error) = crate::metrics::serve(listener).await {
+            tracing::error!(%addr, %error, "metrics server stopped");
+        }
+    });
+    Ok(())
 }
