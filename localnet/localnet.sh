@@ -680,7 +680,7 @@ cmd_up() {
   if ! { is_uint "$BASE_PORT" && [ "$BASE_PORT" -ge 1024 ]; }; then
     die "--base-port $BASE_PORT: expected a number from 1024 up"
   fi
-  [ $((BASE_PORT + 10 * (NODES - 1) + 5)) -le 65535 ] || die "--base-port $BASE_PORT: node$((NODES - 1))'s ports would exceed 65535"
+  [ $((BASE_PORT + 10 * (NODES - 1) + 6)) -le 65535 ] || die "--base-port $BASE_PORT: node$((NODES - 1))'s ports would exceed 65535"
   is_uint "$WAIT_SECS" || die "LOCALNET_WAIT_SECS=$WAIT_SECS: expected a number of seconds"
   case "$APP" in
     quire | kvstore) ;;

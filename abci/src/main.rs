@@ -49,8 +49,16 @@ fn main() -> std::process::ExitCode {
     // The client config gives flag defaults, so it is read first.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Err(error) = cli::client_config::init(&args) {
-        eprintln!("error: client config: {}", cli::error_line(&error));
-        return std::process::ExitCode::FAILURE;
+        // Only the client commands read it: a broken client file must not
+        // stop a node from starting (nor `quired config` from saying so).
+        if cli::client_config::is_client_command(&args) {
+            eprintln!("error: client config: {}", cli::error_line(&error));
+            return std::process::ExitCode::FAILURE;
+        }
+        eprintln!(
+            "warning: client config ignored: {}",
+            cli::error_line(&error)
+        );
     }
     let cli = Cli::parse_from(args);
     let result = match cli.command {

@@ -266,7 +266,11 @@ impl Metrics {
         status: &str,
         elapsed: Duration,
     ) {
-        let route = {
+        // A path no service has (gRPC Unimplemented) is one label, so junk
+        // paths cannot take the route labels real methods need.
+        let route = if transport == "grpc" && status == "12" {
+            "unimplemented"
+        } else {
             let mut seen = self.routes.lock().unwrap_or_else(|p| p.into_inner());
             if seen.contains(route) {
                 route
@@ -328,8 +332,9 @@ impl Drop for AbciTimer {
 }
 
 /// A tower layer counting gRPC requests in `quired_read_api_*` (route: the
-/// method path; status: the `grpc-status` of the response headers, which
-/// holds an error answered before any message, else 0).
+/// method path, or `unimplemented` for a path no service has; status: the
+/// `grpc-status` of the response headers, which holds an error answered
+/// before any message, else 0).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GrpcMetricsLayer;
 
@@ -423,8 +428,9 @@ mod tests {
             Duration::from_millis(1),
         );
         for i in 0..MAX_ROUTES + 10 {
-            m.observe_read_api("grpc", &format!("/x.Y/M{i}"), "12", Duration::ZERO);
+            m.observe_read_api("grpc", &format!("/x.Y/M{i}"), "5", Duration::ZERO);
         }
+        m.observe_read_api("grpc", "/junk.Service/Nothing", "12", Duration::ZERO);
         Metrics::raise_to(&m.sigcache_hits, 5);
         Metrics::raise_to(&m.sigcache_hits, 3);
         m.set_refresh(|m| {
@@ -439,7 +445,8 @@ mod tests {
             "quired_sigcache_hits_total 5",
             "quired_store_size_bytes 4096",
             "quired_build_info{version=",
-            "quired_read_api_requests_total{transport=\"grpc\",route=\"other\",status=\"12\"} 11",
+            "quired_read_api_requests_total{transport=\"grpc\",route=\"other\",status=\"5\"} 11",
+            "quired_read_api_requests_total{transport=\"grpc\",route=\"unimplemented\",status=\"12\"} 1",
         ] {
             assert!(text.contains(line), "{line} not in\n{text}");
         }

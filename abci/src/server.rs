@@ -765,10 +765,11 @@ mod tests {
         assert_eq!(message[0].1, "/quire.blob.v1.MsgSubmitBlob");
         assert_eq!(message[2], ("module".to_string(), "blob".to_string()));
         // The fee as gas: the required fee used, the fee charged wanted.
-        assert!(
-            user.gas_used > 0 && user.gas_wanted >= user.gas_used,
-            "{user:?}"
-        );
+        // The tx offered 10 000 for a 10-byte blob: all of it charged,
+        // base + per byte required (a consensus field: LastResultsHash).
+        let required = quire_core::Params::default().fee_for(10).unwrap();
+        assert_eq!(user.gas_wanted, 10_000, "{user:?}");
+        assert_eq!(user.gas_used, i64::try_from(required).unwrap(), "{user:?}");
         let blob = &user.events[2];
         let indexed: Vec<(String, bool)> = blob
             .attributes

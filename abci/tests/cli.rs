@@ -289,6 +289,38 @@ fn keys_are_encrypted_and_recovered_from_piped_secrets() {
         err.contains("wrong passphrase for key \"alice\"") && err.trim().lines().count() == 1,
         "{err}"
     );
+    // A private key on stdin is read from stdin even with the passphrase
+    // variable set (which is for passphrases only).
+    let key = "0101010101010101010101010101010101010101010101010101010101010101";
+    let by_arg = quired_piped(
+        &[
+            "keys",
+            "import-hex",
+            "raw",
+            key,
+            "--keyring-backend",
+            "test",
+            "--home",
+            home,
+        ],
+        "",
+        &[],
+    );
+    assert!(by_arg.status.success(), "{}", stderr(&by_arg));
+    let by_stdin = quired_piped(
+        &["keys", "import-hex", "raw2", "-", "--home", home],
+        &format!("{key}\nyet another passphrase\n"),
+        &[],
+    );
+    assert!(by_stdin.status.success(), "{}", stderr(&by_stdin));
+    assert_eq!(by_arg.stdout, by_stdin.stdout);
+    let with_env = quired_piped(
+        &["keys", "import-hex", "raw3", "-", "--home", home],
+        &format!("{key}\n"),
+        &[("QUIRED_KEYRING_PASSPHRASE", "yet another passphrase")],
+    );
+    assert!(with_env.status.success(), "{}", stderr(&with_env));
+    assert_eq!(by_arg.stdout, with_env.stdout);
     // No passphrase at all (stdin closed): says how to give one.
     let out = quired_piped(&["keys", "add", "carol", "--home", home], "", &[]);
     assert!(!out.status.success());
@@ -353,5 +385,13 @@ fn client_config_gives_the_default_node_and_errors_are_one_line() {
     assert!(
         err.starts_with("error: client config:") && err.contains("client.toml"),
         "{err}"
+    );
+    // A node command only warns: a broken client file never stops a node.
+    let out = quired(&["start", "--home", home]);
+    let err = stderr(&out);
+    assert!(err.starts_with("warning: client config ignored:"), "{err}");
+    assert!(
+        err.contains("quired init"),
+        "start still says what is missing: {err}"
     );
 }

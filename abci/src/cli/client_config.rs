@@ -181,6 +181,18 @@ pub fn home_of(args: &[OsString]) -> PathBuf {
         .unwrap_or_else(crate::cli::default_home)
 }
 
+/// The commands whose flags take defaults from the client config (the
+/// others only warn when it is broken).
+pub const CLIENT_COMMANDS: &[&str] = &["keys", "tx", "query", "chain-info"];
+
+/// Whether `args` run one of [`CLIENT_COMMANDS`].
+pub fn is_client_command(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|command| CLIENT_COMMANDS.iter().any(|c| command == *c))
+}
+
 /// Loads the client config of the home `args` name, for the flag defaults
 /// below. Call once, before parsing the command line.
 pub fn init(args: &[OsString]) -> anyhow::Result<()> {
@@ -351,5 +363,10 @@ mod tests {
             home_of(&args(&["quired", "query", "--home=/b", "params"])),
             PathBuf::from("/b")
         );
+        assert!(is_client_command(&args(&["quired", "tx", "send"])));
+        assert!(!is_client_command(&args(&[
+            "quired", "start", "--home", "/a"
+        ])));
+        assert!(!is_client_command(&args(&["quired"])));
     }
 }

@@ -273,7 +273,7 @@ impl KeysCommand {
             KeysCommand::ImportHex(args) => {
                 let storage = args.backend.keyring_backend.storage();
                 let hex = if args.private_key_hex == "-" {
-                    input.passphrase(&format!("{} (private key hex)", args.name))?
+                    input.secret_line("Enter the private key (64 hex digits): ", "private key")?
                 } else {
                     zeroize::Zeroizing::new(args.private_key_hex.clone())
                 };
@@ -441,6 +441,13 @@ mod tests {
         }
         fn mnemonic(&mut self) -> anyhow::Result<zeroize::Zeroizing<String>> {
             self.next("mnemonic")
+        }
+        fn secret_line(
+            &mut self,
+            _prompt: &str,
+            what: &str,
+        ) -> anyhow::Result<zeroize::Zeroizing<String>> {
+            self.next(what)
         }
         fn confirm(&mut self, _question: &str) -> anyhow::Result<bool> {
             Ok(self.yes)

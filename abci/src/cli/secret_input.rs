@@ -53,6 +53,9 @@ pub trait SecretInput {
     fn new_passphrase(&mut self) -> anyhow::Result<Zeroizing<String>>;
     /// A BIP-39 mnemonic.
     fn mnemonic(&mut self) -> anyhow::Result<Zeroizing<String>>;
+    /// Another secret line (`what`, e.g. a private key), never from the
+    /// passphrase's environment variable.
+    fn secret_line(&mut self, prompt: &str, what: &str) -> anyhow::Result<Zeroizing<String>>;
     /// Whether the user says yes to `question` (no when nobody can answer).
     fn confirm(&mut self, question: &str) -> anyhow::Result<bool>;
 }
@@ -92,6 +95,10 @@ impl SecretInput for Terminal {
 
     fn mnemonic(&mut self) -> anyhow::Result<Zeroizing<String>> {
         read_secret("Enter your BIP-39 mnemonic: ", "mnemonic")
+    }
+
+    fn secret_line(&mut self, prompt: &str, what: &str) -> anyhow::Result<Zeroizing<String>> {
+        read_secret(prompt, what)
     }
 
     fn confirm(&mut self, question: &str) -> anyhow::Result<bool> {

@@ -34,6 +34,12 @@ pub const COSMOS_SDK_API_VERSION: &str = "v0.50.9";
 pub const MAX_TXS_PER_PAGE: u64 = 100;
 /// The page size `GetTxsEvent` uses when the request gives none (the SDK's).
 pub const DEFAULT_TXS_PER_PAGE: u64 = 100;
+/// Most tx bytes one `GetTxsEvent` page answers with (a page of larger txs
+/// is refused: ask for a smaller `limit`).
+pub const MAX_PAGE_TX_BYTES: usize = 8 * 1024 * 1024;
+/// Most calls of this module served at once (each may hold a page of txs);
+/// further ones wait their turn, within the request timeout.
+pub const MAX_CONCURRENT_CALLS: usize = 16;
 
 /// The methods of this module, by gRPC path.
 const METHODS: &[&str] = &[
@@ -58,6 +64,7 @@ pub fn serves(path: &str) -> bool {
 pub struct Chain {
     rpc: HttpClient,
     url: String,
+    calls: tokio::sync::Semaphore,
 }
 
 impl Chain {
@@ -67,12 +74,18 @@ impl Chain {
         Ok(Chain {
             rpc,
             url: url.to_string(),
+            calls: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
         })
     }
 
     /// Answers the method `path` (one that [`serves`]) with the encoded
     /// request `data`.
     pub async fn answer(&self, path: &str, data: &[u8]) -> Result<Vec<u8>, CosmosError> {
+        let _turn = self
+            .calls
+            .acquire()
+            .await
+            .map_err(|e| CosmosError::internal(&e))?;
         match path {
             "/cosmos.tx.v1beta1.Service/BroadcastTx" => call(data, |r| self.broadcast_tx(r)).await,
             "/cosmos.tx.v1beta1.Service/GetTx" => call(data, |r| self.get_tx(r)).await,
@@ -104,10 +117,16 @@ impl Chain {
     }
 
     /// CometBFT failed or could not be reached.
+    ///
+    /// The details (CometBFT's address, which may hold credentials, and its
+    /// error) go to the node's log, not to the caller.
     fn unavailable(&self, what: &str, error: &tendermint_rpc::Error) -> CosmosError {
+        tracing::warn!(call = what, url = %self.url, %error, "CometBFT RPC call failed");
         CosmosError {
             code: StatusCode::Unavailable,
-            message: format!("{what} from CometBFT at {}: {error}", self.url),
+            message: format!(
+                "this node's CometBFT did not answer {what}; try again or another node"
+            ),
         }
     }
 
@@ -207,28 +226,13 @@ impl Chain {
         let query: tendermint_rpc::query::Query = text
             .parse()
             .map_err(|e| CosmosError::invalid(format!("invalid event query {text:?}: {e}")))?;
-        let limit = match request.limit {
-            0 => request
-                .pagination
-                .as_ref()
-                .map(|p| p.limit)
-                .filter(|l| *l > 0)
-                .unwrap_or(DEFAULT_TXS_PER_PAGE),
-            n => n,
-        };
-        if limit > MAX_TXS_PER_PAGE {
-            return Err(CosmosError::invalid(format!(
-                "limit {limit} is above the most a page holds ({MAX_TXS_PER_PAGE})"
-            )));
-        }
-        let page = u32::try_from(request.page.max(1))
-            .map_err(|_| CosmosError::invalid(format!("page {} is too large", request.page)))?;
+        let (page, limit) = page_and_limit(&request)?;
         let order = if request.order_by == tx::OrderBy::Desc as i32 {
             Order::Descending
         } else {
             Order::Ascending
         };
-        // `limit` ≤ 100 was checked above.
+        // `limit` ≤ 100 by `page_and_limit`.
         let per_page = u8::try_from(limit).unwrap_or(u8::MAX);
         let found = self
             .rpc
@@ -242,6 +246,12 @@ impl Chain {
                     self.unavailable("tx_search", &e)
                 }
             })?;
+        let bytes: usize = found.txs.iter().map(|t| t.tx.len()).sum();
+        if bytes > MAX_PAGE_TX_BYTES {
+            return Err(CosmosError::invalid(format!(
+                "the page's txs hold {bytes} bytes, more than the {MAX_PAGE_TX_BYTES} one answer carries: ask for a smaller limit"
+            )));
+        }
         let mut times = BlockTimes::default();
         let mut txs = Vec::with_capacity(found.txs.len());
         let mut tx_responses = Vec::with_capacity(found.txs.len());
@@ -510,20 +520,48 @@ impl Chain {
     }
 }
 
+/// The page (from 1) and page size of a `GetTxsEvent` request: `page` and
+/// `limit`, or the deprecated `pagination` (its offset as a page of its
+/// limit); the size defaults to [`DEFAULT_TXS_PER_PAGE`] and is capped at
+/// [`MAX_TXS_PER_PAGE`], as CometBFT caps it.
+#[allow(deprecated)] // `pagination`: clients of older SDKs still send it.
+fn page_and_limit(request: &tx::GetTxsEventRequest) -> Result<(u32, u64), CosmosError> {
+    let pagination = request.pagination.clone().unwrap_or_default();
+    let limit = [request.limit, pagination.limit]
+        .into_iter()
+        .find(|l| *l > 0)
+        .unwrap_or(DEFAULT_TXS_PER_PAGE)
+        .min(MAX_TXS_PER_PAGE);
+    let page = if request.page == 0 && pagination.offset > 0 {
+        pagination.offset / limit + 1
+    } else {
+        request.page.max(1)
+    };
+    let page = u32::try_from(page)
+        .map_err(|_| CosmosError::invalid(format!("page {page} is too large")))?;
+    Ok((page, limit))
+}
+
 /// CometBFT's mempool refusing a tx before CheckTx (a copy already in its
-/// cache, or no room), as the SDK reports it: a `TxResponse` with
-/// `ErrTxInMempoolCache` (19) or `ErrMempoolIsFull` (20) of codespace `sdk`,
-/// not a failed call. `None` for any other error.
+/// cache, no room, too large), as the SDK reports it: a `TxResponse` with
+/// `ErrTxInMempoolCache` (19), `ErrMempoolIsFull` (20) or `ErrTxTooLarge`
+/// (21) of codespace `sdk`, not a failed call. `None` for any other error.
 fn mempool_refusal(
     tx_bytes: &[u8],
     error: &tendermint_rpc::Error,
 ) -> Option<tx::BroadcastTxResponse> {
     use sha2::Digest;
     let text = error.to_string();
-    let code = if text.contains("tx already exists in cache") {
-        19
-    } else if text.contains("mempool is full") {
-        20
+    let lower = text.to_lowercase();
+    let (code, log) = if lower.contains("tx already exists in cache") {
+        (19, "tx already exists in cache")
+    } else if lower.contains("mempool is full") {
+        (20, "mempool is full")
+    } else if lower.contains("tx too large") {
+        (
+            21,
+            "tx too large for this node's mempool (CometBFT's mempool.max_tx_bytes)",
+        )
     } else {
         return None;
     };
@@ -532,7 +570,7 @@ fn mempool_refusal(
             txhash: hex::encode_upper(sha2::Sha256::digest(tx_bytes)),
             code,
             codespace: super::CODESPACE.to_string(),
-            raw_log: text,
+            raw_log: log.to_string(),
             ..Default::default()
         }),
     })
@@ -699,6 +737,57 @@ mod tests {
             assert_eq!(err.code, StatusCode::InvalidArgument, "{bad}");
             assert!(err.message.contains("64 hex digits"), "{}", err.message);
         }
+    }
+
+    #[test]
+    #[allow(deprecated)] // `pagination`, as older clients send it
+    fn pages_come_from_page_limit_or_the_old_pagination() {
+        let at = |page, limit, offset, page_limit| {
+            page_and_limit(&tx::GetTxsEventRequest {
+                page,
+                limit,
+                pagination: Some(cosmrs::proto::cosmos::base::query::v1beta1::PageRequest {
+                    offset,
+                    limit: page_limit,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        assert_eq!(at(0, 0, 0, 0), (1, DEFAULT_TXS_PER_PAGE));
+        assert_eq!(at(3, 10, 0, 0), (3, 10));
+        assert_eq!(at(0, 0, 20, 10), (3, 10));
+        assert_eq!(at(0, 5, 20, 0), (5, 5));
+        // More than a page holds is capped, as CometBFT does.
+        assert_eq!(at(1, 1000, 0, 0), (1, MAX_TXS_PER_PAGE));
+        assert!(page_and_limit(&tx::GetTxsEventRequest {
+            page: u64::MAX,
+            ..Default::default()
+        })
+        .is_err());
+    }
+
+    #[test]
+    fn mempool_refusals_are_tx_responses() {
+        let refusal = |text: &str| {
+            mempool_refusal(b"tx", &tendermint_rpc::Error::server(text.to_string()))
+                .and_then(|r| r.tx_response)
+                .map(|r| (r.code, r.codespace))
+        };
+        assert_eq!(
+            refusal("tx already exists in cache"),
+            Some((19, "sdk".into()))
+        );
+        assert_eq!(
+            refusal("mempool is full: number of txs 5000"),
+            Some((20, "sdk".into()))
+        );
+        assert_eq!(
+            refusal("Tx too large. Max size is 1048576, but got 2000000"),
+            Some((21, "sdk".into()))
+        );
+        assert_eq!(refusal("connection refused"), None);
     }
 
     #[test]

@@ -446,12 +446,29 @@ impl Keyring {
         validate_name(name)?;
         let (stored, path) = self.read(name)?;
         match (&stored.sealed, &stored.public_key_hex) {
-            (Some(_), Some(public_key)) => Ok(KeyInfo {
-                name: stored.name,
-                address: stored.address,
-                public_key: public_key.clone(),
-                encrypted: true,
-            }),
+            (Some(_), Some(public_key)) => {
+                // Not opened, but consistent: the address is the public
+                // key's (the secret is checked against both when opened).
+                let derived = hex::decode(public_key)
+                    .ok()
+                    .filter(|k| k.len() == 33)
+                    .map(|k| quire_core::Address::from_secp256k1(&k).to_bech32());
+                if derived.as_deref() != Some(stored.address.as_str()) {
+                    return Err(KeyringError::Corrupt {
+                        path,
+                        reason: format!(
+                            "field address {:?} is not the address of field public_key_hex",
+                            stored.address
+                        ),
+                    });
+                }
+                Ok(KeyInfo {
+                    name: stored.name,
+                    address: stored.address,
+                    public_key: public_key.clone(),
+                    encrypted: true,
+                })
+            }
             _ => Ok(info(name, &self.plain_key(&stored, &path)?, false)),
         }
     }
@@ -951,7 +968,14 @@ mod tests {
                 .replace(&info.address, &other.address),
         )
         .unwrap();
-        assert!(keyring.signing_key("carol").is_err());
+        let err = keyring.show("carol").unwrap_err();
+        assert!(
+            matches!(err, KeyringError::Corrupt { .. })
+                && err.to_string().contains("public_key_hex"),
+            "{err}"
+        );
+        let err = keyring.signing_key("carol").err().unwrap();
+        assert!(matches!(err, KeyringError::WrongPassphrase { .. }), "{err}");
     }
 
     #[test]

@@ -162,17 +162,6 @@ fn search_request(pairs: &[(String, String)]) -> Result<tx::GetTxsEventRequest, 
             _ => {}
         }
     }
-    // The deprecated pagination's offset, as a page of its limit.
-    if request.page == 0 && pagination.offset > 0 {
-        let limit = if request.limit > 0 {
-            request.limit
-        } else if pagination.limit > 0 {
-            pagination.limit
-        } else {
-            crate::cosmos::chain::DEFAULT_TXS_PER_PAGE
-        };
-        request.page = pagination.offset / limit + 1;
-    }
     request.pagination = Some(pagination);
     Ok(request)
 }
@@ -360,7 +349,7 @@ mod tests {
         assert_eq!(r.events, vec!["message.sender='a'", "tx.height=3"]);
         assert_eq!(r.order_by, tx::OrderBy::Desc as i32);
         assert_eq!((r.page, r.limit), (2, 5));
-        // The deprecated pagination: offset 20 of 10 a page is page 3.
+        // The deprecated pagination is passed on (the method pages with it).
         let r = search_request(&pairs(&[
             ("query", "tx.height>1"),
             ("pagination.limit", "10"),
@@ -368,7 +357,8 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(r.query, "tx.height>1");
-        assert_eq!(r.page, 3);
+        let pagination = r.pagination.unwrap();
+        assert_eq!((pagination.limit, pagination.offset), (10, 20));
         assert!(search_request(&pairs(&[("page", "-1")])).is_err());
         assert!(search_request(&pairs(&[("order_by", "SIDEWAYS")])).is_err());
         assert_eq!(
