@@ -21,6 +21,17 @@ if [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
   fi
 fi
 
+# The explorer's browser test drives Debian's chromium (installed once per run).
+if ! command -v "${CHROMIUM:-chromium}" > /dev/null; then
+  echo "== installing chromium (for the explorer's browser test)"
+  if [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && apt-get install -y -qq chromium; } ||
+      echo "warning: could not install chromium; the explorer test will fail" >&2
+  else
+    echo "warning: no chromium and not root: install Debian's chromium or set CHROMIUM" >&2
+  fi
+fi
+
 # The L1 contracts: the committed ABI and bytecode (contracts/out/) must be
 # exactly what the pinned solc-js (npm, offline) makes of contracts/src/.
 echo "== contracts: solc-js build check"
@@ -28,6 +39,9 @@ echo "== contracts: solc-js build check"
 # The wallet tests' stock cosmjs client (tests/cosmjs, pinned by its lock).
 echo "== cosmjs: npm ci"
 (cd tests/cosmjs && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+# The explorer test's browser driver (tests/browser, pinned by its lock).
+echo "== browser: npm ci"
+(cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

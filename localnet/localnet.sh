@@ -600,6 +600,7 @@ print_summary() {
   for ((i = 0; i < NODES; i++)); do
     echo "  node$i  rpc http://127.0.0.1:$(rpc_port "$i")  p2p 127.0.0.1:$(p2p_port "$i")  abci tcp://127.0.0.1:$(abci_port "$i")  metrics http://127.0.0.1:$(prom_port "$i")/metrics"
     [ "$APP" = quire ] && echo "         read API: grpc http://127.0.0.1:$(grpc_port "$i")  http http://127.0.0.1:$(http_port "$i")  quired metrics http://127.0.0.1:$(quired_metrics_port "$i")/metrics"
+    [ "$APP" = quire ] && echo "         explorer http://127.0.0.1:$(http_port "$i")/explorer"
     echo "         homes $(node_home "$i" cometbft)  $(node_home "$i" quired)"
   done
   echo "  keyring: quired ... --home $DIR/client   (keys in $DIR/client/keyring, unencrypted)"

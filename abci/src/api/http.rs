@@ -16,7 +16,8 @@
 //! | `GET /v1/l1/history_proof?height=H&size=S` | `HistoryProof` |
 //!
 //! The Cosmos services' REST routes (`/cosmos/...`) are merged in when the
-//! API has them ([`crate::cosmos::rest`]).
+//! API has them ([`crate::cosmos::rest`]), and the explorer page
+//! (`/explorer`, [`super::explorer`]) always.
 //!
 //! `{namespace}` is 64 hex digits. Errors are `{"code": "...", "message": "..."}`
 //! with 400 (bad request), 404 (unknown or not yet available height; a chain
@@ -191,7 +192,7 @@ async fn history_proof(
 pub fn router(api: Arc<ReadApi>) -> Router {
     let cosmos = api.cosmos();
     let timeout = api.limits().request_timeout;
-    let read = read_router(api);
+    let read = read_router(api).merge(super::explorer::router());
     let router = match cosmos {
         Some(services) => read.merge(crate::cosmos::rest::router(services, timeout)),
         None => read,

@@ -11,6 +11,7 @@
 
 pub mod attestation;
 pub mod encryption;
+pub mod explorer;
 pub mod grpc;
 pub mod http;
 pub mod l1;
