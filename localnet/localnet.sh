@@ -5,6 +5,7 @@
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
 #                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE] [--no-l1] [--l1]
 #                       [--no-encryption] [--encryption-expiry E:K] [--encryption-dkg PHASE_BLOCKS]
+#                       [--snapshot-interval N]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -24,6 +25,8 @@
 # --app kvstore runs CometBFT's built-in kvstore app instead of quired (the
 # benchmark baseline: same CometBFT, config and genesis, no quired).
 # --accounts-file funds more accounts at genesis: one "ADDRESS:AMOUNT" a line.
+# --snapshot-interval N: validators take a state-sync snapshot every N heights
+# (docs/operators.md, "State sync"; default 0: none).
 # --staking-params: a JSON StakingParams file (docs/staking.md), e.g. short
 # unbonding and jail times for tests.
 # The chain is anchored on an L1 (chain id QUIRE_L1_CHAIN_ID, default 1337:
@@ -639,6 +642,7 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 
 cmd_up() {
   local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0 encrypted=1 encryption_expiry="" dkg_phase="" dkg_key=""
+  SNAPSHOT_INTERVAL=0
   NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -655,10 +659,12 @@ cmd_up() {
       --encryption-expiry) [ $# -ge 2 ] || die "--encryption-expiry needs a value"; encryption_expiry="$2"; shift 2 ;;
       --encryption-dkg) [ $# -ge 2 ] || die "--encryption-dkg needs a value"; dkg_phase="$2"; shift 2 ;;
       --l1) with_l1=1; shift ;;
+      --snapshot-interval) [ $# -ge 2 ] || die "--snapshot-interval needs a value"; SNAPSHOT_INTERVAL="$2"; shift 2 ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
   done
+  [[ "$SNAPSHOT_INTERVAL" =~ ^[0-9]+$ ]] || die "--snapshot-interval $SNAPSHOT_INTERVAL: expected a number of heights (0: none)"
   if [ "$VOTE_EXTENSIONS_HEIGHT" != 1 ]; then anchored=0 encrypted=0; fi
   if [ -n "$encryption_expiry" ]; then
     [[ "$encryption_expiry" =~ ^[0-9]+:[0-9]+$ ]] ||
@@ -744,7 +750,8 @@ cmd_up() {
       --cometbft-rpc "http://127.0.0.1:$(rpc_port "$i")" \
       --grpc-addr "127.0.0.1:$(grpc_port "$i")" \
       --http-addr "127.0.0.1:$(http_port "$i")" \
-      --metrics-addr "127.0.0.1:$(quired_metrics_port "$i")" >>"$setup_log" 2>&1 ||
+      --metrics-addr "127.0.0.1:$(quired_metrics_port "$i")" \
+      --snapshot-interval "$SNAPSHOT_INTERVAL" >>"$setup_log" 2>&1 ||
       die "quired init for node$i failed: see $setup_log"
   done
 

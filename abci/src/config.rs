@@ -100,6 +100,26 @@ pub const API_MAX_RANGE: IntField = IntField {
     comment: "most heights one range request returns",
 };
 
+/// `snapshot_interval`: a state-sync snapshot every this many heights.
+pub const SNAPSHOT_INTERVAL: IntField = IntField {
+    name: "snapshot_interval",
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    unit: Unit::Heights,
+    comment: "a state-sync snapshot every this many heights (data/snapshots); 0 takes none",
+};
+
+/// `snapshot_keep_recent`: how many snapshots are kept.
+pub const SNAPSHOT_KEEP_RECENT: IntField = IntField {
+    name: "snapshot_keep_recent",
+    default: 2,
+    min: 1,
+    max: 100,
+    unit: Unit::Snapshots,
+    comment: "how many of the newest snapshots are kept",
+};
+
 /// `api_request_timeout_secs`: per-request timeout of the read API.
 pub const API_REQUEST_TIMEOUT_SECS: IntField = IntField {
     name: "api_request_timeout_secs",
@@ -261,6 +281,8 @@ pub enum Unit {
     Streams,
     /// Bytes.
     Bytes,
+    /// Snapshots.
+    Snapshots,
 }
 
 impl Unit {
@@ -270,6 +292,7 @@ impl Unit {
             Unit::Seconds => "seconds",
             Unit::Streams => "streams",
             Unit::Bytes => "bytes",
+            Unit::Snapshots => "snapshots",
         }
     }
 }
@@ -479,6 +502,10 @@ pub struct NodeConfig {
     pub api_max_streams: usize,
     /// Most bytes one range or block response carries.
     pub api_max_response_bytes: u64,
+    /// A state-sync snapshot every this many heights; 0 takes none.
+    pub snapshot_interval: u64,
+    /// How many of the newest snapshots are kept.
+    pub snapshot_keep_recent: u64,
 }
 
 impl Default for NodeConfig {
@@ -497,6 +524,8 @@ impl Default for NodeConfig {
             api_request_timeout_secs: API_REQUEST_TIMEOUT_SECS.default,
             api_max_streams: API_MAX_STREAMS.default_usize(),
             api_max_response_bytes: API_MAX_RESPONSE_BYTES.default,
+            snapshot_interval: SNAPSHOT_INTERVAL.default,
+            snapshot_keep_recent: SNAPSHOT_KEEP_RECENT.default,
         }
     }
 }
@@ -508,7 +537,7 @@ impl NodeConfig {
     }
 
     /// Every key with its descriptor and value, in file order.
-    pub fn entries(&self) -> [Entry<'_>; 12] {
+    pub fn entries(&self) -> [Entry<'_>; 14] {
         // Destructured so that a new field cannot be left out.
         let NodeConfig {
             abci_addr,
@@ -523,6 +552,8 @@ impl NodeConfig {
             api_request_timeout_secs,
             api_max_streams,
             api_max_response_bytes,
+            snapshot_interval,
+            snapshot_keep_recent,
         } = self;
         [
             Entry::Text(&ABCI_ADDR, abci_addr),
@@ -540,6 +571,8 @@ impl NodeConfig {
                 u64::try_from(*api_max_streams).unwrap_or(u64::MAX),
             ),
             Entry::Int(&API_MAX_RESPONSE_BYTES, *api_max_response_bytes),
+            Entry::Int(&SNAPSHOT_INTERVAL, *snapshot_interval),
+            Entry::Int(&SNAPSHOT_KEEP_RECENT, *snapshot_keep_recent),
         ]
     }
 
@@ -940,6 +973,8 @@ mod tests {
             api_request_timeout_secs: 8,
             api_max_streams: 9,
             api_max_response_bytes: 2 * 1024 * 1024,
+            snapshot_interval: 1000,
+            snapshot_keep_recent: 3,
         };
         config.validate().unwrap();
         for (entry, default) in config.entries().iter().zip(NodeConfig::default().entries()) {

@@ -30,3 +30,4 @@ pub mod node;
 pub mod query;
 pub mod secret_file;
 pub mod server;
+pub mod snapshots;

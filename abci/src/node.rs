@@ -10,6 +10,7 @@
 use crate::fault::{self, FaultPoint};
 use crate::metrics::{metrics, AbciTimer};
 use crate::query::{self, QueryError};
+use crate::snapshots::{ChunkVerdict, Snapshots};
 use quire_app::state::tree;
 use quire_app::StateRead;
 use quire_app::{
@@ -63,6 +64,8 @@ pub struct Node {
     app: App,
     /// Announces each committed height (to the read API's streams).
     commits: tokio::sync::watch::Sender<u64>,
+    /// State-sync snapshots: taken after Commit, served, restored.
+    snapshots: Option<Snapshots>,
 }
 
 impl Node {
@@ -88,7 +91,37 @@ impl Node {
             store: Arc::new(store),
             app,
             commits,
+            snapshots: None,
         }
+    }
+
+    /// The node with state-sync snapshots (taken every
+    /// `config.interval` heights, served and restored).
+    pub fn with_snapshots(mut self, snapshots: Snapshots) -> Self {
+        self.snapshots = Some(snapshots);
+        self
+    }
+
+    /// The node's snapshots, if it keeps any.
+    pub fn snapshots(&self) -> Option<&Snapshots> {
+        self.snapshots.as_ref()
+    }
+
+    /// ApplySnapshotChunk: applies one chunk of the snapshot being restored;
+    /// after the last, the node resumes from the restored height.
+    pub fn apply_snapshot_chunk(&self, index: u32, chunk: &[u8], sender: &str) -> ChunkVerdict {
+        let Some(snapshots) = &self.snapshots else {
+            return ChunkVerdict::Abort;
+        };
+        let verdict = snapshots.apply(&self.store, index, chunk, sender);
+        if let ChunkVerdict::Restored(height) = verdict {
+            self.app.restored(height);
+            metrics()
+                .block_height
+                .set(i64::try_from(height).unwrap_or(i64::MAX));
+            self.commits.send_replace(height);
+        }
+        verdict
     }
 
     /// The store, shared with the read API.
@@ -214,6 +247,9 @@ impl Node {
             .set(i64::try_from(height).unwrap_or(i64::MAX));
         fault::check(FaultPoint::AfterCommit, height);
         self.commits.send_replace(height);
+        if let Some(snapshots) = &self.snapshots {
+            snapshots.after_commit(&self.store, height);
+        }
         Ok(height)
     }
 

@@ -304,22 +304,89 @@ impl Abci {
         }
     }
 
-    /// Answers one request of the snapshot connection. State sync is not
-    /// offered: no snapshots, every offer refused.
+    /// Answers one request of the snapshot connection: the snapshots this
+    /// node keeps (none unless `snapshot_interval` is set), and the restore
+    /// of one offered by peers (state sync; see [`crate::snapshots`]).
     pub fn snapshot(&self, request: SnapshotRequest) -> Result<SnapshotResponse, NodeError> {
+        use crate::snapshots::{ChunkVerdict, Offer, Offered};
+        use tendermint::abci::response::ApplySnapshotChunkResult as Chunk;
+        let node = &self.node;
+        let Some(snapshots) = node.snapshots() else {
+            return Ok(match request {
+                SnapshotRequest::ListSnapshots => {
+                    SnapshotResponse::ListSnapshots(Default::default())
+                }
+                SnapshotRequest::OfferSnapshot(_) => {
+                    SnapshotResponse::OfferSnapshot(response::OfferSnapshot::Reject)
+                }
+                SnapshotRequest::LoadSnapshotChunk(_) => {
+                    SnapshotResponse::LoadSnapshotChunk(Default::default())
+                }
+                SnapshotRequest::ApplySnapshotChunk(_) => {
+                    SnapshotResponse::ApplySnapshotChunk(response::ApplySnapshotChunk {
+                        result: Chunk::Abort,
+                        refetch_chunks: Vec::new(),
+                        reject_senders: Vec::new(),
+                    })
+                }
+            });
+        };
         Ok(match request {
-            SnapshotRequest::ListSnapshots => SnapshotResponse::ListSnapshots(Default::default()),
-            SnapshotRequest::OfferSnapshot(_) => {
-                SnapshotResponse::OfferSnapshot(response::OfferSnapshot::Reject)
+            SnapshotRequest::ListSnapshots => {
+                let mut snapshots_out = Vec::new();
+                for stored in snapshots.list() {
+                    snapshots_out.push(tendermint::abci::types::Snapshot {
+                        height: stored.height.try_into().map_err(|_| {
+                            NodeError::Encoding("snapshot height out of range".into())
+                        })?,
+                        format: quire_app::state::snapshot::FORMAT,
+                        chunks: stored.chunks,
+                        hash: Bytes::copy_from_slice(&stored.hash),
+                        metadata: Bytes::from(stored.manifest),
+                    });
+                }
+                SnapshotResponse::ListSnapshots(response::ListSnapshots {
+                    snapshots: snapshots_out,
+                })
             }
-            SnapshotRequest::LoadSnapshotChunk(_) => {
-                SnapshotResponse::LoadSnapshotChunk(Default::default())
+            SnapshotRequest::LoadSnapshotChunk(req) => {
+                let chunk = snapshots
+                    .load_chunk(req.height.value(), req.format, req.chunk)
+                    .unwrap_or_default();
+                SnapshotResponse::LoadSnapshotChunk(response::LoadSnapshotChunk {
+                    chunk: Bytes::from(chunk),
+                })
             }
-            SnapshotRequest::ApplySnapshotChunk(_) => {
+            SnapshotRequest::OfferSnapshot(req) => {
+                let has_state = node.info()?.is_some();
+                let offered = Offered {
+                    height: req.snapshot.height.value(),
+                    format: req.snapshot.format,
+                    chunks: req.snapshot.chunks,
+                    hash: &req.snapshot.hash,
+                    manifest: &req.snapshot.metadata,
+                };
+                let answer = match snapshots.offer(has_state, &offered, req.app_hash.as_bytes()) {
+                    Offer::Accept => response::OfferSnapshot::Accept,
+                    Offer::Reject => response::OfferSnapshot::Reject,
+                    Offer::RejectFormat => response::OfferSnapshot::RejectFormat,
+                };
+                SnapshotResponse::OfferSnapshot(answer)
+            }
+            SnapshotRequest::ApplySnapshotChunk(req) => {
+                let verdict = node.apply_snapshot_chunk(req.index, &req.chunk, &req.sender);
+                let (result, refetch_chunks, reject_senders) = match verdict {
+                    ChunkVerdict::Accepted | ChunkVerdict::Restored(_) => {
+                        (Chunk::Accept, Vec::new(), Vec::new())
+                    }
+                    ChunkVerdict::Refetch => (Chunk::Retry, vec![req.index], vec![req.sender]),
+                    ChunkVerdict::RejectSnapshot => (Chunk::RejectSnapshot, Vec::new(), Vec::new()),
+                    ChunkVerdict::Abort => (Chunk::Abort, Vec::new(), Vec::new()),
+                };
                 SnapshotResponse::ApplySnapshotChunk(response::ApplySnapshotChunk {
-                    result: tendermint::abci::response::ApplySnapshotChunkResult::Abort,
-                    refetch_chunks: Vec::new(),
-                    reject_senders: Vec::new(),
+                    result,
+                    refetch_chunks,
+                    reject_senders,
                 })
             }
         })
@@ -718,20 +785,29 @@ mod tests {
         assert_eq!(junk.code.value(), quire_core::codes::tx::DECODE);
     }
 
-    #[test]
-    fn finalize_results_put_system_txs_first_with_searchable_events() {
-        let dir = tempfile::tempdir().unwrap();
-        let abci = abci(dir.path());
-        init(&abci);
-        let candidates = vec![tx(0, 10_000), Bytes::from_static(b"junk")];
-        let proposal = match abci
+    fn abci_with_snapshots(dir: &std::path::Path, interval: u64, chunk_bytes: usize) -> Abci {
+        let store = Store::open(&dir.join("q.redb")).unwrap();
+        let snapshots = crate::snapshots::Snapshots::new(crate::snapshots::SnapshotConfig {
+            dir: dir.join("snapshots"),
+            interval,
+            keep_recent: 2,
+            chunk_bytes,
+        });
+        Abci::new(Arc::new(
+            Node::new(store).unwrap().with_snapshots(snapshots),
+        ))
+    }
+
+    /// The block PrepareProposal makes at `height` from `candidates`.
+    fn prepare(abci: &Abci, height: u32, candidates: Vec<Bytes>) -> Vec<Bytes> {
+        match abci
             .consensus(ConsensusRequest::PrepareProposal(
                 request::PrepareProposal {
                     max_tx_bytes: 1 << 20,
                     txs: candidates,
                     local_last_commit: None,
                     misbehavior: Vec::new(),
-                    height: 1u32.into(),
+                    height: height.into(),
                     time: tendermint::Time::unix_epoch(),
                     next_validators_hash: tendermint::Hash::None,
                     proposer_address: tendermint::account::Id::new([0; 20]),
@@ -741,7 +817,167 @@ mod tests {
         {
             ConsensusResponse::PrepareProposal(p) => p.txs,
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// Proposes, finalizes and commits block `height` with `candidates`.
+    fn run_block(abci: &Abci, height: u32, candidates: Vec<Bytes>) {
+        let txs = prepare(abci, height, candidates);
+        finalize(abci, height, txs);
+        abci.consensus(ConsensusRequest::Commit).unwrap();
+    }
+
+    fn last_commit(abci: &Abci) -> (u64, Vec<u8>) {
+        match abci
+            .info(InfoRequest::Info(request::Info {
+                version: String::new(),
+                block_version: 0,
+                p2p_version: 0,
+                abci_version: String::new(),
+            }))
+            .unwrap()
+        {
+            InfoResponse::Info(info) => (
+                info.last_block_height.value(),
+                info.last_block_app_hash.as_bytes().to_vec(),
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn apply(
+        abci: &Abci,
+        index: u32,
+        chunk: Vec<u8>,
+        sender: &str,
+    ) -> response::ApplySnapshotChunk {
+        match abci
+            .snapshot(SnapshotRequest::ApplySnapshotChunk(
+                request::ApplySnapshotChunk {
+                    index,
+                    chunk: chunk.into(),
+                    sender: sender.into(),
+                },
+            ))
+            .unwrap()
+        {
+            SnapshotResponse::ApplySnapshotChunk(answer) => answer,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_node_restores_a_peer_snapshot_over_abci_and_refuses_forged_chunks() {
+        use tendermint::abci::response::ApplySnapshotChunkResult as Chunk;
+        // The source: 4 blocks of blob txs, a snapshot every 2 heights in
+        // chunks small enough that there are several.
+        let source_dir = tempfile::tempdir().unwrap();
+        let source = abci_with_snapshots(source_dir.path(), 2, 200);
+        init(&source);
+        for height in 1..=4u32 {
+            run_block(&source, height, vec![tx(u64::from(height) - 1, 10_000)]);
+            let node = source.node();
+            assert!(node
+                .snapshots()
+                .unwrap()
+                .wait_idle(std::time::Duration::from_secs(30)));
+        }
+        let snapshots = match source.snapshot(SnapshotRequest::ListSnapshots).unwrap() {
+            SnapshotResponse::ListSnapshots(list) => list.snapshots,
+            other => panic!("{other:?}"),
         };
+        let heights: Vec<u64> = snapshots.iter().map(|s| s.height.value()).collect();
+        assert_eq!(heights, [4, 2], "newest first, two kept");
+        let snapshot = snapshots[0].clone();
+        assert!(snapshot.chunks > 1, "{} chunks", snapshot.chunks);
+        let chunks: Vec<Vec<u8>> = (0..snapshot.chunks)
+            .map(|chunk| {
+                match source
+                    .snapshot(SnapshotRequest::LoadSnapshotChunk(
+                        request::LoadSnapshotChunk {
+                            height: snapshot.height,
+                            format: snapshot.format,
+                            chunk,
+                        },
+                    ))
+                    .unwrap()
+                {
+                    SnapshotResponse::LoadSnapshotChunk(answer) => answer.chunk.to_vec(),
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect();
+        let (height, app_hash) = last_commit(&source);
+        assert_eq!(height, 4);
+
+        let target_dir = tempfile::tempdir().unwrap();
+        let target = abci_with_snapshots(target_dir.path(), 0, 200);
+        let offer = |abci: &Abci, app_hash: &[u8]| match abci
+            .snapshot(SnapshotRequest::OfferSnapshot(request::OfferSnapshot {
+                snapshot: snapshot.clone(),
+                app_hash: app_hash.to_vec().try_into().unwrap(),
+            }))
+            .unwrap()
+        {
+            SnapshotResponse::OfferSnapshot(answer) => answer,
+            other => panic!("{other:?}"),
+        };
+        // A snapshot whose hash is not its manifest's, and another format.
+        let mut wrong = snapshot.clone();
+        wrong.hash = Bytes::from_static(&[0; 32]);
+        let refused = target
+            .snapshot(SnapshotRequest::OfferSnapshot(request::OfferSnapshot {
+                snapshot: wrong,
+                app_hash: app_hash.clone().try_into().unwrap(),
+            }))
+            .unwrap();
+        assert!(matches!(
+            refused,
+            SnapshotResponse::OfferSnapshot(response::OfferSnapshot::Reject)
+        ));
+        // Restoring to an app hash the snapshot does not have: the first
+        // chunk's proof fails, the snapshot is rejected.
+        assert_eq!(offer(&target, &[9; 32]), response::OfferSnapshot::Accept);
+        assert_eq!(
+            apply(&target, 0, chunks[0].clone(), "peer-a").result,
+            Chunk::RejectSnapshot
+        );
+        // The right app hash; a forged chunk from one peer is fetched again
+        // from another and that peer is rejected.
+        assert_eq!(offer(&target, &app_hash), response::OfferSnapshot::Accept);
+        let mut forged = chunks[0].clone();
+        forged[20] ^= 1;
+        let answer = apply(&target, 0, forged, "peer-bad");
+        assert_eq!(answer.result, Chunk::Retry);
+        assert_eq!(answer.refetch_chunks, vec![0]);
+        assert_eq!(answer.reject_senders, vec!["peer-bad".to_string()]);
+        for (i, chunk) in chunks.iter().enumerate() {
+            assert_eq!(
+                apply(&target, i as u32, chunk.clone(), "peer-a").result,
+                Chunk::Accept
+            );
+        }
+        assert_eq!(last_commit(&target), (4, app_hash.clone()));
+        // A node with state refuses offers; the restored one goes on with
+        // block 5 to the same app hash as the source.
+        assert_eq!(offer(&target, &app_hash), response::OfferSnapshot::Reject);
+        run_block(&source, 5, vec![tx(4, 10_000)]);
+        run_block(&target, 5, vec![tx(4, 10_000)]);
+        assert_eq!(last_commit(&target), last_commit(&source));
+        // Chunks with no restore under way: abort.
+        assert_eq!(
+            apply(&target, 0, chunks[0].clone(), "peer-a").result,
+            Chunk::Abort
+        );
+    }
+
+    #[test]
+    fn finalize_results_put_system_txs_first_with_searchable_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let abci = abci(dir.path());
+        init(&abci);
+        let candidates = vec![tx(0, 10_000), Bytes::from_static(b"junk")];
+        let proposal = prepare(&abci, 1, candidates);
         assert_eq!(proposal.len(), 2, "the commitment and the valid tx");
         let answer = finalize(&abci, 1, proposal);
         assert_eq!(answer.tx_results.len(), 2);

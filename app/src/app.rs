@@ -100,6 +100,17 @@ impl App {
         })
     }
 
+    /// The store now holds a state restored from a snapshot of `height`
+    /// (state sync): resume after it, as after that height's Commit.
+    pub fn restored(&self, height: u64) {
+        let mut between = self.write();
+        between.genesis = None;
+        between.pending = None;
+        between.last_height = height;
+        drop(between);
+        lock(&self.check).reset();
+    }
+
     /// The state machine.
     pub fn machine(&self) -> &StateMachine {
         &self.machine

@@ -13,6 +13,7 @@ use codec::{
     blob_key, decode_blob, decode_commitment, decode_leaf, encode_blob, encode_commitment,
     encode_leaf, leaf_key,
 };
+use quire_app::state::snapshot::RestoredState;
 use quire_app::state::TreeRead;
 use quire_app::{CommitBatch, StateRead, StateReadError};
 use quire_core::commitment::NamespaceLeaf;
@@ -196,6 +197,37 @@ impl Store {
             meta.insert(LAST_APP_HASH, batch.app_hash.as_slice())?;
         }
         before_durable();
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Replaces everything with a state restored from a snapshot (state
+    /// sync), in one fsynced transaction: the state entries, the tree's
+    /// nodes and the last commit become the snapshot's; the blob index is
+    /// emptied (it starts again at the next block). A crash leaves either
+    /// the old store or the restored one.
+    pub fn restore(&self, restored: &RestoredState) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        for table in [STATE, TREE, BLOBS, NAMESPACES] {
+            txn.delete_table(table)?;
+        }
+        txn.delete_table(COMMITMENTS)?;
+        {
+            let mut state = txn.open_table(STATE)?;
+            for (key, value) in &restored.entries {
+                state.insert(key.as_slice(), value.as_slice())?;
+            }
+            let mut tree = txn.open_table(TREE)?;
+            for (key, node) in &restored.nodes {
+                tree.insert(key.as_slice(), node.as_slice())?;
+            }
+            txn.open_table(BLOBS)?;
+            txn.open_table(NAMESPACES)?;
+            txn.open_table(COMMITMENTS)?;
+            let mut meta = txn.open_table(META)?;
+            meta.insert(LAST_HEIGHT, restored.height.to_be_bytes().as_slice())?;
+            meta.insert(LAST_APP_HASH, restored.app_hash.as_slice())?;
+        }
         txn.commit()?;
         Ok(())
     }

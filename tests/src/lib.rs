@@ -440,8 +440,22 @@ pub struct FullNode {
     children: Vec<std::process::Child>,
     /// Its CometBFT RPC URL.
     pub rpc: String,
+    /// Its gRPC read API URL.
+    pub grpc: String,
+    /// Its HTTP read API URL.
+    pub http: String,
     /// Its home directory.
     pub dir: PathBuf,
+}
+
+/// Where a state-syncing node starts trusting the chain: a height and its
+/// block hash (hex), as an operator takes them from a node they trust.
+#[derive(Debug, Clone)]
+pub struct TrustPoint {
+    /// The trusted height.
+    pub height: u64,
+    /// Its block hash, hex.
+    pub hash: String,
 }
 
 impl Drop for FullNode {
@@ -477,6 +491,23 @@ impl Localnet {
     /// `clone_key = Some(i)` it runs validator `i`'s consensus key too (a
     /// double signer: CometBFT's own evidence catches it).
     pub fn join_node(&self, name: &str, clone_key: Option<usize>) -> anyhow::Result<FullNode> {
+        self.join(name, clone_key, None)
+    }
+
+    /// Starts a full node named `name` that state-syncs: CometBFT's light
+    /// client, trusting `trust`, verifies a snapshot the validators offer
+    /// (they must take snapshots: `localnet.sh up --snapshot-interval N`),
+    /// quired restores it, and the node block-syncs from there.
+    pub fn join_state_sync_node(&self, name: &str, trust: &TrustPoint) -> anyhow::Result<FullNode> {
+        self.join(name, None, Some(trust))
+    }
+
+    fn join(
+        &self,
+        name: &str,
+        clone_key: Option<usize>,
+        trust: Option<&TrustPoint>,
+    ) -> anyhow::Result<FullNode> {
         let cometbft = PathBuf::from(self.var("QUIRE_COMETBFT_BIN")?);
         let base_port: u16 = self.var("QUIRE_BASE_PORT")?.parse()?;
         let base = free_port_base(10)?;
@@ -517,13 +548,29 @@ impl Localnet {
              [p2p]\nladdr = \"tcp://127.0.0.1:{p2p}\"\npersistent_peers = \"{peers}\"\naddr_book_strict = false\n\
              allow_duplicate_ip = true\npex = false\n\
              max_packet_msg_payload_size = 10240\nsend_rate = 52428800\nrecv_rate = 52428800\n\n[mempool]\nmax_tx_bytes = 2621440\n\n[consensus]\n\
-             timeout_commit = \"500ms\"\n{propose}\n[tx_index]\nindexer = \"kv\"\n",
+             timeout_commit = \"500ms\"\n{propose}\n[tx_index]\nindexer = \"kv\"\n{statesync}",
             abci = base + 2,
             rpc = base + 1,
             p2p = base,
             peers = peers.join(","),
             // A clone gives up on proposals at once and prevotes nil while
             // the original prevotes the block: conflicting votes by one key.
+            statesync = match trust {
+                Some(trust) => format!(
+                    "\n[statesync]\nenable = true\nrpc_servers = \"{servers}\"\ntrust_height = {height}\n\
+                     trust_hash = \"{hash}\"\ntrust_period = \"168h0m0s\"\ndiscovery_time = \"5s\"\n\
+                     chunk_request_timeout = \"10s\"\n",
+                    // CometBFT wants two RPC servers (the same one twice will do).
+                    servers = (0..2)
+                        .map(|i| i % self.nodes.max(1))
+                        .map(|i| format!("http://127.0.0.1:{}", base_port + 10 * i as u16 + 1))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    height = trust.height,
+                    hash = trust.hash,
+                ),
+                None => String::new(),
+            },
             propose = if clone_key.is_some() {
                 "timeout_propose = \"1ms\"\ntimeout_propose_delta = \"1ms\"\n"
             } else {
@@ -553,6 +600,8 @@ impl Localnet {
         let mut node = FullNode {
             children: Vec::new(),
             rpc: format!("http://127.0.0.1:{}", base + 1),
+            grpc: format!("http://127.0.0.1:{}", base + 4),
+            http: format!("http://127.0.0.1:{}", base + 5),
             dir,
         };
         let quired_log = log("quired")?;

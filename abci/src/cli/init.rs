@@ -33,6 +33,10 @@ pub struct InitArgs {
     /// Listen address (ip:port) of the Prometheus metrics; "" disables them.
     #[arg(long, default_value = METRICS_ADDR.default, value_parser = parse_listen_addr_arg)]
     metrics_addr: String,
+    /// A state-sync snapshot every this many heights (0: none; see
+    /// docs/operators.md, "State sync").
+    #[arg(long, default_value_t = 0)]
+    snapshot_interval: u64,
     /// Overwrite an existing config file (the data directory is left alone).
     #[arg(long)]
     force: bool,
@@ -76,6 +80,7 @@ impl InitArgs {
             grpc_addr: self.grpc_addr,
             http_addr: self.http_addr,
             metrics_addr: self.metrics_addr,
+            snapshot_interval: self.snapshot_interval,
             ..NodeConfig::default()
         };
         config.validate()?;

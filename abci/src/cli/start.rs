@@ -61,7 +61,20 @@ impl StartArgs {
             encryption_share,
             dkg_secret,
         };
-        let node = Arc::new(Node::with_keys(store, keys).context("cannot load the last commit")?);
+        let snapshots = crate::snapshots::Snapshots::new(crate::snapshots::SnapshotConfig {
+            dir: db_path
+                .parent()
+                .map_or_else(|| home.join("data"), std::path::Path::to_path_buf)
+                .join("snapshots"),
+            interval: config.snapshot_interval,
+            keep_recent: u32::try_from(config.snapshot_keep_recent).unwrap_or(u32::MAX),
+            chunk_bytes: quire_app::state::snapshot::DEFAULT_CHUNK_BYTES,
+        });
+        let node = Arc::new(
+            Node::with_keys(store, keys)
+                .context("cannot load the last commit")?
+                .with_snapshots(snapshots),
+        );
         let last = node.info()?;
         tracing::info!(
             home = %home.display(),

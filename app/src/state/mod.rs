@@ -16,6 +16,7 @@
 //! through typed extension traits of its own (`crate::auth::state`, …).
 
 mod delta;
+pub mod snapshot;
 pub mod tree;
 
 pub use delta::{ChangeSet, StateDelta};

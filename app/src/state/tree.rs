@@ -59,7 +59,7 @@ impl TreeChanges {
     }
 }
 
-fn storage_error(what: &str, error: impl std::fmt::Display) -> StateReadError {
+pub(crate) fn storage_error(what: &str, error: impl std::fmt::Display) -> StateReadError {
     StateReadError(format!("state tree: {what}: {error}"))
 }
 
@@ -67,7 +67,7 @@ fn storage_error(what: &str, error: impl std::fmt::Display) -> StateReadError {
 /// encoding of its nibble path (self-delimiting, so the key is unique). The
 /// table then sorts by version: each version's nodes are together, and old
 /// versions come first.
-fn encode_key(key: &NodeKey) -> Result<Vec<u8>, StateReadError> {
+pub(crate) fn encode_key(key: &NodeKey) -> Result<Vec<u8>, StateReadError> {
     let path =
         borsh::to_vec(key.nibble_path()).map_err(|e| storage_error("encoding a node key", e))?;
     let mut out = Vec::with_capacity(8 + path.len());
@@ -201,6 +201,30 @@ pub fn update(
         out.stale.insert(root_key(previous)?);
     }
     Ok((root.0, out))
+}
+
+/// The range proof (borsh, jmt's `SparseMerkleRangeProof`) that every leaf
+/// up to `rightmost` (which holds `value`) is in the tree at `version`, the
+/// latest committed one: what a snapshot chunk carries (see
+/// [`crate::state::snapshot`]).
+pub fn range_proof(
+    base: &dyn TreeRead,
+    version: u64,
+    rightmost: KeyHash,
+    value: Vec<u8>,
+) -> Result<Vec<u8>, StateReadError> {
+    let reader = Reader {
+        base,
+        overlay: None,
+        value: Some((rightmost, Some(value))),
+    };
+    // As in `prove`: a missing node below the root panics in jmt 0.12.
+    let proof = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        JellyfishMerkleTree::<_, Sha256>::new(&reader).get_range_proof(rightmost, version)
+    }))
+    .map_err(|_| StateReadError(format!("state tree is incomplete at version {version}")))?
+    .map_err(|e| storage_error("building a range proof", e))?;
+    borsh::to_vec(&proof).map_err(|e| storage_error("encoding a range proof", e))
 }
 
 /// Proof that `key` holds `value` (`None`: nothing) at `version`, the

@@ -1,0 +1,645 @@
+//! State-sync snapshots of the committed state (format 1): every state
+//! entry, in the order of its key's hash, in chunks that each carry a range
+//! proof, so that a node restoring the state checks every chunk against the
+//! app hash it trusts (the light client's) as it arrives, not only at the end.
+//!
+//! A snapshot of height H is its **manifest** (ABCI `Snapshot.metadata`):
+//!
+//! ```text
+//! "quire/snapshot/v1\0" ‖ entries u64 ‖ chunks u32 ‖ sha256(chunk) × chunks
+//! ```
+//!
+//! (`Snapshot.hash` = sha256(manifest)), and its **chunks**:
+//!
+//! ```text
+//! "quire/chunk/v1\0" ‖ count u32 ‖ (key_len u32 ‖ key ‖ value_len u32 ‖ value) × count
+//!   ‖ proof_len u32 ‖ proof (borsh jmt SparseMerkleRangeProof: the right siblings
+//!     of the chunk's last key)
+//! ```
+//!
+//! All integers big-endian. Entries are sorted by `sha256(key)` (the tree's
+//! key hash), strictly increasing across the whole snapshot. A [`Restorer`]
+//! checks each chunk's hash against the manifest (a peer sending a wrong
+//! chunk), then feeds it to jmt's restore, which checks the leaves so far
+//! with the chunk's range proof against the trusted root (a snapshot that is
+//! wrong as a whole). The last chunk fixes the root completely.
+//!
+//! Only the state is in a snapshot. The blob index of past heights (the
+//! blobs themselves) is not state: the state holds each height's commitment
+//! and a digest of its index, so a restoring node serves reads from the
+//! first height it executes itself.
+
+use crate::error::StateReadError;
+use crate::state::tree::{self, encode_key, storage_error, TreeRead};
+use jmt::proof::SparseMerkleRangeProof;
+use jmt::restore::{JellyfishMerkleRestore, StateSnapshotReceiver};
+use jmt::storage::{NodeBatch, TreeWriter};
+use jmt::{KeyHash, RootHash};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use thiserror::Error;
+
+/// The snapshot format this module writes and reads.
+pub const FORMAT: u32 = 1;
+const MANIFEST_MAGIC: &[u8] = b"quire/snapshot/v1\0";
+const CHUNK_MAGIC: &[u8] = b"quire/chunk/v1\0";
+/// Most chunks a manifest may list (a 2 MiB manifest).
+pub const MAX_CHUNKS: u32 = 65_536;
+/// Most bytes of one chunk a node accepts (CometBFT's own bound is 16 MB).
+pub const MAX_CHUNK_BYTES: usize = 16 * 1024 * 1024;
+/// The size chunks are cut at by default (a chunk holds at least one entry).
+pub const DEFAULT_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a snapshot or chunk was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The manifest does not decode or is out of bounds.
+    #[error("bad snapshot manifest: {0}")]
+    BadManifest(String),
+    /// A chunk other than the next one was given.
+    #[error("chunk {got} given, chunk {expected} expected")]
+    OutOfOrder {
+        /// The next chunk.
+        expected: u32,
+        /// The one given.
+        got: u32,
+    },
+    /// The chunk is not the one the manifest lists (refetch it elsewhere).
+    #[error("chunk {0} does not have the hash the manifest lists")]
+    ChunkHash(u32),
+    /// The chunk matches the manifest but is malformed or does not prove
+    /// against the trusted app hash: the snapshot itself is bad.
+    #[error("chunk {index} is invalid: {reason}")]
+    InvalidChunk {
+        /// The chunk.
+        index: u32,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Reading the state to snapshot failed.
+    #[error(transparent)]
+    State(#[from] StateReadError),
+}
+
+/// A snapshot's manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// Number of state entries.
+    pub entries: u64,
+    /// sha256 of each chunk, in order.
+    pub chunk_hashes: Vec<[u8; 32]>,
+}
+
+impl Manifest {
+    /// The manifest's bytes (ABCI `Snapshot.metadata`).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(MANIFEST_MAGIC.len() + 12 + 32 * self.chunk_hashes.len());
+        out.extend_from_slice(MANIFEST_MAGIC);
+        out.extend_from_slice(&self.entries.to_be_bytes());
+        let chunks = u32::try_from(self.chunk_hashes.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&chunks.to_be_bytes());
+        for hash in &self.chunk_hashes {
+            out.extend_from_slice(hash);
+        }
+        out
+    }
+
+    /// Decodes a manifest from a peer, within [`MAX_CHUNKS`].
+    pub fn decode(bytes: &[u8]) -> Result<Self, SnapshotError> {
+        let bad = |why: &str| SnapshotError::BadManifest(why.to_string());
+        let rest = bytes
+            .strip_prefix(MANIFEST_MAGIC)
+            .ok_or_else(|| bad("not a Quire format 1 manifest"))?;
+        let mut reader = Reader(rest);
+        let entries = reader.u64().ok_or_else(|| bad("truncated"))?;
+        let chunks = reader.u32().ok_or_else(|| bad("truncated"))?;
+        if chunks == 0 || chunks > MAX_CHUNKS {
+            return Err(bad("chunk count out of range"));
+        }
+        if reader.0.len() != 32 * chunks as usize {
+            return Err(bad("chunk hashes do not match the chunk count"));
+        }
+        let chunk_hashes = reader
+            .0
+            .chunks_exact(32)
+            .map(|h| {
+                let mut hash = [0u8; 32];
+                hash.copy_from_slice(h);
+                hash
+            })
+            .collect();
+        Ok(Manifest {
+            entries,
+            chunk_hashes,
+        })
+    }
+
+    /// The snapshot's hash (ABCI `Snapshot.hash`): sha256 of the manifest.
+    pub fn hash(&self) -> [u8; 32] {
+        Sha256::digest(self.encode()).into()
+    }
+}
+
+/// A snapshot made by [`build`]: the manifest and the chunks' bytes.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The chunks, in order.
+    pub chunks: Vec<Vec<u8>>,
+}
+
+/// A cursor over bytes from a peer.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+    }
+    fn field(&mut self) -> Option<&'a [u8]> {
+        let len = self.u32()? as usize;
+        self.take(len)
+    }
+}
+
+fn put_field(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Snapshots the committed state `state` (whose tree is at `version`, the
+/// height it was committed at) in chunks of about `chunk_bytes`.
+pub fn build(
+    state: &impl crate::state::CommittedState,
+    version: u64,
+    chunk_bytes: usize,
+) -> Result<Built, SnapshotError> {
+    let mut entries: Vec<(KeyHash, Vec<u8>, Vec<u8>)> = state
+        .prefix(b"")?
+        .into_iter()
+        .map(|(key, value)| (KeyHash::with::<Sha256>(&key), key, value))
+        .collect();
+    entries.sort_by_key(|entry| entry.0);
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < entries.len() {
+        let mut end = start;
+        let mut size = 0;
+        while end < entries.len() && (end == start || size < chunk_bytes) {
+            size += 8 + entries[end].1.len() + entries[end].2.len();
+            end += 1;
+        }
+        let slice = &entries[start..end];
+        let mut out = Vec::with_capacity(size + 64);
+        out.extend_from_slice(CHUNK_MAGIC);
+        out.extend_from_slice(&(slice.len() as u32).to_be_bytes());
+        for (_, key, value) in slice {
+            put_field(&mut out, key);
+            put_field(&mut out, value);
+        }
+        let (last_hash, _, last_value) = &slice[slice.len() - 1];
+        let proof = tree::range_proof(state, version, *last_hash, last_value.clone())?;
+        put_field(&mut out, &proof);
+        chunks.push(out);
+        start = end;
+    }
+    if chunks.is_empty() {
+        return Err(SnapshotError::State(StateReadError(
+            "there is no state to snapshot".into(),
+        )));
+    }
+    let manifest = Manifest {
+        entries: entries.len() as u64,
+        chunk_hashes: chunks.iter().map(|c| Sha256::digest(c).into()).collect(),
+    };
+    Ok(Built { manifest, chunks })
+}
+
+/// Encoded node key -> encoded node.
+type Nodes = BTreeMap<Vec<u8>, Vec<u8>>;
+
+/// The nodes jmt's restore writes, encoded as the store keeps them (an
+/// error once they are taken).
+struct CollectedNodes(Mutex<Result<Nodes, String>>);
+
+impl TreeWriter for CollectedNodes {
+    fn write_node_batch(&self, batch: &NodeBatch) -> anyhow::Result<()> {
+        let mut guard = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Ok(nodes) = guard.as_mut() else {
+            return Err(anyhow::anyhow!("an earlier batch failed"));
+        };
+        for (key, node) in batch.nodes() {
+            let key = encode_key(key).map_err(|e| anyhow::anyhow!(e.0))?;
+            nodes.insert(key, borsh::to_vec(node)?);
+        }
+        Ok(())
+    }
+}
+
+impl TreeRead for BTreeMap<Vec<u8>, Vec<u8>> {
+    fn tree_node(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
+        Ok(self.get(key).cloned())
+    }
+}
+
+/// The state restored from a whole snapshot, checked against its app hash:
+/// what the node's store writes in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredState {
+    /// The height the state is of (the tree's version).
+    pub height: u64,
+    /// Its root: the app hash of `height`.
+    pub app_hash: [u8; 32],
+    /// Every state entry, in key order.
+    pub entries: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// The tree's nodes (encoded key -> encoded node), all of version `height`.
+    pub nodes: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+/// What applying a chunk led to.
+#[derive(Debug)]
+pub enum Applied {
+    /// More chunks are needed.
+    More,
+    /// The last chunk: the whole state, checked.
+    Done(Box<RestoredState>),
+}
+
+/// Restores a snapshot chunk by chunk, checking each.
+pub struct Restorer {
+    height: u64,
+    app_hash: [u8; 32],
+    manifest: Manifest,
+    next: u32,
+    restore: Option<JellyfishMerkleRestore<Sha256>>,
+    nodes: Arc<CollectedNodes>,
+    entries: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Restorer {
+    /// Starts restoring the snapshot of `height` described by `manifest`
+    /// (bytes from a peer) to the trusted `app_hash`.
+    pub fn new(height: u64, app_hash: [u8; 32], manifest: &[u8]) -> Result<Self, SnapshotError> {
+        let manifest = Manifest::decode(manifest)?;
+        let nodes = Arc::new(CollectedNodes(Mutex::new(Ok(BTreeMap::new()))));
+        let restore =
+            JellyfishMerkleRestore::new_overwrite(nodes.clone(), height, RootHash(app_hash))
+                .map_err(|e| SnapshotError::BadManifest(e.to_string()))?;
+        Ok(Restorer {
+            height,
+            app_hash,
+            manifest,
+            next: 0,
+            restore: Some(restore),
+            nodes,
+            entries: BTreeMap::new(),
+        })
+    }
+
+    /// The number of chunks the snapshot has.
+    pub fn chunks(&self) -> u32 {
+        self.manifest.chunk_hashes.len() as u32
+    }
+
+    /// Applies chunk `index`, which must be the next one. After an error
+    /// other than [`SnapshotError::OutOfOrder`] and [`SnapshotError::ChunkHash`]
+    /// the restorer is spent: the snapshot is bad.
+    pub fn apply(&mut self, index: u32, chunk: &[u8]) -> Result<Applied, SnapshotError> {
+        if index != self.next {
+            return Err(SnapshotError::OutOfOrder {
+                expected: self.next,
+                got: index,
+            });
+        }
+        let expected =
+            self.manifest
+                .chunk_hashes
+                .get(index as usize)
+                .ok_or(SnapshotError::OutOfOrder {
+                    expected: self.next,
+                    got: index,
+                })?;
+        if chunk.len() > MAX_CHUNK_BYTES || <[u8; 32]>::from(Sha256::digest(chunk)) != *expected {
+            return Err(SnapshotError::ChunkHash(index));
+        }
+        let invalid = |reason: String| SnapshotError::InvalidChunk { index, reason };
+        let (entries, proof) = decode_chunk(chunk).map_err(|e| invalid(e.to_string()))?;
+        let restore = self
+            .restore
+            .as_mut()
+            .ok_or_else(|| invalid("an earlier chunk was refused".into()))?;
+        let pairs: Vec<(KeyHash, Vec<u8>)> = entries
+            .iter()
+            .map(|(key, value)| (KeyHash::with::<Sha256>(key), value.to_vec()))
+            .collect();
+        // jmt checks the order of the keys and the proof; its restore code
+        // asserts on states it thinks impossible: keep any panic an error.
+        let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            restore.add_chunk(pairs, proof)
+        }));
+        match added {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                self.restore = None;
+                return Err(invalid(e.to_string()));
+            }
+            Err(_) => {
+                self.restore = None;
+                return Err(invalid("the restore refused it".into()));
+            }
+        }
+        for (key, value) in entries {
+            self.entries.insert(key.to_vec(), value.to_vec());
+        }
+        self.next += 1;
+        if self.next < self.chunks() {
+            return Ok(Applied::More);
+        }
+        self.finish(index)
+    }
+
+    fn finish(&mut self, index: u32) -> Result<Applied, SnapshotError> {
+        let invalid = |reason: String| SnapshotError::InvalidChunk { index, reason };
+        let restore = self
+            .restore
+            .take()
+            .ok_or_else(|| invalid("the restore is spent".into()))?;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| restore.finish()))
+            .map_err(|_| invalid("the restore could not finish".into()))?
+            .map_err(|e| invalid(e.to_string()))?;
+        let nodes = std::mem::replace(
+            &mut *self
+                .nodes
+                .0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            Err("taken".into()),
+        )
+        .map_err(invalid)?;
+        if self.entries.len() as u64 != self.manifest.entries {
+            return Err(invalid(format!(
+                "{} entries restored, the manifest lists {}",
+                self.entries.len(),
+                self.manifest.entries
+            )));
+        }
+        // The tree as it will be stored must have the trusted root.
+        let root = tree::root(&nodes, None, self.height)?;
+        if root != Some(self.app_hash) {
+            return Err(invalid(
+                "the restored tree's root is not the app hash".into(),
+            ));
+        }
+        Ok(Applied::Done(Box::new(RestoredState {
+            height: self.height,
+            app_hash: self.app_hash,
+            entries: std::mem::take(&mut self.entries),
+            nodes,
+        })))
+    }
+}
+
+type ChunkEntries<'a> = Vec<(&'a [u8], &'a [u8])>;
+
+fn decode_chunk(
+    chunk: &[u8],
+) -> Result<(ChunkEntries<'_>, SparseMerkleRangeProof<Sha256>), String> {
+    let rest = chunk
+        .strip_prefix(CHUNK_MAGIC)
+        .ok_or("not a Quire format 1 chunk")?;
+    let mut reader = Reader(rest);
+    let count = reader.u32().ok_or("truncated")?;
+    if count == 0 {
+        return Err("a chunk holds at least one entry".into());
+    }
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        let key = reader.field().ok_or("truncated entry")?;
+        let value = reader.field().ok_or("truncated entry")?;
+        entries.push((key, value));
+    }
+    let proof = reader.field().ok_or("truncated proof")?;
+    if !reader.0.is_empty() {
+        return Err("bytes after the proof".into());
+    }
+    let proof = borsh::from_slice(proof).map_err(|e| storage_error("a range proof", e).0)?;
+    Ok((entries, proof))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{ChangeSet, StateRead};
+
+    /// A committed state in memory (quire-test-utils' `MemState` is of the
+    /// crate's other build, not this test build's).
+    struct Committed {
+        data: BTreeMap<Vec<u8>, Vec<u8>>,
+        tree: BTreeMap<Vec<u8>, Vec<u8>>,
+        app_hash: [u8; 32],
+    }
+
+    impl StateRead for Committed {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
+            Ok(self.data.get(key).cloned())
+        }
+        fn prefix(&self, prefix: &[u8]) -> Result<crate::state::Entries, StateReadError> {
+            Ok(self
+                .data
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect())
+        }
+    }
+
+    impl TreeRead for Committed {
+        fn tree_node(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateReadError> {
+            self.tree.tree_node(key)
+        }
+    }
+
+    /// `n` entries written over two versions (so nodes of both versions are
+    /// in the tree), committed at version 2.
+    fn committed(n: usize) -> Committed {
+        let mut entries = BTreeMap::new();
+        let mut nodes = BTreeMap::new();
+        let mut root = [0; 32];
+        for (version, range) in [(1u64, 0..n / 2), (2, n / 2..n)] {
+            let mut changes = ChangeSet::new();
+            for i in range {
+                let key = format!("key/{i}").into_bytes();
+                let value = vec![i as u8; 10 + i % 50];
+                entries.insert(key.clone(), value.clone());
+                changes.insert(key, Some(value));
+            }
+            let (new_root, tree_changes) =
+                tree::update(&nodes, None, version, &changes, version == 1).unwrap();
+            for stale in tree_changes.stale {
+                nodes.remove(&stale);
+            }
+            nodes.extend(tree_changes.nodes);
+            root = new_root;
+        }
+        Committed {
+            data: entries,
+            tree: nodes,
+            app_hash: root,
+        }
+    }
+
+    fn restore(state: &Committed, built: &Built) -> Result<RestoredState, SnapshotError> {
+        let mut restorer = Restorer::new(2, state.app_hash, &built.manifest.encode())?;
+        for (i, chunk) in built.chunks.iter().enumerate() {
+            match restorer.apply(i as u32, chunk)? {
+                Applied::More => {}
+                Applied::Done(done) => return Ok(*done),
+            }
+        }
+        panic!("no chunk finished the restore");
+    }
+
+    #[test]
+    fn a_snapshot_in_many_chunks_restores_the_same_state_and_root() {
+        let state = committed(300);
+        let built = build(&state, 2, 1_000).unwrap();
+        assert!(built.chunks.len() > 5, "{} chunks", built.chunks.len());
+        let restored = restore(&state, &built).unwrap();
+        assert_eq!(restored.entries, state.data);
+        assert_eq!(restored.app_hash, state.app_hash);
+        assert_eq!(
+            tree::root(&restored.nodes, None, 2).unwrap(),
+            Some(state.app_hash)
+        );
+        // The restored tree takes the next version like the original.
+        let mut next = ChangeSet::new();
+        next.insert(b"key/7".to_vec(), None);
+        next.insert(b"new".to_vec(), Some(b"v".to_vec()));
+        let (a, _) = tree::update(&state, None, 3, &next, false).unwrap();
+        let (b, _) = tree::update(&restored.nodes, None, 3, &next, false).unwrap();
+        assert_eq!(a, b);
+        // One chunk works too.
+        let whole = build(&state, 2, DEFAULT_CHUNK_BYTES).unwrap();
+        assert_eq!(whole.chunks.len(), 1);
+        assert_eq!(restore(&state, &whole).unwrap().entries, state.data);
+    }
+
+    #[test]
+    fn forged_chunks_and_snapshots_are_refused() {
+        let state = committed(120);
+        let built = build(&state, 2, 800).unwrap();
+        let manifest = built.manifest.encode();
+
+        // A chunk that is not the manifest's: refetch, the restore goes on.
+        let mut restorer = Restorer::new(2, state.app_hash, &manifest).unwrap();
+        let mut forged = built.chunks[0].clone();
+        let last = forged.len() - 1;
+        forged[last] ^= 1;
+        assert_eq!(
+            restorer.apply(0, &forged).unwrap_err(),
+            SnapshotError::ChunkHash(0)
+        );
+        assert!(matches!(
+            restorer.apply(1, &built.chunks[1]),
+            Err(SnapshotError::OutOfOrder {
+                expected: 0,
+                got: 1
+            })
+        ));
+        assert!(matches!(
+            restorer.apply(0, &built.chunks[0]),
+            Ok(Applied::More)
+        ));
+
+        // A whole forged snapshot (a changed value, with a manifest that
+        // matches it): the range proof fails against the trusted root.
+        let mut chunks = built.chunks.clone();
+        let key_len_at = CHUNK_MAGIC.len() + 4;
+        let key_len =
+            u32::from_be_bytes(chunks[0][key_len_at..key_len_at + 4].try_into().unwrap()) as usize;
+        let at = key_len_at + 4 + key_len + 4; // the first value's first byte
+        chunks[0][at] ^= 1;
+        let forged = Built {
+            manifest: Manifest {
+                entries: built.manifest.entries,
+                chunk_hashes: chunks.iter().map(|c| Sha256::digest(c).into()).collect(),
+            },
+            chunks,
+        };
+        assert!(matches!(
+            restore(&state, &forged),
+            Err(SnapshotError::InvalidChunk { index: 0, .. })
+        ));
+        // A dropped entry in the last chunk, likewise; and a root not the
+        // snapshot's.
+        let mut chunks = built.chunks.clone();
+        let n = chunks.len() - 1;
+        let (entries, proof) = decode_chunk(&chunks[n]).unwrap();
+        let mut shorter = CHUNK_MAGIC.to_vec();
+        shorter.extend_from_slice(&((entries.len() - 1) as u32).to_be_bytes());
+        for (k, v) in &entries[1..] {
+            put_field(&mut shorter, k);
+            put_field(&mut shorter, v);
+        }
+        put_field(&mut shorter, &borsh::to_vec(&proof).unwrap());
+        chunks[n] = shorter;
+        let forged = Built {
+            manifest: Manifest {
+                entries: built.manifest.entries - 1,
+                chunk_hashes: chunks.iter().map(|c| Sha256::digest(c).into()).collect(),
+            },
+            chunks,
+        };
+        assert!(restore(&state, &forged).is_err());
+        let other = Committed {
+            app_hash: [7; 32],
+            ..committed(120)
+        };
+        assert!(restore(&other, &built).is_err());
+
+        // Malformed manifests.
+        for bad in [
+            &b"nope"[..],
+            &manifest[..manifest.len() - 1],
+            &manifest[..MANIFEST_MAGIC.len() + 12],
+        ] {
+            assert!(matches!(
+                Restorer::new(2, state.app_hash, bad),
+                Err(SnapshotError::BadManifest(_))
+            ));
+        }
+        // Garbage that matches its own manifest is invalid, not a panic.
+        let garbage = vec![vec![0xAB; 100]];
+        let forged = Built {
+            manifest: Manifest {
+                entries: 1,
+                chunk_hashes: garbage.iter().map(|c| Sha256::digest(c).into()).collect(),
+            },
+            chunks: garbage,
+        };
+        assert!(matches!(
+            restore(&state, &forged),
+            Err(SnapshotError::InvalidChunk { .. })
+        ));
+    }
+}
