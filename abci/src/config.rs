@@ -120,6 +120,26 @@ pub const SNAPSHOT_KEEP_RECENT: IntField = IntField {
     comment: "how many of the newest snapshots are kept",
 };
 
+/// `min_retain_blocks`: the fewest recent blocks CometBFT must keep.
+pub const MIN_RETAIN_BLOCKS: IntField = IntField {
+    name: "min_retain_blocks",
+    default: 0,
+    min: 0,
+    max: u32::MAX as u64,
+    unit: Unit::Heights,
+    comment: "CometBFT prunes blocks older than this many (never inside the evidence window or after the oldest snapshot); 0 keeps all",
+};
+
+/// `blob_retention_blocks`: how many recent heights of the blob index quired keeps.
+pub const BLOB_RETENTION_BLOCKS: IntField = IntField {
+    name: "blob_retention_blocks",
+    default: 0,
+    min: 0,
+    max: u32::MAX as u64,
+    unit: Unit::Heights,
+    comment: "the read API's blob index keeps this many recent heights; 0 keeps all",
+};
+
 /// `api_request_timeout_secs`: per-request timeout of the read API.
 pub const API_REQUEST_TIMEOUT_SECS: IntField = IntField {
     name: "api_request_timeout_secs",
@@ -506,6 +526,10 @@ pub struct NodeConfig {
     pub snapshot_interval: u64,
     /// How many of the newest snapshots are kept.
     pub snapshot_keep_recent: u64,
+    /// The fewest recent blocks CometBFT keeps (0: all).
+    pub min_retain_blocks: u64,
+    /// How many recent heights of the blob index are kept (0: all).
+    pub blob_retention_blocks: u64,
 }
 
 impl Default for NodeConfig {
@@ -526,6 +550,8 @@ impl Default for NodeConfig {
             api_max_response_bytes: API_MAX_RESPONSE_BYTES.default,
             snapshot_interval: SNAPSHOT_INTERVAL.default,
             snapshot_keep_recent: SNAPSHOT_KEEP_RECENT.default,
+            min_retain_blocks: MIN_RETAIN_BLOCKS.default,
+            blob_retention_blocks: BLOB_RETENTION_BLOCKS.default,
         }
     }
 }
@@ -537,7 +563,7 @@ impl NodeConfig {
     }
 
     /// Every key with its descriptor and value, in file order.
-    pub fn entries(&self) -> [Entry<'_>; 14] {
+    pub fn entries(&self) -> [Entry<'_>; 16] {
         // Destructured so that a new field cannot be left out.
         let NodeConfig {
             abci_addr,
@@ -554,6 +580,8 @@ impl NodeConfig {
             api_max_response_bytes,
             snapshot_interval,
             snapshot_keep_recent,
+            min_retain_blocks,
+            blob_retention_blocks,
         } = self;
         [
             Entry::Text(&ABCI_ADDR, abci_addr),
@@ -573,6 +601,8 @@ impl NodeConfig {
             Entry::Int(&API_MAX_RESPONSE_BYTES, *api_max_response_bytes),
             Entry::Int(&SNAPSHOT_INTERVAL, *snapshot_interval),
             Entry::Int(&SNAPSHOT_KEEP_RECENT, *snapshot_keep_recent),
+            Entry::Int(&MIN_RETAIN_BLOCKS, *min_retain_blocks),
+            Entry::Int(&BLOB_RETENTION_BLOCKS, *blob_retention_blocks),
         ]
     }
 
@@ -619,7 +649,26 @@ impl NodeConfig {
         for entry in self.entries() {
             entry.check()?;
         }
-        self.check_api_ports()
+        self.check_api_ports()?;
+        self.check_retention()
+    }
+
+    /// The read API's attestations come from CometBFT's blocks: a node that
+    /// prunes blocks must keep no more heights of the blob index than blocks.
+    fn check_retention(&self) -> Result<(), ConfigError> {
+        let blocks = self.min_retain_blocks;
+        let blobs = self.blob_retention_blocks;
+        if blocks > 0 && (blobs == 0 || blobs > blocks) {
+            return Err(ConfigError::Field {
+                field: BLOB_RETENTION_BLOCKS.name,
+                reason: format!(
+                    "{blobs} keeps more heights than {} = {blocks} keeps blocks, and the read \
+                     API cannot prove a height whose block is gone: set it to 1..={blocks}",
+                    MIN_RETAIN_BLOCKS.name
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The two read APIs cannot share a port on overlapping addresses.
@@ -801,6 +850,12 @@ mod tests {
                 "api_request_timeout_secs = 601\n",
                 "field api_request_timeout_secs",
             ),
+            ("snapshot_keep_recent = 0\n", "field snapshot_keep_recent"),
+            ("min_retain_blocks = 100\n", "field blob_retention_blocks"),
+            (
+                "min_retain_blocks = 100\nblob_retention_blocks = 101\n",
+                "field blob_retention_blocks",
+            ),
             ("api_max_streams = 0\n", "field api_max_streams"),
             ("api_max_streams = 10001\n", "field api_max_streams"),
             (
@@ -975,6 +1030,8 @@ mod tests {
             api_max_response_bytes: 2 * 1024 * 1024,
             snapshot_interval: 1000,
             snapshot_keep_recent: 3,
+            min_retain_blocks: 500_000,
+            blob_retention_blocks: 100_000,
         };
         config.validate().unwrap();
         for (entry, default) in config.entries().iter().zip(NodeConfig::default().entries()) {

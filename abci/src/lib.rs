@@ -28,6 +28,7 @@ pub mod logging;
 pub mod metrics;
 pub mod node;
 pub mod query;
+pub mod retention;
 pub mod secret_file;
 pub mod server;
 pub mod snapshots;

@@ -10,6 +10,7 @@
 use crate::fault::{self, FaultPoint};
 use crate::metrics::{metrics, AbciTimer};
 use crate::query::{self, QueryError};
+use crate::retention::Retention;
 use crate::snapshots::{ChunkVerdict, Snapshots};
 use quire_app::state::tree;
 use quire_app::StateRead;
@@ -66,6 +67,8 @@ pub struct Node {
     commits: tokio::sync::watch::Sender<u64>,
     /// State-sync snapshots: taken after Commit, served, restored.
     snapshots: Option<Snapshots>,
+    /// What CometBFT may prune (Commit's retain_height).
+    retention: Retention,
 }
 
 impl Node {
@@ -92,7 +95,31 @@ impl Node {
             app,
             commits,
             snapshots: None,
+            retention: Retention::default(),
         }
+    }
+
+    /// The node with these retention settings (archival by default).
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The `retain_height` to answer the Commit of `height` with (see
+    /// [`Retention::retain_height`]), from the committed evidence window.
+    pub fn retain_height(&self, height: u64) -> Result<u64, NodeError> {
+        if self.retention == Retention::default() {
+            return Ok(0);
+        }
+        use quire_app::staking::state::StakingRead;
+        let params = self
+            .store
+            .state()?
+            .staking_params()
+            .map_err(|e| NodeError::App(e.into()))?;
+        Ok(self
+            .retention
+            .retain_height(height, params.evidence_max_age_blocks))
     }
 
     /// The node with state-sync snapshots (taken every

@@ -193,10 +193,12 @@ impl Abci {
             }
             ConsensusRequest::Commit => {
                 let height = node.commit()?;
-                tracing::debug!(height, "committed");
+                let retain = node.retain_height(height)?;
+                tracing::debug!(height, retain, "committed");
                 ConsensusResponse::Commit(response::Commit {
                     data: Bytes::new(),
-                    retain_height: 0u32.into(),
+                    retain_height: tendermint::block::Height::try_from(retain)
+                        .map_err(|e| NodeError::Encoding(e.to_string()))?,
                 })
             }
         })

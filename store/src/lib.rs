@@ -19,7 +19,7 @@ use quire_app::{CommitBatch, StateRead, StateReadError};
 use quire_core::commitment::NamespaceLeaf;
 use quire_core::merkle::InclusionProof;
 use quire_core::{Blob, Namespace};
-use redb::{Database, ReadOnlyTable, TableDefinition};
+use redb::{Database, ReadOnlyTable, ReadableTable, TableDefinition};
 use std::path::Path;
 use thiserror::Error;
 
@@ -82,6 +82,33 @@ pub struct LastCommit {
     pub app_hash: [u8; 32],
 }
 
+/// Deletes the blob index below the `retention` heights that end at
+/// `height`, oldest first, at most [`MAX_PRUNED_PER_COMMIT`] heights.
+fn prune_blob_index(
+    txn: &redb::WriteTransaction,
+    height: u64,
+    retention: u64,
+) -> Result<(), StoreError> {
+    let keep_from = height.saturating_sub(retention).saturating_add(1);
+    let mut commitments = txn.open_table(COMMITMENTS)?;
+    let Some(first) = commitments.first()?.map(|(h, _)| h.value()) else {
+        return Ok(());
+    };
+    let end = keep_from.min(first.saturating_add(MAX_PRUNED_PER_COMMIT));
+    if first >= end {
+        return Ok(());
+    }
+    let lowest = Namespace::new([0; 32]);
+    commitments.retain_in(first..end, |_, _| false)?;
+    let (from, to) = (leaf_key(first, &lowest), leaf_key(end, &lowest));
+    txn.open_table(NAMESPACES)?
+        .retain_in(from.as_slice()..to.as_slice(), |_, _| false)?;
+    let (from, to) = (blob_key(first, &lowest, 0), blob_key(end, &lowest, 0));
+    txn.open_table(BLOBS)?
+        .retain_in(from.as_slice()..to.as_slice(), |_, _| false)?;
+    Ok(())
+}
+
 /// The last commit recorded in `meta`.
 fn read_last_commit(
     meta: &impl redb::ReadableTable<&'static str, &'static [u8]>,
@@ -105,9 +132,15 @@ fn read_last_commit(
     Ok(Some(LastCommit { height, app_hash }))
 }
 
+/// Most heights of the blob index one Commit prunes: lowering the retention
+/// prunes the backlog over several blocks, and a Commit stays short.
+pub const MAX_PRUNED_PER_COMMIT: u64 = 64;
+
 /// The node's database.
 pub struct Store {
     db: Database,
+    /// Heights of the blob index kept (0: all).
+    blob_retention: u64,
 }
 
 impl Store {
@@ -122,7 +155,27 @@ impl Store {
         txn.open_table(NAMESPACES)?;
         txn.open_table(COMMITMENTS)?;
         txn.commit()?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            blob_retention: 0,
+        })
+    }
+
+    /// Keeps the blob index (blobs, namespace leaves, commitments: what the
+    /// read API serves) of the last `heights` heights only; 0 keeps all.
+    /// Older heights are deleted in the Commits that follow, at most
+    /// [`MAX_PRUNED_PER_COMMIT`] heights each. The state is never pruned.
+    pub fn with_blob_retention(mut self, heights: u64) -> Self {
+        self.blob_retention = heights;
+        self
+    }
+
+    /// The lowest height whose blob index is stored, if any.
+    pub fn first_indexed_height(&self) -> Result<Option<u64>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let commitments = txn.open_table(COMMITMENTS)?;
+        let first = commitments.first()?.map(|(height, _)| height.value());
+        Ok(first)
     }
 
     /// The last committed block, or `None` before the first commit.
@@ -192,9 +245,13 @@ impl Store {
                 let record = encode_commitment(&commitment.tx, &commitment.tx_proof);
                 commitments.insert(batch.height, record.as_slice())?;
             }
+
             let mut meta = txn.open_table(META)?;
             meta.insert(LAST_HEIGHT, batch.height.to_be_bytes().as_slice())?;
             meta.insert(LAST_APP_HASH, batch.app_hash.as_slice())?;
+        }
+        if self.blob_retention > 0 {
+            prune_blob_index(&txn, batch.height, self.blob_retention)?;
         }
         before_durable();
         txn.commit()?;
@@ -465,6 +522,78 @@ mod tests {
         let all = store.block_blobs(1).unwrap();
         assert_eq!(all.len(), 3);
         assert!(all.windows(2).all(|w| w[0].namespace <= w[1].namespace));
+    }
+
+    /// Commits `heights` with one blob and one namespace leaf each.
+    fn commit_indexed(store: &Store, heights: std::ops::RangeInclusive<u64>) {
+        let changes = ChangeSet::new();
+        for height in heights {
+            let blobs = vec![blob("a", 1, format!("blob {height}").as_bytes())];
+            let leaves = vec![NamespaceLeaf {
+                namespace: Namespace::from_rollup_name("a"),
+                blob_count: 1,
+                blobs_root: [1; 32],
+            }];
+            let proof = InclusionProof {
+                index: 0,
+                total: 2,
+                aunts: vec![[1; 32]],
+            };
+            store
+                .commit(&CommitBatch {
+                    height,
+                    app_hash: [height as u8; 32],
+                    changes: &changes,
+                    tree: &Default::default(),
+                    blobs: &blobs,
+                    commitment: Some(&FinalizedCommitment {
+                        tx: height.to_be_bytes().to_vec(),
+                        tx_proof: proof,
+                        leaves,
+                        matches_blobs: true,
+                    }),
+                })
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn blob_retention_prunes_old_heights_a_bounded_number_per_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.redb");
+        // Archival by default: everything kept.
+        let store = Store::open(&path).unwrap();
+        commit_indexed(&store, 1..=100);
+        assert_eq!(store.first_indexed_height().unwrap(), Some(1));
+        drop(store);
+        // Retention lowered to 10: the backlog goes at most 64 heights a
+        // commit, oldest first, then the index holds exactly the last 10.
+        let store = Store::open(&path).unwrap().with_blob_retention(10);
+        commit_indexed(&store, 101..=101);
+        assert_eq!(store.first_indexed_height().unwrap(), Some(65));
+        assert!(store
+            .blobs(64, &Namespace::from_rollup_name("a"))
+            .unwrap()
+            .is_empty());
+        assert!(store.namespace_leaves(64).unwrap().is_empty());
+        assert_eq!(store.commitment(64).unwrap(), None);
+        assert_eq!(
+            store
+                .blobs(65, &Namespace::from_rollup_name("a"))
+                .unwrap()
+                .len(),
+            1
+        );
+        commit_indexed(&store, 102..=103);
+        assert_eq!(store.first_indexed_height().unwrap(), Some(94));
+        for height in 94..=103 {
+            assert!(store.commitment(height).unwrap().is_some(), "{height}");
+            assert_eq!(store.namespace_leaves(height).unwrap().len(), 1);
+            assert_eq!(store.block_blobs(height).unwrap().len(), 1);
+        }
+        assert!(store.block_blobs(93).unwrap().is_empty());
+        // The last commit and the state are untouched.
+        assert_eq!(store.last_commit().unwrap().unwrap().height, 103);
     }
 
     #[test]

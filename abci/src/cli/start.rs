@@ -31,12 +31,14 @@ impl StartArgs {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create data directory {}", parent.display()))?;
         }
-        let store = Store::open(&db_path).with_context(|| {
-            format!(
-                "cannot open database {} (is another quired using this home?)",
-                db_path.display()
-            )
-        })?;
+        let store = Store::open(&db_path)
+            .with_context(|| {
+                format!(
+                    "cannot open database {} (is another quired using this home?)",
+                    db_path.display()
+                )
+            })?
+            .with_blob_retention(config.blob_retention_blocks);
         let l1_key_path = crate::l1_key::path(home);
         let l1_signer = crate::l1_key::load_if_present(&l1_key_path)
             .context("cannot load the L1 checkpoint key")?;
@@ -73,7 +75,13 @@ impl StartArgs {
         let node = Arc::new(
             Node::with_keys(store, keys)
                 .context("cannot load the last commit")?
-                .with_snapshots(snapshots),
+                .with_snapshots(snapshots)
+                .with_retention(crate::retention::Retention {
+                    min_retain_blocks: config.min_retain_blocks,
+                    snapshot_blocks: config
+                        .snapshot_interval
+                        .saturating_mul(config.snapshot_keep_recent),
+                }),
         );
         let last = node.info()?;
         tracing::info!(
