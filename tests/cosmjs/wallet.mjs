@@ -7,7 +7,8 @@
 //
 // Environment: QUIRE_RPC (CometBFT RPC URL), QUIRE_KEY_HEX (a funded
 // account's secp256k1 secret key), QUIRE_PROTO (path of Quire's
-// proto/quire/blob/v1/tx.proto), QUIRE_DENOM (the fee denom).
+// proto/quire/blob/v1/tx.proto), QUIRE_DENOM (the fee denom), QUIRE_OPERATOR
+// (a validator operator's account address).
 
 import {
   DirectSecp256k1Wallet,
@@ -113,6 +114,26 @@ const bank = client.forceGetQueryClient().bank;
 out.supplyOf = await bank.supplyOf(denom);
 out.totalSupply = (await bank.totalSupply()).supply;
 out.metadata = await bank.denomMetadata(denom);
+
+// The staking query extension (Keplr's staking page, explorers).
+const staking = client.forceGetQueryClient().staking;
+const bonded = await staking.validators("BOND_STATUS_BONDED");
+out.bondedValidators = bonded.validators.map((v) => ({
+  operator: v.operatorAddress,
+  tokens: v.tokens,
+  status: v.status,
+  moniker: v.description?.moniker,
+}));
+out.oneValidator = (await staking.validator(bonded.validators[0].operatorAddress)).validator.operatorAddress;
+out.stakingPool = (await staking.pool()).pool;
+const stakingParams = (await staking.params()).params;
+out.stakingParams = { bondDenom: stakingParams.bondDenom, maxValidators: stakingParams.maxValidators };
+const operator = env("QUIRE_OPERATOR");
+out.operatorDelegations = (await staking.delegatorDelegations(operator)).delegationResponses.map((d) => ({
+  validator: d.delegation.validatorAddress,
+  amount: d.balance.amount,
+}));
+out.selfDelegation = await client.getDelegation(operator, bonded.validators[0].operatorAddress);
 
 client.disconnect();
 freshClient.disconnect();

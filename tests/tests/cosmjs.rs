@@ -113,7 +113,7 @@ async fn a_stock_cosmjs_client_signs_broadcasts_and_reads() {
 }
 
 /// Runs tests/cosmjs/wallet.mjs with node; returns the JSON it prints.
-fn run_wallet(rpc: &str, key_hex: &str, denom: &str) -> anyhow::Result<Value> {
+fn run_wallet(rpc: &str, key_hex: &str, denom: &str, operator: &str) -> anyhow::Result<Value> {
     let dir = repo_root().join("tests").join("cosmjs");
     anyhow::ensure!(
         dir.join("node_modules").join("@cosmjs").exists(),
@@ -128,6 +128,7 @@ fn run_wallet(rpc: &str, key_hex: &str, denom: &str) -> anyhow::Result<Value> {
         .env("QUIRE_KEY_HEX", key_hex)
         .env("QUIRE_PROTO", proto)
         .env("QUIRE_DENOM", denom)
+        .env("QUIRE_OPERATOR", operator)
         .output()?;
     anyhow::ensure!(
         output.status.success(),
@@ -173,7 +174,12 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     let key_hex = string_of(&stored["private_key_hex"], "private_key_hex")?.to_string();
     let denom = params.fee_denom.clone();
     let rpc = net.rpc(0)?;
-    let out = tokio::task::spawn_blocking(move || run_wallet(&rpc, &key_hex, &denom)).await??;
+    // The localnet bonds its validator with the operator key "node0".
+    let operator = quire_core::builder::address_of(&keyring.signing_key("node0")?);
+    let operator_text = operator.to_bech32();
+    let out =
+        tokio::task::spawn_blocking(move || run_wallet(&rpc, &key_hex, &denom, &operator_text))
+            .await??;
     println!("cosmjs: {out}");
 
     // Connected to the right chain, alice's account as the chain has it.
@@ -315,10 +321,124 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         verified.blobs
     );
 
+    // Staking through cosmjs' extension: the one bonded validator, its
+    // operator's self-delegation, the pool and params.
+    let valoper = operator.to_valoper();
+    anyhow::ensure!(
+        out["bondedValidators"].as_array().map(Vec::len) == Some(1)
+            && out["bondedValidators"][0]["operator"] == valoper.as_str()
+            && out["bondedValidators"][0]["status"] == 3
+            && out["oneValidator"] == valoper.as_str(),
+        "{}",
+        out["bondedValidators"]
+    );
+    let tokens = string_of(&out["bondedValidators"][0]["tokens"], "tokens")?;
+    anyhow::ensure!(
+        out["stakingPool"]["bondedTokens"] == tokens
+            && out["stakingParams"]["bondDenom"] == params.fee_denom.as_str(),
+        "{} {}",
+        out["stakingPool"],
+        out["stakingParams"]
+    );
+    anyhow::ensure!(
+        out["operatorDelegations"][0]["validator"] == valoper.as_str()
+            && out["selfDelegation"]["amount"] == out["operatorDelegations"][0]["amount"]
+            && out["selfDelegation"]["denom"] == params.fee_denom.as_str(),
+        "{} {}",
+        out["operatorDelegations"],
+        out["selfDelegation"]
+    );
+
     abci_error_forms(&node, &fresh).await?;
     grpc_answers_as_abci(&node, &net.grpc(0)?, &alice).await?;
     rest_answers(net, &node, &alice_key, &params).await?;
+    staking_over_rest(net, &operator, tokens, &params)?;
     chain_info(net)
+}
+
+/// The staking and distribution routes in the gateway's paths and JSON.
+fn staking_over_rest(
+    net: &Localnet,
+    operator: &Address,
+    tokens: &str,
+    params: &Params,
+) -> anyhow::Result<()> {
+    let base = net.http(0)?;
+    let get = |path: String| {
+        let answer = quire_tests::http_call(&base, "GET", &path, None)?;
+        let body: Value = serde_json::from_str(&answer.body)
+            .map_err(|e| anyhow::anyhow!("GET {path}: {e}: {}", answer.body))?;
+        anyhow::Ok((answer.status, body))
+    };
+    let (valoper, account) = (operator.to_valoper(), operator.to_bech32());
+    let (status, body) =
+        get("/cosmos/staking/v1beta1/validators?status=BOND_STATUS_BONDED".into())?;
+    let v = &body["validators"][0];
+    anyhow::ensure!(
+        status == 200 && body["pagination"]["total"] == "1",
+        "{body}"
+    );
+    anyhow::ensure!(
+        v["operator_address"] == valoper.as_str()
+            && v["status"] == "BOND_STATUS_BONDED"
+            && v["tokens"] == tokens
+            && v["consensus_pubkey"]["@type"] == "/cosmos.crypto.ed25519.PubKey"
+            && v["consensus_pubkey"]["key"].as_str().map(str::len) == Some(44)
+            && v["commission"]["commission_rates"]["rate"].is_string()
+            && v["unbonding_time"].is_string(),
+        "{v}"
+    );
+    let (_, unbonded) =
+        get("/cosmos/staking/v1beta1/validators?status=BOND_STATUS_UNBONDED".into())?;
+    anyhow::ensure!(
+        unbonded["validators"] == serde_json::json!([]),
+        "{unbonded}"
+    );
+    let (status, body) = get("/cosmos/staking/v1beta1/validators?status=BONDED".into())?;
+    anyhow::ensure!(status == 400 && body["code"] == 3, "{body}");
+    let (_, one) = get(format!("/cosmos/staking/v1beta1/validators/{valoper}"))?;
+    anyhow::ensure!(one["validator"] == *v, "{one}");
+    let (_, dels) = get(format!("/cosmos/staking/v1beta1/delegations/{account}"))?;
+    let d = &dels["delegation_responses"][0];
+    anyhow::ensure!(
+        d["delegation"]["validator_address"] == valoper.as_str()
+            && d["delegation"]["delegator_address"] == account.as_str()
+            && d["balance"]["denom"] == params.fee_denom.as_str(),
+        "{dels}"
+    );
+    let (_, del) = get(format!(
+        "/cosmos/staking/v1beta1/validators/{valoper}/delegations/{account}"
+    ))?;
+    anyhow::ensure!(del["delegation_response"] == *d, "{del}");
+    let stranger = Address::new([0x42; 20]).to_bech32();
+    let (status, body) = get(format!(
+        "/cosmos/staking/v1beta1/validators/{valoper}/delegations/{stranger}"
+    ))?;
+    anyhow::ensure!(status == 404 && body["code"] == 5, "{body}");
+    let (status, body) = get(format!(
+        "/cosmos/staking/v1beta1/validators/{valoper}/delegations/{account}/unbonding_delegation"
+    ))?;
+    anyhow::ensure!(status == 404 && body["code"] == 5, "{body}");
+    let (_, pool) = get("/cosmos/staking/v1beta1/pool".into())?;
+    anyhow::ensure!(pool["pool"]["bonded_tokens"] == tokens, "{pool}");
+    let (_, staking_params) = get("/cosmos/staking/v1beta1/params".into())?;
+    anyhow::ensure!(
+        staking_params["params"]["bond_denom"] == params.fee_denom.as_str()
+            && staking_params["params"]["unbonding_time"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('s')),
+        "{staking_params}"
+    );
+    let (_, rewards) = get(format!(
+        "/cosmos/distribution/v1beta1/delegators/{account}/rewards"
+    ))?;
+    anyhow::ensure!(
+        rewards["rewards"][0]["validator_address"] == valoper.as_str()
+            && rewards["rewards"][0]["reward"] == serde_json::json!([])
+            && rewards["total"] == serde_json::json!([]),
+        "{rewards}"
+    );
+    Ok(())
 }
 
 /// A GET of `path` asking for `height` (the `x-cosmos-block-height` header).
@@ -604,6 +724,25 @@ async fn grpc_answers_as_abci(
     match missing {
         Err(status) if status.code() == tonic::Code::NotFound => {}
         other => anyhow::bail!("a missing account over gRPC: {other:?}"),
+    }
+    // The staking service over gRPC: the bonded validators.
+    {
+        use cosmrs::proto::cosmos::staking::v1beta1::{
+            QueryValidatorsRequest, QueryValidatorsResponse,
+        };
+        grpc.ready().await?;
+        let validators = grpc
+            .unary(
+                tonic::Request::new(QueryValidatorsRequest {
+                    status: "BOND_STATUS_BONDED".into(),
+                    pagination: None,
+                }),
+                PathAndQuery::from_static("/cosmos.staking.v1beta1.Query/Validators"),
+                tonic::codec::ProstCodec::<QueryValidatorsRequest, QueryValidatorsResponse>::default(),
+            )
+            .await?
+            .into_inner();
+        anyhow::ensure!(validators.validators.len() == 1, "{validators:?}");
     }
     // A method the service does not have: Unimplemented.
     grpc.ready().await?;

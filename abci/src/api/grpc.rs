@@ -173,7 +173,9 @@ const MAX_MESSAGE_BYTES: usize = 1 << 30;
 /// Serves the gRPC read API on `addr` until the process ends, with the
 /// Cosmos services when the API has them.
 pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::transport::Error> {
-    use crate::cosmos::grpc::{Auth, Bank, CosmosService, Node, Tendermint, Tx};
+    use crate::cosmos::grpc::{
+        Auth, Bank, CosmosService, Distribution, Node, Staking, Tendermint, Tx,
+    };
     use crate::cosmos::CosmosServices;
     fn cosmos_service<S>(services: &CosmosServices) -> CosmosService<S> {
         CosmosService::new(services.clone(), crate::cosmos::MAX_REQUEST_BYTES)
@@ -191,6 +193,8 @@ pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::tra
         .add_service(service)
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Auth>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Bank>))
+        .add_optional_service(cosmos.as_ref().map(cosmos_service::<Staking>))
+        .add_optional_service(cosmos.as_ref().map(cosmos_service::<Distribution>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Tx>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Tendermint>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Node>))

@@ -3,6 +3,7 @@
 //! path, so both transports answer the same bytes for the same request.
 //!
 //! Each service (`cosmos.auth.v1beta1.Query`, `cosmos.bank.v1beta1.Query`,
+//! `cosmos.staking.v1beta1.Query`, `cosmos.distribution.v1beta1.Query`,
 //! `cosmos.tx.v1beta1.Service`, `cosmos.base.tendermint.v1beta1.Service`,
 //! `cosmos.base.node.v1beta1.Service`) is a tonic service whose unary handler
 //! passes the request's protobuf bytes through unchanged (no re-encoding)
@@ -62,6 +63,20 @@ impl ServiceName for Auth {
 pub struct Bank;
 impl ServiceName for Bank {
     const NAME: &'static str = "cosmos.bank.v1beta1.Query";
+}
+
+/// `cosmos.staking.v1beta1.Query`.
+#[derive(Debug)]
+pub struct Staking;
+impl ServiceName for Staking {
+    const NAME: &'static str = "cosmos.staking.v1beta1.Query";
+}
+
+/// `cosmos.distribution.v1beta1.Query`.
+#[derive(Debug)]
+pub struct Distribution;
+impl ServiceName for Distribution {
+    const NAME: &'static str = "cosmos.distribution.v1beta1.Query";
 }
 
 /// `cosmos.tx.v1beta1.Service`.

@@ -3,7 +3,7 @@
 //!
 //! Each service method is written once, as a function from the SDK's
 //! request type to its response type over committed state
-//! ([`auth`], [`bank`], [`tx`]), and served three ways from [`answer`]:
+//! ([`auth`], [`bank`], [`staking`], [`tx`]), and served three ways from [`answer`]:
 //! through ABCI `Query` with the gRPC method as the path (what cosmjs
 //! sends), over gRPC on the read API's port ([`grpc`]), the request and
 //! response bytes the same on both, and over REST with the Cosmos SDK's
@@ -18,6 +18,8 @@
 //! | `/cosmos.auth.v1beta1.Query/Params`, `/cosmos.bank.v1beta1.Query/Params` | Quire's rules in the SDK's terms |
 //! | `/cosmos.bank.v1beta1.Query/SpendableBalances`, `SpendableBalanceByDenom` | as `AllBalances`, `Balance` (all of a balance is spendable) |
 //! | `/cosmos.bank.v1beta1.Query/DenomMetadata`, `DenomsMetadata` | the fee denom (`uquire`: display `quire`, exponent 6) |
+//! | `/cosmos.staking.v1beta1.Query/Validators` (optionally by `status`), `Validator`, `Delegation`, `DelegatorDelegations`, `UnbondingDelegation`, `Pool`, `Params` | proof of stake in the SDK's messages ([`staking`]) |
+//! | `/cosmos.distribution.v1beta1.Query/DelegationTotalRewards` | each delegation with nothing to withdraw: rewards compound into stake |
 //! | `/cosmos.tx.v1beta1.Service/Simulate` | the fee as gas used ([`quire_app::simulate`]) |
 //! | `/cosmos.base.node.v1beta1.Service/Config` | a minimum gas price of 1 fee unit, the latest state only kept |
 //!
@@ -39,6 +41,7 @@ pub mod grpc;
 pub mod node;
 pub mod rest;
 mod services;
+pub mod staking;
 pub mod tx;
 
 pub use services::CosmosServices;
@@ -169,6 +172,20 @@ pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>
         "/cosmos.bank.v1beta1.Query/DenomsMetadata" => {
             call(data, |r| bank::denoms_metadata(ctx, r))
         }
+        "/cosmos.staking.v1beta1.Query/Validators" => call(data, |r| staking::validators(ctx, r)),
+        "/cosmos.staking.v1beta1.Query/Validator" => call(data, |r| staking::validator(ctx, r)),
+        "/cosmos.staking.v1beta1.Query/Delegation" => call(data, |r| staking::delegation(ctx, r)),
+        "/cosmos.staking.v1beta1.Query/DelegatorDelegations" => {
+            call(data, |r| staking::delegator_delegations(ctx, r))
+        }
+        "/cosmos.staking.v1beta1.Query/UnbondingDelegation" => {
+            call(data, |r| staking::unbonding_delegation(ctx, r))
+        }
+        "/cosmos.staking.v1beta1.Query/Pool" => call(data, |r| staking::pool(ctx, r)),
+        "/cosmos.staking.v1beta1.Query/Params" => call(data, |r| staking::params(ctx, r)),
+        "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards" => {
+            call(data, |r| staking::delegation_total_rewards(ctx, r))
+        }
         "/cosmos.tx.v1beta1.Service/Simulate" => call(data, |r| tx::simulate(ctx, r)),
         "/cosmos.base.node.v1beta1.Service/Config" => call(data, |r| node::config(ctx, r)),
         _ if chain::serves(path) => Err(CosmosError {
@@ -180,7 +197,7 @@ pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>
         _ => Err(CosmosError {
             code: StatusCode::Unimplemented,
             message: format!(
-                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/{{Account,Params}}, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,SpendableBalances,SpendableBalanceByDenom,TotalSupply,SupplyOf,Params,DenomMetadata,DenomsMetadata}}, /cosmos.tx.v1beta1.Service/Simulate and /cosmos.base.node.v1beta1.Service/Config"
+                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/{{Account,Params}}, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,SpendableBalances,SpendableBalanceByDenom,TotalSupply,SupplyOf,Params,DenomMetadata,DenomsMetadata}}, /cosmos.staking.v1beta1.Query/{{Validators,Validator,Delegation,DelegatorDelegations,UnbondingDelegation,Pool,Params}}, /cosmos.distribution.v1beta1.Query/DelegationTotalRewards, /cosmos.tx.v1beta1.Service/Simulate and /cosmos.base.node.v1beta1.Service/Config"
             ),
         }),
     }

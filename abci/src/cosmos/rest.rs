@@ -49,6 +49,7 @@ use std::time::Duration;
 
 mod chain;
 mod json;
+mod staking;
 
 /// Most REST requests of the Cosmos services served at once.
 const MAX_CONCURRENT_REQUESTS: usize = 256;
@@ -89,7 +90,7 @@ pub fn router(services: CosmosServices, timeout: Duration) -> Router {
         )
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
         .route("/cosmos/base/node/v1beta1/config", get(node_config));
-    chain::routes(router)
+    staking::routes(chain::routes(router))
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(base64_len(MAX_REQUEST_BYTES) + 1024))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(

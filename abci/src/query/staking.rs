@@ -134,90 +134,127 @@ pub fn state_keys(parts: &[&str]) -> Vec<Vec<u8>> {
     }
 }
 
+/// Every validator (operator order), or those of one bond status.
+pub fn validators(
+    state: &dyn StateRead,
+    status: Option<sdk::BondStatus>,
+) -> Result<sdk::QueryValidatorsResponse, QueryError> {
+    let validators = state.validators().map_err(internal)?;
+    Ok(sdk::QueryValidatorsResponse {
+        validators: validators
+            .iter()
+            .map(sdk_validator)
+            .filter(|v| status.is_none_or(|s| v.status == s as i32))
+            .collect(),
+        pagination: None,
+    })
+}
+
+/// One validator by its `quirevaloper1…` address.
+pub fn validator(
+    state: &dyn StateRead,
+    op: &str,
+) -> Result<sdk::QueryValidatorResponse, QueryError> {
+    let validator = existing(state, &valoper(op)?)?;
+    Ok(sdk::QueryValidatorResponse {
+        validator: Some(sdk_validator(&validator)),
+    })
+}
+
+fn fee_denom(state: &dyn StateRead) -> Result<String, QueryError> {
+    state.params().map(|p| p.fee_denom).map_err(internal)
+}
+
+/// A delegation (NotFound if there is none).
+pub fn delegation(
+    state: &dyn StateRead,
+    del: &str,
+    op: &str,
+) -> Result<sdk::QueryDelegationResponse, QueryError> {
+    let (delegator, operator) = (account(del)?, valoper(op)?);
+    let validator = existing(state, &operator)?;
+    let shares = state.delegation(&delegator, &operator).map_err(internal)?;
+    if shares == 0 {
+        return Err(QueryError::NotFound(format!(
+            "{delegator} has no delegation to {}",
+            operator.to_valoper()
+        )));
+    }
+    Ok(sdk::QueryDelegationResponse {
+        delegation_response: Some(delegation_response(
+            &delegator,
+            &validator,
+            shares,
+            &fee_denom(state)?,
+        )),
+    })
+}
+
+/// Every delegation of a delegator, with what each is worth.
+pub fn delegator_delegations(
+    state: &dyn StateRead,
+    del: &str,
+) -> Result<sdk::QueryDelegatorDelegationsResponse, QueryError> {
+    let delegator = account(del)?;
+    let denom = fee_denom(state)?;
+    let mut prefix = keys::DELEGATIONS.to_vec();
+    prefix.extend_from_slice(delegator.as_bytes());
+    let mut responses = Vec::new();
+    for (key, value) in state.prefix(&prefix).map_err(internal)? {
+        let parts = keys::split_addresses(keys::DELEGATIONS, &key, 2)
+            .ok_or_else(|| internal("corrupt delegation key"))?;
+        let shares = quire_app::state::decode_u128(&value, "delegation").map_err(internal)?;
+        let validator = existing(state, &parts[1])?;
+        responses.push(delegation_response(&delegator, &validator, shares, &denom));
+    }
+    Ok(sdk::QueryDelegatorDelegationsResponse {
+        delegation_responses: responses,
+        pagination: None,
+    })
+}
+
+/// A delegator's unbonding from a validator (NotFound if there is none).
+pub fn unbonding(
+    state: &dyn StateRead,
+    del: &str,
+    op: &str,
+) -> Result<sdk::QueryUnbondingDelegationResponse, QueryError> {
+    let (delegator, operator) = (account(del)?, valoper(op)?);
+    let list = state.unbonding(&delegator, &operator).map_err(internal)?;
+    if list.is_empty() {
+        return Err(QueryError::NotFound(format!(
+            "{delegator} is not unbonding from {}",
+            operator.to_valoper()
+        )));
+    }
+    Ok(sdk::QueryUnbondingDelegationResponse {
+        unbond: Some(sdk::UnbondingDelegation {
+            delegator_address: delegator.to_bech32(),
+            validator_address: operator.to_valoper(),
+            entries: entries(&list),
+        }),
+    })
+}
+
+/// The bonded and not-bonded pools.
+pub fn pool(state: &dyn StateRead) -> Result<sdk::QueryPoolResponse, QueryError> {
+    Ok(sdk::QueryPoolResponse {
+        pool: Some(sdk::Pool {
+            not_bonded_tokens: state.pool(false).map_err(internal)?.to_string(),
+            bonded_tokens: state.pool(true).map_err(internal)?.to_string(),
+        }),
+    })
+}
+
 /// Answers `/staking/...` (`parts` after `staking`).
 pub fn answer(parts: &[&str], state: &dyn StateRead) -> Result<Vec<u8>, QueryError> {
-    let denom = || state.params().map(|p| p.fee_denom).map_err(internal);
     match parts {
-        ["validators"] => {
-            let validators = state.validators().map_err(internal)?;
-            Ok(sdk::QueryValidatorsResponse {
-                validators: validators.iter().map(sdk_validator).collect(),
-                pagination: None,
-            }
-            .encode_to_vec())
-        }
-        ["validator", op] => {
-            let validator = existing(state, &valoper(op)?)?;
-            Ok(sdk::QueryValidatorResponse {
-                validator: Some(sdk_validator(&validator)),
-            }
-            .encode_to_vec())
-        }
-        ["delegation", del, op] => {
-            let (delegator, operator) = (account(del)?, valoper(op)?);
-            let validator = existing(state, &operator)?;
-            let shares = state.delegation(&delegator, &operator).map_err(internal)?;
-            if shares == 0 {
-                return Err(QueryError::NotFound(format!(
-                    "{delegator} has no delegation to {}",
-                    operator.to_valoper()
-                )));
-            }
-            Ok(sdk::QueryDelegationResponse {
-                delegation_response: Some(delegation_response(
-                    &delegator,
-                    &validator,
-                    shares,
-                    &denom()?,
-                )),
-            }
-            .encode_to_vec())
-        }
-        ["delegations", del] => {
-            let delegator = account(del)?;
-            let denom = denom()?;
-            let mut prefix = keys::DELEGATIONS.to_vec();
-            prefix.extend_from_slice(delegator.as_bytes());
-            let mut responses = Vec::new();
-            for (key, value) in state.prefix(&prefix).map_err(internal)? {
-                let parts = keys::split_addresses(keys::DELEGATIONS, &key, 2)
-                    .ok_or_else(|| internal("corrupt delegation key"))?;
-                let shares =
-                    quire_app::state::decode_u128(&value, "delegation").map_err(internal)?;
-                let validator = existing(state, &parts[1])?;
-                responses.push(delegation_response(&delegator, &validator, shares, &denom));
-            }
-            Ok(sdk::QueryDelegatorDelegationsResponse {
-                delegation_responses: responses,
-                pagination: None,
-            }
-            .encode_to_vec())
-        }
-        ["unbonding", del, op] => {
-            let (delegator, operator) = (account(del)?, valoper(op)?);
-            let list = state.unbonding(&delegator, &operator).map_err(internal)?;
-            if list.is_empty() {
-                return Err(QueryError::NotFound(format!(
-                    "{delegator} is not unbonding from {}",
-                    operator.to_valoper()
-                )));
-            }
-            Ok(sdk::QueryUnbondingDelegationResponse {
-                unbond: Some(sdk::UnbondingDelegation {
-                    delegator_address: delegator.to_bech32(),
-                    validator_address: operator.to_valoper(),
-                    entries: entries(&list),
-                }),
-            }
-            .encode_to_vec())
-        }
-        ["pool"] => Ok(sdk::QueryPoolResponse {
-            pool: Some(sdk::Pool {
-                not_bonded_tokens: state.pool(false).map_err(internal)?.to_string(),
-                bonded_tokens: state.pool(true).map_err(internal)?.to_string(),
-            }),
-        }
-        .encode_to_vec()),
+        ["validators"] => Ok(validators(state, None)?.encode_to_vec()),
+        ["validator", op] => Ok(validator(state, op)?.encode_to_vec()),
+        ["delegation", del, op] => Ok(delegation(state, del, op)?.encode_to_vec()),
+        ["delegations", del] => Ok(delegator_delegations(state, del)?.encode_to_vec()),
+        ["unbonding", del, op] => Ok(unbonding(state, del, op)?.encode_to_vec()),
+        ["pool"] => Ok(pool(state)?.encode_to_vec()),
         _ => Err(QueryError::UnknownPath(format!(
             "/staking/{}",
             parts.join("/")

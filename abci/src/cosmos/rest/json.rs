@@ -195,22 +195,24 @@ pub fn any(a: &Any) -> Value {
     Value::Object(map)
 }
 
+/// A validator's description in the gateway's JSON (`null` when absent).
+pub(super) fn description(d: Option<&staking::Description>) -> Value {
+    d.map_or(Value::Null, |d| {
+        json!({
+            "moniker": d.moniker,
+            "identity": d.identity,
+            "website": d.website,
+            "security_contact": d.security_contact,
+            "details": d.details,
+        })
+    })
+}
+
 /// The fields of the message in `a`, when its type is known and it decodes.
 // `MsgCreateValidator.delegator_address` is deprecated in SDK 0.50 but still a field.
 #[allow(deprecated)]
 fn fields_of(a: &Any) -> Option<Value> {
     let v = a.value.as_slice();
-    let description = |d: Option<&staking::Description>| {
-        d.map_or(Value::Null, |d| {
-            json!({
-                "moniker": d.moniker,
-                "identity": d.identity,
-                "website": d.website,
-                "security_contact": d.security_contact,
-                "details": d.details,
-            })
-        })
-    };
     Some(match a.type_url.as_str() {
         "/cosmos.bank.v1beta1.MsgSend" => {
             let m = bank::MsgSend::decode(v).ok()?;

@@ -1,0 +1,285 @@
+//! The REST routes of the staking and distribution methods
+//! ([`crate::cosmos::staking`]), with the gateway's paths and JSON.
+//!
+//! | route | method |
+//! |---|---|
+//! | `GET /cosmos/staking/v1beta1/validators?status=BOND_STATUS_…` | `Validators` |
+//! | `GET /cosmos/staking/v1beta1/validators/{validator}` | `Validator` |
+//! | `GET /cosmos/staking/v1beta1/validators/{validator}/delegations/{delegator}` | `Delegation` |
+//! | `GET /cosmos/staking/v1beta1/validators/{validator}/delegations/{delegator}/unbonding_delegation` | `UnbondingDelegation` |
+//! | `GET /cosmos/staking/v1beta1/delegations/{delegator}` | `DelegatorDelegations` |
+//! | `GET /cosmos/staking/v1beta1/pool` | `Pool` |
+//! | `GET /cosmos/staking/v1beta1/params` | `Params` |
+//! | `GET /cosmos/distribution/v1beta1/delegators/{delegator}/rewards` | `DelegationTotalRewards` |
+
+use super::json::{any, description, timestamp};
+use super::{ask, page, reply, AskedHeight, Rest, RestResult};
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::Router;
+use cosmrs::proto::cosmos::distribution::v1beta1 as distribution;
+use cosmrs::proto::cosmos::staking::v1beta1 as sdk;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Adds the routes to `router`.
+pub(super) fn routes(router: Router<Rest>) -> Router<Rest> {
+    router
+        .route("/cosmos/staking/v1beta1/validators", get(validators))
+        .route(
+            "/cosmos/staking/v1beta1/validators/{validator}",
+            get(validator),
+        )
+        .route(
+            "/cosmos/staking/v1beta1/validators/{validator}/delegations/{delegator}",
+            get(delegation),
+        )
+        .route(
+            "/cosmos/staking/v1beta1/validators/{validator}/delegations/{delegator}/unbonding_delegation",
+            get(unbonding_delegation),
+        )
+        .route(
+            "/cosmos/staking/v1beta1/delegations/{delegator}",
+            get(delegator_delegations),
+        )
+        .route("/cosmos/staking/v1beta1/pool", get(pool))
+        .route("/cosmos/staking/v1beta1/params", get(params))
+        .route(
+            "/cosmos/distribution/v1beta1/delegators/{delegator}/rewards",
+            get(rewards),
+        )
+}
+
+/// A validator in the gateway's JSON.
+fn validator_json(v: &sdk::Validator) -> Value {
+    let status =
+        sdk::BondStatus::try_from(v.status).map_or("BOND_STATUS_UNSPECIFIED", |s| s.as_str_name());
+    let description = description(v.description.as_ref());
+    let commission = v.commission.as_ref().map_or(Value::Null, |c| {
+        json!({
+            "commission_rates": c.commission_rates.as_ref().map_or(Value::Null, |r| json!({
+                "rate": r.rate,
+                "max_rate": r.max_rate,
+                "max_change_rate": r.max_change_rate,
+            })),
+            "update_time": timestamp(c.update_time.as_ref()),
+        })
+    });
+    json!({
+        "operator_address": v.operator_address,
+        "consensus_pubkey": v.consensus_pubkey.as_ref().map_or(Value::Null, any),
+        "jailed": v.jailed,
+        "status": status,
+        "tokens": v.tokens,
+        "delegator_shares": v.delegator_shares,
+        "description": description,
+        "unbonding_height": v.unbonding_height.to_string(),
+        "unbonding_time": timestamp(v.unbonding_time.as_ref()),
+        "commission": commission,
+        "min_self_delegation": v.min_self_delegation,
+        "unbonding_on_hold_ref_count": v.unbonding_on_hold_ref_count.to_string(),
+        "unbonding_ids": v.unbonding_ids.iter().map(u64::to_string).collect::<Vec<_>>(),
+    })
+}
+
+fn delegation_json(d: &sdk::DelegationResponse) -> Value {
+    json!({
+        "delegation": d.delegation.as_ref().map_or(Value::Null, |d| json!({
+            "delegator_address": d.delegator_address,
+            "validator_address": d.validator_address,
+            "shares": d.shares,
+        })),
+        "balance": d.balance.as_ref().map_or(Value::Null, |c| json!({
+            "denom": c.denom,
+            "amount": c.amount,
+        })),
+    })
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn validators(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Query(query): Query<StatusQuery>,
+) -> RestResult {
+    let (height, r): (u64, sdk::QueryValidatorsResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.staking.v1beta1.Query/Validators",
+        sdk::QueryValidatorsRequest {
+            status: query.status,
+            pagination: None,
+        },
+    )
+    .await?;
+    let list: Vec<Value> = r.validators.iter().map(validator_json).collect();
+    Ok(reply(
+        height,
+        json!({ "validators": list, "pagination": page(r.pagination.as_ref()) }),
+    ))
+}
+
+async fn validator(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path(validator_addr): Path<String>,
+) -> RestResult {
+    let (height, r): (u64, sdk::QueryValidatorResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.staking.v1beta1.Query/Validator",
+        sdk::QueryValidatorRequest { validator_addr },
+    )
+    .await?;
+    Ok(reply(
+        height,
+        json!({ "validator": r.validator.as_ref().map_or(Value::Null, validator_json) }),
+    ))
+}
+
+async fn delegation(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path((validator_addr, delegator_addr)): Path<(String, String)>,
+) -> RestResult {
+    let (height, r): (u64, sdk::QueryDelegationResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.staking.v1beta1.Query/Delegation",
+        sdk::QueryDelegationRequest {
+            delegator_addr,
+            validator_addr,
+        },
+    )
+    .await?;
+    Ok(reply(
+        height,
+        json!({ "delegation_response": r.delegation_response.as_ref().map_or(Value::Null, delegation_json) }),
+    ))
+}
+
+async fn unbonding_delegation(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path((validator_addr, delegator_addr)): Path<(String, String)>,
+) -> RestResult {
+    let (height, r): (u64, sdk::QueryUnbondingDelegationResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.staking.v1beta1.Query/UnbondingDelegation",
+        sdk::QueryUnbondingDelegationRequest {
+            delegator_addr,
+            validator_addr,
+        },
+    )
+    .await?;
+    let unbond = r.unbond.as_ref().map_or(Value::Null, |u| {
+        json!({
+            "delegator_address": u.delegator_address,
+            "validator_address": u.validator_address,
+            "entries": u.entries.iter().map(|e| json!({
+                "creation_height": e.creation_height.to_string(),
+                "completion_time": timestamp(e.completion_time.as_ref()),
+                "initial_balance": e.initial_balance,
+                "balance": e.balance,
+                "unbonding_id": e.unbonding_id.to_string(),
+                "unbonding_on_hold_ref_count": e.unbonding_on_hold_ref_count.to_string(),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    Ok(reply(height, json!({ "unbond": unbond })))
+}
+
+async fn delegator_delegations(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path(delegator_addr): Path<String>,
+) -> RestResult {
+    let (height, r): (u64, sdk::QueryDelegatorDelegationsResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.staking.v1beta1.Query/DelegatorDelegations",
+        sdk::QueryDelegatorDelegationsRequest {
+            delegator_addr,
+            pagination: None,
+        },
+    )
+    .await?;
+    let list: Vec<Value> = r.delegation_responses.iter().map(delegation_json).collect();
+    Ok(reply(
+        height,
+        json!({ "delegation_responses": list, "pagination": page(r.pagination.as_ref()) }),
+    ))
+}
+
+async fn pool(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
+    let (height, r): (u64, sdk::QueryPoolResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.staking.v1beta1.Query/Pool",
+        sdk::QueryPoolRequest {},
+    )
+    .await?;
+    let pool = r.pool.as_ref().map_or(
+        Value::Null,
+        |p| json!({ "not_bonded_tokens": p.not_bonded_tokens, "bonded_tokens": p.bonded_tokens }),
+    );
+    Ok(reply(height, json!({ "pool": pool })))
+}
+
+async fn params(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
+    let (height, r): (u64, sdk::QueryParamsResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.staking.v1beta1.Query/Params",
+        sdk::QueryParamsRequest {},
+    )
+    .await?;
+    let params = r.params.as_ref().map_or(Value::Null, |p| {
+        json!({
+            // A protobuf Duration in proto3 JSON: seconds with an "s".
+            "unbonding_time": p.unbonding_time.as_ref().map_or(Value::Null, |d| json!(format!("{}s", d.seconds))),
+            "max_validators": p.max_validators,
+            "max_entries": p.max_entries,
+            "historical_entries": p.historical_entries,
+            "bond_denom": p.bond_denom,
+            "min_commission_rate": p.min_commission_rate,
+        })
+    });
+    Ok(reply(height, json!({ "params": params })))
+}
+
+async fn rewards(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path(delegator_address): Path<String>,
+) -> RestResult {
+    let (height, r): (u64, distribution::QueryDelegationTotalRewardsResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards",
+        distribution::QueryDelegationTotalRewardsRequest { delegator_address },
+    )
+    .await?;
+    let dec_coins = |list: &[cosmrs::proto::cosmos::base::v1beta1::DecCoin]| {
+        list.iter()
+            .map(|c| json!({ "denom": c.denom, "amount": c.amount }))
+            .collect::<Vec<_>>()
+    };
+    let rewards: Vec<Value> = r
+        .rewards
+        .iter()
+        .map(
+            |d| json!({ "validator_address": d.validator_address, "reward": dec_coins(&d.reward) }),
+        )
+        .collect();
+    Ok(reply(
+        height,
+        json!({ "rewards": rewards, "total": dec_coins(&r.total) }),
+    ))
+}
