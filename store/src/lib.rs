@@ -400,6 +400,28 @@ impl StateRead for StateSnapshot {
         }
         Ok(out)
     }
+
+    fn page(
+        &self,
+        prefix: &[u8],
+        from: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<quire_app::state::Entries, StateReadError> {
+        let read_error = |e: redb::StorageError| StateReadError(e.to_string());
+        let start = from.filter(|from| *from > prefix).unwrap_or(prefix);
+        let mut out = Vec::new();
+        for entry in self.table.range(start..).map_err(read_error)? {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = entry.map_err(read_error)?;
+            if !key.value().starts_with(prefix) {
+                break;
+            }
+            out.push((key.value().to_vec(), value.value().to_vec()));
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -596,12 +618,11 @@ mod tests {
         assert_eq!(store.last_commit().unwrap().unwrap().height, 103);
     }
 
-    #[test]
-    fn prefix_reads_are_in_key_order_and_bounded() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A store whose first commit wrote each of `keys` (as its own value).
+    fn store_with_keys(dir: &tempfile::TempDir, keys: &[&[u8]]) -> (Store, ChangeSet) {
         let store = Store::open(&dir.path().join("q.redb")).unwrap();
         let mut changes = ChangeSet::new();
-        for key in [&b"a/2"[..], b"a/1", b"b/1", b"a", b"a/\xff"] {
+        for key in keys {
             changes.insert(key.to_vec(), Some(key.to_vec()));
         }
         store
@@ -614,6 +635,13 @@ mod tests {
                 commitment: None,
             })
             .unwrap();
+        (store, changes)
+    }
+
+    #[test]
+    fn prefix_reads_are_in_key_order_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = store_with_keys(&dir, &[b"a/2", b"a/1", b"b/1", b"a", b"a/\xff"]);
         let keys: Vec<Vec<u8>> = store
             .state()
             .unwrap()
@@ -625,6 +653,38 @@ mod tests {
         assert_eq!(
             keys,
             vec![b"a/1".to_vec(), b"a/2".to_vec(), b"a/\xff".to_vec()]
+        );
+    }
+
+    #[test]
+    fn pages_read_from_a_key_and_stop_at_the_limit_or_the_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, changes) = store_with_keys(&dir, &[b"a", b"a/1", b"a/2", b"a/3", b"b/1"]);
+        let view = store.state().unwrap();
+        let keys = |from: Option<&[u8]>, limit| -> Vec<Vec<u8>> {
+            view.page(b"a/", from, limit)
+                .unwrap()
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect()
+        };
+        assert_eq!(keys(None, 2), vec![b"a/1".to_vec(), b"a/2".to_vec()]);
+        assert_eq!(
+            keys(Some(b"a/2"), 5),
+            vec![b"a/2".to_vec(), b"a/3".to_vec()]
+        );
+        // A start before the prefix starts at the prefix; after it, nothing.
+        assert_eq!(keys(Some(b"0"), 1), vec![b"a/1".to_vec()]);
+        assert!(keys(Some(b"a/4"), 5).is_empty());
+        assert!(keys(None, 0).is_empty());
+        // The default (in-memory) page agrees with the store's.
+        let overlay = quire_app::state::Overlay {
+            changes: Some(&changes),
+            base: &quire_app::state::EmptyState,
+        };
+        assert_eq!(
+            overlay.page(b"a/", Some(b"a/2"), 5).unwrap(),
+            view.page(b"a/", Some(b"a/2"), 5).unwrap()
         );
     }
 

@@ -353,7 +353,16 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     grpc_answers_as_abci(&node, &net.grpc(0)?, &alice).await?;
     rest_answers(net, &node, &alice_key, &params).await?;
     staking_over_rest(net, &operator, tokens, &params)?;
+    listings_over_rest(net, &[alice, fresh, operator])?;
     chain_info(net)
+}
+
+/// A GET of the REST route `path`: its status and JSON body.
+fn rest_get(base: &str, path: &str) -> anyhow::Result<(u16, Value)> {
+    let answer = quire_tests::http_call(base, "GET", path, None)?;
+    let body: Value = serde_json::from_str(&answer.body)
+        .map_err(|e| anyhow::anyhow!("GET {path}: {e}: {}", answer.body))?;
+    Ok((answer.status, body))
 }
 
 /// The staking and distribution routes in the gateway's paths and JSON.
@@ -364,12 +373,7 @@ fn staking_over_rest(
     params: &Params,
 ) -> anyhow::Result<()> {
     let base = net.http(0)?;
-    let get = |path: String| {
-        let answer = quire_tests::http_call(&base, "GET", &path, None)?;
-        let body: Value = serde_json::from_str(&answer.body)
-            .map_err(|e| anyhow::anyhow!("GET {path}: {e}: {}", answer.body))?;
-        anyhow::Ok((answer.status, body))
-    };
+    let get = |path: String| rest_get(&base, &path);
     let (valoper, account) = (operator.to_valoper(), operator.to_bech32());
     let (status, body) =
         get("/cosmos/staking/v1beta1/validators?status=BOND_STATUS_BONDED".into())?;
@@ -384,7 +388,9 @@ fn staking_over_rest(
             && v["tokens"] == tokens
             && v["consensus_pubkey"]["@type"] == "/cosmos.crypto.ed25519.PubKey"
             && v["consensus_pubkey"]["key"].as_str().map(str::len) == Some(44)
-            && v["commission"]["commission_rates"]["rate"].is_string()
+            && v["commission"]["commission_rates"]["rate"]
+                .as_str()
+                .is_some_and(|r| r.len() > 19 && r.as_bytes()[r.len() - 19] == b'.')
             && v["unbonding_time"].is_string(),
         "{v}"
     );
@@ -437,6 +443,103 @@ fn staking_over_rest(
             && rewards["rewards"][0]["reward"] == serde_json::json!([])
             && rewards["total"] == serde_json::json!([]),
         "{rewards}"
+    );
+    Ok(())
+}
+
+/// The paged listings (auth `Accounts`, slashing `SigningInfos`) and the
+/// slashing routes, as the gateway gives them.
+fn listings_over_rest(net: &Localnet, known: &[Address]) -> anyhow::Result<()> {
+    let base = net.http(0)?;
+    let get = |path: String| rest_get(&base, &path);
+    // Every account, two a page, following next_key to the end.
+    let mut addresses = Vec::new();
+    let mut key = String::new();
+    for page in 0.. {
+        anyhow::ensure!(page < 100, "the account pages never end");
+        let (status, body) = get(format!(
+            "/cosmos/auth/v1beta1/accounts?pagination.limit=2&pagination.key={}",
+            key.replace('+', "%2B")
+                .replace('/', "%2F")
+                .replace('=', "%3D")
+        ))?;
+        let accounts = body["accounts"].as_array().cloned().unwrap_or_default();
+        anyhow::ensure!(status == 200 && accounts.len() <= 2, "{body}");
+        for account in &accounts {
+            anyhow::ensure!(
+                account["@type"] == "/cosmos.auth.v1beta1.BaseAccount",
+                "{account}"
+            );
+            let address: Address = string_of(&account["address"], "address")?.parse()?;
+            // Each agrees with the account's own route.
+            let (_, one) = get(format!(
+                "/cosmos/auth/v1beta1/accounts/{}",
+                address.to_bech32()
+            ))?;
+            anyhow::ensure!(one["account"] == *account, "{one} vs {account}");
+            addresses.push(address);
+        }
+        match body["pagination"]["next_key"].as_str() {
+            Some(next) => {
+                anyhow::ensure!(accounts.len() == 2, "a short page with a next_key: {body}");
+                key = next.to_string();
+            }
+            None => break,
+        }
+    }
+    let mut sorted = addresses.clone();
+    sorted.sort_by_key(|a| *a.as_bytes());
+    sorted.dedup();
+    anyhow::ensure!(
+        sorted == addresses && addresses.len() >= 5,
+        "accounts not in address order, repeated or missing: {addresses:?}"
+    );
+    for address in known {
+        anyhow::ensure!(addresses.contains(address), "{address} is not listed");
+    }
+    let (status, body) = get("/cosmos/auth/v1beta1/accounts?pagination.offset=3".into())?;
+    anyhow::ensure!(status == 400 && body["code"] == 3, "{body}");
+    let (status, body) = get("/cosmos/auth/v1beta1/accounts?pagination.key=%25%25".into())?;
+    anyhow::ensure!(status == 400 && body["code"] == 3, "{body}");
+
+    // Slashing: the one validator's signing info, by list and by address.
+    let (status, infos) = get("/cosmos/slashing/v1beta1/signing_infos".into())?;
+    let info = &infos["info"][0];
+    anyhow::ensure!(
+        status == 200
+            && infos["info"].as_array().map(Vec::len) == Some(1)
+            && info["address"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("quirevalcons1"))
+            && info["tombstoned"] == false
+            && info["missed_blocks_counter"].is_string(),
+        "{infos}"
+    );
+    let consensus = string_of(&info["address"], "consensus address")?;
+    let (_, one) = get(format!(
+        "/cosmos/slashing/v1beta1/signing_infos/{consensus}"
+    ))?;
+    anyhow::ensure!(
+        one["val_signing_info"]["address"] == consensus
+            && one["val_signing_info"]["start_height"] == info["start_height"],
+        "{one}"
+    );
+    let (status, body) = get(format!(
+        "/cosmos/slashing/v1beta1/signing_infos/{}",
+        Address::new([0x42; 20]).to_bech32()
+    ))?;
+    anyhow::ensure!(status == 400 && body["code"] == 3, "{body}");
+    let (_, params) = get("/cosmos/slashing/v1beta1/params".into())?;
+    let defaults = quire_core::staking::StakingParams::default();
+    anyhow::ensure!(
+        params["params"]["signed_blocks_window"]
+            == defaults.signed_blocks_window.to_string().as_str()
+            && params["params"]["min_signed_per_window"]
+                .as_str()
+                .is_some_and(|d| d.len() > 19 && d.as_bytes()[d.len() - 19] == b'.')
+            && params["params"]["downtime_jail_duration"]
+                == format!("{}s", defaults.downtime_jail_duration_secs),
+        "{params}"
     );
     Ok(())
 }

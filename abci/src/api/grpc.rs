@@ -174,7 +174,7 @@ const MAX_MESSAGE_BYTES: usize = 1 << 30;
 /// Cosmos services when the API has them.
 pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::transport::Error> {
     use crate::cosmos::grpc::{
-        Auth, Bank, CosmosService, Distribution, Node, Staking, Tendermint, Tx,
+        Auth, Bank, CosmosService, Distribution, Node, Slashing, Staking, Tendermint, Tx,
     };
     use crate::cosmos::CosmosServices;
     fn cosmos_service<S>(services: &CosmosServices) -> CosmosService<S> {
@@ -195,6 +195,7 @@ pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::tra
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Bank>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Staking>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Distribution>))
+        .add_optional_service(cosmos.as_ref().map(cosmos_service::<Slashing>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Tx>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Tendermint>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Node>))

@@ -4,6 +4,7 @@
 //!
 //! Each service (`cosmos.auth.v1beta1.Query`, `cosmos.bank.v1beta1.Query`,
 //! `cosmos.staking.v1beta1.Query`, `cosmos.distribution.v1beta1.Query`,
+//! `cosmos.slashing.v1beta1.Query`,
 //! `cosmos.tx.v1beta1.Service`, `cosmos.base.tendermint.v1beta1.Service`,
 //! `cosmos.base.node.v1beta1.Service`) is a tonic service whose unary handler
 //! passes the request's protobuf bytes through unchanged (no re-encoding)
@@ -77,6 +78,13 @@ impl ServiceName for Staking {
 pub struct Distribution;
 impl ServiceName for Distribution {
     const NAME: &'static str = "cosmos.distribution.v1beta1.Query";
+}
+
+/// `cosmos.slashing.v1beta1.Query`.
+#[derive(Debug)]
+pub struct Slashing;
+impl ServiceName for Slashing {
+    const NAME: &'static str = "cosmos.slashing.v1beta1.Query";
 }
 
 /// `cosmos.tx.v1beta1.Service`.

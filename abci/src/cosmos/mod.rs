@@ -41,11 +41,13 @@ pub mod grpc;
 pub mod node;
 pub mod rest;
 mod services;
+pub mod slashing;
 pub mod staking;
 pub mod tx;
 
 pub use services::CosmosServices;
 
+use cosmrs::proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 use prost::Message;
 use quire_app::{StateMachine, StateRead};
 use thiserror::Error;
@@ -156,6 +158,7 @@ pub fn is_cosmos_method(path: &str) -> bool {
 pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>, CosmosError> {
     match path {
         "/cosmos.auth.v1beta1.Query/Account" => call(data, |r| auth::account(ctx, r)),
+        "/cosmos.auth.v1beta1.Query/Accounts" => call(data, |r| auth::accounts(ctx, r)),
         "/cosmos.auth.v1beta1.Query/Params" => call(data, |r| auth::params(ctx, r)),
         "/cosmos.bank.v1beta1.Query/Balance" => call(data, |r| bank::balance(ctx, r)),
         "/cosmos.bank.v1beta1.Query/AllBalances" => call(data, |r| bank::all_balances(ctx, r)),
@@ -186,6 +189,13 @@ pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>
         "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards" => {
             call(data, |r| staking::delegation_total_rewards(ctx, r))
         }
+        "/cosmos.slashing.v1beta1.Query/SigningInfo" => {
+            call(data, |r| slashing::signing_info(ctx, r))
+        }
+        "/cosmos.slashing.v1beta1.Query/SigningInfos" => {
+            call(data, |r| slashing::signing_infos(ctx, r))
+        }
+        "/cosmos.slashing.v1beta1.Query/Params" => call(data, |r| slashing::params(ctx, r)),
         "/cosmos.tx.v1beta1.Service/Simulate" => call(data, |r| tx::simulate(ctx, r)),
         "/cosmos.base.node.v1beta1.Service/Config" => call(data, |r| node::config(ctx, r)),
         _ if chain::serves(path) => Err(CosmosError {
@@ -197,7 +207,7 @@ pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>
         _ => Err(CosmosError {
             code: StatusCode::Unimplemented,
             message: format!(
-                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/{{Account,Params}}, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,SpendableBalances,SpendableBalanceByDenom,TotalSupply,SupplyOf,Params,DenomMetadata,DenomsMetadata}}, /cosmos.staking.v1beta1.Query/{{Validators,Validator,Delegation,DelegatorDelegations,UnbondingDelegation,Pool,Params}}, /cosmos.distribution.v1beta1.Query/DelegationTotalRewards, /cosmos.tx.v1beta1.Service/Simulate and /cosmos.base.node.v1beta1.Service/Config"
+                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/{{Account,Accounts,Params}}, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,SpendableBalances,SpendableBalanceByDenom,TotalSupply,SupplyOf,Params,DenomMetadata,DenomsMetadata}}, /cosmos.staking.v1beta1.Query/{{Validators,Validator,Delegation,DelegatorDelegations,UnbondingDelegation,Pool,Params}}, /cosmos.distribution.v1beta1.Query/DelegationTotalRewards, /cosmos.slashing.v1beta1.Query/{{SigningInfo,SigningInfos,Params}}, /cosmos.tx.v1beta1.Service/Simulate and /cosmos.base.node.v1beta1.Service/Config"
             ),
         }),
     }
@@ -219,6 +229,48 @@ fn coin(denom: &str, amount: u128) -> cosmrs::proto::cosmos::base::v1beta1::Coin
         denom: denom.to_string(),
         amount: amount.to_string(),
     }
+}
+
+/// Entries a page of a listing method holds when the request does not say.
+pub const DEFAULT_PAGE_LIMIT: u64 = 100;
+/// Most entries one page holds (a larger `limit` is capped).
+pub const MAX_PAGE_LIMIT: u64 = 1000;
+
+/// One page of the state entries under `prefix`, as the SDK pages a store:
+/// `pagination.key` is the key (after `prefix`) to start at, `next_key` the
+/// one to ask for next (empty on the last page). `offset` and `reverse` are
+/// refused (ask by key), and `total` is not counted (it would read the whole
+/// listing).
+fn state_page(
+    state: &dyn StateRead,
+    prefix: &[u8],
+    pagination: Option<PageRequest>,
+) -> Result<(quire_app::state::Entries, PageResponse), CosmosError> {
+    let request = pagination.unwrap_or_default();
+    if request.offset > 0 {
+        return Err(CosmosError::invalid(
+            "pagination.offset is not supported: page with pagination.key (each page's next_key)",
+        ));
+    }
+    if request.reverse {
+        return Err(CosmosError::invalid("pagination.reverse is not supported"));
+    }
+    let limit = match request.limit {
+        0 => DEFAULT_PAGE_LIMIT,
+        n => n.min(MAX_PAGE_LIMIT),
+    } as usize;
+    let from = (!request.key.is_empty()).then(|| [prefix, &request.key].concat());
+    let mut entries = state
+        .page(prefix, from.as_deref(), limit + 1)
+        .map_err(|e| CosmosError::internal(&e))?;
+    let next_key = if entries.len() > limit {
+        let next = entries.remove(limit);
+        entries.truncate(limit);
+        next.0.get(prefix.len()..).unwrap_or_default().to_vec()
+    } else {
+        Vec::new()
+    };
+    Ok((entries, PageResponse { next_key, total: 0 }))
 }
 
 /// Parses a bech32 account address of a request.

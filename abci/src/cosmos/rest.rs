@@ -14,6 +14,7 @@
 //!
 //! | route | method |
 //! |---|---|
+//! | `GET /cosmos/auth/v1beta1/accounts?pagination.key=&pagination.limit=` | auth `Accounts` |
 //! | `GET /cosmos/auth/v1beta1/accounts/{address}` | auth `Account` |
 //! | `GET /cosmos/auth/v1beta1/params` | auth `Params` |
 //! | `GET /cosmos/bank/v1beta1/balances/{address}` | bank `AllBalances` |
@@ -49,6 +50,7 @@ use std::time::Duration;
 
 mod chain;
 mod json;
+mod slashing;
 mod staking;
 
 /// Most REST requests of the Cosmos services served at once.
@@ -65,6 +67,7 @@ struct Rest {
 /// The REST routes over `services`; each request answered within `timeout`.
 pub fn router(services: CosmosServices, timeout: Duration) -> Router {
     let router = Router::new()
+        .route("/cosmos/auth/v1beta1/accounts", get(accounts))
         .route("/cosmos/auth/v1beta1/accounts/{address}", get(account))
         .route("/cosmos/auth/v1beta1/params", get(auth_params))
         .route("/cosmos/bank/v1beta1/balances/{address}", get(all_balances))
@@ -90,7 +93,7 @@ pub fn router(services: CosmosServices, timeout: Duration) -> Router {
         )
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
         .route("/cosmos/base/node/v1beta1/config", get(node_config));
-    staking::routes(chain::routes(router))
+    slashing::routes(staking::routes(chain::routes(router)))
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(base64_len(MAX_REQUEST_BYTES) + 1024))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
@@ -272,26 +275,99 @@ async fn account(
         auth::QueryAccountRequest { address },
     )
     .await?;
-    let account = match response.account {
+    let account = account_json(response.account.as_ref())?;
+    Ok(reply(height, json!({ "account": account })))
+}
+
+/// An account answer (a `BaseAccount` in an `Any`) in the gateway's JSON.
+fn account_json(answer: Option<&cosmrs::proto::Any>) -> Result<Value, RestError> {
+    match answer {
         Some(any) if any.type_url == super::auth::BASE_ACCOUNT_TYPE_URL => {
             let base = auth::BaseAccount::decode(any.value.as_slice())
                 .map_err(|e| RestError(CosmosError::internal(&format!("BaseAccount: {e}"))))?;
-            json!({
+            Ok(json!({
                 "@type": any.type_url,
                 "address": base.address,
                 "pub_key": Value::Null,
                 "account_number": base.account_number.to_string(),
                 "sequence": base.sequence.to_string(),
-            })
+            }))
         }
-        other => {
-            return Err(RestError(CosmosError::internal(&format!(
-                "unexpected account answer {:?}",
-                other.map(|any| any.type_url)
-            ))))
-        }
-    };
-    Ok(reply(height, json!({ "account": account })))
+        other => Err(RestError(CosmosError::internal(&format!(
+            "unexpected account answer {:?}",
+            other.map(|any| &any.type_url)
+        )))),
+    }
+}
+
+/// The gateway's `pagination.*` query parameters.
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    /// Base64 (standard or URL-safe) `next_key` of the page before.
+    #[serde(rename = "pagination.key", default)]
+    key: String,
+    #[serde(rename = "pagination.offset", default)]
+    offset: u64,
+    #[serde(rename = "pagination.limit", default)]
+    limit: u64,
+    #[serde(rename = "pagination.count_total", default)]
+    count_total: bool,
+    #[serde(rename = "pagination.reverse", default)]
+    reverse: bool,
+}
+
+impl PageQuery {
+    /// The SDK's `PageRequest`, or why the key is not base64.
+    fn request(
+        self,
+    ) -> Result<cosmrs::proto::cosmos::base::query::v1beta1::PageRequest, RestError> {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        let key = if self.key.is_empty() {
+            Vec::new()
+        } else {
+            STANDARD
+                .decode(&self.key)
+                .or_else(|_| URL_SAFE.decode(&self.key))
+                .map_err(|_| {
+                    RestError(CosmosError::invalid(format!(
+                        "pagination.key must be base64 (a page's next_key), not {:?}",
+                        self.key
+                    )))
+                })?
+        };
+        Ok(cosmrs::proto::cosmos::base::query::v1beta1::PageRequest {
+            key,
+            offset: self.offset,
+            limit: self.limit,
+            count_total: self.count_total,
+            reverse: self.reverse,
+        })
+    }
+}
+
+async fn accounts(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Query(paging): Query<PageQuery>,
+) -> RestResult {
+    let (height, response): (u64, auth::QueryAccountsResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.auth.v1beta1.Query/Accounts",
+        auth::QueryAccountsRequest {
+            pagination: Some(paging.request()?),
+        },
+    )
+    .await?;
+    let accounts = response
+        .accounts
+        .iter()
+        .map(|any| account_json(Some(any)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(reply(
+        height,
+        json!({ "accounts": accounts, "pagination": page(response.pagination.as_ref()) }),
+    ))
 }
 
 async fn auth_params(State(q): State<Rest>, asked: AskedHeight) -> RestResult {

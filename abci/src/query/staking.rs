@@ -28,7 +28,7 @@ fn internal(e: impl std::fmt::Display) -> QueryError {
     QueryError::Internal(e.to_string())
 }
 
-fn timestamp(t: Time) -> Timestamp {
+pub(crate) fn timestamp(t: Time) -> Timestamp {
     Timestamp {
         seconds: t.seconds,
         nanos: i32::try_from(t.nanos).unwrap_or(0),

@@ -36,6 +36,19 @@ pub trait StateRead {
     /// Every `(key, value)` whose key starts with `prefix`, in key order.
     fn prefix(&self, prefix: &[u8]) -> Result<Entries, StateReadError>;
 
+    /// A page of [`prefix`](Self::prefix): at most `limit` entries under
+    /// `prefix` from the key `from` on (from the first when `None`), in key
+    /// order. Committed state reads only the page; this default, for
+    /// in-memory states, filters the whole prefix.
+    fn page(
+        &self,
+        prefix: &[u8],
+        from: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Entries, StateReadError> {
+        Ok(page_of(self.prefix(prefix)?, from, limit))
+    }
+
     /// The object stored under `key` in this block's (or check's) deltas.
     /// Committed state holds none.
     fn object(&self, _key: &[u8]) -> Option<&dyn Any> {
@@ -130,6 +143,32 @@ impl StateRead for Overlay<'_> {
         };
         merge_prefix(self.base, changes, prefix)
     }
+
+    fn page(
+        &self,
+        prefix: &[u8],
+        from: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Entries, StateReadError> {
+        let Some(changes) = self.changes else {
+            return self.base.page(prefix, from, limit);
+        };
+        Ok(page_of(
+            merge_prefix(self.base, changes, prefix)?,
+            from,
+            limit,
+        ))
+    }
+}
+
+/// The page of `entries` (in key order) from the key `from` on, at most
+/// `limit` long.
+fn page_of(mut entries: Entries, from: Option<&[u8]>, limit: usize) -> Entries {
+    if let Some(from) = from {
+        entries.retain(|(key, _)| key.as_slice() >= from);
+    }
+    entries.truncate(limit);
+    entries
 }
 
 /// `base`'s entries under `prefix` with `changes` applied, in key order.

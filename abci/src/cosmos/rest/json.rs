@@ -48,6 +48,33 @@ fn coins(list: &[Coin]) -> Value {
     Value::Array(list.iter().map(coin).collect())
 }
 
+/// A `LegacyDec` as the gateway writes it: the SDK carries one on the wire
+/// as its 18-decimal integer (`"100000000000000000"`), its JSON shows the
+/// decimal (`"0.100000000000000000"`). Text that is not such an integer is
+/// shown as it is.
+pub fn dec(atoms: &str) -> Value {
+    if atoms.is_empty() || !atoms.bytes().all(|b| b.is_ascii_digit()) {
+        return Value::String(atoms.to_string());
+    }
+    let digits = atoms.trim_start_matches('0');
+    let padded = format!("{digits:0>19}");
+    let (int, frac) = padded.split_at(padded.len() - 18);
+    Value::String(format!("{int}.{frac}"))
+}
+
+/// A `LegacyDec` carried as bytes (its integer's ASCII digits), as [`dec`].
+pub fn dec_bytes(atoms: &[u8]) -> Value {
+    dec(&String::from_utf8_lossy(atoms))
+}
+
+/// A protobuf `Duration` in proto3 JSON: seconds with an `s`.
+pub fn duration(d: Option<&tendermint_proto::google::protobuf::Duration>) -> Value {
+    d.map_or(Value::Null, |d| match d.nanos {
+        0 => Value::String(format!("{}s", d.seconds)),
+        n => Value::String(format!("{}.{:09}s", d.seconds, n.unsigned_abs())),
+    })
+}
+
 /// A timestamp as protojson writes it: RFC 3339 in UTC with 0, 3, 6 or 9
 /// fractional digits.
 pub fn timestamp(t: Option<&Timestamp>) -> Value {
@@ -550,6 +577,20 @@ pub fn node_info(r: &tm::GetNodeInfoResponse) -> Value {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decimals_show_as_the_gateway_shows_them() {
+        assert_eq!(super::dec("100000000000000000"), "0.100000000000000000");
+        assert_eq!(super::dec("1000000000000000000"), "1.000000000000000000");
+        assert_eq!(super::dec("25000000000000000000"), "25.000000000000000000");
+        assert_eq!(super::dec("0"), "0.000000000000000000");
+        assert_eq!(super::dec("7"), "0.000000000000000007");
+        assert_eq!(super::dec("0.5"), "0.5");
+        assert_eq!(
+            super::dec_bytes(b"50000000000000000"),
+            "0.050000000000000000"
+        );
+    }
+
     use super::*;
 
     #[test]

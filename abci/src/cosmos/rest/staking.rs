@@ -12,7 +12,7 @@
 //! | `GET /cosmos/staking/v1beta1/params` | `Params` |
 //! | `GET /cosmos/distribution/v1beta1/delegators/{delegator}/rewards` | `DelegationTotalRewards` |
 
-use super::json::{any, description, timestamp};
+use super::json::{any, dec, description, duration, timestamp};
 use super::{ask, page, reply, AskedHeight, Rest, RestResult};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -58,9 +58,9 @@ fn validator_json(v: &sdk::Validator) -> Value {
     let commission = v.commission.as_ref().map_or(Value::Null, |c| {
         json!({
             "commission_rates": c.commission_rates.as_ref().map_or(Value::Null, |r| json!({
-                "rate": r.rate,
-                "max_rate": r.max_rate,
-                "max_change_rate": r.max_change_rate,
+                "rate": dec(&r.rate),
+                "max_rate": dec(&r.max_rate),
+                "max_change_rate": dec(&r.max_change_rate),
             })),
             "update_time": timestamp(c.update_time.as_ref()),
         })
@@ -71,7 +71,7 @@ fn validator_json(v: &sdk::Validator) -> Value {
         "jailed": v.jailed,
         "status": status,
         "tokens": v.tokens,
-        "delegator_shares": v.delegator_shares,
+        "delegator_shares": dec(&v.delegator_shares),
         "description": description,
         "unbonding_height": v.unbonding_height.to_string(),
         "unbonding_time": timestamp(v.unbonding_time.as_ref()),
@@ -87,7 +87,7 @@ fn delegation_json(d: &sdk::DelegationResponse) -> Value {
         "delegation": d.delegation.as_ref().map_or(Value::Null, |d| json!({
             "delegator_address": d.delegator_address,
             "validator_address": d.validator_address,
-            "shares": d.shares,
+            "shares": dec(&d.shares),
         })),
         "balance": d.balance.as_ref().map_or(Value::Null, |c| json!({
             "denom": c.denom,
@@ -242,13 +242,12 @@ async fn params(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
     .await?;
     let params = r.params.as_ref().map_or(Value::Null, |p| {
         json!({
-            // A protobuf Duration in proto3 JSON: seconds with an "s".
-            "unbonding_time": p.unbonding_time.as_ref().map_or(Value::Null, |d| json!(format!("{}s", d.seconds))),
+            "unbonding_time": duration(p.unbonding_time.as_ref()),
             "max_validators": p.max_validators,
             "max_entries": p.max_entries,
             "historical_entries": p.historical_entries,
             "bond_denom": p.bond_denom,
-            "min_commission_rate": p.min_commission_rate,
+            "min_commission_rate": dec(&p.min_commission_rate),
         })
     });
     Ok(reply(height, json!({ "params": params })))
@@ -268,7 +267,7 @@ async fn rewards(
     .await?;
     let dec_coins = |list: &[cosmrs::proto::cosmos::base::v1beta1::DecCoin]| {
         list.iter()
-            .map(|c| json!({ "denom": c.denom, "amount": c.amount }))
+            .map(|c| json!({ "denom": c.denom, "amount": dec(&c.amount) }))
             .collect::<Vec<_>>()
     };
     let rewards: Vec<Value> = r
