@@ -5,7 +5,7 @@
 #   localnet.sh up      [--nodes N] [--dir DIR] [--base-port P] [--chain-id ID] [--release]
 #                       [--app quire|kvstore] [--accounts-file FILE] [--staking-params FILE] [--no-l1] [--l1]
 #                       [--no-encryption] [--encryption-expiry E:K] [--encryption-dkg PHASE_BLOCKS]
-#                       [--snapshot-interval N]
+#                       [--snapshot-interval N] [--snapshot-index-heights K]
 #   localnet.sh down    [--dir DIR] [--clean]
 #   localnet.sh start   [--dir DIR]
 #   localnet.sh status  [--dir DIR]
@@ -27,6 +27,8 @@
 # --accounts-file funds more accounts at genesis: one "ADDRESS:AMOUNT" a line.
 # --snapshot-interval N: validators take a state-sync snapshot every N heights
 # (docs/operators.md, "State sync"; default 0: none).
+# --snapshot-index-heights K: each snapshot carries the blob index of the
+# last K heights (default 100).
 # --staking-params: a JSON StakingParams file (docs/staking.md), e.g. short
 # unbonding and jail times for tests.
 # The chain is anchored on an L1 (chain id QUIRE_L1_CHAIN_ID, default 1337:
@@ -643,6 +645,7 @@ parse_common() { # sets DIR, CLEAN, SIGNAL, LINES, FOLLOW, POSITIONAL from "$@"
 cmd_up() {
   local release=0 i name v peers j accounts_file="" staking_params="" line anchored=1 with_l1=0 encrypted=1 encryption_expiry="" dkg_phase="" dkg_key=""
   SNAPSHOT_INTERVAL=0
+  SNAPSHOT_INDEX_HEIGHTS=100
   NODES=4 BASE_PORT=26600 CHAIN_ID=quire-localnet APP=quire
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -660,11 +663,13 @@ cmd_up() {
       --encryption-dkg) [ $# -ge 2 ] || die "--encryption-dkg needs a value"; dkg_phase="$2"; shift 2 ;;
       --l1) with_l1=1; shift ;;
       --snapshot-interval) [ $# -ge 2 ] || die "--snapshot-interval needs a value"; SNAPSHOT_INTERVAL="$2"; shift 2 ;;
+      --snapshot-index-heights) [ $# -ge 2 ] || die "--snapshot-index-heights needs a value"; SNAPSHOT_INDEX_HEIGHTS="$2"; shift 2 ;;
       -h | --help) usage; exit 0 ;;
       *) die "unknown argument $1 for 'up' (see $0 --help)" ;;
     esac
   done
   [[ "$SNAPSHOT_INTERVAL" =~ ^[0-9]+$ ]] || die "--snapshot-interval $SNAPSHOT_INTERVAL: expected a number of heights (0: none)"
+  [[ "$SNAPSHOT_INDEX_HEIGHTS" =~ ^[0-9]+$ ]] || die "--snapshot-index-heights $SNAPSHOT_INDEX_HEIGHTS: expected a number of heights (0: none)"
   if [ "$VOTE_EXTENSIONS_HEIGHT" != 1 ]; then anchored=0 encrypted=0; fi
   if [ -n "$encryption_expiry" ]; then
     [[ "$encryption_expiry" =~ ^[0-9]+:[0-9]+$ ]] ||
@@ -751,7 +756,8 @@ cmd_up() {
       --grpc-addr "127.0.0.1:$(grpc_port "$i")" \
       --http-addr "127.0.0.1:$(http_port "$i")" \
       --metrics-addr "127.0.0.1:$(quired_metrics_port "$i")" \
-      --snapshot-interval "$SNAPSHOT_INTERVAL" >>"$setup_log" 2>&1 ||
+      --snapshot-interval "$SNAPSHOT_INTERVAL" \
+      --snapshot-index-heights "$SNAPSHOT_INDEX_HEIGHTS" >>"$setup_log" 2>&1 ||
       die "quired init for node$i failed: see $setup_log"
   done
 

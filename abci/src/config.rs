@@ -120,6 +120,16 @@ pub const SNAPSHOT_KEEP_RECENT: IntField = IntField {
     comment: "how many of the newest snapshots are kept",
 };
 
+/// `snapshot_index_heights`: how many recent heights' blob index a snapshot carries.
+pub const SNAPSHOT_INDEX_HEIGHTS: IntField = IntField {
+    name: "snapshot_index_heights",
+    default: 100,
+    min: 0,
+    max: 10_000,
+    unit: Unit::Heights,
+    comment: "a snapshot also carries this many recent heights' blob index, so a node that state-syncs serves reads of them",
+};
+
 /// `min_retain_blocks`: the fewest recent blocks CometBFT must keep.
 pub const MIN_RETAIN_BLOCKS: IntField = IntField {
     name: "min_retain_blocks",
@@ -526,6 +536,8 @@ pub struct NodeConfig {
     pub snapshot_interval: u64,
     /// How many of the newest snapshots are kept.
     pub snapshot_keep_recent: u64,
+    /// How many recent heights' blob index a snapshot carries.
+    pub snapshot_index_heights: u64,
     /// The fewest recent blocks CometBFT keeps (0: all).
     pub min_retain_blocks: u64,
     /// How many recent heights of the blob index are kept (0: all).
@@ -550,6 +562,7 @@ impl Default for NodeConfig {
             api_max_response_bytes: API_MAX_RESPONSE_BYTES.default,
             snapshot_interval: SNAPSHOT_INTERVAL.default,
             snapshot_keep_recent: SNAPSHOT_KEEP_RECENT.default,
+            snapshot_index_heights: SNAPSHOT_INDEX_HEIGHTS.default,
             min_retain_blocks: MIN_RETAIN_BLOCKS.default,
             blob_retention_blocks: BLOB_RETENTION_BLOCKS.default,
         }
@@ -563,7 +576,7 @@ impl NodeConfig {
     }
 
     /// Every key with its descriptor and value, in file order.
-    pub fn entries(&self) -> [Entry<'_>; 16] {
+    pub fn entries(&self) -> [Entry<'_>; 17] {
         // Destructured so that a new field cannot be left out.
         let NodeConfig {
             abci_addr,
@@ -580,6 +593,7 @@ impl NodeConfig {
             api_max_response_bytes,
             snapshot_interval,
             snapshot_keep_recent,
+            snapshot_index_heights,
             min_retain_blocks,
             blob_retention_blocks,
         } = self;
@@ -601,6 +615,7 @@ impl NodeConfig {
             Entry::Int(&API_MAX_RESPONSE_BYTES, *api_max_response_bytes),
             Entry::Int(&SNAPSHOT_INTERVAL, *snapshot_interval),
             Entry::Int(&SNAPSHOT_KEEP_RECENT, *snapshot_keep_recent),
+            Entry::Int(&SNAPSHOT_INDEX_HEIGHTS, *snapshot_index_heights),
             Entry::Int(&MIN_RETAIN_BLOCKS, *min_retain_blocks),
             Entry::Int(&BLOB_RETENTION_BLOCKS, *blob_retention_blocks),
         ]
@@ -1030,6 +1045,7 @@ mod tests {
             api_max_response_bytes: 2 * 1024 * 1024,
             snapshot_interval: 1000,
             snapshot_keep_recent: 3,
+            snapshot_index_heights: 10,
             min_retain_blocks: 500_000,
             blob_retention_blocks: 100_000,
         };

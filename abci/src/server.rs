@@ -794,6 +794,8 @@ mod tests {
             interval,
             keep_recent: 2,
             chunk_bytes,
+            index_heights: 0,
+            attestor: None,
         });
         Abci::new(Arc::new(
             Node::new(store).unwrap().with_snapshots(snapshots),

@@ -15,8 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Fetches the attestation (signed header and validator sets, encoded as
+/// the read API stores them) of a height, for the blob index a snapshot
+/// carries. Called on the snapshot thread; it may block.
+pub type Attestor = Arc<dyn Fn(u64) -> Result<Vec<u8>, String> + Send + Sync>;
+
 /// Where and how often snapshots are taken.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SnapshotConfig {
     /// The directory snapshots are kept in.
     pub dir: PathBuf,
@@ -26,6 +31,25 @@ pub struct SnapshotConfig {
     pub keep_recent: u32,
     /// The size chunks are cut at.
     pub chunk_bytes: usize,
+    /// How many of the newest heights' blob index a snapshot carries
+    /// (0: none).
+    pub index_heights: u64,
+    /// Where those heights' attestations come from; without one a snapshot
+    /// carries only heights whose attestation the store holds.
+    pub attestor: Option<Attestor>,
+}
+
+impl std::fmt::Debug for SnapshotConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotConfig")
+            .field("dir", &self.dir)
+            .field("interval", &self.interval)
+            .field("keep_recent", &self.keep_recent)
+            .field("chunk_bytes", &self.chunk_bytes)
+            .field("index_heights", &self.index_heights)
+            .field("attestor", &self.attestor.is_some())
+            .finish()
+    }
 }
 
 /// A snapshot on disk, as ListSnapshots offers it.
@@ -301,6 +325,8 @@ impl Snapshots {
                         tracing::info!(
                             height = state.height,
                             entries = state.entries.len(),
+                            indexed_from = state.blob_index.first().map_or(0, |h| h.height),
+                            indexed_heights = state.blob_index.len(),
                             "state restored from a snapshot"
                         );
                         ChunkVerdict::Restored(state.height)
@@ -348,6 +374,9 @@ pub enum WriteError {
     /// The files could not be written.
     #[error("snapshot files: {0}")]
     Io(#[from] std::io::Error),
+    /// The blob index could not be read.
+    #[error("blob index: {0}")]
+    Store(#[from] quire_store::StoreError),
 }
 
 /// What OfferSnapshot answers.
@@ -370,12 +399,49 @@ fn snapshot_heights(dir: &Path) -> Vec<u64> {
         .collect()
 }
 
+/// The blob index of the newest `index_heights` heights, each with its
+/// attestation: from the newest down, stopping at the first height without
+/// one (the index must be consecutive heights ending at the snapshot's).
+fn recent_index(
+    config: &SnapshotConfig,
+    view: &quire_store::StateSnapshot,
+) -> Result<Vec<snapshot::IndexedHeight>, WriteError> {
+    // A height must fit one chunk, with room for its framing.
+    let max_height_bytes = snapshot::MAX_CHUNK_BYTES - 4096;
+    let mut recent = view.recent_index(config.index_heights, max_height_bytes)?;
+    let mut keep_from = 0;
+    for (i, indexed) in recent.iter_mut().enumerate().rev() {
+        if !indexed.attestation.is_empty() {
+            continue;
+        }
+        let fetched = match &config.attestor {
+            Some(attestor) => attestor(indexed.height),
+            None => Err("no attestation source".to_string()),
+        };
+        match fetched {
+            Ok(attestation) if !attestation.is_empty() => indexed.attestation = attestation,
+            outcome => {
+                let error = outcome.err().unwrap_or_else(|| "empty".into());
+                tracing::warn!(
+                    height = indexed.height,
+                    %error,
+                    "no attestation for the snapshot's blob index; it starts after this height"
+                );
+                keep_from = i + 1;
+                break;
+            }
+        }
+    }
+    Ok(recent.split_off(keep_from))
+}
+
 fn write_snapshot(
     config: &SnapshotConfig,
     view: &quire_store::StateSnapshot,
     height: u64,
 ) -> Result<StoredSnapshot, WriteError> {
-    let built = snapshot::build(view, height, config.chunk_bytes)?;
+    let recent = recent_index(config, view)?;
+    let built = snapshot::build(view, height, &recent, config.chunk_bytes)?;
     let tmp = config.dir.join(format!(".tmp-{height}"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;

@@ -13,10 +13,10 @@ use codec::{
     blob_key, decode_blob, decode_commitment, decode_leaf, encode_blob, encode_commitment,
     encode_leaf, leaf_key,
 };
-use quire_app::state::snapshot::RestoredState;
+use quire_app::state::snapshot::{IndexedHeight, RestoredState};
 use quire_app::state::TreeRead;
 use quire_app::{CommitBatch, StateRead, StateReadError};
-use quire_core::commitment::NamespaceLeaf;
+use quire_core::commitment::{NamespaceLeaf, NamespaceTree};
 use quire_core::merkle::InclusionProof;
 use quire_core::{Blob, Namespace};
 use redb::{Database, ReadOnlyTable, ReadableTable, TableDefinition};
@@ -32,6 +32,10 @@ const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blobs");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const NAMESPACES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("namespaces");
 const COMMITMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("commitments");
+/// Attestations (signed header and validator sets, as the read API encodes
+/// them) of heights restored from a snapshot, whose blocks this node's
+/// CometBFT does not have. Pruned with the blob index.
+const ATTESTATIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("attestations");
 const LAST_HEIGHT: &str = "last_height";
 const LAST_APP_HASH: &str = "last_app_hash";
 
@@ -100,6 +104,8 @@ fn prune_blob_index(
     }
     let lowest = Namespace::new([0; 32]);
     commitments.retain_in(first..end, |_, _| false)?;
+    txn.open_table(ATTESTATIONS)?
+        .retain_in(first..end, |_, _| false)?;
     let (from, to) = (leaf_key(first, &lowest), leaf_key(end, &lowest));
     txn.open_table(NAMESPACES)?
         .retain_in(from.as_slice()..to.as_slice(), |_, _| false)?;
@@ -154,6 +160,7 @@ impl Store {
         txn.open_table(META)?;
         txn.open_table(NAMESPACES)?;
         txn.open_table(COMMITMENTS)?;
+        txn.open_table(ATTESTATIONS)?;
         txn.commit()?;
         Ok(Store {
             db,
@@ -227,23 +234,15 @@ impl Store {
             for key in &batch.tree.stale {
                 tree.remove(key.as_slice())?;
             }
-            let mut blobs = txn.open_table(BLOBS)?;
-            let mut positions: std::collections::BTreeMap<Namespace, u32> = Default::default();
-            for blob in batch.blobs {
-                let position = positions.entry(blob.namespace).or_insert(0);
-                let key = blob_key(batch.height, &blob.namespace, *position);
-                *position += 1;
-                blobs.insert(key.as_slice(), encode_blob(blob).as_slice())?;
-            }
+            write_blobs(&txn, batch.height, batch.blobs)?;
             if let Some(commitment) = batch.commitment {
-                let mut leaves = txn.open_table(NAMESPACES)?;
-                for leaf in &commitment.leaves {
-                    let key = leaf_key(batch.height, &leaf.namespace);
-                    leaves.insert(key.as_slice(), encode_leaf(leaf).as_slice())?;
-                }
-                let mut commitments = txn.open_table(COMMITMENTS)?;
-                let record = encode_commitment(&commitment.tx, &commitment.tx_proof);
-                commitments.insert(batch.height, record.as_slice())?;
+                write_commitment(
+                    &txn,
+                    batch.height,
+                    &commitment.leaves,
+                    &commitment.tx,
+                    &commitment.tx_proof,
+                )?;
             }
 
             let mut meta = txn.open_table(META)?;
@@ -260,15 +259,16 @@ impl Store {
 
     /// Replaces everything with a state restored from a snapshot (state
     /// sync), in one fsynced transaction: the state entries, the tree's
-    /// nodes and the last commit become the snapshot's; the blob index is
-    /// emptied (it starts again at the next block). A crash leaves either
-    /// the old store or the restored one.
+    /// nodes, the last commit and the blob index become the snapshot's (its
+    /// recent heights, with their attestations). A crash leaves either the
+    /// old store or the restored one.
     pub fn restore(&self, restored: &RestoredState) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
         for table in [STATE, TREE, BLOBS, NAMESPACES] {
             txn.delete_table(table)?;
         }
         txn.delete_table(COMMITMENTS)?;
+        txn.delete_table(ATTESTATIONS)?;
         {
             let mut state = txn.open_table(STATE)?;
             for (key, value) in &restored.entries {
@@ -281,6 +281,19 @@ impl Store {
             txn.open_table(BLOBS)?;
             txn.open_table(NAMESPACES)?;
             txn.open_table(COMMITMENTS)?;
+            let mut attestations = txn.open_table(ATTESTATIONS)?;
+            for indexed in &restored.blob_index {
+                let tree = NamespaceTree::build(indexed.height, &indexed.blobs);
+                write_blobs(&txn, indexed.height, &indexed.blobs)?;
+                write_commitment(
+                    &txn,
+                    indexed.height,
+                    tree.leaves(),
+                    &indexed.commitment_tx,
+                    &indexed.tx_proof,
+                )?;
+                attestations.insert(indexed.height, indexed.attestation.as_slice())?;
+            }
             let mut meta = txn.open_table(META)?;
             meta.insert(LAST_HEIGHT, restored.height.to_be_bytes().as_slice())?;
             meta.insert(LAST_APP_HASH, restored.app_hash.as_slice())?;
@@ -297,7 +310,18 @@ impl Store {
             last_commit: read_last_commit(&txn.open_table(META)?)?,
             table: txn.open_table(STATE)?,
             tree: txn.open_table(TREE)?,
+            blobs: txn.open_table(BLOBS)?,
+            commitments: txn.open_table(COMMITMENTS)?,
+            attestations: txn.open_table(ATTESTATIONS)?,
         })
+    }
+
+    /// The attestation a snapshot gave for `height`, if it was restored
+    /// from one (this node's CometBFT has no block of it).
+    pub fn attestation(&self, height: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ATTESTATIONS)?;
+        Ok(table.get(height)?.map(|v| v.value().to_vec()))
     }
 
     /// The blobs of `namespace` at `height`, in block order (empty if none).
@@ -317,17 +341,7 @@ impl Store {
     /// Every blob of the block at `height`, sorted by namespace, then block order.
     pub fn block_blobs(&self, height: u64) -> Result<Vec<Blob>, StoreError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(BLOBS)?;
-        let start = blob_key(height, &Namespace::new([0; 32]), 0);
-        let end = blob_key(height, &Namespace::new([0xff; 32]), u32::MAX);
-        let mut out = Vec::new();
-        for entry in table.range(start.as_slice()..=end.as_slice())? {
-            let (key, value) = entry?;
-            let namespace = Namespace::from_slice(key.value().get(8..40).unwrap_or_default())
-                .map_err(|_| StoreError::Corrupt("blob key".into()))?;
-            out.push(decode_blob(namespace, value.value())?);
-        }
-        Ok(out)
+        read_block_blobs(&txn.open_table(BLOBS)?, height)
     }
 
     /// The namespace tree leaves of the block at `height`, sorted by namespace.
@@ -362,6 +376,9 @@ pub struct StateSnapshot {
     last_commit: Option<LastCommit>,
     table: ReadOnlyTable<&'static [u8], &'static [u8]>,
     tree: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    blobs: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    commitments: ReadOnlyTable<u64, &'static [u8]>,
+    attestations: ReadOnlyTable<u64, &'static [u8]>,
 }
 
 impl StateSnapshot {
@@ -369,6 +386,99 @@ impl StateSnapshot {
     pub fn last_commit(&self) -> Option<LastCommit> {
         self.last_commit
     }
+
+    /// The blob index of the newest heights up to this view's, oldest
+    /// first: at most `heights` consecutive heights, stopping before the
+    /// first one not indexed (pruned, or before a restore) or whose blobs
+    /// exceed `max_height_bytes`. Each height's attestation is the one the
+    /// store holds (heights restored from a snapshot), empty otherwise.
+    pub fn recent_index(
+        &self,
+        heights: u64,
+        max_height_bytes: usize,
+    ) -> Result<Vec<IndexedHeight>, StoreError> {
+        let Some(last) = self.last_commit else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut height = last.height;
+        while (out.len() as u64) < heights && height > 0 {
+            let Some(record) = self.commitments.get(height)? else {
+                break;
+            };
+            let (commitment_tx, tx_proof) = decode_commitment(record.value())?;
+            let mut blobs = read_block_blobs(&self.blobs, height)?;
+            blobs.sort_by_key(|b| (b.tx_index, b.msg_index));
+            let attestation = self
+                .attestations
+                .get(height)?
+                .map(|v| v.value().to_vec())
+                .unwrap_or_default();
+            let indexed = IndexedHeight {
+                height,
+                commitment_tx,
+                tx_proof,
+                attestation,
+                blobs,
+            };
+            if indexed.encoded_len() > max_height_bytes {
+                break;
+            }
+            out.push(indexed);
+            height -= 1;
+        }
+        out.reverse();
+        Ok(out)
+    }
+}
+
+/// Every blob of the block at `height` in `table`, sorted by namespace,
+/// then block order.
+fn read_block_blobs(
+    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    height: u64,
+) -> Result<Vec<Blob>, StoreError> {
+    let start = blob_key(height, &Namespace::new([0; 32]), 0);
+    let end = blob_key(height, &Namespace::new([0xff; 32]), u32::MAX);
+    let mut out = Vec::new();
+    for entry in table.range(start.as_slice()..=end.as_slice())? {
+        let (key, value) = entry?;
+        let namespace = Namespace::from_slice(key.value().get(8..40).unwrap_or_default())
+            .map_err(|_| StoreError::Corrupt("blob key".into()))?;
+        out.push(decode_blob(namespace, value.value())?);
+    }
+    Ok(out)
+}
+
+/// Writes a block's blobs (in block order) to the blob index.
+fn write_blobs(txn: &redb::WriteTransaction, height: u64, list: &[Blob]) -> Result<(), StoreError> {
+    let mut blobs = txn.open_table(BLOBS)?;
+    let mut positions: std::collections::BTreeMap<Namespace, u32> = Default::default();
+    for blob in list {
+        let position = positions.entry(blob.namespace).or_insert(0);
+        let key = blob_key(height, &blob.namespace, *position);
+        *position += 1;
+        blobs.insert(key.as_slice(), encode_blob(blob).as_slice())?;
+    }
+    Ok(())
+}
+
+/// Writes a block's namespace leaves and its commitment tx with its proof.
+fn write_commitment(
+    txn: &redb::WriteTransaction,
+    height: u64,
+    leaves: &[NamespaceLeaf],
+    tx: &[u8],
+    tx_proof: &InclusionProof,
+) -> Result<(), StoreError> {
+    let mut table = txn.open_table(NAMESPACES)?;
+    for leaf in leaves {
+        let key = leaf_key(height, &leaf.namespace);
+        table.insert(key.as_slice(), encode_leaf(leaf).as_slice())?;
+    }
+    let mut commitments = txn.open_table(COMMITMENTS)?;
+    commitments.insert(height, encode_commitment(tx, tx_proof).as_slice())?;
+    Ok(())
 }
 
 impl TreeRead for StateSnapshot {
@@ -577,6 +687,63 @@ mod tests {
                 })
                 .unwrap();
         }
+    }
+
+    #[test]
+    fn the_recent_blob_index_goes_into_a_snapshot_and_comes_back_from_a_restore() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.redb")).unwrap();
+        commit_indexed(&store, 1..=6);
+        let view = store.state().unwrap();
+        let recent = view.recent_index(4, usize::MAX).unwrap();
+        assert_eq!(
+            recent.iter().map(|h| h.height).collect::<Vec<_>>(),
+            vec![3, 4, 5, 6]
+        );
+        assert_eq!(recent[3].blobs, store.block_blobs(6).unwrap());
+        assert_eq!(
+            (recent[3].commitment_tx.clone(), recent[3].tx_proof.clone()),
+            store.commitment(6).unwrap().unwrap()
+        );
+        assert!(recent[3].attestation.is_empty());
+        // More heights than are indexed, or a size bound: stops early.
+        assert_eq!(view.recent_index(100, usize::MAX).unwrap().len(), 6);
+        assert!(view.recent_index(100, 10).unwrap().is_empty());
+
+        // Restored into another store: the index and the attestations.
+        let mut index = recent.clone();
+        for h in &mut index {
+            h.attestation = vec![h.height as u8; 8];
+        }
+        let other = Store::open(&dir.path().join("b.redb"))
+            .unwrap()
+            .with_blob_retention(3);
+        other
+            .restore(&RestoredState {
+                height: 6,
+                app_hash: [6; 32],
+                entries: Default::default(),
+                nodes: Default::default(),
+                blob_index: index.clone(),
+            })
+            .unwrap();
+        assert_eq!(other.first_indexed_height().unwrap(), Some(3));
+        for h in 3..=6 {
+            assert_eq!(other.block_blobs(h).unwrap(), store.block_blobs(h).unwrap());
+            assert_eq!(other.commitment(h).unwrap(), store.commitment(h).unwrap());
+            assert_eq!(other.attestation(h).unwrap(), Some(vec![h as u8; 8]));
+        }
+        assert_eq!(other.block_blobs(2).unwrap(), Vec::new());
+        assert_eq!(other.attestation(2).unwrap(), None);
+        assert_eq!(
+            other.state().unwrap().recent_index(4, usize::MAX).unwrap(),
+            index
+        );
+        // Pruning takes attestations with the rest of the index.
+        commit_indexed(&other, 7..=7);
+        assert_eq!(other.first_indexed_height().unwrap(), Some(5));
+        assert_eq!(other.attestation(4).unwrap(), None);
+        assert_eq!(other.attestation(5).unwrap(), Some(vec![5; 8]));
     }
 
     #[test]

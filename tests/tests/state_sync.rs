@@ -2,9 +2,11 @@
 //! joins under a load of blob txs with CometBFT's state sync (trusting an
 //! early header), restores the newest snapshot — each chunk checked against
 //! the app hash its light client verified — and block-syncs from there. It
-//! then serves verified reads from the first height it executed (older
-//! heights: 404, it never had them), proves accounts against headers, and
-//! agrees with the validators on every app hash.
+//! then serves verified reads of the snapshot's last 4 heights (their blob
+//! index and headers came with the snapshot, checked against its state) and
+//! of every height it executed; older heights are 404, it never had them. It
+//! proves accounts against headers and agrees with the validators on every
+//! app hash.
 
 use quire_client::keyring::Keyring;
 use quire_client::read::{ReadClient, VerifiedReader};
@@ -21,11 +23,15 @@ use tendermint_rpc::Client;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_node_state_syncs_under_load_and_serves_verified_reads() {
-    let net =
-        tokio::task::spawn_blocking(|| Localnet::start_with(2, &["--snapshot-interval", "5"]))
-            .await
-            .expect("localnet start")
-            .expect("localnet starts");
+    let net = tokio::task::spawn_blocking(|| {
+        Localnet::start_with(
+            2,
+            &["--snapshot-interval", "5", "--snapshot-index-heights", "4"],
+        )
+    })
+    .await
+    .expect("localnet start")
+    .expect("localnet starts");
     run_scenario(Duration::from_secs(300), scenario(&net)).await;
 }
 
@@ -122,8 +128,8 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         caught_up.as_secs_f64()
     );
 
-    // Reads: verified from the first height it executed; before that the
-    // node has nothing and says so.
+    // Reads: verified from the first height the snapshot carries (its last
+    // 4) on; before that the node has nothing and says so.
     let genesis = net.genesis_json()?;
     let mut reader = VerifiedReader::new(
         ReadClient::connect(&synced.grpc).await?,
@@ -134,15 +140,30 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         to > restored,
         "too few heights after the restore ({restored}..{to})"
     );
-    let verified = reader.range(&namespace, restored, to).await?;
-    anyhow::ensure!(verified.len() as u64 == to - restored + 1);
-    let blobs: usize = verified.iter().map(|v| v.blobs.len()).sum();
-    anyhow::ensure!(blobs > 0, "no blobs verified in {restored}..={to}");
+    let first = snapshot_height - 3;
+    let verified = reader.range(&namespace, first, to).await?;
+    anyhow::ensure!(verified.len() as u64 == to - first + 1);
+    let blobs_of = |from: u64, to: u64| -> usize {
+        verified
+            .iter()
+            .filter(|v| (from..=to).contains(&v.height))
+            .map(|v| v.blobs.len())
+            .sum()
+    };
+    anyhow::ensure!(
+        blobs_of(first, snapshot_height) > 0,
+        "no blobs verified in the snapshot's heights {first}..={snapshot_height}"
+    );
+    anyhow::ensure!(
+        blobs_of(restored, to) > 0,
+        "no blobs verified in {restored}..={to}"
+    );
     let mut reference = VerifiedReader::new(
         ReadClient::connect(&net.grpc(0)?).await?,
         Verifier::from_genesis_json(&genesis)?,
     );
-    let expected = reference.range(&namespace, restored, to).await?;
+    let expected = reference.range(&namespace, first, to).await?;
+    anyhow::ensure!(expected.len() == verified.len());
     for (a, b) in verified.iter().zip(&expected) {
         anyhow::ensure!(
             a.height == b.height && a.blobs == b.blobs,
@@ -153,7 +174,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     let ns_hex = namespace.to_hex();
     let (status, body) = http_get(
         &synced.http,
-        &format!("/v1/namespaces/{ns_hex}/heights/{snapshot_height}"),
+        &format!("/v1/namespaces/{ns_hex}/heights/{}", first - 1),
     )?;
     anyhow::ensure!(
         status == 404 && body.contains("not_found"),

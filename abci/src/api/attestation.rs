@@ -1,11 +1,14 @@
 //! Attestations: what ties a block's namespace commitment to consensus — the
 //! commitment tx with its data-hash proof (from the store) and the signed
-//! header and validator sets (from this node's CometBFT RPC).
+//! header and validator sets (from this node's CometBFT RPC, or, for heights
+//! restored from a snapshot that CometBFT never had, from the store, as the
+//! snapshot carried them).
 
 use super::ApiError;
 use quire_proto::sequencer::v1 as pb;
+use quire_store::Store;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tendermint::block::Height;
 use tendermint_proto::Protobuf;
@@ -16,18 +19,58 @@ use tendermint_rpc::{Client, HttpClient, Paging};
 const CACHE_HEIGHTS: usize = 512;
 
 /// Consensus data of one height, protobuf-encoded.
-#[derive(Clone)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct ConsensusData {
     signed_header: Vec<u8>,
     validator_set: Vec<u8>,
     next_validator_set: Vec<u8>,
 }
 
-/// Fetches and caches consensus data from CometBFT.
+impl ConsensusData {
+    /// The bytes a snapshot carries and the store keeps: the three
+    /// protobuf messages, each as length u32 BE ‖ bytes.
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            12 + self.signed_header.len()
+                + self.validator_set.len()
+                + self.next_validator_set.len(),
+        );
+        for part in [
+            &self.signed_header,
+            &self.validator_set,
+            &self.next_validator_set,
+        ] {
+            out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+        out
+    }
+
+    /// Inverse of [`encode`](Self::encode); `None` for anything else.
+    fn decode(mut bytes: &[u8]) -> Option<Self> {
+        let mut part = || {
+            let (len, rest) = bytes.split_first_chunk::<4>()?;
+            let len = u32::from_be_bytes(*len) as usize;
+            let (part, rest) = (rest.get(..len)?, rest.get(len..)?);
+            bytes = rest;
+            Some(part.to_vec())
+        };
+        let data = ConsensusData {
+            signed_header: part()?,
+            validator_set: part()?,
+            next_validator_set: part()?,
+        };
+        bytes.is_empty().then_some(data)
+    }
+}
+
+/// Fetches and caches consensus data from CometBFT (and the store).
 pub struct AttestationSource {
     rpc: HttpClient,
     url: String,
     cache: Mutex<BTreeMap<u64, ConsensusData>>,
+    /// Where attestations of heights restored from a snapshot are.
+    store: Option<Arc<Store>>,
 }
 
 impl AttestationSource {
@@ -38,7 +81,20 @@ impl AttestationSource {
             rpc,
             url: url.to_string(),
             cache: Mutex::new(BTreeMap::new()),
+            store: None,
         })
+    }
+
+    /// Also answers from `store`'s attestations of restored heights.
+    pub fn with_store(mut self, store: Arc<Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The consensus data of `height` in the form a snapshot carries it
+    /// (see [`quire_app::state::snapshot::IndexedHeight::attestation`]).
+    pub async fn encoded(&self, height: u64) -> Result<Vec<u8>, ApiError> {
+        Ok(self.consensus_data(height).await?.encode())
     }
 
     /// Fills the consensus part of `attestation` (signed header, validator
@@ -63,6 +119,18 @@ impl AttestationSource {
             .get(&height)
         {
             return Ok(hit.clone());
+        }
+        if let Some(store) = &self.store {
+            let stored = store
+                .attestation(height)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            if let Some(bytes) = stored {
+                return ConsensusData::decode(&bytes).ok_or_else(|| {
+                    ApiError::Internal(format!(
+                        "the stored attestation of height {height} is corrupt"
+                    ))
+                });
+            }
         }
         let unavailable = |what: &str, e: &dyn std::fmt::Display| {
             ApiError::Unavailable(format!("{what} of height {height} from {}: {e}", self.url))
@@ -103,5 +171,27 @@ impl AttestationSource {
             cache.pop_first();
         }
         Ok(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConsensusData;
+
+    #[test]
+    fn consensus_data_round_trips_and_refuses_other_bytes() {
+        let data = ConsensusData {
+            signed_header: vec![1; 40],
+            validator_set: vec![],
+            next_validator_set: vec![3; 7],
+        };
+        let bytes = data.encode();
+        assert_eq!(ConsensusData::decode(&bytes), Some(data));
+        assert_eq!(ConsensusData::decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(
+            ConsensusData::decode(&[bytes.as_slice(), &[0]].concat()),
+            None
+        );
+        assert_eq!(ConsensusData::decode(&[0xff; 12]), None);
     }
 }

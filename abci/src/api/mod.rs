@@ -149,9 +149,11 @@ impl ReadApi {
         committed: watch::Receiver<u64>,
         limits: ApiLimits,
     ) -> Result<Self, ApiError> {
+        let attestations =
+            AttestationSource::new(cometbft_rpc, limits.request_timeout)?.with_store(store.clone());
         Ok(ReadApi {
             store,
-            attestations: AttestationSource::new(cometbft_rpc, limits.request_timeout)?,
+            attestations,
             committed,
             limits,
             streams: Arc::new(tokio::sync::Semaphore::new(limits.max_streams)),

@@ -4,7 +4,7 @@
 use crate::cli::HomeArg;
 use crate::config::{
     parse_listen_addr, validate_abci_addr, validate_http_url, NodeConfig, ABCI_ADDR, COMETBFT_RPC,
-    GRPC_ADDR, HTTP_ADDR, METRICS_ADDR,
+    GRPC_ADDR, HTTP_ADDR, METRICS_ADDR, SNAPSHOT_INDEX_HEIGHTS,
 };
 use anyhow::{bail, Context};
 use std::io::Write;
@@ -37,6 +37,10 @@ pub struct InitArgs {
     /// docs/operators.md, "State sync").
     #[arg(long, default_value_t = 0)]
     snapshot_interval: u64,
+    /// How many recent heights' blob index each snapshot carries (so a node
+    /// that state-syncs serves reads of them; 0: none).
+    #[arg(long, default_value_t = SNAPSHOT_INDEX_HEIGHTS.default)]
+    snapshot_index_heights: u64,
     /// Overwrite an existing config file (the data directory is left alone).
     #[arg(long)]
     force: bool,
@@ -81,6 +85,7 @@ impl InitArgs {
             http_addr: self.http_addr,
             metrics_addr: self.metrics_addr,
             snapshot_interval: self.snapshot_interval,
+            snapshot_index_heights: self.snapshot_index_heights,
             ..NodeConfig::default()
         };
         config.validate()?;

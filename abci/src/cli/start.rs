@@ -63,6 +63,26 @@ impl StartArgs {
             encryption_share,
             dkg_secret,
         };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let attestor: crate::snapshots::Attestor = {
+            let _entered = runtime.enter();
+            let source = Arc::new(
+                crate::api::attestation::AttestationSource::new(
+                    &config.cometbft_rpc,
+                    std::time::Duration::from_secs(config.api_request_timeout_secs),
+                )
+                .map_err(|e| anyhow::anyhow!("snapshot attestations: {e}"))?,
+            );
+            let handle = runtime.handle().clone();
+            Arc::new(move |height| {
+                handle
+                    .block_on(source.encoded(height))
+                    .map_err(|e| e.to_string())
+            })
+        };
         let snapshots = crate::snapshots::Snapshots::new(crate::snapshots::SnapshotConfig {
             dir: db_path
                 .parent()
@@ -71,6 +91,8 @@ impl StartArgs {
             interval: config.snapshot_interval,
             keep_recent: u32::try_from(config.snapshot_keep_recent).unwrap_or(u32::MAX),
             chunk_bytes: quire_app::state::snapshot::DEFAULT_CHUNK_BYTES,
+            index_heights: config.snapshot_index_heights,
+            attestor: Some(attestor),
         });
         let node = Arc::new(
             Node::with_keys(store, keys)
@@ -94,10 +116,6 @@ impl StartArgs {
             last_height = last.map(|l| l.height).unwrap_or(0),
             "starting quired"
         );
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
         let api_limits = crate::api::ApiLimits {
             max_range: config.api_max_range,
             max_response_bytes: config.api_max_response_bytes,

@@ -1,15 +1,20 @@
-//! State-sync snapshots of the committed state (format 1): every state
+//! State-sync snapshots of the committed state (format 2): every state
 //! entry, in the order of its key's hash, in chunks that each carry a range
 //! proof, so that a node restoring the state checks every chunk against the
-//! app hash it trusts (the light client's) as it arrives, not only at the end.
+//! app hash it trusts (the light client's) as it arrives, not only at the
+//! end; then the recent blob index ([`index`]), checked against the
+//! restored state.
 //!
 //! A snapshot of height H is its **manifest** (ABCI `Snapshot.metadata`):
 //!
 //! ```text
-//! "quire/snapshot/v1\0" ‖ entries u64 ‖ chunks u32 ‖ sha256(chunk) × chunks
+//! "quire/snapshot/v2\0" ‖ entries u64 ‖ chunks u32 ‖ index_chunks u32
+//!   ‖ sha256(chunk) × chunks
 //! ```
 //!
-//! (`Snapshot.hash` = sha256(manifest)), and its **chunks**:
+//! (`Snapshot.hash` = sha256(manifest)), and its **chunks**: first the state
+//! chunks, then the last `index_chunks` are blob index chunks ([`index`]).
+//! A state chunk:
 //!
 //! ```text
 //! "quire/chunk/v1\0" ‖ count u32 ‖ (key_len u32 ‖ key ‖ value_len u32 ‖ value) × count
@@ -24,10 +29,10 @@
 //! with the chunk's range proof against the trusted root (a snapshot that is
 //! wrong as a whole). The last chunk fixes the root completely.
 //!
-//! Only the state is in a snapshot. The blob index of past heights (the
-//! blobs themselves) is not state: the state holds each height's commitment
-//! and a digest of its index, so a restoring node serves reads from the
-//! first height it executes itself.
+//! The blob index (the blobs themselves) is not state: the state holds each
+//! height's commitment and a digest of its index. A snapshot carries the
+//! index of its last heights, checked against those records, so a restoring
+//! node serves reads of them too; older heights it never has.
 
 use crate::error::StateReadError;
 use crate::state::tree::{self, encode_key, storage_error, TreeRead};
@@ -40,9 +45,13 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
+pub mod index;
+
+pub use index::IndexedHeight;
+
 /// The snapshot format this module writes and reads.
-pub const FORMAT: u32 = 1;
-const MANIFEST_MAGIC: &[u8] = b"quire/snapshot/v1\0";
+pub const FORMAT: u32 = 2;
+const MANIFEST_MAGIC: &[u8] = b"quire/snapshot/v2\0";
 const CHUNK_MAGIC: &[u8] = b"quire/chunk/v1\0";
 /// Most chunks a manifest may list (a 2 MiB manifest).
 pub const MAX_CHUNKS: u32 = 65_536;
@@ -90,16 +99,19 @@ pub struct Manifest {
     pub entries: u64,
     /// sha256 of each chunk, in order.
     pub chunk_hashes: Vec<[u8; 32]>,
+    /// How many of the chunks, at the end, are blob index chunks.
+    pub index_chunks: u32,
 }
 
 impl Manifest {
     /// The manifest's bytes (ABCI `Snapshot.metadata`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(MANIFEST_MAGIC.len() + 12 + 32 * self.chunk_hashes.len());
+        let mut out = Vec::with_capacity(MANIFEST_MAGIC.len() + 16 + 32 * self.chunk_hashes.len());
         out.extend_from_slice(MANIFEST_MAGIC);
         out.extend_from_slice(&self.entries.to_be_bytes());
         let chunks = u32::try_from(self.chunk_hashes.len()).unwrap_or(u32::MAX);
         out.extend_from_slice(&chunks.to_be_bytes());
+        out.extend_from_slice(&self.index_chunks.to_be_bytes());
         for hash in &self.chunk_hashes {
             out.extend_from_slice(hash);
         }
@@ -111,12 +123,16 @@ impl Manifest {
         let bad = |why: &str| SnapshotError::BadManifest(why.to_string());
         let rest = bytes
             .strip_prefix(MANIFEST_MAGIC)
-            .ok_or_else(|| bad("not a Quire format 1 manifest"))?;
+            .ok_or_else(|| bad("not a Quire format 2 manifest"))?;
         let mut reader = Reader(rest);
         let entries = reader.u64().ok_or_else(|| bad("truncated"))?;
         let chunks = reader.u32().ok_or_else(|| bad("truncated"))?;
+        let index_chunks = reader.u32().ok_or_else(|| bad("truncated"))?;
         if chunks == 0 || chunks > MAX_CHUNKS {
             return Err(bad("chunk count out of range"));
+        }
+        if index_chunks >= chunks {
+            return Err(bad("no state chunk before the index chunks"));
         }
         if reader.0.len() != 32 * chunks as usize {
             return Err(bad("chunk hashes do not match the chunk count"));
@@ -133,6 +149,7 @@ impl Manifest {
         Ok(Manifest {
             entries,
             chunk_hashes,
+            index_chunks,
         })
     }
 
@@ -185,12 +202,21 @@ fn put_field(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Snapshots the committed state `state` (whose tree is at `version`, the
-/// height it was committed at) in chunks of about `chunk_bytes`.
+/// height it was committed at) and the blob index `recent` (consecutive
+/// heights ending at `version`, oldest first; may be empty) in chunks of
+/// about `chunk_bytes`.
 pub fn build(
     state: &impl crate::state::CommittedState,
     version: u64,
+    recent: &[IndexedHeight],
     chunk_bytes: usize,
 ) -> Result<Built, SnapshotError> {
+    let consecutive = recent.windows(2).all(|w| w[1].height == w[0].height + 1);
+    if !consecutive || recent.last().is_some_and(|last| last.height != version) {
+        return Err(SnapshotError::State(StateReadError(format!(
+            "the blob index to snapshot is not the heights ending at {version}"
+        ))));
+    }
     let mut entries: Vec<(KeyHash, Vec<u8>, Vec<u8>)> = state
         .prefix(b"")?
         .into_iter()
@@ -225,10 +251,17 @@ pub fn build(
             "there is no state to snapshot".into(),
         )));
     }
+    let index_chunks = index::encode_chunks(recent, chunk_bytes);
     let manifest = Manifest {
         entries: entries.len() as u64,
-        chunk_hashes: chunks.iter().map(|c| Sha256::digest(c).into()).collect(),
+        index_chunks: index_chunks.len() as u32,
+        chunk_hashes: chunks
+            .iter()
+            .chain(&index_chunks)
+            .map(|c| Sha256::digest(c).into())
+            .collect(),
     };
+    chunks.extend(index_chunks);
     Ok(Built { manifest, chunks })
 }
 
@@ -274,6 +307,9 @@ pub struct RestoredState {
     pub entries: BTreeMap<Vec<u8>, Vec<u8>>,
     /// The tree's nodes (encoded key -> encoded node), all of version `height`.
     pub nodes: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// The blob index of the last heights up to `height`, oldest first,
+    /// each checked against the state.
+    pub blob_index: Vec<IndexedHeight>,
 }
 
 /// What applying a chunk led to.
@@ -294,6 +330,8 @@ pub struct Restorer {
     restore: Option<JellyfishMerkleRestore<Sha256>>,
     nodes: Arc<CollectedNodes>,
     entries: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// The state, once its chunks are all in (the index chunks follow).
+    restored: Option<RestoredState>,
 }
 
 impl Restorer {
@@ -313,7 +351,13 @@ impl Restorer {
             restore: Some(restore),
             nodes,
             entries: BTreeMap::new(),
+            restored: None,
         })
+    }
+
+    /// The number of state chunks (the index chunks come after them).
+    fn state_chunks(&self) -> u32 {
+        self.chunks() - self.manifest.index_chunks
     }
 
     /// The number of chunks the snapshot has.
@@ -343,6 +387,9 @@ impl Restorer {
             return Err(SnapshotError::ChunkHash(index));
         }
         let invalid = |reason: String| SnapshotError::InvalidChunk { index, reason };
+        if index >= self.state_chunks() {
+            return self.apply_index(index, chunk);
+        }
         let (entries, proof) = decode_chunk(chunk).map_err(|e| invalid(e.to_string()))?;
         let restore = self
             .restore
@@ -372,13 +419,62 @@ impl Restorer {
             self.entries.insert(key.to_vec(), value.to_vec());
         }
         self.next += 1;
+        if self.next < self.state_chunks() {
+            return Ok(Applied::More);
+        }
+        let restored = self.finish(index)?;
+        if self.manifest.index_chunks == 0 {
+            return Ok(Applied::Done(Box::new(restored)));
+        }
+        self.restored = Some(restored);
+        Ok(Applied::More)
+    }
+
+    /// Applies index chunk `index` (its hash already checked): each height
+    /// follows the one before and matches the restored state; the last
+    /// chunk must end at the snapshot's height.
+    fn apply_index(&mut self, index: u32, chunk: &[u8]) -> Result<Applied, SnapshotError> {
+        let invalid = |reason: String| SnapshotError::InvalidChunk { index, reason };
+        let restored = self
+            .restored
+            .as_mut()
+            .ok_or_else(|| invalid("the state was not restored first".into()))?;
+        let checked = index::decode_chunk(chunk).and_then(|heights| {
+            for indexed in &heights {
+                let expected = restored.blob_index.last().map(|h| h.height + 1);
+                if expected.is_some_and(|e| indexed.height != e) || indexed.height > self.height {
+                    return Err(format!(
+                        "height {} out of sequence in the blob index",
+                        indexed.height
+                    ));
+                }
+                index::check(indexed, &restored.entries)?;
+                restored.blob_index.push(indexed.clone());
+            }
+            Ok(())
+        });
+        if let Err(reason) = checked {
+            self.restored = None;
+            return Err(invalid(reason));
+        }
+        self.next += 1;
         if self.next < self.chunks() {
             return Ok(Applied::More);
         }
-        self.finish(index)
+        let restored = self
+            .restored
+            .take()
+            .ok_or_else(|| invalid("the restore is spent".into()))?;
+        if restored.blob_index.last().map(|h| h.height) != Some(self.height) {
+            return Err(invalid(format!(
+                "the blob index does not end at the snapshot's height {}",
+                self.height
+            )));
+        }
+        Ok(Applied::Done(Box::new(restored)))
     }
 
-    fn finish(&mut self, index: u32) -> Result<Applied, SnapshotError> {
+    fn finish(&mut self, index: u32) -> Result<RestoredState, SnapshotError> {
         let invalid = |reason: String| SnapshotError::InvalidChunk { index, reason };
         let restore = self
             .restore
@@ -410,12 +506,13 @@ impl Restorer {
                 "the restored tree's root is not the app hash".into(),
             ));
         }
-        Ok(Applied::Done(Box::new(RestoredState {
+        Ok(RestoredState {
             height: self.height,
             app_hash: self.app_hash,
             entries: std::mem::take(&mut self.entries),
             nodes,
-        })))
+            blob_index: Vec::new(),
+        })
     }
 }
 
@@ -426,7 +523,7 @@ fn decode_chunk(
 ) -> Result<(ChunkEntries<'_>, SparseMerkleRangeProof<Sha256>), String> {
     let rest = chunk
         .strip_prefix(CHUNK_MAGIC)
-        .ok_or("not a Quire format 1 chunk")?;
+        .ok_or("not a Quire format 2 state chunk")?;
     let mut reader = Reader(rest);
     let count = reader.u32().ok_or("truncated")?;
     if count == 0 {
@@ -482,14 +579,23 @@ mod tests {
     /// `n` entries written over two versions (so nodes of both versions are
     /// in the tree), committed at version 2.
     fn committed(n: usize) -> Committed {
+        committed_with(n, Vec::new())
+    }
+
+    /// [`committed`] with `extra` entries written at version 2.
+    fn committed_with(n: usize, extra: Writes) -> Committed {
         let mut entries = BTreeMap::new();
         let mut nodes = BTreeMap::new();
         let mut root = [0; 32];
         for (version, range) in [(1u64, 0..n / 2), (2, n / 2..n)] {
             let mut changes = ChangeSet::new();
-            for i in range {
-                let key = format!("key/{i}").into_bytes();
-                let value = vec![i as u8; 10 + i % 50];
+            let mut writes: Vec<(Vec<u8>, Vec<u8>)> = range
+                .map(|i| (format!("key/{i}").into_bytes(), vec![i as u8; 10 + i % 50]))
+                .collect();
+            if version == 2 {
+                writes.extend(extra.iter().cloned());
+            }
+            for (key, value) in writes {
                 entries.insert(key.clone(), value.clone());
                 changes.insert(key, Some(value));
             }
@@ -522,7 +628,7 @@ mod tests {
     #[test]
     fn a_snapshot_in_many_chunks_restores_the_same_state_and_root() {
         let state = committed(300);
-        let built = build(&state, 2, 1_000).unwrap();
+        let built = build(&state, 2, &[], 1_000).unwrap();
         assert!(built.chunks.len() > 5, "{} chunks", built.chunks.len());
         let restored = restore(&state, &built).unwrap();
         assert_eq!(restored.entries, state.data);
@@ -539,7 +645,7 @@ mod tests {
         let (b, _) = tree::update(&restored.nodes, None, 3, &next, false).unwrap();
         assert_eq!(a, b);
         // One chunk works too.
-        let whole = build(&state, 2, DEFAULT_CHUNK_BYTES).unwrap();
+        let whole = build(&state, 2, &[], DEFAULT_CHUNK_BYTES).unwrap();
         assert_eq!(whole.chunks.len(), 1);
         assert_eq!(restore(&state, &whole).unwrap().entries, state.data);
     }
@@ -547,7 +653,7 @@ mod tests {
     #[test]
     fn forged_chunks_and_snapshots_are_refused() {
         let state = committed(120);
-        let built = build(&state, 2, 800).unwrap();
+        let built = build(&state, 2, &[], 800).unwrap();
         let manifest = built.manifest.encode();
 
         // A chunk that is not the manifest's: refetch, the restore goes on.
@@ -582,6 +688,7 @@ mod tests {
         let forged = Built {
             manifest: Manifest {
                 entries: built.manifest.entries,
+                index_chunks: 0,
                 chunk_hashes: chunks.iter().map(|c| Sha256::digest(c).into()).collect(),
             },
             chunks,
@@ -606,6 +713,7 @@ mod tests {
         let forged = Built {
             manifest: Manifest {
                 entries: built.manifest.entries - 1,
+                index_chunks: 0,
                 chunk_hashes: chunks.iter().map(|c| Sha256::digest(c).into()).collect(),
             },
             chunks,
@@ -633,12 +741,125 @@ mod tests {
         let forged = Built {
             manifest: Manifest {
                 entries: 1,
+                index_chunks: 0,
                 chunk_hashes: garbage.iter().map(|c| Sha256::digest(c).into()).collect(),
             },
             chunks: garbage,
         };
         assert!(matches!(
             restore(&state, &forged),
+            Err(SnapshotError::InvalidChunk { .. })
+        ));
+    }
+
+    /// State entries, as `(key, value)` pairs.
+    type Writes = Vec<(Vec<u8>, Vec<u8>)>;
+    /// A change to a blob index, to forge one.
+    type Alteration<'a> = &'a dyn Fn(&mut Vec<IndexedHeight>);
+
+    /// Heights 1 and 2 of a blob index, and the state records that pin them.
+    fn indexed_heights() -> (Vec<IndexedHeight>, Writes) {
+        use quire_core::commitment::NamespaceTree;
+        use quire_core::merkle::InclusionProof;
+        use quire_core::{Address, Blob, Namespace};
+        let mut heights = Vec::new();
+        let mut records = Vec::new();
+        for height in 1..=2u64 {
+            let blobs: Vec<Blob> = (0..3u32)
+                .map(|i| Blob {
+                    namespace: Namespace::from_rollup_name(if i == 1 { "b" } else { "a" }),
+                    signer: Address::new([i as u8; 20]),
+                    tx_hash: [i as u8 + 10; 32],
+                    tx_index: i + 1,
+                    msg_index: 0,
+                    data: vec![height as u8; 40 + i as usize],
+                })
+                .collect();
+            let commitment = NamespaceTree::build(height, &blobs).commitment();
+            records.push((
+                crate::blob::keys::commitment(height),
+                crate::blob::keys::encode_commitment_record(
+                    &commitment,
+                    &crate::blob::blob_index_digest(&blobs),
+                ),
+            ));
+            heights.push(IndexedHeight {
+                height,
+                commitment_tx: commitment.encode(),
+                tx_proof: InclusionProof {
+                    index: 0,
+                    total: 4,
+                    aunts: vec![[1; 32], [2; 32]],
+                },
+                attestation: vec![height as u8; 30],
+                blobs,
+            });
+        }
+        (heights, records)
+    }
+
+    #[test]
+    fn the_recent_blob_index_restores_checked_against_the_state() {
+        let (heights, records) = indexed_heights();
+        let state = committed_with(50, records);
+        let built = build(&state, 2, &heights, 300).unwrap();
+        assert_eq!(built.manifest.index_chunks, 2, "one height per chunk");
+        let restored = restore(&state, &built).unwrap();
+        assert_eq!(restored.blob_index, heights);
+        assert_eq!(restored.entries, state.data);
+
+        // An index that does not end at the snapshot's height is not built.
+        assert!(build(&state, 2, &heights[..1], 300).is_err());
+
+        // Each alteration, with a manifest that matches it, is refused.
+        let forge = |change: &dyn Fn(&mut Vec<IndexedHeight>)| {
+            let mut forged = heights.clone();
+            change(&mut forged);
+            let mut built = build(&state, 2, &[], 300).unwrap();
+            let index = index::encode_chunks(&forged, 300);
+            built.manifest.index_chunks = index.len() as u32;
+            built.chunks.extend(index);
+            built.manifest.chunk_hashes = built
+                .chunks
+                .iter()
+                .map(|c| Sha256::digest(c).into())
+                .collect();
+            restore(&state, &built)
+        };
+        let refusals: [Alteration<'_>; 7] = [
+            &|h| h[1].blobs[0].data[0] ^= 1,
+            &|h| h[1].blobs[2].signer = quire_core::Address::new([9; 20]),
+            &|h| h[0].blobs[1].msg_index = 5,
+            &|h| h[1].blobs.swap(0, 2),
+            &|h| {
+                h[1].blobs.pop();
+            },
+            &|h| h[1].commitment_tx = h[0].commitment_tx.clone(),
+            &|h| {
+                h.remove(0);
+                h[0].height = 1;
+            },
+        ];
+        for (i, change) in refusals.iter().enumerate() {
+            assert!(
+                matches!(forge(change), Err(SnapshotError::InvalidChunk { .. })),
+                "alteration {i} was accepted"
+            );
+        }
+        // A height the state has no record of, and garbage.
+        let mut other = heights.clone();
+        other[0].height = 0;
+        assert!(forge(&|h| *h = other.clone()).is_err());
+        let mut built = build(&state, 2, &[], 300).unwrap();
+        built.chunks.push(vec![0xAB; 64]);
+        built.manifest.index_chunks = 1;
+        built.manifest.chunk_hashes = built
+            .chunks
+            .iter()
+            .map(|c| Sha256::digest(c).into())
+            .collect();
+        assert!(matches!(
+            restore(&state, &built),
             Err(SnapshotError::InvalidChunk { .. })
         ));
     }
