@@ -21,8 +21,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", file.display());
     }
     let descriptors = protox::compile(&files, [PROTO_ROOT])?;
+    // Unknown JSON fields are skipped, as the proto3 JSON mapping allows:
+    // the HTTP read API adds readable forms beside the fields (bech32
+    // signers, hex hashes), and its JSON still decodes into the messages.
     pbjson_build::Builder::new()
         .register_descriptors(&prost::Message::encode_to_vec(&descriptors))?
+        .ignore_unknown_fields()
         .build(&[".quire.sequencer.v1"])?;
     tonic_build::configure()
         .build_server(true)

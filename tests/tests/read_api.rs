@@ -16,6 +16,7 @@ use quire_tests::{http_get, run_scenario, start_localnet, Localnet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tendermint_rpc::Client;
 
 const STREAMED_HEIGHTS: u64 = 55;
 
@@ -358,6 +359,47 @@ async fn http_transport(net: &Localnet) -> anyhow::Result<()> {
     anyhow::ensure!(status == 200, "namespace: {status} {body}");
     // Same shapes as gRPC: the JSON decodes into the protobuf message and verifies.
     let data: pb::NamespaceData = serde_json::from_str(&body)?;
+    // Beside the proto3 fields, readable forms: each blob's signer in bech32,
+    // hashes in hex, the signed header summarised.
+    let json: serde_json::Value = serde_json::from_str(&body)?;
+    for (blob, raw) in json["blobs"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .zip(&data.blobs)
+    {
+        let signer = quire_core::Address::new(raw.signer.as_slice().try_into()?);
+        anyhow::ensure!(
+            blob["signerAddress"] == signer.to_bech32().as_str()
+                && blob["txHashHex"] == hex::encode(&raw.tx_hash).as_str(),
+            "{blob}"
+        );
+    }
+    anyhow::ensure!(
+        json["namespaceHex"] == a.as_str(),
+        "{}",
+        json["namespaceHex"]
+    );
+    let header = NodeClient::new(&net.rpc(2)?)?
+        .rpc()
+        .commit(tendermint::block::Height::try_from(latest.height)?)
+        .await?
+        .signed_header
+        .header;
+    let summary = &json["attestation"]["header"];
+    anyhow::ensure!(
+        summary["height"] == latest.height.to_string().as_str()
+            && summary["dataHashHex"]
+                == hex::encode(
+                    header
+                        .data_hash
+                        .map(|h| h.as_bytes().to_vec())
+                        .unwrap_or_default()
+                )
+                .as_str()
+            && summary["appHashHex"] == hex::encode(header.app_hash.as_bytes()).as_str(),
+        "{summary}"
+    );
     Verifier::from_genesis_json(&net.genesis_json()?)?.verify(
         &data,
         latest.height,

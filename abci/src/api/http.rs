@@ -1,5 +1,7 @@
 //! The read API over HTTP/JSON (axum), with the gRPC messages' shapes in the
-//! proto3 JSON mapping (bytes as base64, 64-bit integers as strings).
+//! proto3 JSON mapping (bytes as base64, 64-bit integers as strings), and
+//! readable forms beside them ([`super::annotate`]: bech32 signers, hex
+//! namespaces and hashes, a summary of each signed header).
 //!
 //! | route | answer |
 //! |---|---|
@@ -25,6 +27,7 @@
 //! `/v1/encryption`), 429 (too
 //! many streams), 503 (CometBFT unavailable), 504 (timeout) or 500.
 
+use super::annotate::annotated;
 use super::{ApiError, ReadApi};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -35,6 +38,7 @@ use axum::{Json, Router};
 use quire_core::Namespace;
 use quire_proto::sequencer::v1 as pb;
 use serde::Deserialize;
+use serde_json::Value;
 use std::sync::Arc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
@@ -75,18 +79,20 @@ async fn timed<T>(
         .unwrap_or(Err(ApiError::Timeout(limit)))
 }
 
-async fn height(State(api): State<Arc<ReadApi>>) -> Json<pb::GetLatestHeightResponse> {
-    Json(pb::GetLatestHeightResponse {
+async fn height(State(api): State<Arc<ReadApi>>) -> Json<Value> {
+    Json(annotated(&pb::GetLatestHeightResponse {
         height: api.latest_height(),
-    })
+    }))
 }
 
 async fn namespace_at(
     State(api): State<Arc<ReadApi>>,
     Path((ns, height)): Path<(String, u64)>,
-) -> Result<Json<pb::NamespaceData>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let ns = namespace(&ns)?;
-    Ok(Json(timed(&api, api.namespace_data(height, ns)).await?))
+    Ok(Json(annotated(
+        &timed(&api, api.namespace_data(height, ns)).await?,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -99,11 +105,11 @@ async fn namespace_range(
     State(api): State<Arc<ReadApi>>,
     Path(ns): Path<String>,
     Query(range): Query<RangeQuery>,
-) -> Result<Json<pb::GetNamespaceRangeResponse>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let ns = namespace(&ns)?;
-    Ok(Json(
-        timed(&api, api.namespace_range(ns, range.from, range.to)).await?,
-    ))
+    Ok(Json(annotated(
+        &timed(&api, api.namespace_range(ns, range.from, range.to)).await?,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -122,7 +128,7 @@ async fn namespace_stream(
         Ok::<Event, std::convert::Infallible>(match item {
             Ok(data) => Event::default()
                 .id(data.height.to_string())
-                .json_data(&data)
+                .json_data(annotated(&data))
                 .unwrap_or_else(|e| Event::default().event("error").data(e.to_string())),
             // The stream ends after this event; resume from the last id + 1.
             Err(error) => Event::default().event("error").data(error.to_string()),
@@ -134,30 +140,32 @@ async fn namespace_stream(
 async fn block(
     State(api): State<Arc<ReadApi>>,
     Path(height): Path<u64>,
-) -> Result<Json<pb::BlockData>, ApiError> {
-    Ok(Json(timed(&api, api.block(height)).await?))
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(annotated(&timed(&api, api.block(height)).await?)))
 }
 
 async fn light_block(
     State(api): State<Arc<ReadApi>>,
     Path(height): Path<u64>,
-) -> Result<Json<pb::Attestation>, ApiError> {
-    Ok(Json(timed(&api, api.light_block(height)).await?))
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(annotated(
+        &timed(&api, api.light_block(height)).await?,
+    )))
 }
 
-async fn encryption(State(api): State<Arc<ReadApi>>) -> Result<Json<pb::EncryptionInfo>, ApiError> {
-    Ok(Json(api.encryption()?))
+async fn encryption(State(api): State<Arc<ReadApi>>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(annotated(&api.encryption()?)))
 }
 
 async fn reveal_record(
     State(api): State<Arc<ReadApi>>,
     Path(height): Path<u64>,
-) -> Result<Json<pb::RevealRecord>, ApiError> {
-    Ok(Json(api.reveal_record(height)?))
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(annotated(&api.reveal_record(height)?)))
 }
 
-async fn l1_info(State(api): State<Arc<ReadApi>>) -> Result<Json<pb::L1Info>, ApiError> {
-    Ok(Json(api.l1_info()?))
+async fn l1_info(State(api): State<Arc<ReadApi>>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(annotated(&api.l1_info()?)))
 }
 
 #[derive(Deserialize)]
@@ -170,8 +178,10 @@ struct CheckpointQuery {
 async fn checkpoint(
     State(api): State<Arc<ReadApi>>,
     Query(query): Query<CheckpointQuery>,
-) -> Result<Json<pb::SignedCheckpoint>, ApiError> {
-    Ok(Json(api.checkpoint(query.height, query.rotation_after)?))
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(annotated(
+        &api.checkpoint(query.height, query.rotation_after)?,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -183,8 +193,10 @@ struct HistoryProofQuery {
 async fn history_proof(
     State(api): State<Arc<ReadApi>>,
     Query(query): Query<HistoryProofQuery>,
-) -> Result<Json<pb::HistoryProof>, ApiError> {
-    Ok(Json(api.history_proof(query.height, query.size)?))
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(annotated(
+        &api.history_proof(query.height, query.size)?,
+    )))
 }
 
 /// The router of the HTTP read API, with the Cosmos services' REST routes

@@ -9,6 +9,7 @@
 //! stored the height's canonical commit and the next height's validator set,
 //! which the attestation carries.
 
+pub mod annotate;
 pub mod attestation;
 pub mod encryption;
 pub mod explorer;
