@@ -2,6 +2,7 @@
 
 pub mod chain_info;
 pub mod client_config;
+pub mod command;
 pub mod debug;
 pub mod encryption;
 pub mod genesis;
@@ -13,6 +14,8 @@ pub mod secret_input;
 pub mod staking;
 pub mod start;
 pub mod tx;
+
+pub use command::Cli;
 
 use std::path::PathBuf;
 
