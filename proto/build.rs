@@ -21,6 +21,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", file.display());
     }
     let descriptors = protox::compile(&files, [PROTO_ROOT])?;
+    // The encoded descriptors (with their imports), for gRPC reflection.
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(
+        out_dir.join("quire_descriptor_set.bin"),
+        prost::Message::encode_to_vec(&descriptors),
+    )?;
     // Unknown JSON fields are skipped, as the proto3 JSON mapping allows:
     // the HTTP read API adds readable forms beside the fields (bech32
     // signers, hex hashes), and its JSON still decodes into the messages.

@@ -4,6 +4,11 @@
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 
+/// Every compiled `.proto` file (and the files they import) as an encoded
+/// `google.protobuf.FileDescriptorSet`: what gRPC server reflection serves.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/quire_descriptor_set.bin"));
+
 /// `quire.blob.v1`: blob messages and query responses.
 pub mod blob {
     /// Version 1 of the blob module's types.

@@ -446,6 +446,7 @@ async fn http_transport(net: &Localnet) -> anyhow::Result<()> {
             .any(|n| n.namespace == ns("rollup-a").as_bytes()),
         "block {with_data} lacks rollup-a"
     );
+    reflection_describes_the_read_api(&net.grpc(2)?).await?;
     // gRPC errors carry the matching status codes.
     let client = ReadClient::connect(&net.grpc(2)?).await?;
     match client
@@ -457,6 +458,72 @@ async fn http_transport(net: &Localnet) -> anyhow::Result<()> {
             ..
         }) => {}
         other => anyhow::bail!("future height over gRPC: {other:?}"),
+    }
+    Ok(())
+}
+
+/// gRPC server reflection (what grpcurl uses): the read API's service is
+/// listed and its file describes every method.
+async fn reflection_describes_the_read_api(grpc: &str) -> anyhow::Result<()> {
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    let channel = tonic::transport::Endpoint::from_shared(grpc.to_string())?
+        .connect()
+        .await?;
+    let mut client = ServerReflectionClient::new(channel);
+    let ask = |request: MessageRequest| ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
+    let requests = vec![
+        ask(MessageRequest::ListServices(String::new())),
+        ask(MessageRequest::FileContainingSymbol(
+            "quire.sequencer.v1.SequencerService".into(),
+        )),
+    ];
+    let mut answers = client
+        .server_reflection_info(futures::stream::iter(requests))
+        .await?
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) =
+        answers.message().await?.and_then(|a| a.message_response)
+    else {
+        anyhow::bail!("no service list");
+    };
+    let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
+    anyhow::ensure!(
+        names.contains(&"quire.sequencer.v1.SequencerService")
+            && names.contains(&"grpc.reflection.v1.ServerReflection"),
+        "reflection lists {names:?}"
+    );
+    let Some(MessageResponse::FileDescriptorResponse(files)) =
+        answers.message().await?.and_then(|a| a.message_response)
+    else {
+        anyhow::bail!("no file for the service");
+    };
+    let methods: Vec<String> = files
+        .file_descriptor_proto
+        .iter()
+        .map(|bytes| prost_types::FileDescriptorProto::decode(bytes.as_slice()))
+        .collect::<Result<Vec<_>, _>>()?
+        .iter()
+        .flat_map(|file| &file.service)
+        .filter(|service| service.name() == "SequencerService")
+        .flat_map(|service| &service.method)
+        .map(|method| method.name().to_string())
+        .collect();
+    for method in [
+        "GetNamespaceData",
+        "GetNamespaceRange",
+        "StreamNamespace",
+        "GetBlock",
+    ] {
+        anyhow::ensure!(
+            methods.iter().any(|m| m == method),
+            "reflection lacks {method}: {methods:?}"
+        );
     }
     Ok(())
 }

@@ -185,12 +185,26 @@ pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::tra
     let service = SequencerServiceServer::new(GrpcApi { api })
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
         .max_decoding_message_size(64 * 1024);
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(quire_proto::FILE_DESCRIPTOR_SET)
+    };
+    let (reflection_v1, reflection_v1alpha) =
+        match (reflection().build_v1(), reflection().build_v1alpha()) {
+            (Ok(v1), Ok(v1alpha)) => (Some(v1), Some(v1alpha)),
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(%error, "gRPC reflection is off: Quire's descriptors do not load");
+                (None, None)
+            }
+        };
     tracing::info!(%addr, cosmos = cosmos.is_some(), "gRPC read API listening");
     tonic::transport::Server::builder()
         .concurrency_limit_per_connection(256)
         .timeout(limits.request_timeout)
         .layer(crate::metrics::GrpcMetricsLayer)
         .add_service(service)
+        .add_optional_service(reflection_v1)
+        .add_optional_service(reflection_v1alpha)
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Auth>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Bank>))
         .add_optional_service(cosmos.as_ref().map(cosmos_service::<Staking>))
