@@ -421,13 +421,22 @@ async fn http_transport(net: &Localnet) -> anyhow::Result<()> {
         (format!("/v1/namespaces/{a}/heights/0"), 400),
         (format!("/v1/namespaces/{a}/range?from=5&to=2"), 400),
         ("/v1/blocks/99999999".to_string(), 404),
+        // Answered by axum itself, in the API's JSON form too.
+        (format!("/v1/namespaces/{a}/range?from=x&to=1"), 400),
+        ("/v1/blocks/ten".to_string(), 400),
+        ("/v1/no-such-route".to_string(), 404),
     ] {
         let (status, body) = get(path.clone()).await??;
         anyhow::ensure!(
             status == expected,
             "{path}: {status}, want {expected}: {body}"
         );
-        anyhow::ensure!(body.contains("\"message\""), "{path}: error body {body}");
+        let error: serde_json::Value = serde_json::from_str(&body)
+            .map_err(|e| anyhow::anyhow!("{path}: error body {body}: {e}"))?;
+        anyhow::ensure!(
+            error["code"].is_string() && error["message"].is_string(),
+            "{path}: error body {body}"
+        );
     }
     // A whole block where rollup-a has data: it is among the block's namespaces.
     let with_data = page

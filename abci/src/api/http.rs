@@ -209,7 +209,74 @@ pub fn router(api: Arc<ReadApi>) -> Router {
         Some(services) => read.merge(crate::cosmos::rest::router(services, timeout)),
         None => read,
     };
-    router.layer(axum::middleware::from_fn(count_request))
+    router
+        .fallback(unknown_route)
+        .layer(axum::middleware::from_fn(uniform_errors))
+        .layer(axum::middleware::from_fn(count_request))
+}
+
+/// A path no route has: a Cosmos one in the gateway's form, else 404.
+async fn unknown_route(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/cosmos/") {
+        return crate::cosmos::rest::unknown_route(&uri);
+    }
+    (StatusCode::NOT_FOUND, format!("no route {}", uri.path())).into_response()
+}
+
+/// Most bytes of a plain-text error body carried into the JSON form.
+const MAX_ERROR_TEXT: usize = 4096;
+
+/// Gives the errors axum itself answers (a query string or path parameter
+/// that does not parse, a wrong method, an unknown route) the JSON form of
+/// the API they were asked of: the Cosmos gateway's `{"code": <gRPC code>,
+/// "message", "details": []}` under `/cosmos/`, the read API's `{"code",
+/// "message"}` elsewhere. Answers that are JSON already pass unchanged.
+async fn uniform_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let cosmos = request.uri().path().starts_with("/cosmos/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, MAX_ERROR_TEXT).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let body = if cosmos {
+        // gRPC's numeric codes: NotFound 5, Unimplemented 12, else InvalidArgument 3.
+        let code = match status {
+            StatusCode::NOT_FOUND => 5,
+            StatusCode::METHOD_NOT_ALLOWED => 12,
+            _ => 3,
+        };
+        serde_json::json!({ "code": code, "message": message, "details": [] })
+    } else {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            _ => "invalid_argument",
+        };
+        serde_json::json!({ "code": code, "message": message })
+    };
+    let mut response = (status, Json(body)).into_response();
+    // Keep what the layers below set (CORS, allow), but not the old body's.
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    response
 }
 
 /// Counts each request in `quired_read_api_*` by its route template (never

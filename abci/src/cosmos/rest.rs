@@ -94,7 +94,6 @@ pub fn router(services: CosmosServices, timeout: Duration) -> Router {
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
         .route("/cosmos/base/node/v1beta1/config", get(node_config));
     slashing::routes(staking::routes(chain::routes(router)))
-        .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(base64_len(MAX_REQUEST_BYTES) + 1024))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             MAX_CONCURRENT_REQUESTS,
@@ -108,12 +107,19 @@ const fn base64_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
-/// A path no route has, in the gateway's error form.
-async fn unknown_route(uri: axum::http::Uri) -> RestError {
-    RestError(CosmosError {
+/// A `/cosmos/` path no route has, in the gateway's error form (the HTTP
+/// listener's fallback sends those here).
+pub fn unknown_route(uri: &axum::http::Uri) -> Response {
+    let mut response = RestError(CosmosError {
         code: Code::Unimplemented,
         message: format!("no REST route {}: see docs/wallets.md", uri.path()),
     })
+    .into_response();
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
 }
 
 /// The height a request asks for: its `x-cosmos-block-height` header, or 0
