@@ -123,9 +123,9 @@ pub const SNAPSHOT_KEEP_RECENT: IntField = IntField {
 /// `snapshot_index_heights`: how many recent heights' blob index a snapshot carries.
 pub const SNAPSHOT_INDEX_HEIGHTS: IntField = IntField {
     name: "snapshot_index_heights",
-    default: 100,
+    default: 20,
     min: 0,
-    max: 10_000,
+    max: 1000,
     unit: Unit::Heights,
     comment: "a snapshot also carries this many recent heights' blob index, so a node that state-syncs serves reads of them",
 };

@@ -320,6 +320,10 @@ impl Snapshots {
             Ok(Applied::More) => ChunkVerdict::Accepted,
             Ok(Applied::Done(state)) => {
                 *restoring = None;
+                if let Err(error) = check_attestations(&state) {
+                    tracing::warn!(sender, %error, "snapshot refused");
+                    return ChunkVerdict::RejectSnapshot;
+                }
                 match store.restore(&state) {
                     Ok(()) => {
                         tracing::info!(
@@ -399,6 +403,23 @@ fn snapshot_heights(dir: &Path) -> Vec<u64> {
         .collect()
 }
 
+/// Checks each restored height's attestation against what the state
+/// proved: it decodes, its header is of that height, its data hash is the
+/// root the commitment tx's proof gives, and its validator sets hash to the
+/// header's. (Commit signatures are left to readers' light clients.)
+fn check_attestations(state: &snapshot::RestoredState) -> Result<(), String> {
+    for indexed in &state.blob_index {
+        crate::api::attestation::check(
+            indexed.height,
+            &indexed.attestation,
+            &indexed.commitment_tx,
+            &indexed.tx_proof,
+        )
+        .map_err(|e| format!("the blob index of height {}: {e}", indexed.height))?;
+    }
+    Ok(())
+}
+
 /// The blob index of the newest `index_heights` heights, each with its
 /// attestation: from the newest down, stopping at the first height without
 /// one (the index must be consecutive heights ending at the snapshot's).
@@ -411,25 +432,35 @@ fn recent_index(
     let mut recent = view.recent_index(config.index_heights, max_height_bytes)?;
     let mut keep_from = 0;
     for (i, indexed) in recent.iter_mut().enumerate().rev() {
-        if !indexed.attestation.is_empty() {
-            continue;
-        }
-        let fetched = match &config.attestor {
-            Some(attestor) => attestor(indexed.height),
-            None => Err("no attestation source".to_string()),
-        };
-        match fetched {
-            Ok(attestation) if !attestation.is_empty() => indexed.attestation = attestation,
-            outcome => {
-                let error = outcome.err().unwrap_or_else(|| "empty".into());
-                tracing::warn!(
-                    height = indexed.height,
-                    %error,
-                    "no attestation for the snapshot's blob index; it starts after this height"
-                );
-                keep_from = i + 1;
-                break;
+        if indexed.attestation.is_empty() {
+            let fetched = match &config.attestor {
+                Some(attestor) => attestor(indexed.height),
+                None => Err("no attestation source".to_string()),
+            };
+            match fetched {
+                Ok(attestation) if !attestation.is_empty() => indexed.attestation = attestation,
+                outcome => {
+                    let error = outcome.err().unwrap_or_else(|| "empty".into());
+                    tracing::warn!(
+                        height = indexed.height,
+                        %error,
+                        "no attestation for the snapshot's blob index; it starts after this height"
+                    );
+                    keep_from = i + 1;
+                    break;
+                }
             }
+        }
+        let too_big = indexed.encoded_len() > max_height_bytes
+            || indexed.attestation.len() > snapshot::index::MAX_ATTESTATION_BYTES;
+        if too_big {
+            tracing::warn!(
+                height = indexed.height,
+                bytes = indexed.encoded_len(),
+                "a height of the blob index does not fit a snapshot chunk; the index starts after it"
+            );
+            keep_from = i + 1;
+            break;
         }
     }
     Ok(recent.split_off(keep_from))

@@ -96,8 +96,8 @@ fn run(dir: &Path, command: &str, limit: Duration) -> anyhow::Result<Ran> {
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())
         .output()?;
-    // 124: the time limit stopped it.
-    let status = (out.status.code() != Some(124)).then_some(out.status);
+    // 124: the time limit stopped it (137: and it had to be killed).
+    let status = (!matches!(out.status.code(), Some(124 | 137))).then_some(out.status);
     Ok(Ran {
         status,
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

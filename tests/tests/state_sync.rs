@@ -111,6 +111,23 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
     );
     let snapshot_height = restored - 1;
     anyhow::ensure!(snapshot_height % 5 == 0, "restored at {snapshot_height}");
+    // Both validators took the same snapshot of an earlier height (their
+    // blob index carries canonical commits), so a restoring node can fetch
+    // its chunks from either. (The restored one itself may be pruned by now.)
+    let manifest = |node: usize, height: u64| {
+        std::fs::read(net.dir().join(format!(
+            "node{node}/quired/data/snapshots/{height}/manifest"
+        )))
+    };
+    let common = (1..=snapshot_height / 5 + 4)
+        .rev()
+        .map(|k| k * 5)
+        .find(|&h| manifest(0, h).is_ok() && manifest(1, h).is_ok())
+        .ok_or_else(|| anyhow::anyhow!("no snapshot both validators still keep"))?;
+    anyhow::ensure!(
+        manifest(0, common)? == manifest(1, common)?,
+        "the validators' snapshots of height {common} differ"
+    );
 
     // The same app hash as the validators at a height both have.
     let (_, head) = synced_rpc.status().await?;

@@ -71,6 +71,10 @@ pub struct AttestationSource {
     cache: Mutex<BTreeMap<u64, ConsensusData>>,
     /// Where attestations of heights restored from a snapshot are.
     store: Option<Arc<Store>>,
+    /// Refuse a height whose commit is not canonical yet (CometBFT's own
+    /// seen commit of its newest block, whose signatures differ from node
+    /// to node).
+    canonical_only: bool,
 }
 
 impl AttestationSource {
@@ -82,7 +86,14 @@ impl AttestationSource {
             url: url.to_string(),
             cache: Mutex::new(BTreeMap::new()),
             store: None,
+            canonical_only: false,
         })
+    }
+
+    /// Only canonical commits: what every node's snapshot carries alike.
+    pub fn canonical_only(mut self) -> Self {
+        self.canonical_only = true;
+        self
     }
 
     /// Also answers from `store`'s attestations of restored heights.
@@ -143,6 +154,11 @@ impl AttestationSource {
             .commit(at)
             .await
             .map_err(|e| unavailable("commit", &e))?;
+        if self.canonical_only && !commit.canonical {
+            return Err(ApiError::Unavailable(format!(
+                "height {height} has no canonical commit yet (the next block is not committed)"
+            )));
+        }
         let validators = self
             .rpc
             .validators(at, Paging::All)
@@ -174,6 +190,52 @@ impl AttestationSource {
     }
 }
 
+/// Checks an attestation a snapshot gave for `height` against the height's
+/// commitment tx and its proof (both already checked against the restored
+/// state): the three messages decode, the header is of `height`, its data
+/// hash is the root the proof gives for the commitment tx, and the two
+/// validator sets hash to its `validators_hash` and `next_validators_hash`.
+/// Commit signatures are not checked here: readers check them with their
+/// own light client, as for any read.
+pub fn check(
+    height: u64,
+    attestation: &[u8],
+    commitment_tx: &[u8],
+    tx_proof: &quire_core::merkle::InclusionProof,
+) -> Result<(), String> {
+    use sha2::{Digest, Sha256};
+    use tendermint_proto::v0_38::types as raw;
+    let data = ConsensusData::decode(attestation).ok_or("the attestation does not decode")?;
+    let signed = tendermint::block::signed_header::SignedHeader::try_from(
+        <raw::SignedHeader as prost::Message>::decode(data.signed_header.as_slice())
+            .map_err(|e| format!("signed header: {e}"))?,
+    )
+    .map_err(|e| format!("signed header: {e}"))?;
+    let header = &signed.header;
+    if header.height.value() != height {
+        return Err(format!("the header is of height {}", header.height));
+    }
+    let leaf = quire_core::merkle::leaf_hash(&Sha256::digest(commitment_tx));
+    let root = tx_proof
+        .compute_root(&leaf)
+        .map_err(|e| format!("commitment tx proof: {e}"))?;
+    if header.data_hash.map(|h| h.as_bytes().to_vec()) != Some(root.to_vec()) {
+        return Err("the commitment tx proof does not lead to the header's data hash".into());
+    }
+    let set = |bytes: &[u8], what: &str| -> Result<tendermint::validator::Set, String> {
+        let raw = <raw::ValidatorSet as prost::Message>::decode(bytes)
+            .map_err(|e| format!("{what}: {e}"))?;
+        tendermint::validator::Set::try_from(raw).map_err(|e| format!("{what}: {e}"))
+    };
+    if set(&data.validator_set, "validator set")?.hash() != header.validators_hash {
+        return Err("the validator set is not the header's".into());
+    }
+    if set(&data.next_validator_set, "next validator set")?.hash() != header.next_validators_hash {
+        return Err("the next validator set is not the header's".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::ConsensusData;
@@ -193,5 +255,22 @@ mod tests {
             None
         );
         assert_eq!(ConsensusData::decode(&[0xff; 12]), None);
+    }
+
+    #[test]
+    fn a_snapshot_attestation_that_does_not_decode_is_refused() {
+        let proof = quire_core::merkle::InclusionProof {
+            index: 0,
+            total: 1,
+            aunts: vec![],
+        };
+        assert!(super::check(5, b"junk", b"tx", &proof).is_err());
+        let empty = ConsensusData {
+            signed_header: vec![],
+            validator_set: vec![],
+            next_validator_set: vec![],
+        }
+        .encode();
+        assert!(super::check(5, &empty, b"tx", &proof).is_err());
     }
 }

@@ -74,13 +74,24 @@ impl StartArgs {
                     &config.cometbft_rpc,
                     std::time::Duration::from_secs(config.api_request_timeout_secs),
                 )
-                .map_err(|e| anyhow::anyhow!("snapshot attestations: {e}"))?,
+                .map_err(|e| anyhow::anyhow!("snapshot attestations: {e}"))?
+                .canonical_only(),
             );
             let handle = runtime.handle().clone();
             Arc::new(move |height| {
-                handle
-                    .block_on(source.encoded(height))
-                    .map_err(|e| e.to_string())
+                // The snapshot's own height is canonical once the next block
+                // commits: wait for it (a block or two), then give up.
+                let mut tries = 0;
+                loop {
+                    match handle.block_on(source.encoded(height)) {
+                        Ok(bytes) => return Ok(bytes),
+                        Err(crate::api::ApiError::Unavailable(_)) if tries < 60 => {
+                            tries += 1;
+                            std::thread::sleep(std::time::Duration::from_millis(500));
+                        }
+                        Err(error) => return Err(error.to_string()),
+                    }
+                }
             })
         };
         let snapshots = crate::snapshots::Snapshots::new(crate::snapshots::SnapshotConfig {

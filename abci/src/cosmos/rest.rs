@@ -328,12 +328,15 @@ impl PageQuery {
         self,
     ) -> Result<cosmrs::proto::cosmos::base::query::v1beta1::PageRequest, RestError> {
         use base64::engine::general_purpose::{STANDARD, URL_SAFE};
-        let key = if self.key.is_empty() {
+        // A `+` of a key pasted unencoded into the query string arrives as
+        // a space: base64 has no spaces, so put it back.
+        let text = self.key.replace(' ', "+");
+        let key = if text.is_empty() {
             Vec::new()
         } else {
             STANDARD
-                .decode(&self.key)
-                .or_else(|_| URL_SAFE.decode(&self.key))
+                .decode(&text)
+                .or_else(|_| URL_SAFE.decode(&text))
                 .map_err(|_| {
                     RestError(CosmosError::invalid(format!(
                         "pagination.key must be base64 (a page's next_key), not {:?}",

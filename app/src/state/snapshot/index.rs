@@ -36,6 +36,12 @@ use std::collections::BTreeMap;
 const INDEX_CHUNK_MAGIC: &[u8] = b"quire/index/v1\0";
 /// Most aunts a proof can have (a tree of 2^64 leaves).
 const MAX_AUNTS: u32 = 64;
+/// Most heights of blob index a node restores from one snapshot (what it
+/// holds in memory until the restore is written).
+pub const MAX_INDEX_HEIGHTS: usize = 1000;
+/// Most bytes of one height's attestation (a signed header and two
+/// validator sets: about 30 KB for 100 validators).
+pub const MAX_ATTESTATION_BYTES: usize = 4 * 1024 * 1024;
 
 /// One height of the blob index, as a snapshot carries it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +102,11 @@ impl IndexedHeight {
         for _ in 0..aunt_count {
             aunts.push(reader.take(32)?.try_into().ok()?);
         }
-        let attestation = reader.field()?.to_vec();
+        let attestation = reader.field()?;
+        if attestation.len() > MAX_ATTESTATION_BYTES {
+            return None;
+        }
+        let attestation = attestation.to_vec();
         let blob_count = reader.u32()?;
         // Each blob takes at least 96 bytes: no count can allocate more
         // than the chunk holds.
@@ -134,15 +144,18 @@ impl IndexedHeight {
     }
 }
 
-/// Cuts `heights` (consecutive, oldest first) into chunks of about
-/// `chunk_bytes`; a height is never split.
+/// Cuts `heights` (consecutive, oldest first) into chunks of at most
+/// `chunk_bytes` (a height larger than that alone in its chunk); a height
+/// is never split.
 pub(super) fn encode_chunks(heights: &[IndexedHeight], chunk_bytes: usize) -> Vec<Vec<u8>> {
     let mut chunks = Vec::new();
     let mut start = 0;
     while start < heights.len() {
         let mut end = start;
         let mut size = 0;
-        while end < heights.len() && (end == start || size < chunk_bytes) {
+        while end < heights.len()
+            && (end == start || size + heights[end].encoded_len() <= chunk_bytes)
+        {
             size += heights[end].encoded_len();
             end += 1;
         }

@@ -55,8 +55,9 @@ const MANIFEST_MAGIC: &[u8] = b"quire/snapshot/v2\0";
 const CHUNK_MAGIC: &[u8] = b"quire/chunk/v1\0";
 /// Most chunks a manifest may list (a 2 MiB manifest).
 pub const MAX_CHUNKS: u32 = 65_536;
-/// Most bytes of one chunk a node accepts (CometBFT's own bound is 16 MB).
-pub const MAX_CHUNK_BYTES: usize = 16 * 1024 * 1024;
+/// Most bytes of one chunk a node writes or accepts: CometBFT's state-sync
+/// reactor drops chunk messages over 16 000 000 bytes, framing included.
+pub const MAX_CHUNK_BYTES: usize = 15_000_000;
 /// The size chunks are cut at by default (a chunk holds at least one entry).
 pub const DEFAULT_CHUNK_BYTES: usize = 4 * 1024 * 1024;
 
@@ -440,16 +441,25 @@ impl Restorer {
             .as_mut()
             .ok_or_else(|| invalid("the state was not restored first".into()))?;
         let checked = index::decode_chunk(chunk).and_then(|heights| {
-            for indexed in &heights {
-                let expected = restored.blob_index.last().map(|h| h.height + 1);
+            for indexed in heights {
+                if restored.blob_index.len() >= index::MAX_INDEX_HEIGHTS {
+                    return Err(format!(
+                        "more than {} heights of blob index",
+                        index::MAX_INDEX_HEIGHTS
+                    ));
+                }
+                let expected = restored
+                    .blob_index
+                    .last()
+                    .map(|h| h.height.saturating_add(1));
                 if expected.is_some_and(|e| indexed.height != e) || indexed.height > self.height {
                     return Err(format!(
                         "height {} out of sequence in the blob index",
                         indexed.height
                     ));
                 }
-                index::check(indexed, &restored.entries)?;
-                restored.blob_index.push(indexed.clone());
+                index::check(&indexed, &restored.entries)?;
+                restored.blob_index.push(indexed);
             }
             Ok(())
         });
@@ -862,5 +872,28 @@ mod tests {
             restore(&state, &built),
             Err(SnapshotError::InvalidChunk { .. })
         ));
+    }
+
+    #[test]
+    fn index_chunks_stay_within_their_size_and_attestations_are_bounded() {
+        let (mut heights, _) = indexed_heights();
+        heights[0].attestation = vec![1; 2_000];
+        heights[1].attestation = vec![2; 100];
+        let (a, b) = (heights[0].encoded_len(), heights[1].encoded_len());
+        // Room for the first only: two chunks, each within the bound.
+        let chunks = index::encode_chunks(&heights, a + 50);
+        assert_eq!(chunks.len(), 2);
+        assert!(
+            chunks[0].len() <= a + 50 + 64,
+            "{} > {}",
+            chunks[0].len(),
+            a + 50
+        );
+        // Room for both: one chunk.
+        assert_eq!(index::encode_chunks(&heights, a + b + 64).len(), 1);
+        // An attestation over the bound does not decode.
+        heights[1].attestation = vec![0; index::MAX_ATTESTATION_BYTES + 1];
+        let chunk = index::encode_chunks(&heights[1..], usize::MAX).remove(0);
+        assert!(index::decode_chunk(&chunk).is_err());
     }
 }
