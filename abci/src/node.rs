@@ -319,30 +319,44 @@ impl Node {
         height: u64,
     ) -> (u64, Result<Vec<u8>, crate::cosmos::CosmosError>) {
         use crate::cosmos::{self, CosmosError};
-        let (snapshot, _, latest) = match self.snapshot() {
-            Ok(read) => read,
-            Err(e) => return (0, Err(CosmosError::internal(&e))),
-        };
-        if height != 0 && height != latest {
-            return (
-                latest,
-                Err(CosmosError::invalid(format!(
-                    "version does not exist: this node keeps only the last committed state (height {latest}), not height {height}"
-                ))),
-            );
+        // The first Commit can land between reading the store and the
+        // genesis overlay: then read again (it happens once).
+        for _ in 0..3 {
+            let (snapshot, committed, latest) = match self.snapshot() {
+                Ok(read) => read,
+                Err(e) => return (0, Err(CosmosError::internal(&e))),
+            };
+            if height != 0 && height != latest {
+                return (
+                    latest,
+                    Err(CosmosError::invalid(format!(
+                        "version does not exist: this node keeps only the last committed state (height {latest}), not height {height}"
+                    ))),
+                );
+            }
+            let answered = self
+                .app
+                .with_query_state(&snapshot, committed > 0, |state| {
+                    cosmos::answer(
+                        path,
+                        data,
+                        &cosmos::QueryContext {
+                            state,
+                            height: latest,
+                            machine: self.app.machine(),
+                        },
+                    )
+                });
+            if let Some(result) = answered {
+                return (latest, result);
+            }
         }
-        let result = self.app.with_state(&snapshot, |state| {
-            cosmos::answer(
-                path,
-                data,
-                &cosmos::QueryContext {
-                    state,
-                    height: latest,
-                    machine: self.app.machine(),
-                },
-            )
-        });
-        (latest, result)
+        (
+            0,
+            Err(CosmosError::internal(
+                &"the state kept changing while it was read",
+            )),
+        )
     }
 
     /// Answers an ABCI query at `height` (0: the latest), with state proofs
@@ -357,7 +371,23 @@ impl Node {
         prove: bool,
     ) -> Result<ProvenAnswer, QueryError> {
         let internal = |e: &dyn std::fmt::Display| QueryError::Internal(e.to_string());
-        let (snapshot, committed, latest) = self.snapshot().map_err(|e| internal(&e))?;
+        // The first Commit can land between reading the store and the
+        // genesis overlay: then read again (it happens once).
+        let mut read = None;
+        for _ in 0..3 {
+            let (snapshot, committed, latest) = self.snapshot().map_err(|e| internal(&e))?;
+            let answered = self
+                .app
+                .with_query_state(&snapshot, committed > 0, |state| {
+                    query::answer(path, latest, state, &self.store)
+                });
+            if let Some(answer) = answered {
+                read = Some((snapshot, committed, latest, answer));
+                break;
+            }
+        }
+        let (snapshot, committed, latest, answer) =
+            read.ok_or_else(|| internal(&"the state kept changing while it was read"))?;
         if prove && committed == 0 {
             return Err(QueryError::BadArgument(
                 "nothing is committed yet: there is no state to prove".into(),
@@ -368,9 +398,6 @@ impl Node {
                 "proofs are of the last committed height ({committed}) only: no history is kept"
             )));
         }
-        let answer = self.app.with_state(&snapshot, |state| {
-            query::answer(path, latest, state, &self.store)
-        });
         if !prove {
             return Ok(ProvenAnswer {
                 height: latest,
@@ -473,6 +500,42 @@ mod tests {
 
     fn open(path: &std::path::Path) -> Node {
         Node::new(Store::open(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_query_never_reads_a_store_from_before_the_first_commit_without_genesis() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = open(&dir.path().join("db.redb"));
+        node.init_chain("node-test", 1, &app_state()).unwrap();
+        let account_key =
+            quire_core::account::account_key(&quire_core::builder::address_of(&key()));
+        // Read before the first commit: the account is genesis' write.
+        let before = node.store.state().unwrap();
+        let read = |view: &quire_store::StateSnapshot, has_commit| {
+            node.app
+                .with_query_state(view, has_commit, |state| state.get(&account_key).unwrap())
+        };
+        assert!(read(&before, false).unwrap().is_some());
+        node.finalize_block(&BlockContext::at_height(1), &[blob_tx(0)])
+            .unwrap();
+        node.commit().unwrap();
+        // The same old view after the commit: genesis' writes are gone from
+        // memory and not in it, so it must be read again, not answered.
+        assert_eq!(read(&before, false), None);
+        let after = node.store.state().unwrap();
+        assert!(read(&after, true).unwrap().is_some());
+        // And the node's queries answer from the committed store.
+        let (height, answer) = node.cosmos_query(
+            "/cosmos.auth.v1beta1.Query/Account",
+            &prost::Message::encode_to_vec(
+                &cosmrs::proto::cosmos::auth::v1beta1::QueryAccountRequest {
+                    address: quire_core::builder::address_of(&key()).to_bech32(),
+                },
+            ),
+            0,
+        );
+        assert_eq!(height, 1);
+        assert!(answer.is_ok(), "{answer:?}");
     }
 
     #[test]

@@ -147,6 +147,34 @@ impl App {
         })
     }
 
+    /// [`with_state`](Self::with_state) for a query, which reads the store
+    /// (`committed`, with a commit in it or not: `has_commit`) without the
+    /// app's lock. Genesis' writes go on top only while nothing is
+    /// committed. Returns `None` when the first Commit landed after
+    /// `committed` was read: its writes (genesis' among them) are not in
+    /// `committed` and no longer in memory, so read the store again.
+    pub fn with_query_state<R>(
+        &self,
+        committed: &dyn StateRead,
+        has_commit: bool,
+        f: impl FnOnce(&dyn StateRead) -> R,
+    ) -> Option<R> {
+        let between = self.read();
+        if has_commit {
+            drop(between);
+            return Some(f(committed));
+        }
+        if between.genesis.is_none() && between.last_height > 0 {
+            return None;
+        }
+        let genesis = between.genesis.clone();
+        drop(between);
+        Some(f(&Overlay {
+            changes: genesis.as_ref().map(|g| &g.changes),
+            base: committed,
+        }))
+    }
+
     /// InitChain: validates the genesis app state and computes the genesis
     /// app hash and validator set. Nothing is persisted until the first
     /// Commit. `stored` is the
