@@ -34,9 +34,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .register_descriptors(&prost::Message::encode_to_vec(&descriptors))?
         .ignore_unknown_fields()
         .build(&[".quire.sequencer.v1"])?;
+    describe_cosmos(&out_dir)?;
     tonic_build::configure()
         .build_server(true)
         .build_client(true)
         .compile_fds(descriptors)?;
+    Ok(())
+}
+
+/// The Cosmos SDK services quired serves, as declared in `described/` (by
+/// `describe_cosmos.py`): compiled to descriptors only, for reflection.
+fn describe_cosmos(out_dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    const ROOT: &str = "described";
+    let list = PathBuf::from(ROOT).join("FILES");
+    println!("cargo:rerun-if-changed={}", list.display());
+    let files: Vec<PathBuf> = std::fs::read_to_string(&list)?
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| PathBuf::from(ROOT).join(line.trim()))
+        .collect();
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    let descriptors = protox::compile(&files, [ROOT])?;
+    std::fs::write(
+        out_dir.join("cosmos_descriptor_set.bin"),
+        prost::Message::encode_to_vec(&descriptors),
+    )?;
     Ok(())
 }

@@ -259,8 +259,8 @@ fn every_height_is_attested_and_the_history_is_what_was_signed() {
             .get(&quire_app::blob::keys::commitment(h))
             .unwrap()
             .unwrap();
-        let (count, root) = quire_app::blob::keys::decode_commitment_record(&record).unwrap();
-        assert_eq!(count, 1);
+        let record = quire_app::blob::keys::decode_commitment_record(&record).unwrap();
+        assert_eq!(record.namespace_count, 1);
         let hash = net.hashes[h as usize - 1];
         assert_eq!(state.l1_block_hash(h).unwrap(), Some(hash));
         // The checkpoint of h, recomputed from the final state, is the one
@@ -282,7 +282,12 @@ fn every_height_is_attested_and_the_history_is_what_was_signed() {
                 );
             }
         }
-        leaves.push(quire_core::l1::history::height_leaf(h, &hash, count, &root));
+        leaves.push(quire_core::l1::history::height_leaf(
+            h,
+            &hash,
+            record.namespace_count,
+            &record.namespace_root,
+        ));
     }
 }
 

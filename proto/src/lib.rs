@@ -9,6 +9,15 @@
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/quire_descriptor_set.bin"));
 
+/// The Cosmos SDK services quired serves (auth, bank, staking,
+/// distribution, slashing, tx, base tendermint, node), only the methods it
+/// answers, with the types they reach: an encoded
+/// `google.protobuf.FileDescriptorSet` compiled from `proto/described/`,
+/// which `proto/describe_cosmos.py` writes from the prost sources of
+/// cosmos-sdk-proto and tendermint-proto (which ship no descriptors).
+pub const COSMOS_FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/cosmos_descriptor_set.bin"));
+
 /// `quire.blob.v1`: blob messages and query responses.
 pub mod blob {
     /// Version 1 of the blob module's types.

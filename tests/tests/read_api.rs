@@ -471,8 +471,8 @@ async fn http_transport(net: &Localnet) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// gRPC server reflection (what grpcurl uses): the read API's service is
-/// listed and its file describes every method.
+/// gRPC server reflection (what grpcurl uses): the read API's service and
+/// the Cosmos services are listed, and their files describe their methods.
 async fn reflection_describes_the_read_api(grpc: &str) -> anyhow::Result<()> {
     use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
     use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
@@ -491,6 +491,9 @@ async fn reflection_describes_the_read_api(grpc: &str) -> anyhow::Result<()> {
         ask(MessageRequest::FileContainingSymbol(
             "quire.sequencer.v1.SequencerService".into(),
         )),
+        ask(MessageRequest::FileContainingSymbol(
+            "cosmos.bank.v1beta1.QueryBalanceRequest".into(),
+        )),
     ];
     let mut answers = client
         .server_reflection_info(futures::stream::iter(requests))
@@ -503,8 +506,17 @@ async fn reflection_describes_the_read_api(grpc: &str) -> anyhow::Result<()> {
     };
     let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
     anyhow::ensure!(
-        names.contains(&"quire.sequencer.v1.SequencerService")
-            && names.contains(&"grpc.reflection.v1.ServerReflection"),
+        [
+            "quire.sequencer.v1.SequencerService",
+            "grpc.reflection.v1.ServerReflection",
+            "cosmos.auth.v1beta1.Query",
+            "cosmos.bank.v1beta1.Query",
+            "cosmos.staking.v1beta1.Query",
+            "cosmos.tx.v1beta1.Service",
+            "cosmos.base.tendermint.v1beta1.Service",
+        ]
+        .iter()
+        .all(|name| names.contains(name)),
         "reflection lists {names:?}"
     );
     let Some(MessageResponse::FileDescriptorResponse(files)) =
@@ -534,5 +546,39 @@ async fn reflection_describes_the_read_api(grpc: &str) -> anyhow::Result<()> {
             "reflection lacks {method}: {methods:?}"
         );
     }
+    // The bank file declares the request's fields as the SDK numbers them.
+    let Some(MessageResponse::FileDescriptorResponse(files)) =
+        answers.message().await?.and_then(|a| a.message_response)
+    else {
+        anyhow::bail!("no file for cosmos.bank.v1beta1.QueryBalanceRequest");
+    };
+    let bank = files
+        .file_descriptor_proto
+        .iter()
+        .map(|bytes| prost_types::FileDescriptorProto::decode(bytes.as_slice()))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .find(|file| file.package() == "cosmos.bank.v1beta1")
+        .ok_or_else(|| anyhow::anyhow!("no cosmos.bank.v1beta1 file"))?;
+    let request = bank
+        .message_type
+        .iter()
+        .find(|m| m.name() == "QueryBalanceRequest")
+        .ok_or_else(|| anyhow::anyhow!("no QueryBalanceRequest"))?;
+    let fields: Vec<(&str, i32)> = request
+        .field
+        .iter()
+        .map(|f| (f.name(), f.number()))
+        .collect();
+    anyhow::ensure!(
+        fields == [("address", 1), ("denom", 2)],
+        "QueryBalanceRequest is {fields:?}"
+    );
+    anyhow::ensure!(
+        bank.service
+            .iter()
+            .any(|s| s.name() == "Query" && s.method.iter().any(|m| m.name() == "Balance")),
+        "the bank file lacks Query/Balance"
+    );
     Ok(())
 }

@@ -185,15 +185,22 @@ pub async fn serve(api: Arc<ReadApi>, addr: SocketAddr) -> Result<(), tonic::tra
     let service = SequencerServiceServer::new(GrpcApi { api })
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
         .max_decoding_message_size(64 * 1024);
+    // Reflection describes what this listener answers: the Cosmos
+    // services only when they are served.
     let reflection = || {
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(quire_proto::FILE_DESCRIPTOR_SET)
+        let builder = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(quire_proto::FILE_DESCRIPTOR_SET);
+        if cosmos.is_some() {
+            builder.register_encoded_file_descriptor_set(quire_proto::COSMOS_FILE_DESCRIPTOR_SET)
+        } else {
+            builder
+        }
     };
     let (reflection_v1, reflection_v1alpha) =
         match (reflection().build_v1(), reflection().build_v1alpha()) {
             (Ok(v1), Ok(v1alpha)) => (Some(v1), Some(v1alpha)),
             (Err(error), _) | (_, Err(error)) => {
-                tracing::error!(%error, "gRPC reflection is off: Quire's descriptors do not load");
+                tracing::error!(%error, "gRPC reflection is off: the descriptors do not load");
                 (None, None)
             }
         };

@@ -165,7 +165,11 @@ pub fn history_proof(
         .get(&blob_keys::commitment(height))
         .map_err(internal)?
         .ok_or(ApiError::NotFound(height))?;
-    let (count, namespace_root) = blob_keys::decode_commitment_record(&record)
+    let blob_keys::CommitmentRecord {
+        namespace_count: count,
+        namespace_root,
+        ..
+    } = blob_keys::decode_commitment_record(&record)
         .ok_or_else(|| internal("corrupt commitment record"))?;
     Ok(pb::HistoryProof {
         height,

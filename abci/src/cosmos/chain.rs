@@ -42,7 +42,7 @@ pub const MAX_PAGE_TX_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_CONCURRENT_CALLS: usize = 16;
 
 /// The methods of this module, by gRPC path.
-const METHODS: &[&str] = &[
+pub const METHODS: &[&str] = &[
     "/cosmos.tx.v1beta1.Service/BroadcastTx",
     "/cosmos.tx.v1beta1.Service/GetTx",
     "/cosmos.tx.v1beta1.Service/GetTxsEvent",

@@ -154,6 +154,44 @@ pub fn is_cosmos_method(path: &str) -> bool {
     path.starts_with("/cosmos.")
 }
 
+/// The Cosmos methods [`answer`] serves from state, by gRPC path (over
+/// ABCI query, gRPC and REST).
+pub const STATE_METHODS: &[&str] = &[
+    "/cosmos.auth.v1beta1.Query/Account",
+    "/cosmos.auth.v1beta1.Query/Accounts",
+    "/cosmos.auth.v1beta1.Query/Params",
+    "/cosmos.bank.v1beta1.Query/Balance",
+    "/cosmos.bank.v1beta1.Query/AllBalances",
+    "/cosmos.bank.v1beta1.Query/TotalSupply",
+    "/cosmos.bank.v1beta1.Query/SupplyOf",
+    "/cosmos.bank.v1beta1.Query/SpendableBalances",
+    "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom",
+    "/cosmos.bank.v1beta1.Query/Params",
+    "/cosmos.bank.v1beta1.Query/DenomMetadata",
+    "/cosmos.bank.v1beta1.Query/DenomsMetadata",
+    "/cosmos.staking.v1beta1.Query/Validators",
+    "/cosmos.staking.v1beta1.Query/Validator",
+    "/cosmos.staking.v1beta1.Query/Delegation",
+    "/cosmos.staking.v1beta1.Query/DelegatorDelegations",
+    "/cosmos.staking.v1beta1.Query/UnbondingDelegation",
+    "/cosmos.staking.v1beta1.Query/Pool",
+    "/cosmos.staking.v1beta1.Query/Params",
+    "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards",
+    "/cosmos.slashing.v1beta1.Query/SigningInfo",
+    "/cosmos.slashing.v1beta1.Query/SigningInfos",
+    "/cosmos.slashing.v1beta1.Query/Params",
+    "/cosmos.tx.v1beta1.Service/Simulate",
+    "/cosmos.base.node.v1beta1.Service/Config",
+];
+
+/// Every Cosmos method quired serves, by gRPC path: [`STATE_METHODS`] and
+/// those answered from CometBFT ([`chain::METHODS`], gRPC and REST only).
+/// gRPC reflection describes exactly these
+/// ([`quire_proto::COSMOS_FILE_DESCRIPTOR_SET`]).
+pub fn methods() -> impl Iterator<Item = &'static str> {
+    STATE_METHODS.iter().chain(chain::METHODS).copied()
+}
+
 /// Answers the Cosmos method `path` with the encoded request `data`.
 pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>, CosmosError> {
     match path {
@@ -207,7 +245,8 @@ pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>
         _ => Err(CosmosError {
             code: StatusCode::Unimplemented,
             message: format!(
-                "unknown query path {path}: Quire serves /cosmos.auth.v1beta1.Query/{{Account,Accounts,Params}}, /cosmos.bank.v1beta1.Query/{{Balance,AllBalances,SpendableBalances,SpendableBalanceByDenom,TotalSupply,SupplyOf,Params,DenomMetadata,DenomsMetadata}}, /cosmos.staking.v1beta1.Query/{{Validators,Validator,Delegation,DelegatorDelegations,UnbondingDelegation,Pool,Params}}, /cosmos.distribution.v1beta1.Query/DelegationTotalRewards, /cosmos.slashing.v1beta1.Query/{{SigningInfo,SigningInfos,Params}}, /cosmos.tx.v1beta1.Service/Simulate and /cosmos.base.node.v1beta1.Service/Config"
+                "unknown query path {path}: Quire serves {}",
+                STATE_METHODS.join(", ")
             ),
         }),
     }

@@ -26,13 +26,55 @@ pub fn encode_commitment_record(
     out
 }
 
-/// The namespace count and root of a height's record (see
-/// [`encode_commitment_record`]), if it has the record's length.
-pub fn decode_commitment_record(record: &[u8]) -> Option<(u32, [u8; 32])> {
-    if record.len() != 76 {
-        return None;
+/// A height's record, decoded (see [`encode_commitment_record`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitmentRecord {
+    /// The height it is of.
+    pub height: u64,
+    /// How many namespaces the height's blobs have.
+    pub namespace_count: u32,
+    /// The root of the height's namespace tree.
+    pub namespace_root: [u8; 32],
+    /// The digest of the height's blob index.
+    pub index_digest: [u8; 32],
+}
+
+/// The fields of a height's record (see [`encode_commitment_record`]), if
+/// it has the record's length.
+pub fn decode_commitment_record(record: &[u8]) -> Option<CommitmentRecord> {
+    let record: &[u8; 76] = record.try_into().ok()?;
+    let (height, rest) = record.split_first_chunk::<8>()?;
+    let (count, rest) = rest.split_first_chunk::<4>()?;
+    let (root, digest) = rest.split_first_chunk::<32>()?;
+    Some(CommitmentRecord {
+        height: u64::from_be_bytes(*height),
+        namespace_count: u32::from_be_bytes(*count),
+        namespace_root: *root,
+        index_digest: digest.try_into().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_decodes_to_what_was_encoded() {
+        let commitment = NamespaceCommitment {
+            height: 7,
+            namespace_count: 3,
+            namespace_root: [4; 32],
+        };
+        let record = encode_commitment_record(&commitment, &[5; 32]);
+        assert_eq!(
+            decode_commitment_record(&record),
+            Some(CommitmentRecord {
+                height: 7,
+                namespace_count: 3,
+                namespace_root: [4; 32],
+                index_digest: [5; 32],
+            })
+        );
+        assert_eq!(decode_commitment_record(&record[..75]), None);
     }
-    let count = u32::from_be_bytes(record[8..12].try_into().ok()?);
-    let root: [u8; 32] = record[12..44].try_into().ok()?;
-    Some((count, root))
 }

@@ -267,9 +267,14 @@ impl Component for L1Anchoring {
             .ok_or_else(|| {
                 StateReadError(format!("height {} has no commitment record", ctx.height))
             })?;
-        let (count, root) = blob::keys::decode_commitment_record(&record)
+        let record = blob::keys::decode_commitment_record(&record)
             .ok_or_else(|| StateReadError("corrupt commitment record".into()))?;
-        let leaf = history::height_leaf(ctx.height, &ctx.hash, count, &root);
+        let leaf = history::height_leaf(
+            ctx.height,
+            &ctx.hash,
+            record.namespace_count,
+            &record.namespace_root,
+        );
         let size = ctx.height.saturating_sub(config.initial_height);
         let nodes = history::append(&state::StoredHistory(&*state), size, leaf)
             .map_err(|e| StateReadError(e.to_string()))?;

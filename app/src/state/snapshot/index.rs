@@ -26,7 +26,7 @@
 //! every reader checks both against its own light client, as for any read
 //! (a wrong one makes reads fail, never verify).
 
-use super::{put_field, Reader};
+use super::{framed, put_field, Reader};
 use crate::blob::{blob_index_digest, keys as blob_keys};
 use quire_core::commitment::{NamespaceCommitment, NamespaceTree};
 use quire_core::merkle::InclusionProof;
@@ -173,14 +173,7 @@ pub(super) fn encode_chunks(heights: &[IndexedHeight], chunk_bytes: usize) -> Ve
 
 /// The heights of an index chunk from a peer.
 pub(super) fn decode_chunk(chunk: &[u8]) -> Result<Vec<IndexedHeight>, String> {
-    let rest = chunk
-        .strip_prefix(INDEX_CHUNK_MAGIC)
-        .ok_or("not a Quire blob index chunk")?;
-    let mut reader = Reader(rest);
-    let count = reader.u32().ok_or("truncated")?;
-    if count == 0 {
-        return Err("an index chunk holds at least one height".into());
-    }
+    let (count, mut reader) = framed(chunk, INDEX_CHUNK_MAGIC, "Quire blob index chunk", "height")?;
     let mut heights = Vec::new();
     for _ in 0..count {
         heights.push(IndexedHeight::decode(&mut reader).ok_or("a truncated or malformed height")?);
@@ -202,10 +195,8 @@ pub(super) fn check(
     let record = entries
         .get(&blob_keys::commitment(height))
         .ok_or_else(|| format!("the state has no commitment of height {height}"))?;
-    let (count, root) = blob_keys::decode_commitment_record(record)
-        .ok_or_else(|| format!("the state's commitment record of height {height} is corrupt"))?;
-    let digest = record
-        .get(44..76)
+    let record = blob_keys::decode_commitment_record(record)
+        .filter(|record| record.height == height)
         .ok_or_else(|| format!("the state's commitment record of height {height} is corrupt"))?;
     let in_order = indexed
         .blobs
@@ -217,12 +208,14 @@ pub(super) fn check(
         ));
     }
     let commitment = NamespaceTree::build(height, &indexed.blobs).commitment();
-    if commitment.namespace_count != count || commitment.namespace_root != root {
+    if commitment.namespace_count != record.namespace_count
+        || commitment.namespace_root != record.namespace_root
+    {
         return Err(format!(
             "the blobs of height {height} do not give the state's namespace commitment"
         ));
     }
-    if blob_index_digest(&indexed.blobs) != digest {
+    if blob_index_digest(&indexed.blobs) != record.index_digest {
         return Err(format!(
             "the blob index of height {height} does not have the state's digest"
         ));

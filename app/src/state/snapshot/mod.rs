@@ -197,6 +197,26 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The body of a chunk framed as `magic` ‖ item count u32 BE ‖ items: its
+/// count (at least one) and a reader at the first item. `kind` names the
+/// chunk in errors, `item` what it holds.
+fn framed<'a>(
+    chunk: &'a [u8],
+    magic: &[u8],
+    kind: &str,
+    item: &str,
+) -> Result<(u32, Reader<'a>), String> {
+    let rest = chunk
+        .strip_prefix(magic)
+        .ok_or_else(|| format!("not a {kind}"))?;
+    let mut reader = Reader(rest);
+    let count = reader.u32().ok_or("truncated")?;
+    if count == 0 {
+        return Err(format!("a {kind} holds at least one {item}"));
+    }
+    Ok((count, reader))
+}
+
 fn put_field(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
     out.extend_from_slice(bytes);
@@ -531,14 +551,7 @@ type ChunkEntries<'a> = Vec<(&'a [u8], &'a [u8])>;
 fn decode_chunk(
     chunk: &[u8],
 ) -> Result<(ChunkEntries<'_>, SparseMerkleRangeProof<Sha256>), String> {
-    let rest = chunk
-        .strip_prefix(CHUNK_MAGIC)
-        .ok_or("not a Quire format 2 state chunk")?;
-    let mut reader = Reader(rest);
-    let count = reader.u32().ok_or("truncated")?;
-    if count == 0 {
-        return Err("a chunk holds at least one entry".into());
-    }
+    let (count, mut reader) = framed(chunk, CHUNK_MAGIC, "Quire format 2 state chunk", "entry")?;
     let mut entries = Vec::new();
     for _ in 0..count {
         let key = reader.field().ok_or("truncated entry")?;
