@@ -94,12 +94,31 @@ fn staking(state: &dyn StateRead, now: Timestamp) -> Result<(), InvariantError> 
         }
         shares.insert(v.operator, 0);
     }
-    for (key, value) in read(state.prefix(keys::DELEGATIONS))? {
-        let Some([_, operator]) = keys::split_addresses(keys::DELEGATIONS, &key, 2)
+    let delegations = read(state.prefix(keys::DELEGATIONS))?;
+    let index = read(state.prefix(keys::VALIDATOR_DELEGATIONS))?;
+    if index.len() != delegations.len() {
+        return broken(
+            "delegations",
+            format!(
+                "{} delegations but {} entries in the by-validator index",
+                delegations.len(),
+                index.len()
+            ),
+        );
+    }
+    for (key, value) in delegations {
+        let Some([delegator, operator]) = keys::split_addresses(keys::DELEGATIONS, &key, 2)
             .and_then(|a| <[Address; 2]>::try_from(a).ok())
         else {
             return broken("delegations", "a delegation key is malformed".into());
         };
+        let indexed = read(state.get(&keys::validator_delegation(&operator, &delegator)))?;
+        if indexed.as_ref() != Some(&value) {
+            return broken(
+                "delegations",
+                format!("{delegator}'s delegation to {operator} is not in the by-validator index"),
+            );
+        }
         let amount = read(crate::state::decode_u128(&value, "delegation"))?;
         if amount == 0 {
             return broken(

@@ -444,6 +444,72 @@ fn staking_over_rest(
             && rewards["total"] == serde_json::json!([]),
         "{rewards}"
     );
+    distribution_over_rest(&base, &valoper, &account, d)
+}
+
+/// The listings by validator and of redelegations, and the distribution
+/// routes, in the gateway's paths and JSON (`delegation` is the operator's
+/// self-delegation as DelegatorDelegations gives it).
+fn distribution_over_rest(
+    base: &str,
+    valoper: &str,
+    account: &str,
+    delegation: &Value,
+) -> anyhow::Result<()> {
+    let get = |path: String| rest_get(base, &path);
+    let (status, by_validator) = get(format!(
+        "/cosmos/staking/v1beta1/validators/{valoper}/delegations?pagination.limit=1"
+    ))?;
+    anyhow::ensure!(
+        status == 200
+            && by_validator["delegation_responses"] == serde_json::json!([delegation])
+            && by_validator["pagination"]["next_key"].is_null(),
+        "{by_validator}"
+    );
+    let (status, redelegations) = get(format!(
+        "/cosmos/staking/v1beta1/delegators/{account}/redelegations"
+    ))?;
+    anyhow::ensure!(
+        status == 200 && redelegations["redelegation_responses"] == serde_json::json!([]),
+        "{redelegations}"
+    );
+    let (status, body) = get(format!(
+        "/cosmos/staking/v1beta1/delegators/{account}/redelegations?dst_validator_addr={valoper}"
+    ))?;
+    anyhow::ensure!(status == 400 && body["code"] == 3, "{body}");
+    let d = "/cosmos/distribution/v1beta1";
+    let (_, params) = get(format!("{d}/params"))?;
+    anyhow::ensure!(
+        params["params"]["community_tax"] == "0.000000000000000000"
+            && params["params"]["withdraw_addr_enabled"] == false,
+        "{params}"
+    );
+    let (_, info) = get(format!("{d}/validators/{valoper}"))?;
+    anyhow::ensure!(info["operator_address"] == account, "{info}");
+    let (_, outstanding) = get(format!("{d}/validators/{valoper}/outstanding_rewards"))?;
+    anyhow::ensure!(
+        outstanding["rewards"]["rewards"] == serde_json::json!([]),
+        "{outstanding}"
+    );
+    let (_, commission) = get(format!("{d}/validators/{valoper}/commission"))?;
+    anyhow::ensure!(
+        commission["commission"]["commission"] == serde_json::json!([]),
+        "{commission}"
+    );
+    let (_, rewards) = get(format!("{d}/delegators/{account}/rewards/{valoper}"))?;
+    anyhow::ensure!(rewards["rewards"] == serde_json::json!([]), "{rewards}");
+    let stranger = Address::new([0x42; 20]).to_bech32();
+    let (status, body) = get(format!("{d}/delegators/{stranger}/rewards/{valoper}"))?;
+    anyhow::ensure!(status == 404 && body["code"] == 5, "{body}");
+    let (_, validators) = get(format!("{d}/delegators/{account}/validators"))?;
+    anyhow::ensure!(
+        validators["validators"] == serde_json::json!([valoper]),
+        "{validators}"
+    );
+    let (_, withdraw) = get(format!("{d}/delegators/{account}/withdraw_address"))?;
+    anyhow::ensure!(withdraw["withdraw_address"] == account, "{withdraw}");
+    let (_, pool) = get(format!("{d}/community_pool"))?;
+    anyhow::ensure!(pool["pool"] == serde_json::json!([]), "{pool}");
     Ok(())
 }
 

@@ -37,6 +37,7 @@
 pub mod auth;
 pub mod bank;
 pub mod chain;
+pub mod distribution;
 pub mod grpc;
 pub mod node;
 pub mod rest;
@@ -174,9 +175,19 @@ pub const STATE_METHODS: &[&str] = &[
     "/cosmos.staking.v1beta1.Query/Delegation",
     "/cosmos.staking.v1beta1.Query/DelegatorDelegations",
     "/cosmos.staking.v1beta1.Query/UnbondingDelegation",
+    "/cosmos.staking.v1beta1.Query/ValidatorDelegations",
+    "/cosmos.staking.v1beta1.Query/Redelegations",
     "/cosmos.staking.v1beta1.Query/Pool",
     "/cosmos.staking.v1beta1.Query/Params",
+    "/cosmos.distribution.v1beta1.Query/Params",
+    "/cosmos.distribution.v1beta1.Query/ValidatorOutstandingRewards",
+    "/cosmos.distribution.v1beta1.Query/ValidatorCommission",
+    "/cosmos.distribution.v1beta1.Query/ValidatorDistributionInfo",
+    "/cosmos.distribution.v1beta1.Query/DelegationRewards",
     "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards",
+    "/cosmos.distribution.v1beta1.Query/DelegatorValidators",
+    "/cosmos.distribution.v1beta1.Query/DelegatorWithdrawAddress",
+    "/cosmos.distribution.v1beta1.Query/CommunityPool",
     "/cosmos.slashing.v1beta1.Query/SigningInfo",
     "/cosmos.slashing.v1beta1.Query/SigningInfos",
     "/cosmos.slashing.v1beta1.Query/Params",
@@ -224,8 +235,38 @@ pub fn answer(path: &str, data: &[u8], ctx: &QueryContext<'_>) -> Result<Vec<u8>
         }
         "/cosmos.staking.v1beta1.Query/Pool" => call(data, |r| staking::pool(ctx, r)),
         "/cosmos.staking.v1beta1.Query/Params" => call(data, |r| staking::params(ctx, r)),
+        "/cosmos.staking.v1beta1.Query/ValidatorDelegations" => {
+            call(data, |r| staking::validator_delegations(ctx, r))
+        }
+        "/cosmos.staking.v1beta1.Query/Redelegations" => {
+            call(data, |r| staking::redelegations(ctx, r))
+        }
+        "/cosmos.distribution.v1beta1.Query/Params" => {
+            call(data, |r| distribution::params(ctx, r))
+        }
+        "/cosmos.distribution.v1beta1.Query/ValidatorOutstandingRewards" => {
+            call(data, |r| distribution::validator_outstanding_rewards(ctx, r))
+        }
+        "/cosmos.distribution.v1beta1.Query/ValidatorCommission" => {
+            call(data, |r| distribution::validator_commission(ctx, r))
+        }
+        "/cosmos.distribution.v1beta1.Query/ValidatorDistributionInfo" => {
+            call(data, |r| distribution::validator_distribution_info(ctx, r))
+        }
+        "/cosmos.distribution.v1beta1.Query/DelegationRewards" => {
+            call(data, |r| distribution::delegation_rewards(ctx, r))
+        }
         "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards" => {
-            call(data, |r| staking::delegation_total_rewards(ctx, r))
+            call(data, |r| distribution::delegation_total_rewards(ctx, r))
+        }
+        "/cosmos.distribution.v1beta1.Query/DelegatorValidators" => {
+            call(data, |r| distribution::delegator_validators(ctx, r))
+        }
+        "/cosmos.distribution.v1beta1.Query/DelegatorWithdrawAddress" => {
+            call(data, |r| distribution::delegator_withdraw_address(ctx, r))
+        }
+        "/cosmos.distribution.v1beta1.Query/CommunityPool" => {
+            call(data, |r| distribution::community_pool(ctx, r))
         }
         "/cosmos.slashing.v1beta1.Query/SigningInfo" => {
             call(data, |r| slashing::signing_info(ctx, r))

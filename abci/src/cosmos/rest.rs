@@ -49,6 +49,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 mod chain;
+mod distribution;
 mod json;
 mod slashing;
 mod staking;
@@ -93,7 +94,8 @@ pub fn router(services: CosmosServices, timeout: Duration) -> Router {
         )
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
         .route("/cosmos/base/node/v1beta1/config", get(node_config));
-    slashing::routes(staking::routes(chain::routes(router)))
+    let router = distribution::routes(staking::routes(chain::routes(router)));
+    slashing::routes(router)
         .layer(DefaultBodyLimit::max(base64_len(MAX_REQUEST_BYTES) + 1024))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             MAX_CONCURRENT_REQUESTS,

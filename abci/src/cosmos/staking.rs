@@ -1,20 +1,18 @@
-//! `cosmos.staking.v1beta1.Query` and the part of
-//! `cosmos.distribution.v1beta1.Query` wallets read, over Quire's proof of
-//! stake (docs/staking.md). The answers are built by
-//! [`crate::query::staking`], which also serves the `/staking/...` ABCI
-//! paths; here they take the SDK's requests and errors.
-//!
-//! Rewards compound into stake (docs/staking.md, "Rewards"): a delegation's
-//! balance already includes them, so `DelegationTotalRewards` lists each
-//! delegation with nothing left to withdraw.
+//! `cosmos.staking.v1beta1.Query` over Quire's proof of stake
+//! (docs/staking.md). Most answers are built by [`crate::query::staking`],
+//! which also serves the `/staking/...` ABCI paths; here they take the
+//! SDK's requests and errors. The listings by validator and of
+//! redelegations are paged by key ([`super::state_page`]).
 
-use super::{address, CosmosError, QueryContext};
+use super::{address, state_page, CosmosError, QueryContext};
 use crate::query::staking as answers;
 use crate::query::QueryError;
-use cosmrs::proto::cosmos::distribution::v1beta1 as distribution;
 use cosmrs::proto::cosmos::staking::v1beta1 as sdk;
 use quire_app::chain::ChainRead;
-use quire_app::staking::state::StakingRead;
+use quire_app::staking::keys;
+use quire_app::staking::ops::tokens_for_shares_of;
+use quire_app::staking::state::{Entry, StakingRead};
+use quire_core::staking::Dec;
 
 impl From<QueryError> for CosmosError {
     fn from(error: QueryError) -> Self {
@@ -128,24 +126,143 @@ pub fn params(
     })
 }
 
-/// `DelegationTotalRewards`: each delegation with no reward left to
-/// withdraw (rewards compound into the delegation's stake).
-pub fn delegation_total_rewards(
+/// `ValidatorDelegations`: the delegations to a validator, paged by key
+/// (the by-validator index, delegator order).
+pub fn validator_delegations(
     ctx: &QueryContext<'_>,
-    request: distribution::QueryDelegationTotalRewardsRequest,
-) -> Result<distribution::QueryDelegationTotalRewardsResponse, CosmosError> {
-    address(&request.delegator_address)?;
-    let delegations = answers::delegator_delegations(ctx.state, &request.delegator_address)?;
-    Ok(distribution::QueryDelegationTotalRewardsResponse {
-        rewards: delegations
-            .delegation_responses
+    request: sdk::QueryValidatorDelegationsRequest,
+) -> Result<sdk::QueryValidatorDelegationsResponse, CosmosError> {
+    let operator = answers::valoper(&request.validator_addr)?;
+    let validator = answers::existing(ctx.state, &operator)?;
+    let denom = answers::fee_denom(ctx.state)?;
+    let prefix = [keys::VALIDATOR_DELEGATIONS, operator.as_bytes()].concat();
+    let (entries, pagination) = state_page(ctx.state, &prefix, request.pagination)?;
+    let mut delegation_responses = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let corrupt = || CosmosError::internal(&"corrupt delegation index entry in state");
+        let delegator = keys::split_addresses(&prefix, &key, 1)
+            .and_then(|mut a| a.pop())
+            .ok_or_else(corrupt)?;
+        let shares = quire_app::state::decode_u128(&value, "delegation").map_err(|_| corrupt())?;
+        delegation_responses.push(answers::delegation_response(
+            &delegator, &validator, shares, &denom,
+        ));
+    }
+    Ok(sdk::QueryValidatorDelegationsResponse {
+        delegation_responses,
+        pagination: Some(pagination),
+    })
+}
+
+/// `Redelegations`: a delegator's redelegations, all of them (paged by key)
+/// or those from one source validator, or the one from a source to a
+/// destination. Listing every redelegation from a source validator (no
+/// delegator) is not served: Quire keeps no index by source.
+pub fn redelegations(
+    ctx: &QueryContext<'_>,
+    request: sdk::QueryRedelegationsRequest,
+) -> Result<sdk::QueryRedelegationsResponse, CosmosError> {
+    if request.delegator_addr.is_empty() {
+        return Err(CosmosError::invalid(
+            "delegator_addr is required: Quire lists redelegations by delegator (and optionally source and destination validator)",
+        ));
+    }
+    let delegator = address(&request.delegator_addr)?;
+    let src = match request.src_validator_addr.as_str() {
+        "" => None,
+        text => Some(answers::valoper(text)?),
+    };
+    let dst = match request.dst_validator_addr.as_str() {
+        "" => None,
+        text => Some(answers::valoper(text)?),
+    };
+    let mut prefix = [keys::REDELEGATIONS, delegator.as_bytes()].concat();
+    match (src, dst) {
+        (Some(src), Some(dst)) => {
+            let entries = ctx
+                .state
+                .redelegation(&delegator, &src, &dst)
+                .map_err(|e| CosmosError::internal(&e))?;
+            if entries.is_empty() {
+                return Err(CosmosError::not_found(format!(
+                    "redelegation not found for delegator address {delegator} from validator address {} to {}",
+                    src.to_valoper(),
+                    dst.to_valoper()
+                )));
+            }
+            let response = redelegation_response(ctx, &delegator, &src, &dst, &entries)?;
+            return Ok(sdk::QueryRedelegationsResponse {
+                redelegation_responses: vec![response],
+                pagination: None,
+            });
+        }
+        (Some(src), None) => prefix.extend_from_slice(src.as_bytes()),
+        (None, Some(_)) => {
+            return Err(CosmosError::invalid(
+                "dst_validator_addr needs src_validator_addr too",
+            ))
+        }
+        (None, None) => {}
+    }
+    let (page, pagination) = state_page(ctx.state, &prefix, request.pagination)?;
+    let mut redelegation_responses = Vec::with_capacity(page.len());
+    for (key, _) in page {
+        let Some([_, src, dst]) = keys::split_addresses(keys::REDELEGATIONS, &key, 3)
+            .and_then(|a| <[quire_core::Address; 3]>::try_from(a).ok())
+        else {
+            return Err(CosmosError::internal(&"corrupt redelegation key in state"));
+        };
+        let entries = ctx
+            .state
+            .redelegation(&delegator, &src, &dst)
+            .map_err(|e| CosmosError::internal(&e))?;
+        redelegation_responses.push(redelegation_response(
+            ctx, &delegator, &src, &dst, &entries,
+        )?);
+    }
+    Ok(sdk::QueryRedelegationsResponse {
+        redelegation_responses,
+        pagination: Some(pagination),
+    })
+}
+
+/// One redelegation with its entries; each entry's balance is what the
+/// shares it added at the destination are worth now.
+fn redelegation_response(
+    ctx: &QueryContext<'_>,
+    delegator: &quire_core::Address,
+    src: &quire_core::Address,
+    dst: &quire_core::Address,
+    entries: &[Entry],
+) -> Result<sdk::RedelegationResponse, CosmosError> {
+    let destination = ctx
+        .state
+        .validator(dst)
+        .map_err(|e| CosmosError::internal(&e))?;
+    let entry = |e: &Entry| sdk::RedelegationEntry {
+        creation_height: i64::try_from(e.creation_height).unwrap_or(i64::MAX),
+        completion_time: Some(crate::query::staking::timestamp(e.completion)),
+        initial_balance: e.initial_balance.to_string(),
+        shares_dst: Dec::from_atoms(e.balance).to_atoms_string(),
+        unbonding_id: 0,
+        unbonding_on_hold_ref_count: 0,
+    };
+    Ok(sdk::RedelegationResponse {
+        redelegation: Some(sdk::Redelegation {
+            delegator_address: delegator.to_bech32(),
+            validator_src_address: src.to_valoper(),
+            validator_dst_address: dst.to_valoper(),
+            entries: entries.iter().map(entry).collect(),
+        }),
+        entries: entries
             .iter()
-            .filter_map(|d| d.delegation.as_ref())
-            .map(|d| distribution::DelegationDelegatorReward {
-                validator_address: d.validator_address.clone(),
-                reward: Vec::new(),
+            .map(|e| sdk::RedelegationEntryResponse {
+                redelegation_entry: Some(entry(e)),
+                balance: destination
+                    .as_ref()
+                    .map_or(0, |v| tokens_for_shares_of(v, e.balance))
+                    .to_string(),
             })
             .collect(),
-        total: Vec::new(),
     })
 }

@@ -24,7 +24,7 @@ use quire_core::staking::msg::ed25519_key_any;
 use quire_core::staking::Dec;
 use quire_core::Address;
 
-fn internal(e: impl std::fmt::Display) -> QueryError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> QueryError {
     QueryError::Internal(e.to_string())
 }
 
@@ -35,11 +35,11 @@ pub(crate) fn timestamp(t: Time) -> Timestamp {
     }
 }
 
-fn valoper(text: &str) -> Result<Address, QueryError> {
+pub(crate) fn valoper(text: &str) -> Result<Address, QueryError> {
     Address::from_valoper(text).map_err(|e| QueryError::BadArgument(e.to_string()))
 }
 
-fn account(text: &str) -> Result<Address, QueryError> {
+pub(crate) fn account(text: &str) -> Result<Address, QueryError> {
     text.parse()
         .map_err(|e: quire_core::address::AddressError| QueryError::BadArgument(e.to_string()))
 }
@@ -77,7 +77,7 @@ pub fn sdk_validator(v: &Validator) -> sdk::Validator {
     }
 }
 
-fn delegation_response(
+pub(crate) fn delegation_response(
     delegator: &Address,
     validator: &Validator,
     shares: u128,
@@ -109,7 +109,7 @@ fn entries(list: &[Entry]) -> Vec<sdk::UnbondingDelegationEntry> {
         .collect()
 }
 
-fn existing(state: &dyn StateRead, operator: &Address) -> Result<Validator, QueryError> {
+pub(crate) fn existing(state: &dyn StateRead, operator: &Address) -> Result<Validator, QueryError> {
     state.validator(operator).map_err(internal)?.ok_or_else(|| {
         QueryError::NotFound(format!("validator {} not found", operator.to_valoper()))
     })
@@ -161,7 +161,7 @@ pub fn validator(
     })
 }
 
-fn fee_denom(state: &dyn StateRead) -> Result<String, QueryError> {
+pub(crate) fn fee_denom(state: &dyn StateRead) -> Result<String, QueryError> {
     state.params().map(|p| p.fee_denom).map_err(internal)
 }
 

@@ -21,6 +21,9 @@ pub const LAST: &[u8] = b"staking/last/";
 pub const LAST_TOTAL: &[u8] = b"staking/last_total";
 /// Prefix of delegations: `staking/del/{delegator}{operator}` -> shares (u128 BE atoms).
 pub const DELEGATIONS: &[u8] = b"staking/del/";
+/// Prefix of the delegations by validator (an index of [`DELEGATIONS`],
+/// written with it): `staking/delv/{operator}{delegator}` -> shares.
+pub const VALIDATOR_DELEGATIONS: &[u8] = b"staking/delv/";
 /// Prefix of unbonding delegations: `staking/ubd/{delegator}{operator}` -> entries.
 pub const UNBONDINGS: &[u8] = b"staking/ubd/";
 /// Prefix of the unbonding queue: `staking/ubdq/{time}{delegator}{operator}` -> empty.
@@ -59,6 +62,14 @@ pub fn last(operator: &Address) -> Vec<u8> {
 /// A delegation.
 pub fn delegation(delegator: &Address, operator: &Address) -> Vec<u8> {
     key(DELEGATIONS, &[delegator.as_bytes(), operator.as_bytes()])
+}
+
+/// A delegation in the by-validator index.
+pub fn validator_delegation(operator: &Address, delegator: &Address) -> Vec<u8> {
+    key(
+        VALIDATOR_DELEGATIONS,
+        &[operator.as_bytes(), delegator.as_bytes()],
+    )
 }
 
 /// A delegator's unbonding entries from one validator.

@@ -292,13 +292,17 @@ pub trait StakingWrite: StateWrite {
         self.put_raw(keys::consensus(consensus), operator.as_bytes().to_vec());
     }
 
-    /// Writes a delegation's shares; 0 removes it.
+    /// Writes a delegation's shares, and its entry in the by-validator
+    /// index; 0 removes both.
     fn put_delegation(&mut self, delegator: &Address, operator: &Address, shares: u128) {
         let key = keys::delegation(delegator, operator);
+        let index = keys::validator_delegation(operator, delegator);
         if shares == 0 {
             self.delete(key);
+            self.delete(index);
         } else {
             self.put_raw(key, shares.to_be_bytes().to_vec());
+            self.put_raw(index, shares.to_be_bytes().to_vec());
         }
     }
 

@@ -1,5 +1,5 @@
-//! The REST routes of the staking and distribution methods
-//! ([`crate::cosmos::staking`]), with the gateway's paths and JSON.
+//! The REST routes of the staking methods ([`crate::cosmos::staking`]),
+//! with the gateway's paths and JSON.
 //!
 //! | route | method |
 //! |---|---|
@@ -7,17 +7,17 @@
 //! | `GET /cosmos/staking/v1beta1/validators/{validator}` | `Validator` |
 //! | `GET /cosmos/staking/v1beta1/validators/{validator}/delegations/{delegator}` | `Delegation` |
 //! | `GET /cosmos/staking/v1beta1/validators/{validator}/delegations/{delegator}/unbonding_delegation` | `UnbondingDelegation` |
+//! | `GET /cosmos/staking/v1beta1/validators/{validator}/delegations?pagination.key=&pagination.limit=` | `ValidatorDelegations` |
 //! | `GET /cosmos/staking/v1beta1/delegations/{delegator}` | `DelegatorDelegations` |
+//! | `GET /cosmos/staking/v1beta1/delegators/{delegator}/redelegations?src_validator_addr=&dst_validator_addr=&pagination.key=` | `Redelegations` |
 //! | `GET /cosmos/staking/v1beta1/pool` | `Pool` |
 //! | `GET /cosmos/staking/v1beta1/params` | `Params` |
-//! | `GET /cosmos/distribution/v1beta1/delegators/{delegator}/rewards` | `DelegationTotalRewards` |
 
 use super::json::{any, dec, description, duration, timestamp};
-use super::{ask, page, reply, AskedHeight, Rest, RestResult};
+use super::{ask, page, reply, AskedHeight, PageQuery, Rest, RestResult};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::Router;
-use cosmrs::proto::cosmos::distribution::v1beta1 as distribution;
 use cosmrs::proto::cosmos::staking::v1beta1 as sdk;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -42,12 +42,16 @@ pub(super) fn routes(router: Router<Rest>) -> Router<Rest> {
             "/cosmos/staking/v1beta1/delegations/{delegator}",
             get(delegator_delegations),
         )
+        .route(
+            "/cosmos/staking/v1beta1/validators/{validator}/delegations",
+            get(validator_delegations),
+        )
+        .route(
+            "/cosmos/staking/v1beta1/delegators/{delegator}/redelegations",
+            get(redelegations),
+        )
         .route("/cosmos/staking/v1beta1/pool", get(pool))
         .route("/cosmos/staking/v1beta1/params", get(params))
-        .route(
-            "/cosmos/distribution/v1beta1/delegators/{delegator}/rewards",
-            get(rewards),
-        )
 }
 
 /// A validator in the gateway's JSON.
@@ -253,32 +257,88 @@ async fn params(State(q): State<Rest>, asked: AskedHeight) -> RestResult {
     Ok(reply(height, json!({ "params": params })))
 }
 
-async fn rewards(
+async fn validator_delegations(
     State(q): State<Rest>,
     asked: AskedHeight,
-    Path(delegator_address): Path<String>,
+    Path(validator_addr): Path<String>,
+    Query(paging): Query<PageQuery>,
 ) -> RestResult {
-    let (height, r): (u64, distribution::QueryDelegationTotalRewardsResponse) = ask(
+    let (height, r): (u64, sdk::QueryValidatorDelegationsResponse) = ask(
         &q,
         asked,
-        "/cosmos.distribution.v1beta1.Query/DelegationTotalRewards",
-        distribution::QueryDelegationTotalRewardsRequest { delegator_address },
+        "/cosmos.staking.v1beta1.Query/ValidatorDelegations",
+        sdk::QueryValidatorDelegationsRequest {
+            validator_addr,
+            pagination: Some(paging.request()?),
+        },
     )
     .await?;
-    let dec_coins = |list: &[cosmrs::proto::cosmos::base::v1beta1::DecCoin]| {
-        list.iter()
-            .map(|c| json!({ "denom": c.denom, "amount": dec(&c.amount) }))
-            .collect::<Vec<_>>()
+    let list: Vec<Value> = r.delegation_responses.iter().map(delegation_json).collect();
+    Ok(reply(
+        height,
+        json!({ "delegation_responses": list, "pagination": page(r.pagination.as_ref()) }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct RedelegationFilter {
+    #[serde(default)]
+    src_validator_addr: String,
+    #[serde(default)]
+    dst_validator_addr: String,
+}
+
+async fn redelegations(
+    State(q): State<Rest>,
+    asked: AskedHeight,
+    Path(delegator_addr): Path<String>,
+    Query(filter): Query<RedelegationFilter>,
+    Query(paging): Query<PageQuery>,
+) -> RestResult {
+    let (height, r): (u64, sdk::QueryRedelegationsResponse) = ask(
+        &q,
+        asked,
+        "/cosmos.staking.v1beta1.Query/Redelegations",
+        sdk::QueryRedelegationsRequest {
+            delegator_addr,
+            src_validator_addr: filter.src_validator_addr,
+            dst_validator_addr: filter.dst_validator_addr,
+            pagination: Some(paging.request()?),
+        },
+    )
+    .await?;
+    let entry = |e: Option<&sdk::RedelegationEntry>| {
+        e.map_or(Value::Null, |e| {
+            json!({
+                "creation_height": e.creation_height.to_string(),
+                "completion_time": timestamp(e.completion_time.as_ref()),
+                "initial_balance": e.initial_balance,
+                "shares_dst": dec(&e.shares_dst),
+                "unbonding_id": e.unbonding_id.to_string(),
+                "unbonding_on_hold_ref_count": e.unbonding_on_hold_ref_count.to_string(),
+            })
+        })
     };
-    let rewards: Vec<Value> = r
-        .rewards
+    let list: Vec<Value> = r
+        .redelegation_responses
         .iter()
-        .map(
-            |d| json!({ "validator_address": d.validator_address, "reward": dec_coins(&d.reward) }),
-        )
+        .map(|response| {
+            json!({
+                "redelegation": response.redelegation.as_ref().map_or(Value::Null, |d| json!({
+                    "delegator_address": d.delegator_address,
+                    "validator_src_address": d.validator_src_address,
+                    "validator_dst_address": d.validator_dst_address,
+                    "entries": d.entries.iter().map(|e| entry(Some(e))).collect::<Vec<_>>(),
+                })),
+                "entries": response.entries.iter().map(|e| json!({
+                    "redelegation_entry": entry(e.redelegation_entry.as_ref()),
+                    "balance": e.balance,
+                })).collect::<Vec<_>>(),
+            })
+        })
         .collect();
     Ok(reply(
         height,
-        json!({ "rewards": rewards, "total": dec_coins(&r.total) }),
+        json!({ "redelegation_responses": list, "pagination": page(r.pagination.as_ref()) }),
     ))
 }
