@@ -10,27 +10,24 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 # The L1 of the anchoring tests: geth, built from source once per run.
 ./localnet/install-geth.sh
 export PATH="$PWD/.bin:$PATH"
+# Debian packages some tests need, installed once per run when missing:
+# apt_install PACKAGE WHAT-NEEDS-IT
+apt_install() {
+  echo "== installing $1 (for $2)"
+  if [ "$(id -u)" = 0 ]; then
+    { apt-get update -qq && apt-get install -y -qq "$1"; } ||
+      echo "warning: could not install $1; $2 will fail" >&2
+  else
+    echo "warning: $1 is missing and this is not root: install it ($2 needs it)" >&2
+  fi
+}
 # quire-loadgen's report test draws PNG plots, which need a TrueType font.
-if [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
-  echo "== installing fonts-dejavu-core (for quire-loadgen's plots)"
-  if [ "$(id -u)" = 0 ]; then
-    { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core; } ||
-      echo "warning: could not install fonts-dejavu-core; the plot test will fail" >&2
-  else
-    echo "warning: no DejaVuSans.ttf and not root: install fonts-dejavu-core" >&2
-  fi
-fi
-
-# The explorer's browser test drives Debian's chromium (installed once per run).
-if ! command -v "${CHROMIUM:-chromium}" > /dev/null; then
-  echo "== installing chromium (for the explorer's browser test)"
-  if [ "$(id -u)" = 0 ]; then
-    { apt-get update -qq && apt-get install -y -qq chromium; } ||
-      echo "warning: could not install chromium; the explorer test will fail" >&2
-  else
-    echo "warning: no chromium and not root: install Debian's chromium or set CHROMIUM" >&2
-  fi
-fi
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] ||
+  apt_install fonts-dejavu-core "quire-loadgen's plot test"
+# docs/staking.md's genesis commands (tests/tests/documented_commands.rs) use jq.
+command -v jq > /dev/null || apt_install jq "the documented-commands test"
+# The explorer's browser test drives Debian's chromium (or set CHROMIUM).
+command -v "${CHROMIUM:-chromium}" > /dev/null || apt_install chromium "the explorer's browser test"
 
 # The L1 contracts: the committed ABI and bytecode (contracts/out/) must be
 # exactly what the pinned solc-js (npm, offline) makes of contracts/src/.
