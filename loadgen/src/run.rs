@@ -726,8 +726,7 @@ fn millis(d: Duration) -> f64 {
 }
 
 /// `namespace` at `height`, asking until the read API serves the height
-/// (once the next one is committed: its attestation needs the commit), for
-/// at most 15 s.
+/// (once quired has committed it), for at most 15 s.
 async fn read_when_served(
     reader: &ReadClient,
     height: u64,

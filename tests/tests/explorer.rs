@@ -73,7 +73,7 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         height: bundled.height,
         size: 15,
     });
-    // A height is served once the next block is committed.
+    // The page reads the newest heights: let one more block land.
     node.wait_for_height(bundled.height + 2, Duration::from_secs(60))
         .await?;
     let account = node

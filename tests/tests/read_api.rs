@@ -148,8 +148,51 @@ async fn scenario(net: &Localnet) -> anyhow::Result<()> {
         .collect();
     anyhow::ensure!(ranged_blobs == seen, "range and stream disagree");
 
+    newest_height_is_served_at_commit(net, &genesis).await?;
     tampering_is_caught(net, &genesis).await?;
     http_transport(net).await?;
+    Ok(())
+}
+
+/// The height quired has committed (ABCI Info, through CometBFT's RPC).
+fn app_height(rpc: &str) -> anyhow::Result<u64> {
+    let (status, body) = quire_tests::http_get(rpc, "/abci_info")?;
+    anyhow::ensure!(status == 200, "abci_info: {status} {body}");
+    let info: serde_json::Value = serde_json::from_str(&body)?;
+    info["result"]["response"]["last_block_height"]
+        .as_str()
+        .and_then(|h| h.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("abci_info without a height: {body}"))
+}
+
+/// A height is served as soon as quired has committed it (not a block
+/// later): read after the app's height, the served height is never below
+/// it; the newest height, attested by the commit CometBFT has seen, and the
+/// same height later, with the canonical commit, both verify.
+async fn newest_height_is_served_at_commit(net: &Localnet, genesis: &str) -> anyhow::Result<()> {
+    let client = ReadClient::connect(&net.grpc(2)?).await?;
+    let rpc = net.rpc(2)?;
+    let b = ns("rollup-b");
+    let mut newest = 0;
+    for _ in 0..5 {
+        let committed = app_height(&rpc)?;
+        let served = client.latest_height().await?;
+        anyhow::ensure!(
+            served >= committed,
+            "quired committed {committed} but the read API serves up to {served}"
+        );
+        let data = client.namespace(served, &b).await?;
+        check(genesis, &data, served, &b)
+            .map_err(|e| anyhow::anyhow!("the newest height {served} does not verify: {e}"))?;
+        newest = served;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    NodeClient::new(&rpc)?
+        .wait_for_height(newest + 2, Duration::from_secs(30))
+        .await?;
+    let later = client.namespace(newest, &b).await?;
+    check(genesis, &later, newest, &b)
+        .map_err(|e| anyhow::anyhow!("height {newest} with its canonical commit: {e}"))?;
     Ok(())
 }
 

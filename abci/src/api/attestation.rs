@@ -65,10 +65,17 @@ impl ConsensusData {
 }
 
 /// Fetches and caches consensus data from CometBFT (and the store).
+///
+/// The newest block's commit is the one CometBFT has seen (its own +2/3 of
+/// precommits, signatures that differ from node to node) until the next
+/// block carries the canonical one; a seen commit is served (a height is
+/// readable as soon as it is committed) and replaced by the canonical one
+/// once CometBFT has it.
 pub struct AttestationSource {
     rpc: HttpClient,
     url: String,
-    cache: Mutex<BTreeMap<u64, ConsensusData>>,
+    /// By height: the data and whether its commit is canonical.
+    cache: Mutex<BTreeMap<u64, (ConsensusData, bool)>>,
     /// Where attestations of heights restored from a snapshot are.
     store: Option<Arc<Store>>,
     /// Refuse a height whose commit is not canonical yet (CometBFT's own
@@ -123,13 +130,16 @@ impl AttestationSource {
     }
 
     async fn consensus_data(&self, height: u64) -> Result<ConsensusData, ApiError> {
-        if let Some(hit) = self
+        let cached = self
             .cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&height)
-        {
-            return Ok(hit.clone());
+            .cloned();
+        match cached {
+            Some((data, true)) => return Ok(data),
+            Some((data, false)) => return Ok(self.canonical_when_known(height, data).await),
+            None => {}
         }
         if let Some(store) = &self.store {
             let stored = store
@@ -181,12 +191,39 @@ impl AttestationSource {
             validator_set: set(validators.validators),
             next_validator_set: set(next_validators.validators),
         };
+        self.remember(height, &data, commit.canonical);
+        Ok(data)
+    }
+
+    fn remember(&self, height: u64, data: &ConsensusData, canonical: bool) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.insert(height, data.clone());
+        cache.insert(height, (data.clone(), canonical));
         while cache.len() > CACHE_HEIGHTS {
             cache.pop_first();
         }
-        Ok(data)
+    }
+
+    /// `seen` (a height's data with the commit CometBFT has seen) with the
+    /// canonical commit once CometBFT has it; `seen` as it is until then,
+    /// or when CometBFT does not answer (it is a valid attestation).
+    async fn canonical_when_known(&self, height: u64, seen: ConsensusData) -> ConsensusData {
+        let Ok(at) = Height::try_from(height) else {
+            return seen;
+        };
+        match self.rpc.commit(at).await {
+            Ok(commit) if commit.canonical => {
+                let data = ConsensusData {
+                    signed_header:
+                        Protobuf::<tendermint_proto::v0_38::types::SignedHeader>::encode_vec(
+                            commit.signed_header,
+                        ),
+                    ..seen
+                };
+                self.remember(height, &data, true);
+                data
+            }
+            _ => seen,
+        }
     }
 }
 

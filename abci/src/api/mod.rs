@@ -5,9 +5,12 @@
 //! [`ReadApi`] holds the logic; [`grpc`] and [`http`] are two transports with
 //! the same message shapes (`quire.sequencer.v1`).
 //!
-//! A height is served once the *next* block is committed: by then CometBFT has
-//! stored the height's canonical commit and the next height's validator set,
-//! which the attestation carries.
+//! A height is served as soon as it is committed: CometBFT stores a block
+//! with the commit it has seen for it (+2/3 of precommits) before the app
+//! commits it, and the next height's validator set a block earlier, so the
+//! attestation is complete at once. It carries that seen commit until the
+//! next block brings the canonical one, which replaces it
+//! ([`attestation::AttestationSource`]); both verify alike.
 
 pub mod annotate;
 pub mod attestation;
@@ -187,9 +190,9 @@ impl ReadApi {
         self.limits
     }
 
-    /// The latest height served: one below the last committed height.
+    /// The latest height served: the last committed one.
     pub fn latest_height(&self) -> u64 {
-        self.committed.borrow().saturating_sub(1)
+        *self.committed.borrow()
     }
 
     fn check_height(&self, height: u64) -> Result<(), ApiError> {
@@ -208,13 +211,31 @@ impl ReadApi {
         Ok(())
     }
 
+    /// Fills the consensus part of `attestation` for `height`. The newest
+    /// height may not be attestable yet while CometBFT block-syncs (its RPC
+    /// gives the next validator set only once the next block is stored):
+    /// then it is "not yet available", like a height not committed, and
+    /// readers wait for it as they do for those.
+    async fn attest(&self, height: u64, attestation: &mut pb::Attestation) -> Result<(), ApiError> {
+        match self.attestations.fill(height, attestation).await {
+            Err(ApiError::Unavailable(reason)) if height >= self.latest_height() => {
+                tracing::debug!(height, %reason, "the newest height is not attestable yet");
+                Err(ApiError::NotYetAvailable {
+                    requested: height,
+                    latest: height.saturating_sub(1),
+                })
+            }
+            other => other,
+        }
+    }
+
     /// The signed header of `height` and the validator sets of `height` and
     /// `height + 1`, for light clients (an attestation without the
     /// commitment part). Served for every height CometBFT keeps.
     pub async fn light_block(&self, height: u64) -> Result<pb::Attestation, ApiError> {
         self.check_height(height)?;
         let mut attestation = pb::Attestation::default();
-        self.attestations.fill(height, &mut attestation).await?;
+        self.attest(height, &mut attestation).await?;
         Ok(attestation)
     }
 
@@ -227,7 +248,7 @@ impl ReadApi {
         self.check_height(height)?;
         let mut data = proven_namespace(&self.store, height, namespace)?;
         if let Some(attestation) = data.attestation.as_mut() {
-            self.attestations.fill(height, attestation).await?;
+            self.attest(height, attestation).await?;
         }
         Ok(data)
     }
@@ -258,7 +279,12 @@ impl ReadApi {
         let mut bytes: u64 = 0;
         let mut height = from;
         while height <= last {
-            let item = self.namespace_data(height, namespace).await?;
+            let item = match self.namespace_data(height, namespace).await {
+                // The newest height, not attestable yet: the range ends
+                // before it (next_height says to ask again).
+                Err(ApiError::NotYetAvailable { .. }) if !items.is_empty() => break,
+                other => other?,
+            };
             bytes += item.blobs.iter().map(|b| b.data.len() as u64).sum::<u64>();
             items.push(item);
             height += 1;
@@ -304,7 +330,7 @@ impl ReadApi {
                 attestation: None,
             })
             .collect();
-        self.attestations.fill(height, &mut attestation).await?;
+        self.attest(height, &mut attestation).await?;
         Ok(pb::BlockData {
             height,
             namespaces,
@@ -375,7 +401,18 @@ impl ReadApi {
                         _ = sender.closed() => return,
                     }
                 }
-                let item = api.namespace_data(height, namespace).await;
+                let item = match api.namespace_data(height, namespace).await {
+                    // Committed but not attestable yet (CometBFT is block
+                    // syncing): wait for the next commit and ask again.
+                    Err(ApiError::NotYetAvailable { .. }) => {
+                        tokio::select! {
+                            changed = committed.changed() => if changed.is_err() { return },
+                            _ = sender.closed() => return,
+                        }
+                        continue;
+                    }
+                    other => other,
+                };
                 let failed = item.is_err();
                 if sender.send(item).await.is_err() || failed {
                     return;
@@ -569,7 +606,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn heights_are_served_once_the_next_is_committed() {
+    async fn heights_are_served_once_committed() {
         let dir = tempfile::tempdir().unwrap();
         let node = node(dir.path());
         let limits = ApiLimits {
@@ -585,13 +622,14 @@ mod tests {
             limits,
         )
         .unwrap();
-        assert_eq!(api.latest_height(), 1);
+        // Two heights are committed: both are served, the third is not yet.
+        assert_eq!(api.latest_height(), 2);
         let a = Namespace::from_rollup_name("a");
         assert!(matches!(
-            api.namespace_data(2, a).await,
+            api.namespace_data(3, a).await,
             Err(ApiError::NotYetAvailable {
-                requested: 2,
-                latest: 1
+                requested: 3,
+                latest: 2
             })
         ));
         assert!(matches!(
@@ -602,11 +640,20 @@ mod tests {
             api.namespace_range(a, 3, 2).await,
             Err(ApiError::InvalidArgument(_))
         ));
-        // Height 1 is served, but its signed header comes from CometBFT,
-        // which is not running: a clear "unavailable", not a hang.
+        // Heights 1 and 2 are served, but their signed headers come from
+        // CometBFT, which is not running: a clear "unavailable", not a hang;
+        // the newest one, which CometBFT may not attest yet (block sync), is
+        // "not yet available", which readers wait for.
         assert!(matches!(
             api.namespace_data(1, a).await,
             Err(ApiError::Unavailable(_))
+        ));
+        assert!(matches!(
+            api.namespace_data(2, a).await,
+            Err(ApiError::NotYetAvailable {
+                requested: 2,
+                latest: 1
+            })
         ));
     }
 }
