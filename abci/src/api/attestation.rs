@@ -156,6 +156,11 @@ impl AttestationSource {
         let unavailable = |what: &str, e: &dyn std::fmt::Display| {
             ApiError::Unavailable(format!("{what} of height {height} from {}: {e}", self.url))
         };
+        let set = |v: Vec<tendermint::validator::Info>| {
+            Protobuf::<tendermint_proto::v0_38::types::ValidatorSet>::encode_vec(
+                tendermint::validator::Set::without_proposer(v),
+            )
+        };
         let at = Height::try_from(height).map_err(|e| ApiError::InvalidArgument(e.to_string()))?;
         let next =
             Height::try_from(height + 1).map_err(|e| ApiError::InvalidArgument(e.to_string()))?;
@@ -169,26 +174,32 @@ impl AttestationSource {
                 "height {height} has no canonical commit yet (the next block is not committed)"
             )));
         }
-        let validators = self
-            .rpc
-            .validators(at, Paging::All)
-            .await
-            .map_err(|e| unavailable("validators", &e))?;
+        // The set of `height` is the next set of `height - 1`, when cached.
+        let previous_next = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&height.wrapping_sub(1))
+            .map(|(data, _)| data.next_validator_set.clone());
+        let validator_set = match previous_next {
+            Some(set) => set,
+            None => set(self
+                .rpc
+                .validators(at, Paging::All)
+                .await
+                .map_err(|e| unavailable("validators", &e))?
+                .validators),
+        };
         let next_validators = self
             .rpc
             .validators(next, Paging::All)
             .await
             .map_err(|e| unavailable("next validators", &e))?;
-        let set = |v: Vec<tendermint::validator::Info>| {
-            Protobuf::<tendermint_proto::v0_38::types::ValidatorSet>::encode_vec(
-                tendermint::validator::Set::without_proposer(v),
-            )
-        };
         let data = ConsensusData {
             signed_header: Protobuf::<tendermint_proto::v0_38::types::SignedHeader>::encode_vec(
                 commit.signed_header,
             ),
-            validator_set: set(validators.validators),
+            validator_set,
             next_validator_set: set(next_validators.validators),
         };
         self.remember(height, &data, commit.canonical);
