@@ -83,7 +83,7 @@ def crate_sources():
     """The prost source directories of the locked crates, by crate name."""
     metadata = json.loads(
         subprocess.run(
-            ["cargo", "metadata", "--format-version", "1", "--locked"],
+            ["cargo", "metadata", "--format-version", "1", "--locked", "--offline"],
             cwd=HERE.parent, check=True, capture_output=True, text=True,
         ).stdout
     )

@@ -27,7 +27,7 @@ use tower::Service;
 use tower_abci::BoxError;
 
 /// The protocol version the app reports in Info (bump on consensus changes).
-pub const APP_VERSION: u64 = 2;
+pub const APP_VERSION: u64 = 3;
 
 /// One service value implementing all four ABCI connections.
 #[derive(Clone)]

@@ -136,8 +136,10 @@ impl NodeClient {
     }
 
     /// The record of the reveal at height `height`, verified by a state
-    /// proof of the latest committed state with `verifier` (waits up to
-    /// `wait` for the next two heights).
+    /// proof of the latest committed state with `verifier`. Waits up to
+    /// `wait` for this node to have committed `height` (another node may
+    /// have served the height's blobs a moment earlier) and for the next
+    /// two heights.
     pub async fn verified_reveal_record(
         &self,
         height: u64,
@@ -145,14 +147,22 @@ impl NodeClient {
         wait: Duration,
     ) -> Result<VerifiedRevealRecord, ClientError> {
         let key = record::revealed_key(height);
-        let (proven_at, proofs) = self
-            .verified_entries(
-                &format!("/encryption/revealed/{height}"),
-                std::slice::from_ref(&key),
-                verifier,
-                wait,
-            )
-            .await?;
+        let path = format!("/encryption/revealed/{height}");
+        let deadline = tokio::time::Instant::now() + wait;
+        let (proven_at, proofs) = loop {
+            match self
+                .verified_entries(&path, std::slice::from_ref(&key), verifier, wait)
+                .await
+            {
+                Err(ClientError::Query { code, .. })
+                    if code == quire_core::codes::query::HEIGHT_NOT_COMMITTED
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => break other?,
+            }
+        };
         if proven_at < height {
             return Err(malformed(
                 "reveal record",

@@ -1,5 +1,8 @@
-//! Every shell command the README and docs/ show, run as written against a
-//! localnet, as a reader pastes them: each command in its own shell with
+//! The commands the README and docs/ show, run as written against a
+//! localnet, as a reader pastes them (the README's shell blocks, quired and
+//! curl alike, and the quired commands of the docs named in [`RUN_FROM`];
+//! every other document's quired commands must be named in
+//! [`NOT_RUN_HERE`]): each command in its own shell with
 //! `localnet.env` sourced (and `$Q`, the README's quired). The README's
 //! "Using it" blocks come first; then its validator block and the blocks of
 //! docs/staking.md, docs/localnet.md and docs/wallets.md, with a client

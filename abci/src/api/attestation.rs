@@ -190,11 +190,17 @@ impl AttestationSource {
                 .map_err(|e| unavailable("validators", &e))?
                 .validators),
         };
-        let next_validators = self
-            .rpc
-            .validators(next, Paging::All)
-            .await
-            .map_err(|e| unavailable("next validators", &e))?;
+        // CometBFT answered for the height itself; refusing the next
+        // height's set means it has not stored the next block yet, which a
+        // block-syncing CometBFT needs before it serves that set: the height
+        // is not attestable yet (readers wait), not an outage.
+        let next_validators = self.rpc.validators(next, Paging::All).await.map_err(|e| {
+            tracing::debug!(height, error = %e, "next validator set not served yet");
+            ApiError::NotYetAvailable {
+                requested: height,
+                latest: height.saturating_sub(1),
+            }
+        })?;
         let data = ConsensusData {
             signed_header: Protobuf::<tendermint_proto::v0_38::types::SignedHeader>::encode_vec(
                 commit.signed_header,
@@ -208,6 +214,10 @@ impl AttestationSource {
 
     fn remember(&self, height: u64, data: &ConsensusData, canonical: bool) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        // Never replace a canonical commit by a seen one (two fetches racing).
+        if !canonical && cache.get(&height).is_some_and(|(_, known)| *known) {
+            return;
+        }
         cache.insert(height, (data.clone(), canonical));
         while cache.len() > CACHE_HEIGHTS {
             cache.pop_first();
